@@ -1,0 +1,246 @@
+"""Reason codes: why a check failed, in a form views can show and services can enforce.
+
+A :class:`Reason` is data (a stable snake_case code, parameters, the rule point); the words live
+in :data:`REASON_CODES`, one Vietnamese and one English ``str.format`` template per code. Dates in
+``params`` are :class:`datetime.date`; :func:`format_reason` writes them as dd/mm/yyyy.
+"""
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Self
+
+
+class Params(Mapping[str, object]):
+    """A read-only, hashable mapping, so a :class:`Reason` stays a frozen value."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, object] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> object:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Params({self._items!r})"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: Mapping[str, object] = field(default_factory=Params)
+    rule: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, Params):
+            object.__setattr__(self, "params", Params(self.params))
+
+
+def reason(code: str, rule: str, **params: object) -> Reason:
+    """Shorthand: ``reason("certificate_expired", "HD06 5.4b", valid_until=day)``."""
+    return Reason(code=code, params=Params(params), rule=rule)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    reasons: tuple[Reason, ...] = ()
+
+    @classmethod
+    def from_reasons(cls, reasons: Iterable[Reason]) -> Self:
+        collected = tuple(reasons)
+        return cls(ok=not collected, reasons=collected)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(item.code for item in self.reasons)
+
+
+# code -> (Vietnamese template, English template). Placeholders are the params of that code.
+REASON_CODES: dict[str, tuple[str, str]] = {
+    # Age, QĐ294 1.1.1-1.1.2, HD06 1.1
+    "too_young": (
+        "Chưa đủ {min_months} tháng tuổi (mới {age_months} tháng); đủ tuổi từ ngày {eligible_from}",
+        "Under {min_months} months of age ({age_months} months); eligible from {eligible_from}",
+    ),
+    "over_60_needs_approval": (
+        "Đã quá {max_months} tháng tuổi ({age_months} tháng): cần Ban Thường vụ cấp ủy trực thuộc "
+        "Trung ương đồng ý bằng văn bản trước khi quyết định",
+        "Over {max_months} months of age ({age_months} months): the provincial standing committee "
+        "must agree in writing before the decision",
+    ),
+    # Education, QĐ294 1.2.1, HD06 1.2a-b
+    "education_below_lower_secondary": (
+        "Chưa có bằng tốt nghiệp trung học cơ sở",
+        "No lower-secondary graduation certificate",
+    ),
+    "education_below_primary": (
+        "Ở vùng được áp dụng ngoại lệ nhưng chưa hoàn thành chương trình tiểu học",
+        "In an exception area but primary school is not completed",
+    ),
+    "literacy_exception_needs_approval": (
+        "Chỉ biết đọc, biết viết chữ quốc ngữ: cần Ban Thường vụ cấp ủy trực thuộc Trung ương đồng ý bằng văn bản",
+        "Only literate in Vietnamese: the provincial standing committee must agree in writing",
+    ),
+    "not_literate": (
+        "Chưa biết đọc, biết viết chữ quốc ngữ",
+        "Not literate in Vietnamese",
+    ),
+    # Certificate and dossier, HD06 5.4a-b
+    "certificate_missing": (
+        "Chưa có giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng",
+        "No awareness-class certificate",
+    ),
+    "certificate_expired": (
+        "Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng đã hết hạn ngày {valid_until}",
+        "The awareness-class certificate expired on {valid_until}",
+    ),
+    "dossier_start_missing": (
+        "Chưa ghi ngày bắt đầu lập hồ sơ",
+        "The dossier start date is not recorded",
+    ),
+    "dossier_expired": (
+        "Hồ sơ đã quá {months} tháng (hết hạn ngày {valid_until}): làm lại giấy giới thiệu, nghị "
+        "quyết giới thiệu của Đoàn hoặc Công đoàn, bổ sung ý kiến nhận xét của các đoàn thể và chi "
+        "ủy nơi cư trú, thẩm tra bổ sung lý lịch nếu có thay đổi",
+        "The dossier is older than {months} months (expired on {valid_until}): redo the introducer "
+        "letter and the Youth Union or trade-union resolution, add fresh comments of the mass "
+        "organisations and the residence branch committee, and verify the biography again if "
+        "anything changed",
+    ),
+    # Introducers and mentors, ĐL 4, QĐ294 3.1-3.2
+    "mentor_not_official": (
+        "{name} chưa là đảng viên chính thức",
+        "{name} is not an official member",
+    ),
+    "mentor_other_unit": (
+        "{name} không cùng đơn vị, cùng tổ chức cơ sở đảng với người vào Đảng",
+        "{name} is not in the applicant's unit and grassroots organisation",
+    ),
+    "mentor_together_missing": (
+        "Chưa ghi ngày {name} bắt đầu cùng công tác với người vào Đảng",
+        "The date {name} started working with the applicant is not recorded",
+    ),
+    "mentor_together_too_short": (
+        "{name}: chưa đủ {months} tháng cùng công tác với người vào Đảng; đến {reached_on} mới đủ",
+        "{name}: {months} months together with the applicant not reached until {reached_on}",
+    ),
+    "introducers_count": (
+        "Cần {expected} đảng viên chính thức giới thiệu, hiện có {actual}",
+        "{expected} official members must introduce; {actual} recorded",
+    ),
+    "youth_union_required": (
+        "Người trong độ tuổi đoàn viên ở nơi có tổ chức Đoàn phải là đoàn viên và do Đoàn giới thiệu",
+        "An applicant of youth age where a Youth Union exists must be a member and be introduced by the Youth Union",
+    ),
+    "youth_union_cannot_introduce": (
+        "Đoàn chỉ giới thiệu đoàn viên của tổ chức Đoàn nơi người vào Đảng sinh hoạt",
+        "The Youth Union can introduce only its own members, where it exists",
+    ),
+    "union_resolution_missing": (
+        "Chưa có nghị quyết giới thiệu của Đoàn hoặc Công đoàn",
+        "The Youth Union or trade-union introduction resolution is missing",
+    ),
+    # Branch consideration, HD06 3.3-3.7, QĐ294 3.3, 3.5
+    "documents_missing": (
+        "Hồ sơ còn thiếu: {documents}",
+        "Missing documents: {documents}",
+    ),
+    "verification_incomplete": (
+        "Chưa hoàn thành thẩm tra, xác minh lý lịch",
+        "Background verification is not complete",
+    ),
+    "comments_incomplete": (
+        "Chưa tổng hợp đủ ý kiến nhận xét của các đoàn thể và chi ủy nơi cư trú",
+        "Comments of the mass organisations and the residence branch committee are not complete",
+    ),
+    "readmission_needs_approval": (
+        "Kết nạp lại cần Ban Thường vụ cấp ủy trực thuộc Trung ương đồng ý bằng văn bản",
+        "Readmission needs the written consent of the provincial standing committee",
+    ),
+    "political_standard_unresolved": (
+        "Vấn đề về tiêu chuẩn chính trị chưa được kết luận",
+        "An issue with the political standard has not been concluded",
+    ),
+    # Dates, QĐ294 4.1, 4.2.2
+    "ceremony_before_decision": (
+        "Ngày lễ kết nạp {ceremony_date} trước ngày quyết định kết nạp {decision_date}",
+        "The ceremony on {ceremony_date} is before the admission decision of {decision_date}",
+    ),
+    "received_before_decision": (
+        "Ngày nhận quyết định {received_date} trước ngày ký quyết định {decision_date}",
+        "The decision was received on {received_date}, before it was signed on {decision_date}",
+    ),
+    "date_order": (
+        "Thứ tự ngày sai: {second} ({second_date}) trước {first} ({first_date})",
+        "Dates out of order: {second} ({second_date}) is before {first} ({first_date})",
+    ),
+    "probation_not_ended": (
+        "Chưa hết thời kỳ dự bị: hết dự bị ngày {ends_on}",
+        "Probation has not ended: it ends on {ends_on}",
+    ),
+    # Votes, ĐL 4.3, 24.1, QĐ294 9.3
+    "vote_counts_negative": (
+        "Số phiếu không được âm",
+        "Vote counts cannot be negative",
+    ),
+    "vote_counts_exceed_denominator": (
+        "Tổng số phiếu {total} lớn hơn số thành viên được tính {denominator}",
+        "{total} votes cast is more than the {denominator} members counted",
+    ),
+    "denominator_empty": (
+        "Không có thành viên nào được tính để biểu quyết",
+        "No member is counted for the vote",
+    ),
+    "branch_too_small": (
+        "Chi bộ chỉ có {official_members} đảng viên chính thức, cần ít nhất {minimum}",
+        "The branch has {official_members} official members; at least {minimum} are needed",
+    ),
+    "vote_threshold_not_reached": (
+        "Chưa đạt {threshold}: {yes} trên {denominator} (cần {required})",
+        "{threshold} not reached: {yes} of {denominator} ({required} needed)",
+    ),
+}
+
+
+# Labels of the dates compared by ``date_order`` (its ``first``/``second`` params).
+DATE_LABELS: dict[str, tuple[str, str]] = {
+    "certificate_issue": ("ngày cấp giấy chứng nhận", "the certificate issue date"),
+    "dossier_start": ("ngày bắt đầu lập hồ sơ", "the dossier start date"),
+    "branch_meeting": ("ngày chi bộ xét kết nạp", "the branch meeting"),
+    "decision_received": ("ngày chi bộ nhận quyết định", "the date the branch received the decision"),
+    "ceremony": ("ngày lễ kết nạp", "the ceremony"),
+}
+
+
+def _show(value: object) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, tuple | list):
+        return ", ".join(_show(item) for item in value)
+    return str(value)
+
+
+def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
+    """The message of ``item`` in ``lang``, dates as dd/mm/yyyy and sequences comma-separated."""
+    vi, en = REASON_CODES[item.code]
+    index = 0 if lang == "vi" else 1
+    template = (vi, en)[index]
+    shown = {key: _show(value) for key, value in item.params.items()}
+    if item.code == "date_order":
+        for key in ("first", "second"):
+            shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]
+    return template.format(**shown)

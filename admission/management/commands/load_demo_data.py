@@ -1,0 +1,282 @@
+"""Demo data: a province built from public reports, fictional people, one login per role.
+
+Figures from admission-rules.md ("Figures from public reports"): the Sở Tư pháp
+party organisation (Bắc Kạn, now part of Thái Nguyên) has 46 members, 43
+official and 3 probationary, and admitted 7, 5, 3, 1, 3, 3 members in 2015-2020.
+People are fictional, with deterministic names, dates and structurally valid CCCDs.
+"""
+
+import os
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from admission.domain.periods import add_months
+from members import services
+from members.cccd import cccd_prefix
+from members.models import EducationLevel, Gender, MemberStatus, Organisation, OrganisationKind, Person, Role, User
+
+FAMILY = (
+    ["Nguyễn"] * 8
+    + ["Trần"] * 3
+    + ["Lê"] * 2
+    + ["Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hà", "Ma", "Nông", "Lương", "Dương", "Ngô"]
+)
+MIDDLE: dict[str, list[str]] = {
+    Gender.MALE: ["Văn", "Đức", "Minh", "Quang", "Hữu", "Thành", "Xuân", "Ngọc"],
+    Gender.FEMALE: ["Thị", "Thu", "Ngọc", "Thanh", "Phương", "Kim", "Hồng"],
+}
+GIVEN: dict[str, list[str]] = {
+    Gender.MALE: [
+        "Đức",
+        "Hùng",
+        "Dũng",
+        "Tuấn",
+        "Nam",
+        "Sơn",
+        "Long",
+        "Quân",
+        "Bình",
+        "Cường",
+        "Hải",
+        "Tùng",
+        "Khánh",
+        "Phong",
+        "Việt",
+        "Anh",
+        "Ân",
+        "Thắng",
+    ],
+    Gender.FEMALE: [
+        "Lan",
+        "Hương",
+        "Hoa",
+        "Mai",
+        "Linh",
+        "Trang",
+        "Thảo",
+        "Ngọc",
+        "Yến",
+        "Hạnh",
+        "Nhung",
+        "Huyền",
+        "Ánh",
+        "Dung",
+        "Anh",
+        "Ấn",
+    ],
+}
+ETHNICITY = ["Kinh"] * 6 + ["Tày", "Tày", "Nùng", "Dao", "Mông", "Sán Chay"]
+OCCUPATION = [
+    "Công chức",
+    "Viên chức",
+    "Giáo viên",
+    "Bác sĩ",
+    "Điều dưỡng",
+    "Kỹ sư",
+    "Nông dân",
+    "Công nhân",
+    "Sinh viên",
+    "Kinh doanh",
+]
+DEMO_LOGINS = [
+    # (username, full name, role, organisation code)
+    ("admin", "Quản trị hệ thống", Role.ADMINISTRATOR, "TN"),
+    ("bithu.vanphong", "Bí thư Chi bộ Văn phòng Sở Tư pháp", Role.BRANCH_SECRETARY, "TN-UB-STP-VP"),
+    ("phobithu.vanphong", "Phó Bí thư Chi bộ Văn phòng", Role.BRANCH_DEPUTY, "TN-UB-STP-VP"),
+    ("canbo.stp", "Cán bộ Văn phòng Đảng ủy Sở Tư pháp", Role.COMMITTEE_STAFF, "TN-UB-STP"),
+    ("lanhdao.ubnd", "Lãnh đạo Đảng ủy UBND tỉnh", Role.COMMITTEE_LEADER, "TN-UB"),
+    ("canbo.ducxuan", "Cán bộ Đảng ủy phường Đức Xuân", Role.COMMITTEE_STAFF, "TN-DX"),
+    ("bithu.tdp1", "Bí thư Chi bộ Tổ dân phố 1", Role.BRANCH_SECRETARY, "TN-DX-TDP1"),
+    ("kiemtra.tinh", "Cán bộ Ủy ban Kiểm tra Tỉnh ủy", Role.AUDITOR, "TN"),
+]
+# (code, parent code, kind, name, extra fields)
+TREE: list[tuple[str, str | None, str, str, dict[str, Any]]] = [
+    ("TN", None, OrganisationKind.PROVINCE, "Đảng bộ tỉnh Thái Nguyên", {"province_code": 19}),
+    ("TN-UB", "TN", OrganisationKind.PROVINCIAL_GOVERNMENT, "Đảng bộ Ủy ban nhân dân tỉnh", {"province_code": 19}),
+    ("TN-UB-STP", "TN-UB", OrganisationKind.GRASSROOTS_COMMITTEE, "Đảng bộ Sở Tư pháp", {"province_code": 19}),
+    ("TN-UB-STP-VP", "TN-UB-STP", OrganisationKind.BRANCH, "Chi bộ Văn phòng Sở Tư pháp", {}),
+    ("TN-UB-STP-HC", "TN-UB-STP", OrganisationKind.BRANCH, "Chi bộ Phòng Hành chính tư pháp", {}),
+    ("TN-UB-STP-TG", "TN-UB-STP", OrganisationKind.BRANCH, "Chi bộ Trung tâm Trợ giúp pháp lý", {}),
+    ("TN-UB-STP-CC", "TN-UB-STP", OrganisationKind.BRANCH, "Chi bộ Phòng Công chứng số 1", {}),
+    (
+        "TN-UB-BV",
+        "TN-UB",
+        OrganisationKind.GRASSROOTS_COMMITTEE,
+        "Đảng bộ Bệnh viện Đa khoa tỉnh",
+        {"province_code": 19},
+    ),
+    ("TN-UB-BV-NOI", "TN-UB-BV", OrganisationKind.SUB_COMMITTEE, "Đảng bộ bộ phận Khối Nội", {}),
+    ("TN-UB-BV-NOI-TH", "TN-UB-BV-NOI", OrganisationKind.BRANCH, "Chi bộ Khoa Nội tổng hợp", {}),
+    ("TN-UB-BV-NOI-TM", "TN-UB-BV-NOI", OrganisationKind.BRANCH, "Chi bộ Khoa Tim mạch", {}),
+    ("TN-UB-BV-NGOAI", "TN-UB-BV", OrganisationKind.SUB_COMMITTEE, "Đảng bộ bộ phận Khối Ngoại", {}),
+    ("TN-UB-BV-NGOAI-CT", "TN-UB-BV-NGOAI", OrganisationKind.BRANCH, "Chi bộ Khoa Ngoại chấn thương", {}),
+    (
+        "TN-UB-DL",
+        "TN-UB",
+        OrganisationKind.GRASSROOTS_COMMITTEE,
+        "Đảng bộ Công ty Điện lực Thái Nguyên",
+        {"delegated_to_admit": True},
+    ),
+    ("TN-UB-DL-VH", "TN-UB-DL", OrganisationKind.BRANCH, "Chi bộ Phòng Vận hành", {}),
+    ("TN-UB-DL-KD", "TN-UB-DL", OrganisationKind.BRANCH, "Chi bộ Phòng Kinh doanh", {}),
+    ("TN-CQ", "TN", OrganisationKind.PROVINCIAL_AGENCIES, "Đảng bộ các cơ quan Đảng tỉnh", {"province_code": 19}),
+    ("TN-CQ-BAO", "TN-CQ", OrganisationKind.GRASSROOTS_BRANCH, "Chi bộ Báo Thái Nguyên", {}),
+    ("TN-DX", "TN", OrganisationKind.COMMUNE, "Đảng bộ phường Đức Xuân", {"province_code": 19, "ward_code": 1840}),
+    ("TN-DX-TDP1", "TN-DX", OrganisationKind.VILLAGE_BRANCH, "Chi bộ Tổ dân phố 1", {"ward_code": 1840}),
+    ("TN-DX-TDP2", "TN-DX", OrganisationKind.VILLAGE_BRANCH, "Chi bộ Tổ dân phố 2", {"ward_code": 1840}),
+    ("TN-DX-THCS", "TN-DX", OrganisationKind.GRASSROOTS_BRANCH, "Chi bộ Trường THCS Đức Xuân", {"ward_code": 1840}),
+    ("TN-CD", "TN", OrganisationKind.COMMUNE, "Đảng bộ xã Chợ Đồn", {"province_code": 19, "ward_code": 2020}),
+    ("TN-CD-BD", "TN-CD", OrganisationKind.VILLAGE_BRANCH, "Chi bộ thôn Bản Duồng", {"ward_code": 2020}),
+    ("TN-CD-NP", "TN-CD", OrganisationKind.VILLAGE_BRANCH, "Chi bộ thôn Nà Pài", {"ward_code": 2020}),
+]
+# Sở Tư pháp: 22 admitted 2015-2020 as reported, 21 older official members, 3 probationary.
+STP_ADMISSIONS = {2015: 7, 2016: 5, 2017: 3, 2018: 1, 2019: 3, 2020: 3}
+STP_BRANCHES = ["TN-UB-STP-VP", "TN-UB-STP-HC", "TN-UB-STP-TG", "TN-UB-STP-CC"]
+OTHER_BRANCH_SIZES = {
+    "TN-UB-BV-NOI-TH": 9,
+    "TN-UB-BV-NOI-TM": 7,
+    "TN-UB-BV-NGOAI-CT": 8,
+    "TN-UB-DL-VH": 10,
+    "TN-UB-DL-KD": 8,
+    "TN-CQ-BAO": 12,
+    "TN-DX-TDP1": 11,
+    "TN-DX-TDP2": 9,
+    "TN-DX-THCS": 7,
+    "TN-CD-BD": 6,
+    "TN-CD-NP": 5,
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo province, people and one login per role (only on an empty database)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--force", action="store_true", help="allow with DEBUG off (never in production)")
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo data is only loaded with DJANGO_DEBUG=1 (or --force).")
+        if Organisation.objects.exists():
+            self.stdout.write("Demo data already present; nothing loaded.")
+            return
+        self.rng = random.Random(20261123)  # deterministic demo
+        self.used_cccd: set[str] = set()
+        orgs: dict[str, Organisation] = {}
+        for code, parent, kind, name, extra in TREE:
+            orgs[code] = services.organisation_create(
+                acting_user=None,
+                kind=kind,
+                name=name,
+                code=code,
+                parent=orgs.get(parent or ""),
+                valid_from=date(2025, 7, 1),
+                **extra,
+            )
+        self._load_stp(orgs)
+        for code, size in OTHER_BRANCH_SIZES.items():
+            for index in range(size):
+                status = MemberStatus.PROBATIONARY if index == size - 1 else MemberStatus.OFFICIAL
+                decision = (
+                    date(2026, 3, 10)
+                    if status == MemberStatus.PROBATIONARY
+                    else date(self.rng.randint(1995, 2023), self.rng.randint(1, 12), self.rng.randint(1, 28))
+                )
+                self._member(orgs[code], status, decision)
+            for _index in range(3):  # outstanding non-members the branch follows
+                self._person(orgs[code], age_range=(19, 35))
+        password = os.environ.get("DEMO_PASSWORD", "demo-2026!")
+        for username, full_name, role, org_code in DEMO_LOGINS:
+            user = User.objects.create_user(username=username, password=password, email=f"{username}@example.invalid")
+            user.first_name = full_name
+            user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+            user.save()
+            services.role_assign(acting_user=None, user=user, organisation=orgs[org_code], role=role)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {Organisation.objects.count()} organisations and {Person.objects.count()} people."
+            )
+        )
+
+    def _load_stp(self, orgs: dict[str, Organisation]) -> None:
+        branches = [orgs[c] for c in STP_BRANCHES]
+        # The demo's search example lives in the first branch.
+        self._member(branches[0], MemberStatus.OFFICIAL, date(2012, 5, 18), name="Nguyễn Văn Đức", gender=Gender.MALE)
+        for index in range(20):
+            self._member(
+                branches[index % 4],
+                MemberStatus.OFFICIAL,
+                date(self.rng.randint(1990, 2014), self.rng.randint(1, 12), self.rng.randint(1, 28)),
+            )
+        counter = 0
+        for year, count in STP_ADMISSIONS.items():
+            for _index in range(count):
+                self._member(
+                    branches[counter % 4],
+                    MemberStatus.OFFICIAL,
+                    date(year, self.rng.randint(2, 11), self.rng.randint(1, 28)),
+                )
+                counter += 1
+        for index, decision in enumerate([date(2025, 12, 15), date(2026, 4, 20), date(2026, 9, 8)]):
+            self._member(branches[index], MemberStatus.PROBATIONARY, decision)
+        for branch in branches:
+            for _index in range(4):
+                self._person(branch, age_range=(20, 38))
+
+    def _person(
+        self, organisation: Organisation, *, age_range: tuple[int, int], name: str = "", gender: str = ""
+    ) -> Person:
+        gender = gender or self.rng.choice([Gender.MALE, Gender.FEMALE])
+        name = name or " ".join(
+            [self.rng.choice(FAMILY), self.rng.choice(MIDDLE[gender]), self.rng.choice(GIVEN[gender])]
+        )
+        born = date(2026 - self.rng.randint(*age_range), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        while True:
+            number = (
+                cccd_prefix(province_code=self.rng.choice(["006", "019"]), gender=gender, date_of_birth=born)
+                + f"{self.rng.randint(0, 999999):06d}"
+            )
+            if number not in self.used_cccd:
+                self.used_cccd.add(number)
+                break
+        return services.person_create(
+            acting_user=None,
+            organisation=organisation,
+            full_name=name,
+            date_of_birth=born,
+            gender=gender,
+            ethnicity=self.rng.choice(ETHNICITY),
+            cccd=number,
+            phone=f"09{self.rng.randint(10000000, 99999999)}",
+            hometown=self.rng.choice(["Thái Nguyên", "Bắc Kạn", "Chợ Đồn, Thái Nguyên", "Phú Bình, Thái Nguyên"]),
+            residence=self.rng.choice(["Phường Đức Xuân", "Phường Phan Đình Phùng", "Xã Chợ Đồn", "Phường Bắc Kạn"]),
+            education_level=self.rng.choice(
+                [
+                    EducationLevel.UPPER_SECONDARY,
+                    EducationLevel.UNIVERSITY,
+                    EducationLevel.UNIVERSITY,
+                    EducationLevel.COLLEGE,
+                ]
+            ),
+            occupation=self.rng.choice(OCCUPATION),
+            youth_union_member=born.year >= 1991,
+            trade_union_member=True,
+        )
+
+    def _member(self, organisation: Organisation, status: str, decision: date, **person: Any) -> None:
+        age_at_admission = self.rng.randint(22, 34)
+        born_year = decision.year - age_at_admission
+        person_obj = self._person(organisation, age_range=(2026 - born_year, 2026 - born_year), **person)
+        ceremony = decision + timedelta(days=self.rng.randint(7, 30))
+        services.member_create(
+            acting_user=None,
+            person=person_obj,
+            status=status,
+            admission_decision_date=decision,
+            ceremony_date=ceremony,
+            official_date=add_months(ceremony, 12),
+            card_number=f"{self.rng.randint(10000000, 99999999)}" if status == MemberStatus.OFFICIAL else "",
+        )

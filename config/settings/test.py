@@ -1,0 +1,18 @@
+"""Test settings: the same as base, with faster hashing and in-memory e-mail.
+
+The database still comes from DATABASE_URL: the test command points it at a
+throwaway PostgreSQL cluster.
+"""
+
+import os
+
+# Tests never see a real secret; production must set DJANGO_SECRET_KEY itself.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+
+from config.settings.base import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,81 @@
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import MemberStatus, Person
+
+
+class DateInput(forms.DateInput):
+    """dd/mm/yyyy text input (the browser's date picker would show the browser's locale)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, **kwargs)
+
+
+class PersonForm(forms.ModelForm):
+    """Input of a person's data; the model's clean() gives the CCCD and date errors."""
+
+    class Meta:
+        model = Person
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "gender",
+            "cccd",
+            "ethnicity",
+            "religion",
+            "phone",
+            "email",
+            "hometown",
+            "residence",
+            "education_level",
+            "occupation",
+            "youth_union_member",
+            "trade_union_member",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cccd"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.fields["cccd"].max_length = 20  # type: ignore[attr-defined]  # spaces typed between groups are removed in clean
+        self.fields["cccd"].widget.attrs["maxlength"] = 20
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(
+                Column("full_name", css_class="col-md-6"),
+                Column("date_of_birth", css_class="col-md-3"),
+                Column("gender", css_class="col-md-3"),
+            ),
+            Row(
+                Column("cccd", css_class="col-md-4"),
+                Column("ethnicity", css_class="col-md-4"),
+                Column("religion", css_class="col-md-4"),
+            ),
+            Row(Column("phone", css_class="col-md-6"), Column("email", css_class="col-md-6")),
+            Row(Column("hometown", css_class="col-md-6"), Column("residence", css_class="col-md-6")),
+            Row(Column("education_level", css_class="col-md-6"), Column("occupation", css_class="col-md-6")),
+            Row(Column("youth_union_member", css_class="col-md-6"), Column("trade_union_member", css_class="col-md-6")),
+            Submit("save", _("Lưu")),
+        )
+
+    def clean_cccd(self) -> str | None:
+        value = "".join((self.cleaned_data.get("cccd") or "").split())
+        return value or None
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(label=_("Tìm theo tên"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Trạng thái"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        choices=[
+            ("", _("Đang sinh hoạt")),
+            (MemberStatus.OFFICIAL, MemberStatus.OFFICIAL.label),
+            (MemberStatus.PROBATIONARY, MemberStatus.PROBATIONARY.label),
+        ],
+    )

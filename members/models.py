@@ -1,0 +1,355 @@
+"""Organisations (the party tree), people, party members, accounts and scoped roles."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from members import cccd, names
+
+
+class OrganisationKind(models.TextChoices):
+    """Levels of the party tree (admission-rules §1, organisation terms)."""
+
+    PROVINCE = "province", _("Đảng bộ tỉnh/thành phố")
+    COMMUNE = "commune", _("Đảng bộ xã/phường/đặc khu")
+    PROVINCIAL_AGENCIES = "agencies", _("Đảng bộ các cơ quan Đảng tỉnh")
+    PROVINCIAL_GOVERNMENT = "government", _("Đảng bộ Ủy ban nhân dân tỉnh")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Đảng bộ cơ sở")
+    GRASSROOTS_BRANCH = "grassroots_branch", _("Chi bộ cơ sở")
+    SUB_COMMITTEE = "sub_committee", _("Đảng bộ bộ phận")
+    BRANCH = "branch", _("Chi bộ trực thuộc")
+    VILLAGE_BRANCH = "village_branch", _("Chi bộ thôn/tổ dân phố")
+
+
+# Organisations that hold people directly (the branch meeting votes on them).
+BRANCH_KINDS = frozenset({OrganisationKind.GRASSROOTS_BRANCH, OrganisationKind.BRANCH, OrganisationKind.VILLAGE_BRANCH})
+# Which kinds may sit under which (QĐ294 10, 20.2-20.3).
+ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
+    OrganisationKind.PROVINCE: frozenset({None}),
+    OrganisationKind.COMMUNE: frozenset({OrganisationKind.PROVINCE}),
+    OrganisationKind.PROVINCIAL_AGENCIES: frozenset({OrganisationKind.PROVINCE}),
+    OrganisationKind.PROVINCIAL_GOVERNMENT: frozenset({OrganisationKind.PROVINCE}),
+    OrganisationKind.GRASSROOTS_COMMITTEE: frozenset(
+        {
+            OrganisationKind.PROVINCE,
+            OrganisationKind.COMMUNE,
+            OrganisationKind.PROVINCIAL_AGENCIES,
+            OrganisationKind.PROVINCIAL_GOVERNMENT,
+            OrganisationKind.GRASSROOTS_COMMITTEE,  # under an empowered committee (QĐ294 10.6)
+        }
+    ),
+    OrganisationKind.GRASSROOTS_BRANCH: frozenset(
+        {
+            OrganisationKind.PROVINCE,
+            OrganisationKind.COMMUNE,
+            OrganisationKind.PROVINCIAL_AGENCIES,
+            OrganisationKind.PROVINCIAL_GOVERNMENT,
+            OrganisationKind.GRASSROOTS_COMMITTEE,
+        }
+    ),
+    OrganisationKind.SUB_COMMITTEE: frozenset({OrganisationKind.GRASSROOTS_COMMITTEE}),
+    OrganisationKind.BRANCH: frozenset({OrganisationKind.GRASSROOTS_COMMITTEE, OrganisationKind.SUB_COMMITTEE}),
+    OrganisationKind.VILLAGE_BRANCH: frozenset({OrganisationKind.COMMUNE}),
+}
+
+
+class Organisation(models.Model):
+    """A node of the party tree, with a materialised path for subtree queries.
+
+    `path` is `/<id>/<id>/.../` from the root; a subtree is `path LIKE '<path>%'`,
+    served by a `varchar_pattern_ops` index on PostgreSQL.
+    """
+
+    kind = models.CharField(_("cấp tổ chức"), max_length=32, choices=OrganisationKind.choices)
+    name = models.CharField(_("tên"), max_length=200)
+    code = models.CharField(_("mã"), max_length=32, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("trực thuộc"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    delegated_to_admit = models.BooleanField(_("được ủy quyền kết nạp"), default=False)
+    upper_level_powers = models.BooleanField(_("được giao quyền cấp trên cơ sở"), default=False)
+    province_code = models.PositiveIntegerField(_("mã tỉnh (đơn vị hành chính)"), null=True, blank=True)
+    ward_code = models.PositiveIntegerField(_("mã xã/phường"), null=True, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    meeting_day = models.PositiveSmallIntegerField(_("ngày sinh hoạt chi bộ hằng tháng"), default=5)
+
+    class Meta:
+        verbose_name = _("tổ chức đảng")
+        verbose_name_plural = _("tổ chức đảng")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["parent", "name"], name="org_parent_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=OrganisationKind.values), name="org_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="org_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind in BRANCH_KINDS
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this organisation, read from the path (no query)."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def administrative_unit(self) -> str:
+        """Names of the ward and province (vietnam-provinces, post-2025 units)."""
+        from vietnam_provinces import Province, Ward
+
+        parts = []
+        if self.ward_code:
+            with contextlib.suppress(ValueError):
+                parts.append(Ward.from_code(self.ward_code).name)  # type: ignore[arg-type]
+        if self.province_code:
+            with contextlib.suppress(ValueError):
+                parts.append(Province.from_code(self.province_code).name)  # type: ignore[arg-type]
+        return ", ".join(parts)
+
+    def is_valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class Gender(models.TextChoices):
+    MALE = cccd.MALE, _("Nam")
+    FEMALE = cccd.FEMALE, _("Nữ")
+
+
+class EducationLevel(models.TextChoices):
+    """General education and degrees (QĐ294 1.2.1, HD06 1.2)."""
+
+    NONE = "none", _("Chưa biết chữ")
+    LITERATE = "literate", _("Biết đọc, biết viết chữ quốc ngữ")
+    PRIMARY = "primary", _("Tiểu học")
+    LOWER_SECONDARY = "lower_secondary", _("Trung học cơ sở")
+    UPPER_SECONDARY = "upper_secondary", _("Trung học phổ thông")
+    VOCATIONAL = "vocational", _("Trung cấp")
+    COLLEGE = "college", _("Cao đẳng")
+    UNIVERSITY = "university", _("Đại học")
+    POSTGRADUATE = "postgraduate", _("Sau đại học")
+
+
+CCCD_MESSAGES = {
+    "not_digits": _("Số CCCD chỉ được gồm chữ số."),
+    "wrong_length": _("Số CCCD phải có đúng 12 chữ số."),
+    "unknown_province": _("Ba chữ số đầu của số CCCD không phải mã tỉnh nơi đăng ký khai sinh."),
+    "gender_mismatch": _("Chữ số thứ tư của số CCCD không khớp với giới tính đã chọn."),
+    "birth_year_mismatch": _("Chữ số thứ tư đến thứ sáu của số CCCD không khớp với năm sinh."),
+}
+
+
+class Person(models.Model):
+    """Anyone the tracker knows: outstanding non-members, candidates, members.
+
+    `organisation` is the branch that manages the person and decides who may see them.
+    `search_key` and `sort_key` are derived from the name on every save.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("chi bộ"), on_delete=models.PROTECT, related_name="people"
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=120)
+    family_name = models.CharField(_("họ"), max_length=40, editable=False)
+    middle_name = models.CharField(_("tên đệm"), max_length=60, blank=True, editable=False)
+    given_name = models.CharField(_("tên"), max_length=40, editable=False)
+    search_key = models.CharField(max_length=120, editable=False, db_index=True)
+    sort_key = models.CharField(max_length=400, editable=False)
+    date_of_birth = models.DateField(_("ngày sinh"))
+    gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("dân tộc"), max_length=40, default="Kinh")
+    religion = models.CharField(_("tôn giáo"), max_length=60, blank=True, default="")
+    cccd = models.CharField(_("số CCCD"), max_length=12, null=True, blank=True, unique=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True, default="")
+    email = models.EmailField(_("thư điện tử"), blank=True, default="")
+    hometown = models.CharField(_("quê quán"), max_length=200, blank=True, default="")
+    residence = models.CharField(_("nơi cư trú"), max_length=200, blank=True, default="")
+    education_level = models.CharField(
+        _("trình độ giáo dục phổ thông"),
+        max_length=20,
+        choices=EducationLevel.choices,
+        default=EducationLevel.UPPER_SECONDARY,
+    )
+    occupation = models.CharField(_("nghề nghiệp"), max_length=120, blank=True, default="")
+    youth_union_member = models.BooleanField(_("đoàn viên Đoàn TNCS Hồ Chí Minh"), default=False)
+    trade_union_member = models.BooleanField(_("đoàn viên công đoàn"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["search_key", "sort_key"])
+
+    class Meta:
+        verbose_name = _("người")
+        verbose_name_plural = _("người")
+        indexes = [
+            models.Index(fields=["organisation", "sort_key"], name="person_org_sort"),
+            models.Index(fields=["sort_key"], name="person_sort"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="person_gender_valid"),
+            models.CheckConstraint(
+                condition=Q(cccd__isnull=True) | Q(cccd__regex=r"^[0-9]{12}$"), name="person_cccd_12_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.full_name = names.normalize_name(self.full_name)
+        self.family_name, self.middle_name, self.given_name = names.split_name(self.full_name)
+        self.search_key = names.search_key(self.full_name)
+        self.sort_key = names.sort_key(self.family_name, self.middle_name, self.given_name)
+        for field in ("ethnicity", "religion", "hometown", "residence", "occupation"):
+            setattr(self, field, names.normalize_text(getattr(self, field)))
+        self.cccd = self.cccd or None
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        """Field errors in the user's language; runs for forms and for services (full_clean)."""
+        errors: dict[str, list[object]] = {}
+        self.full_name = names.normalize_name(self.full_name or "")
+        if len(self.full_name.split(" ")) < 2:
+            errors.setdefault("full_name", []).append(_("Họ và tên phải có ít nhất họ và tên (hai từ)."))
+        today = timezone.localdate()
+        if self.date_of_birth and self.date_of_birth > today:
+            errors.setdefault("date_of_birth", []).append(_("Ngày sinh không được ở tương lai."))
+        if self.cccd:
+            self.cccd = "".join(self.cccd.split())
+            for code in cccd.cccd_errors(self.cccd, gender=self.gender or None, date_of_birth=self.date_of_birth):
+                errors.setdefault("cccd", []).append(CCCD_MESSAGES[code])
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def masked_cccd(self) -> str:
+        return cccd.mask_cccd(self.cccd or "")
+
+
+class MemberStatus(models.TextChoices):
+    PROBATIONARY = "probationary", _("Dự bị")
+    OFFICIAL = "official", _("Chính thức")
+    REMOVED = "removed", _("Đã xóa tên")
+    LEFT = "left", _("Đã chuyển đi/ra khỏi Đảng")
+
+
+class PartyMember(models.Model):
+    """A person's membership: the dates of §7 of the rules and the party card."""
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("chi bộ"), on_delete=models.PROTECT, related_name="members"
+    )
+    status = models.CharField(_("trạng thái"), max_length=16, choices=MemberStatus.choices)
+    admission_decision_date = models.DateField(_("ngày quyết định kết nạp"), null=True, blank=True)
+    ceremony_date = models.DateField(_("ngày vào Đảng (lễ kết nạp)"), null=True, blank=True)
+    official_date = models.DateField(_("ngày chính thức"), null=True, blank=True)
+    left_date = models.DateField(_("ngày ra khỏi danh sách"), null=True, blank=True)
+    card_number = models.CharField(_("số thẻ đảng viên"), max_length=20, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đảng viên")
+        verbose_name_plural = _("đảng viên")
+        indexes = [models.Index(fields=["organisation", "status"], name="member_org_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=MemberStatus.values), name="member_status_valid"),
+            models.CheckConstraint(
+                condition=Q(ceremony_date__isnull=True)
+                | Q(admission_decision_date__isnull=True)
+                | Q(ceremony_date__gte=models.F("admission_decision_date")),
+                name="member_ceremony_after_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_status_display()})"
+
+
+class User(AbstractUser):
+    """A login. What it may see comes only from its RoleAssignments."""
+
+    preferred_language = models.CharField(
+        _("ngôn ngữ"), max_length=5, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
+    )
+
+    class Meta:
+        verbose_name = _("tài khoản")
+        verbose_name_plural = _("tài khoản")
+
+
+class Role(models.TextChoices):
+    BRANCH_SECRETARY = "branch_secretary", _("Bí thư chi bộ")
+    BRANCH_DEPUTY = "branch_deputy", _("Phó bí thư chi bộ")
+    COMMITTEE_STAFF = "committee_staff", _("Cán bộ cơ quan tổ chức/văn phòng cấp ủy")
+    COMMITTEE_LEADER = "committee_leader", _("Lãnh đạo cấp ủy")
+    MENTOR = "mentor", _("Đảng viên giúp đỡ")
+    AUDITOR = "auditor", _("Kiểm tra, giám sát (chỉ xem)")
+    ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+
+
+# Roles that may change data in their scope (auditors and mentors only read).
+EDITING_ROLES = frozenset(
+    {Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY, Role.COMMITTEE_STAFF, Role.COMMITTEE_LEADER, Role.ADMINISTRATOR}
+)
+COMMITTEE_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.COMMITTEE_LEADER})
+
+
+class RoleAssignment(models.Model):
+    """A role held by a user on an organisation; it grants that organisation's subtree."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="role_unique"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class AuditLog(models.Model):
+    """Append-only record of every view, export or reveal of personal data."""
+
+    class Action(models.TextChoices):
+        REVEAL_IDENTIFIER = "reveal_identifier", _("Xem số định danh")
+        VIEW_PERSON = "view_person", _("Xem hồ sơ cá nhân")
+        EXPORT = "export", _("Xuất dữ liệu")
+        LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL)
+    detail = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nhật ký truy cập")
+        verbose_name_plural = _("nhật ký truy cập")
+        indexes = [models.Index(fields=["person", "at"], name="audit_person_at")]

@@ -1,0 +1,220 @@
+"""Read queries. Every query that returns organisations, people or members goes
+through the user's Scope built here: a secretary sees only their branch,
+committee staff their committee's subtree, administrators everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from members import names
+from members.authority import Authority, OrgNode, admission_authority
+from members.models import (
+    EDITING_ROLES,
+    MemberStatus,
+    Organisation,
+    PartyMember,
+    Person,
+    Role,
+    RoleAssignment,
+    User,
+)
+
+_SCOPE_CACHE_ATTR = "_tracker_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subtrees a user may read and those they may change, as path prefixes."""
+
+    everything: bool = False
+    read_paths: tuple[str, ...] = ()
+    edit_paths: tuple[str, ...] = ()
+    roles: tuple[tuple[str, int, str], ...] = field(default=())  # (role, organisation id, organisation name)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.read_paths
+
+    def organisation_q(self, prefix: str = "") -> Q:
+        """A filter on organisation paths; `prefix` is the lookup path to the organisation."""
+        if self.everything:
+            return Q()
+        if not self.read_paths:
+            return Q(pk__in=[])
+        condition = Q()
+        for path in self.read_paths:
+            condition |= Q(**{f"{prefix}path__startswith": path})
+        return condition
+
+    def can_read(self, organisation: Organisation) -> bool:
+        return self.everything or any(organisation.path.startswith(p) for p in self.read_paths)
+
+    def can_edit(self, organisation: Organisation) -> bool:
+        return self.everything or any(organisation.path.startswith(p) for p in self.edit_paths)
+
+
+def _outermost(paths: list[str]) -> tuple[str, ...]:
+    """Drop paths already covered by a shorter prefix, so each row matches one OR branch."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
+def scope_for(user: User | Any) -> Scope:
+    """The user's scope, computed with one query and cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return Scope()
+    cached = getattr(user, _SCOPE_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    assignments = list(
+        RoleAssignment.objects.filter(user=user, active=True)
+        .select_related("organisation")
+        .only("role", "organisation__id", "organisation__path", "organisation__name")
+        .order_by("organisation__path", "role")
+    )
+    everything = user.is_superuser or any(a.role == Role.ADMINISTRATOR for a in assignments)
+    # Mentors see only their mentees, which the admission app grants separately.
+    read = [a.organisation.path for a in assignments if a.role != Role.MENTOR]
+    edit = [a.organisation.path for a in assignments if a.role in EDITING_ROLES]
+    scope = Scope(
+        everything=everything,
+        read_paths=_outermost(read),
+        edit_paths=_outermost(edit),
+        roles=tuple((a.role, a.organisation.id, a.organisation.name) for a in assignments),
+    )
+    setattr(user, _SCOPE_CACHE_ATTR, scope)
+    return scope
+
+
+# --- Organisations --------------------------------------------------------------
+
+
+def organisation_list(*, user: User, parent: Organisation | None = None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(scope_for(user).organisation_q())
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    return qs
+
+
+def organisation_get(*, user: User, pk: int) -> Organisation:
+    """The organisation if the user may read it; 404 otherwise (no hint that it exists)."""
+    organisation = organisation_list(user=user).filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def organisation_roots(*, user: User) -> QuerySet[Organisation]:
+    """The top organisations of the user's scope (the tree page starts there)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Organisation.objects.filter(parent__isnull=True)
+    return Organisation.objects.filter(path__in=scope.read_paths)
+
+
+def _subtree_member_count(status: str) -> Coalesce:
+    members = (
+        PartyMember.objects.filter(organisation__path__startswith=OuterRef("path"), status=status)
+        .order_by()
+        .values("status")  # one group, since status is fixed: COUNT(*) as a scalar subquery
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members), 0)
+
+
+def organisation_children_with_counts(*, user: User, parent: Organisation | None) -> QuerySet[Organisation]:
+    """Children of `parent` (or the user's roots) with member counts of each subtree.
+
+    Two correlated subqueries per row, all in one SQL statement.
+    """
+    qs = organisation_roots(user=user) if parent is None else organisation_list(user=user, parent=parent)
+    return qs.annotate(
+        official_count=_subtree_member_count(MemberStatus.OFFICIAL),
+        probationary_count=_subtree_member_count(MemberStatus.PROBATIONARY),
+        child_count=Count("children", distinct=True),
+    ).order_by("kind", "name")
+
+
+def organisation_ancestors(*, user: User, organisation: Organisation) -> list[Organisation]:
+    """Ancestors the user may read, root first (for breadcrumbs)."""
+    ids = organisation.ancestor_ids()[:-1]
+    return list(organisation_list(user=user).filter(pk__in=ids).order_by("depth"))
+
+
+def organisation_authority(*, organisation: Organisation) -> Authority:
+    """Who decides admission for this branch (one query for the chain)."""
+    chain = {o.pk: o for o in Organisation.objects.filter(pk__in=organisation.ancestor_ids())}
+    nodes = [
+        OrgNode(o.pk, o.kind, o.name, o.delegated_to_admit, o.upper_level_powers)
+        for o in (chain[i] for i in organisation.ancestor_ids())
+    ]
+    return admission_authority(nodes)
+
+
+def scope_statistics(*, user: User) -> dict[str, int]:
+    """Counts for the dashboard, in one aggregate query per table."""
+    scope = scope_for(user)
+    members = PartyMember.objects.filter(scope.organisation_q("organisation__")).aggregate(
+        official=Count("pk", filter=Q(status=MemberStatus.OFFICIAL)),
+        probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+    )
+    organisations = Organisation.objects.filter(scope.organisation_q()).aggregate(
+        total=Count("pk"), branches=Count("pk", filter=Q(kind__in=["branch", "grassroots_branch", "village_branch"]))
+    )
+    return {
+        "official": members["official"],
+        "probationary": members["probationary"],
+        "organisations": organisations["total"],
+        "branches": organisations["branches"],
+    }
+
+
+# --- People and members -----------------------------------------------------------
+
+
+def _search(qs: QuerySet[Any], search: str, prefix: str = "") -> QuerySet[Any]:
+    """Diacritic- and case-insensitive: `nguyen van duc` finds `Nguyễn Văn Đức`."""
+    key = names.search_key(search)
+    if not key:
+        return qs
+    return qs.filter(**{f"{prefix}search_key__contains": key})
+
+
+def person_list(*, user: User, search: str = "", organisation: Organisation | None = None) -> QuerySet[Person]:
+    qs = Person.objects.filter(scope_for(user).organisation_q("organisation__")).select_related("organisation")
+    if organisation is not None:
+        qs = qs.filter(organisation__path__startswith=organisation.path)
+    return _search(qs, search).order_by("sort_key", "pk")
+
+
+def person_get(*, user: User, pk: int) -> Person:
+    person = person_list(user=user).select_related("membership").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def member_list(
+    *, user: User, search: str = "", organisation: Organisation | None = None, status: str = ""
+) -> QuerySet[PartyMember]:
+    """Party members in the user's scope, Vietnamese name order."""
+    qs = PartyMember.objects.filter(scope_for(user).organisation_q("organisation__")).select_related(
+        "person", "organisation"
+    )
+    if organisation is not None:
+        qs = qs.filter(organisation__path__startswith=organisation.path)
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY])
+    return _search(qs, search, "person__").order_by("person__sort_key", "pk")

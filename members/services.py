@@ -1,0 +1,154 @@
+"""Writes for organisations, people, members and the audit log.
+
+Each top-level service owns one durable transaction (architecture A) and takes
+keyword-only arguments, the acting user first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from members.models import (
+    ALLOWED_PARENTS,
+    AuditLog,
+    MemberStatus,
+    Organisation,
+    PartyMember,
+    Person,
+    Role,
+    RoleAssignment,
+    User,
+)
+from members.selectors import scope_for
+
+
+def organisation_create(
+    *, acting_user: User | None, kind: str, name: str, code: str, parent: Organisation | None = None, **fields: Any
+) -> Organisation:
+    """Create an organisation and set its materialised path.
+
+    Side effects: one transaction; one INSERT and one UPDATE (the path needs the id).
+    """
+    if kind not in ALLOWED_PARENTS or (parent.kind if parent else None) not in ALLOWED_PARENTS[kind]:
+        raise ValidationError({"parent": _("Tổ chức cấp này không thể trực thuộc tổ chức đã chọn.")})
+    if acting_user is not None and parent is not None and not scope_for(acting_user).can_edit(parent):
+        raise PermissionDenied
+    with transaction.atomic(durable=True):
+        return _organisation_insert(kind=kind, name=name, code=code, parent=parent, **fields)
+
+
+def _organisation_insert(
+    *, kind: str, name: str, code: str, parent: Organisation | None, **fields: Any
+) -> Organisation:
+    organisation = Organisation(kind=kind, name=name, code=code, parent=parent, **fields)
+    organisation.full_clean(exclude=["path"])
+    organisation.save()
+    organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
+    organisation.depth = parent.depth + 1 if parent else 0
+    organisation.save(update_fields=["path", "depth"])
+    return organisation
+
+
+def _require_edit(acting_user: User | None, organisation: Organisation) -> None:
+    if acting_user is not None and not scope_for(acting_user).can_edit(organisation):
+        raise PermissionDenied
+
+
+def person_create(*, acting_user: User | None, organisation: Organisation, **fields: Any) -> Person:
+    """Validate (CCCD structure, dates, name) and insert a person; nothing is written on error.
+
+    Side effects: one transaction; one Person row and its history row.
+    """
+    _require_edit(acting_user, organisation)
+    person = Person(organisation=organisation, **fields)
+    person.full_clean()
+    with transaction.atomic(durable=True):
+        person.save()
+    return person
+
+
+def person_update(*, acting_user: User | None, person: Person, **fields: Any) -> Person:
+    """Change a person's fields after the same validation as creation.
+
+    Side effects: one transaction; the Person row and a history row.
+    """
+    _require_edit(acting_user, person.organisation)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.full_clean()
+    with transaction.atomic(durable=True):
+        person.save()
+    return person
+
+
+def member_create(
+    *,
+    acting_user: User | None,
+    person: Person,
+    status: str,
+    admission_decision_date: date | None = None,
+    ceremony_date: date | None = None,
+    official_date: date | None = None,
+    card_number: str = "",
+) -> PartyMember:
+    """Record a person's membership in their branch (used by demo data and imports;
+    the admission pipeline creates probationary members through its own service).
+    """
+    _require_edit(acting_user, person.organisation)
+    member = PartyMember(
+        person=person,
+        organisation=person.organisation,
+        status=status,
+        admission_decision_date=admission_decision_date,
+        ceremony_date=ceremony_date,
+        official_date=official_date if status == MemberStatus.OFFICIAL else None,
+        card_number=card_number,
+    )
+    member.full_clean()
+    with transaction.atomic(durable=True):
+        member.save()
+    return member
+
+
+def role_assign(
+    *, acting_user: User | None, user: User, organisation: Organisation, role: Role | str
+) -> RoleAssignment:
+    _require_edit(acting_user, organisation)
+    with transaction.atomic(durable=True):
+        assignment, _created = RoleAssignment.objects.update_or_create(
+            user=user, organisation=organisation, role=role, defaults={"active": True}
+        )
+    return assignment
+
+
+def audit_record(
+    *, user: User | None, action: str, person: Person | None = None, detail: str = "", ip_address: str | None = None
+) -> AuditLog:
+    """Append one audit row. Runs in its own transaction so the record survives a later error."""
+    with transaction.atomic():
+        return AuditLog.objects.create(
+            user=user if user is not None and user.is_authenticated else None,
+            action=action,
+            person=person,
+            detail=detail[:255],
+            ip_address=ip_address,
+        )
+
+
+def person_reveal_identifier(*, acting_user: User, person: Person, ip_address: str | None) -> str:
+    """Return the unmasked CCCD and audit the reveal (the caller has already scoped `person`)."""
+    audit_record(
+        user=acting_user, action=AuditLog.Action.REVEAL_IDENTIFIER, person=person, detail="cccd", ip_address=ip_address
+    )
+    return person.cccd or ""
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language in {"vi", "en"} and user.is_authenticated and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])

@@ -1,0 +1,157 @@
+"""Thin views: parse the request, call a selector or service, render."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members import selectors, services
+from members.auth import client_ip
+from members.forms import MemberSearchForm, PersonForm
+from members.http import AuthenticatedRequest
+from members.models import Person, Role
+
+
+def _page(request: HttpRequest, queryset: Any, per_page: int = 25) -> Any:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    scope = selectors.scope_for(request.user)
+    context = {
+        "stats": selectors.scope_statistics(user=request.user),
+        "roots": selectors.organisation_children_with_counts(user=request.user, parent=None)[:20],
+        "scope": scope,
+        "role_labels": Role.choices,
+    }
+    return render(request, "members/dashboard.html", context)
+
+
+@login_required
+def organisation_tree(request: AuthenticatedRequest) -> HttpResponse:
+    roots = selectors.organisation_children_with_counts(user=request.user, parent=None)
+    return render(request, "members/organisation_tree.html", {"page": _page(request, roots, 50)})
+
+
+@login_required
+def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, pk=pk)
+    children = selectors.organisation_children_with_counts(user=request.user, parent=organisation)
+    form = MemberSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    members = selectors.member_list(user=request.user, organisation=organisation, search=search, status=status)
+    authority = selectors.organisation_authority(organisation=organisation) if organisation.is_branch else None
+    context = {
+        "organisation": organisation,
+        "ancestors": selectors.organisation_ancestors(user=request.user, organisation=organisation),
+        "children": _page(request, children, 50) if not organisation.is_branch else None,
+        "members": _page(request, members),
+        "form": form,
+        "authority": authority,
+        "can_edit": selectors.scope_for(request.user).can_edit(organisation),
+    }
+    return render(request, "members/organisation_detail.html", context)
+
+
+@login_required
+def member_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = MemberSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    members = selectors.member_list(user=request.user, search=search, status=status)
+    return render(
+        request, "members/member_list.html", {"form": form, "members": _page(request, members), "search": search}
+    )
+
+
+@login_required
+def person_list(request: AuthenticatedRequest) -> HttpResponse:
+    search = request.GET.get("q", "")[:100]
+    people = selectors.person_list(user=request.user, search=search).select_related("membership")
+    return render(request, "members/person_list.html", {"people": _page(request, people), "search": search})
+
+
+@login_required
+def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, pk=pk)
+    context = {
+        "person": person,
+        "membership": getattr(person, "membership", None),
+        "can_edit": selectors.scope_for(request.user).can_edit(person.organisation),
+        "history": person.history.select_related("history_user").order_by("-history_date")[:20],  # type: ignore[attr-defined]
+    }
+    return render(request, "members/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Show the unmasked CCCD once; the reveal is written to the audit log."""
+    person = selectors.person_get(user=request.user, pk=pk)
+    value = services.person_reveal_identifier(acting_user=request.user, person=person, ip_address=client_ip(request))
+    return render(request, "members/person_reveal.html", {"person": person, "cccd": value})
+
+
+@login_required
+def person_create(request: AuthenticatedRequest, organisation_pk: int) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, pk=organisation_pk)
+    if not selectors.scope_for(request.user).can_edit(organisation) or not organisation.is_branch:
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, instance=Person(organisation=organisation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(acting_user=request.user, organisation=organisation, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Đã lưu %(name)s.") % {"name": person.full_name})
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "members/person_form.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def person_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get(user=request.user, pk=pk)
+    if not selectors.scope_for(request.user).can_edit(person.organisation):
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(acting_user=request.user, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Đã lưu %(name)s.") % {"name": person.full_name})
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request, "members/person_form.html", {"form": form, "organisation": person.organisation, "person": person}
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the UI language; remembered on the account and in a cookie."""
+    from django.conf import settings
+
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("dashboard")
+    response = HttpResponseRedirect(next_url)
+    if language in {code for code, _name in settings.LANGUAGES}:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        if request.user.is_authenticated:
+            services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+    return response

@@ -1,0 +1,74 @@
+# Shared helpers of scripts/run and scripts/test (sourced, not executed).
+
+say() { printf '\033[1;31m==>\033[0m %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# A Python >= 3.12: $PYTHON, then python3.13/python3.12 on PATH, then pyenv's versions.
+find_python() {
+  local candidates=()
+  [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+  candidates+=(python3.13 python3.12 python3)
+  if command -v pyenv >/dev/null 2>&1; then
+    local root; root=$(pyenv root)
+    candidates+=("$root"/versions/3.13*/bin/python "$root"/versions/3.12*/bin/python)
+  fi
+  candidates+=("$HOME"/.pyenv/versions/3.13*/bin/python "$HOME"/.pyenv/versions/3.12*/bin/python /usr/local/bin/python3.13 /usr/local/bin/python3.12)
+  local c
+  for c in "${candidates[@]}"; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  die "Python 3.12 or newer is needed (Django 6). Install it, or set PYTHON=/path/to/python3.12."
+}
+
+# Create .venv once and (re)install the pinned requirements when the file changed.
+setup_venv() {
+  local requirements=$1
+  if [ ! -x .venv/bin/python ]; then
+    say "creating the virtualenv (.venv) with $(find_python)"
+    "$(find_python)" -m venv .venv
+  fi
+  local stamp=".venv/.installed-$(basename "$requirements")"
+  local digest; digest=$(cat requirements*.txt | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+    say "installing $requirements"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$digest" > "$stamp"
+  fi
+}
+
+# Bootstrap from the npm registry (package-lock.json); nothing is fetched at run time.
+setup_assets() {
+  if [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ]; then
+    command -v npm >/dev/null 2>&1 || die "npm is needed once to fetch Bootstrap (apt-get install npm)."
+    say "installing front-end assets (npm ci)"
+    npm ci --no-audit --no-fund --silent
+  fi
+  # The compiled catalogues (.mo) are committed too, so msgfmt is optional.
+  if [ -d locale ] && command -v msgfmt >/dev/null 2>&1; then
+    DJANGO_DEBUG=1 DJANGO_SETTINGS_MODULE=config.settings.base \
+      .venv/bin/python manage.py compilemessages --locale=en --locale=vi -v0
+  fi
+}
+
+# Install missing Debian packages when root; otherwise say what is missing.
+ensure_debian_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    die "missing Debian packages: ${missing[*]}. Run: sudo apt-get install ${missing[*]}"
+  fi
+}
+
+free_port() {
+  .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

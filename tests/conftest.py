@@ -1,0 +1,100 @@
+"""Personas and a small party tree shared by the integration, functional and browser tests.
+
+Tree (codes):
+    P  province
+    └─ G  provincial People's Committee organisation
+       ├─ C  grassroots committee (đảng bộ cơ sở)
+       │   ├─ A  branch A  (Alice is its secretary)
+       │   └─ B  branch B  (Bob is its secretary: the outsider for A)
+       └─ D  grassroots committee delegated to admit
+           └─ DB branch
+    W  commune committee under P
+       └─ V  village branch
+Staff: Carol is committee staff of C (sees A and B); Eve is auditor of P; Oscar has no role.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from members.models import Organisation, OrganisationKind, Role, User
+from members.services import role_assign
+from tests.factories import OrganisationFactory, UserFactory
+
+
+@dataclass
+class Tree:
+    province: Organisation
+    government: Organisation
+    committee: Organisation
+    branch_a: Organisation
+    branch_b: Organisation
+    delegated: Organisation
+    delegated_branch: Organisation
+    commune: Organisation
+    village: Organisation
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    province = OrganisationFactory(kind=OrganisationKind.PROVINCE, name="Đảng bộ tỉnh Thử nghiệm", code="P")
+    government = OrganisationFactory(
+        kind=OrganisationKind.PROVINCIAL_GOVERNMENT, name="Đảng bộ UBND tỉnh", code="G", parent=province
+    )
+    committee = OrganisationFactory(
+        kind=OrganisationKind.GRASSROOTS_COMMITTEE, name="Đảng bộ Sở Thử nghiệm", code="C", parent=government
+    )
+    branch_a = OrganisationFactory(kind=OrganisationKind.BRANCH, name="Chi bộ A", code="A", parent=committee)
+    branch_b = OrganisationFactory(kind=OrganisationKind.BRANCH, name="Chi bộ B", code="B", parent=committee)
+    delegated = OrganisationFactory(
+        kind=OrganisationKind.GRASSROOTS_COMMITTEE,
+        name="Đảng bộ Công ty",
+        code="D",
+        parent=government,
+        delegated_to_admit=True,
+    )
+    delegated_branch = OrganisationFactory(
+        kind=OrganisationKind.BRANCH, name="Chi bộ Công ty", code="DB", parent=delegated
+    )
+    commune = OrganisationFactory(kind=OrganisationKind.COMMUNE, name="Đảng bộ phường Thử", code="W", parent=province)
+    village = OrganisationFactory(
+        kind=OrganisationKind.VILLAGE_BRANCH, name="Chi bộ Tổ dân phố 1", code="V", parent=commune
+    )
+    return Tree(province, government, committee, branch_a, branch_b, delegated, delegated_branch, commune, village)
+
+
+def _persona(username: str, organisation: Organisation | None, role: Role | None) -> User:
+    user = UserFactory(username=username)
+    if organisation is not None and role is not None:
+        role_assign(acting_user=None, user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(tree: Tree) -> User:
+    """Secretary of branch A."""
+    return _persona("alice", tree.branch_a, Role.BRANCH_SECRETARY)
+
+
+@pytest.fixture
+def bob(tree: Tree) -> User:
+    """Secretary of branch B: an outsider for everything in branch A."""
+    return _persona("bob", tree.branch_b, Role.BRANCH_SECRETARY)
+
+
+@pytest.fixture
+def carol(tree: Tree) -> User:
+    """Committee staff of the grassroots committee C (branches A and B)."""
+    return _persona("carol", tree.committee, Role.COMMITTEE_STAFF)
+
+
+@pytest.fixture
+def eve(tree: Tree) -> User:
+    """Auditor of the whole province: reads everything, changes nothing."""
+    return _persona("eve", tree.province, Role.AUDITOR)
+
+
+@pytest.fixture
+def oscar(db) -> User:
+    """A login without any role."""
+    return _persona("oscar", None, None)
