@@ -1,0 +1,336 @@
+"""Candidates and everything recorded on the way to membership.
+
+Only `services.candidate_transition` assigns `Candidate.stage` (tests/unit/test_architecture.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from admission.domain.eligibility import IntroductionMode
+from admission.domain.stages import STAGE_INFO, Stage
+from admission.domain.votes import VotingBody
+from members.models import Organisation, PartyMember, Person
+
+STAGE_CHOICES = [(stage.value, f"{stage.value} · {STAGE_INFO[stage].label_vi}") for stage in Stage]
+# Candidacies that are over: recognised, removed. Annulled (SZ) is still open until settled.
+CLOSED_STAGES = [Stage.S17.value, Stage.SX.value]
+
+
+class IntroductionModeChoice(models.TextChoices):
+    TWO_MEMBERS = IntroductionMode.TWO_MEMBERS.name, _("Hai đảng viên chính thức giới thiệu")
+    YOUTH_UNION_PLUS_ONE = IntroductionMode.YOUTH_UNION_PLUS_ONE.name, _("Đoàn TNCS Hồ Chí Minh và một đảng viên")
+    TRADE_UNION_PLUS_ONE = IntroductionMode.TRADE_UNION_PLUS_ONE.name, _("Công đoàn cơ sở và một đảng viên")
+
+
+class Candidate(models.Model):
+    """One candidacy of a person, from outstanding non-member (S0) to official member (S17).
+
+    The date fields are the legal dates of §7 of the rules; `next_due_on` is the legal
+    deadline of the current step (None when there is none), kept by every transition.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="candidacies")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("chi bộ"), on_delete=models.PROTECT, related_name="candidates"
+    )
+    stage = models.CharField(_("bước"), max_length=4, choices=STAGE_CHOICES, default=Stage.S0.value, editable=False)
+    stage_entered_at = models.DateTimeField(editable=False)
+    stage_entered_on = models.DateField(_("ngày vào bước hiện tại"), editable=False)
+    next_due_on = models.DateField(_("hạn của bước hiện tại"), null=True, blank=True, editable=False)
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_votes = models.PositiveSmallIntegerField(_("số lần biểu quyết không đạt"), default=0, editable=False)
+
+    sympathiser_date = models.DateField(_("ngày vào danh sách cảm tình Đảng"), null=True, blank=True)
+    class_proposed_date = models.DateField(_("ngày đề nghị học lớp nhận thức"), null=True, blank=True)
+    certificate_issue_date = models.DateField(_("ngày cấp giấy chứng nhận lớp nhận thức"), null=True, blank=True)
+    certificate_number = models.CharField(_("số giấy chứng nhận"), max_length=40, blank=True, default="")
+    dossier_start_date = models.DateField(_("ngày được phép lập hồ sơ"), null=True, blank=True)
+    application_date = models.DateField(_("ngày nộp đơn và lý lịch"), null=True, blank=True)
+    introduction_mode = models.CharField(
+        _("hình thức giới thiệu"), max_length=24, choices=IntroductionModeChoice.choices, blank=True, default=""
+    )
+    union_resolution_date = models.DateField(_("ngày nghị quyết giới thiệu của Đoàn/Công đoàn"), null=True, blank=True)
+    introduction_date = models.DateField(_("ngày hoàn thành giới thiệu"), null=True, blank=True)
+    verification_completed_date = models.DateField(_("ngày hoàn thành thẩm tra lý lịch"), null=True, blank=True)
+    comments_completed_date = models.DateField(_("ngày tổng hợp ý kiến nhận xét"), null=True, blank=True)
+    branch_resolution_date = models.DateField(_("ngày nghị quyết chi bộ đề nghị kết nạp"), null=True, blank=True)
+    appraisal_date = models.DateField(_("ngày thẩm định của đảng ủy bộ phận"), null=True, blank=True)
+    grassroots_resolution_date = models.DateField(_("ngày nghị quyết đảng ủy cơ sở"), null=True, blank=True)
+    decision_date = models.DateField(_("ngày quyết định kết nạp"), null=True, blank=True)
+    decision_number = models.CharField(_("số quyết định kết nạp"), max_length=40, blank=True, default="")
+    decision_received_date = models.DateField(_("ngày chi bộ nhận quyết định"), null=True, blank=True)
+    deadline_extended = models.BooleanField(_("gia hạn thời hạn quyết định (trường hợp đặc biệt)"), default=False)
+    ceremony_date = models.DateField(_("ngày lễ kết nạp (ngày vào Đảng)"), null=True, blank=True)
+    records_completed_date = models.DateField(_("ngày hoàn thành lý lịch, phiếu đảng viên"), null=True, blank=True)
+    new_member_class_date = models.DateField(_("ngày cấp giấy chứng nhận lớp đảng viên mới"), null=True, blank=True)
+    recognition_dossier_date = models.DateField(_("ngày hoàn thành hồ sơ xét công nhận"), null=True, blank=True)
+    recognition_branch_date = models.DateField(_("ngày nghị quyết chi bộ đề nghị công nhận"), null=True, blank=True)
+    recognition_decision_date = models.DateField(
+        _("ngày quyết định công nhận đảng viên chính thức"), null=True, blank=True
+    )
+    official_date = models.DateField(_("ngày chính thức"), null=True, blank=True, editable=False)
+    removal_date = models.DateField(_("ngày quyết định xóa tên"), null=True, blank=True)
+
+    area_exception = models.BooleanField(_("vùng khó khăn: chỉ cần tốt nghiệp tiểu học"), default=False)
+    literacy_exception_approved = models.BooleanField(_("BTV tỉnh ủy đồng ý ngoại lệ biết chữ"), default=False)
+    over_60_approved = models.BooleanField(_("BTV tỉnh ủy đồng ý kết nạp người trên 60 tuổi"), default=False)
+    readmission = models.BooleanField(_("kết nạp lại"), default=False)
+    readmission_approved = models.BooleanField(_("BTV tỉnh ủy đồng ý kết nạp lại"), default=False)
+    political_issue_unresolved = models.BooleanField(_("vấn đề tiêu chuẩn chính trị chưa kết luận"), default=False)
+
+    member = models.OneToOneField(
+        PartyMember, null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="candidacy"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["next_reminder_at"])
+
+    class Meta:
+        verbose_name = _("người được phát triển")
+        verbose_name_plural = _("người được phát triển")
+        indexes = [
+            models.Index(fields=["organisation", "stage"], name="cand_org_stage"),
+            models.Index(fields=["next_due_on"], name="cand_next_due", condition=Q(next_due_on__isnull=False)),
+            models.Index(
+                fields=["next_reminder_at"], name="cand_next_reminder", condition=Q(next_reminder_at__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=[s.value for s in Stage]), name="cand_stage_valid"),
+            models.UniqueConstraint(
+                fields=["person"], condition=~Q(stage__in=CLOSED_STAGES), name="cand_one_open_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.stage})"
+
+    @property
+    def stage_enum(self) -> Stage:
+        return Stage(self.stage)
+
+
+class StageTransition(models.Model):
+    """Append-only: every stage change with who, when, why and on what it rests."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=4, choices=STAGE_CHOICES)
+    to_stage = models.CharField(max_length=4, choices=STAGE_CHOICES)
+    at = models.DateTimeField()
+    on_date = models.DateField(_("ngày của sự kiện"))
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    note = models.TextField(_("lý do / ghi chú"), blank=True, default="")
+    basis = models.CharField(_("căn cứ (nghị quyết, quyết định)"), max_length=200, blank=True, default="")
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["candidate", "at"], name="transition_cand_at")]
+
+
+class MentorRole(models.TextChoices):
+    MENTOR = "mentor", _("Đảng viên giúp đỡ")
+    INTRODUCER = "introducer", _("Người giới thiệu")
+
+
+class Mentorship(models.Model):
+    """An official member assigned by branch resolution to help / introduce a candidate (QĐ294 3.2)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="mentorships")
+    member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="mentorships")
+    role = models.CharField(_("vai trò"), max_length=12, choices=MentorRole.choices, default=MentorRole.MENTOR)
+    together_since = models.DateField(_("cùng công tác/học tập/cư trú từ ngày"))
+    is_replacement = models.BooleanField(_("phân công thay thế (QĐ294 3.2.2)"), default=False)
+    assigned_on = models.DateField(_("ngày phân công"))
+    ended_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "member", "role"],
+                condition=Q(ended_on__isnull=True),
+                name="mentorship_open_unique",
+            )
+        ]
+
+
+class BranchMeeting(models.Model):
+    """A (monthly) branch meeting and what it decided about the sympathiser list."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="meetings")
+    held_on = models.DateField(_("ngày họp"))
+    official_members = models.PositiveSmallIntegerField(_("số đảng viên chính thức triệu tập"))
+    present = models.PositiveSmallIntegerField(_("số đảng viên có mặt"))
+    minutes = models.TextField(_("biên bản tóm tắt"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-held_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(present__lte=models.F("official_members")), name="meeting_present_le_members"
+            )
+        ]
+
+
+class ListDecision(models.Model):
+    """The sympathiser list's history: each meeting adds, keeps or removes people (HD38 I.1.1b)."""
+
+    class Decision(models.TextChoices):
+        ADD = "add", _("Đưa vào danh sách")
+        KEEP = "keep", _("Tiếp tục theo dõi")
+        REMOVE = "remove", _("Đưa ra khỏi danh sách")
+
+    meeting = models.ForeignKey(BranchMeeting, on_delete=models.CASCADE, related_name="list_decisions")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="list_decisions")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.CharField(_("lý do"), max_length=255, blank=True, default="")
+
+
+class TrialTask(models.Model):
+    """A task given to test a sympathiser or probationer, with its due date and result."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="tasks")
+    meeting = models.ForeignKey(BranchMeeting, null=True, blank=True, on_delete=models.SET_NULL)
+    description = models.CharField(_("nhiệm vụ"), max_length=255)
+    due_on = models.DateField(_("hạn"))
+    result = models.CharField(_("kết quả"), max_length=255, blank=True, default="")
+    done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    closed = models.BooleanField(default=False)
+
+
+class DocumentType(models.TextChoices):
+    """Admission (§6.1) and recognition (§6.2) dossier documents, keyed by type not form code."""
+
+    A1 = "A1", _("Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng")
+    A2 = "A2", _("Đơn xin vào Đảng")
+    A3 = "A3", _("Lý lịch người xin vào Đảng (2-KNĐ) và văn bản thẩm tra")
+    A4 = "A4", _("Giấy giới thiệu của đảng viên chính thức")
+    A5 = "A5", _("Nghị quyết giới thiệu của Đoàn/Công đoàn")
+    A6 = "A6", _("Tổng hợp ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú")
+    A7 = "A7", _("Nghị quyết chi bộ đề nghị kết nạp")
+    A8 = "A8", _("Báo cáo thẩm định của đảng ủy bộ phận")
+    A9 = "A9", _("Nghị quyết đảng ủy cơ sở đề nghị kết nạp")
+    A10 = "A10", _("Quyết định kết nạp đảng viên")
+    A11 = "A11", _("Lý lịch đảng viên và phiếu đảng viên")
+    R1 = "R1", _("Giấy chứng nhận lớp bồi dưỡng đảng viên mới")
+    R2 = "R2", _("Bản tự kiểm điểm của đảng viên dự bị")
+    R3 = "R3", _("Nhận xét của đảng viên giúp đỡ")
+    R4 = "R4", _("Tổng hợp ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú (công nhận)")
+    R5 = "R5", _("Nghị quyết chi bộ đề nghị công nhận đảng viên chính thức")
+    R6 = "R6", _("Báo cáo thẩm định của đảng ủy bộ phận (công nhận)")
+    R7 = "R7", _("Nghị quyết đảng ủy cơ sở (công nhận)")
+    R8 = "R8", _("Quyết định công nhận đảng viên chính thức")
+
+
+# Documents the branch must hold before it votes on admission (HD38 II.1.1a); A5 only when
+# a union introduces. Redo after 12 months: A4, A5, A6 (HD06 5.4a).
+DOCUMENTS_BEFORE_BRANCH_VOTE = ("A1", "A2", "A3", "A4", "A6")
+DOCUMENTS_REDONE_AFTER_12_MONTHS = frozenset({"A4", "A5", "A6"})
+DOCUMENTS_BEFORE_RECOGNITION_VOTE = ("R1", "R2", "R3", "R4")
+
+
+class DossierItem(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Đã có")
+        RETURNED = "returned", _("Trả lại, cần bổ sung")
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(_("loại giấy tờ"), max_length=4, choices=DocumentType.choices)
+    status = models.CharField(_("tình trạng"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    issued_on = models.DateField(_("ngày ký/ngày cấp"))
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True, default="")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["candidate", "doc_type"], name="dossier_item_unique")]
+
+
+class VerificationRequest(models.Model):
+    """A background-verification letter; the receiver must reply in 30/90 WD (HD06 3.4d)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="verifications")
+    subject = models.CharField(_("người được thẩm tra (quan hệ)"), max_length=120)
+    addressee = models.CharField(_("nơi nhận"), max_length=200)
+    abroad = models.BooleanField(_("ở nước ngoài"), default=False)
+    sent_on = models.DateField(_("ngày gửi"))
+    received_on = models.DateField(_("ngày nơi nhận nhận được"))
+    replied_on = models.DateField(_("ngày trả lời"), null=True, blank=True)
+
+
+class VotePurpose(models.TextChoices):
+    ADMISSION = "admission", _("Kết nạp")
+    RECOGNITION = "recognition", _("Công nhận đảng viên chính thức")
+    REMOVAL = "removal", _("Xóa tên")
+
+
+class VoteForm(models.TextChoices):
+    SECRET_BALLOT = "secret", _("Bỏ phiếu kín")
+    RAISED_CARDS = "cards", _("Giơ thẻ đảng viên")
+
+
+class Vote(models.Model):
+    """A vote with its counts and the threshold computed from the denominator (§5). Failed votes are kept too."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="votes")
+    body = models.CharField(max_length=40, choices=[(b.name, b.name) for b in VotingBody])
+    purpose = models.CharField(max_length=12, choices=VotePurpose.choices)
+    held_on = models.DateField(_("ngày biểu quyết"))
+    summoned = models.PositiveSmallIntegerField(_("số được triệu tập"))
+    excluded = models.PositiveSmallIntegerField(_("số được trừ khỏi tổng số"), default=0)
+    denominator = models.PositiveSmallIntegerField()
+    yes = models.PositiveSmallIntegerField(_("tán thành"))
+    no = models.PositiveSmallIntegerField(_("không tán thành"))
+    abstain = models.PositiveSmallIntegerField(_("không biểu quyết"), default=0)
+    form = models.CharField(_("hình thức biểu quyết"), max_length=8, choices=VoteForm.choices)
+    required = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    rule = models.CharField(max_length=60)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(yes__lte=models.F("denominator")), name="vote_yes_le_denominator"),
+        ]
+
+
+class CalendarOverride(models.Model):
+    """Exceptions to the `holidays` calendar, editable by administrators (rules §0)."""
+
+    day = models.DateField(_("ngày"))
+    is_working_day = models.BooleanField(_("là ngày làm việc"), help_text=_("Bỏ chọn để đánh dấu ngày nghỉ thêm."))
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, help_text=_("Để trống: áp dụng cho mọi tổ chức.")
+    )
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("ngày làm việc/nghỉ điều chỉnh")
+        verbose_name_plural = _("lịch làm việc điều chỉnh")
+        constraints = [models.UniqueConstraint(fields=["day", "organisation"], name="calendar_override_unique")]
+
+
+class RuleOverride(models.Model):
+    """A province's override of one rule parameter (e.g. Hà Nội: recognition decision 15 WD)."""
+
+    province = models.ForeignKey(Organisation, on_delete=models.CASCADE, limit_choices_to={"kind": "province"})
+    key = models.CharField(_("tham số"), max_length=60)
+    value = models.IntegerField(_("giá trị"))
+    label = models.CharField(_("căn cứ"), max_length=120)
+    effective_from = models.DateField(_("hiệu lực từ"))
+
+    class Meta:
+        verbose_name = _("quy định riêng của tỉnh")
+        verbose_name_plural = _("quy định riêng của tỉnh")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "key", "effective_from"], name="rule_override_unique")
+        ]

@@ -12,5 +12,6 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("admission/", include("admission.urls")),
     path("", include("members.urls")),
 ]

@@ -96,8 +96,10 @@ def member_create(
     official_date: date | None = None,
     card_number: str = "",
 ) -> PartyMember:
-    """Record a person's membership in their branch (used by demo data and imports;
-    the admission pipeline creates probationary members through its own service).
+    """Record a person's membership in their branch.
+
+    Side effects: one PartyMember row (and its history row). Runs in the caller's
+    transaction when there is one: the admission pipeline calls it when a ceremony is held.
     """
     _require_edit(acting_user, person.organisation)
     member = PartyMember(
@@ -110,8 +112,31 @@ def member_create(
         card_number=card_number,
     )
     member.full_clean()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         member.save()
+    return member
+
+
+def member_make_official(*, acting_user: User | None, member: PartyMember, official_date: date) -> PartyMember:
+    """Recognise a probationary member as official as of `official_date` (QĐ294 4.2.2).
+
+    Side effects: the PartyMember row and a history row; runs in the caller's transaction.
+    """
+    _require_edit(acting_user, member.organisation)
+    member.status = MemberStatus.OFFICIAL
+    member.official_date = official_date
+    with transaction.atomic():
+        member.save(update_fields=["status", "official_date"])
+    return member
+
+
+def member_remove(*, acting_user: User | None, member: PartyMember, removed_on: date) -> PartyMember:
+    """Remove a probationary member's name (xóa tên, HD06 4.6); runs in the caller's transaction."""
+    _require_edit(acting_user, member.organisation)
+    member.status = MemberStatus.REMOVED
+    member.left_date = removed_on
+    with transaction.atomic():
+        member.save(update_fields=["status", "left_date"])
     return member
 
 

@@ -8,7 +8,7 @@ import calendar as _stdlib_calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 from admission.domain.periods import add_months, months_between_ignoring_day
 from admission.domain.reasons import CheckResult, Reason, reason
@@ -211,7 +211,7 @@ def check_mentor(m: MentorFacts, on_date: date, rules: RuleSet) -> CheckResult:
     return CheckResult.from_reasons(found)
 
 
-class IntroductionMode(Enum):
+class IntroductionMode(StrEnum):
     TWO_MEMBERS = "two_members"
     YOUTH_UNION_PLUS_ONE = "youth_union_plus_one"
     TRADE_UNION_PLUS_ONE = "trade_union_plus_one"

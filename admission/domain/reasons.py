@@ -87,10 +87,6 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa có bằng tốt nghiệp trung học cơ sở",
         "No lower-secondary graduation certificate",
     ),
-    "education_below_primary": (
-        "Ở vùng được áp dụng ngoại lệ nhưng chưa hoàn thành chương trình tiểu học",
-        "In an exception area but primary school is not completed",
-    ),
     "literacy_exception_needs_approval": (
         "Chỉ biết đọc, biết viết chữ quốc ngữ: cần Ban Thường vụ cấp ủy trực thuộc Trung ương đồng ý bằng văn bản",
         "Only literate in Vietnamese: the provincial standing committee must agree in writing",
@@ -213,6 +209,27 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa đạt {threshold}: {yes} trên {denominator} (cần {required})",
         "{threshold} not reached: {yes} of {denominator} ({required} needed)",
     ),
+    # Recording steps (admission.services)
+    "note_required": (
+        "Cần ghi lý do cho bước này ({step})",
+        "A reason is required for this step ({step})",
+    ),
+    "date_in_future": (
+        "Ngày {day} ở tương lai: chỉ ghi nhận sự việc đã diễn ra",
+        "{day} is in the future: only events that have happened can be recorded",
+    ),
+    "candidacy_open": (
+        "{name} đang trong quá trình phát triển đảng viên",
+        "{name} already has an open candidacy",
+    ),
+    "already_member": (
+        "{name} đã là đảng viên",
+        "{name} is already a party member",
+    ),
+    "ceremony_missing": (
+        "Chưa có ngày lễ kết nạp",
+        "The ceremony date is missing",
+    ),
 }
 
 
@@ -223,6 +240,12 @@ DATE_LABELS: dict[str, tuple[str, str]] = {
     "branch_meeting": ("ngày chi bộ xét kết nạp", "the branch meeting"),
     "decision_received": ("ngày chi bộ nhận quyết định", "the date the branch received the decision"),
     "ceremony": ("ngày lễ kết nạp", "the ceremony"),
+    "stage_entered": ("ngày bắt đầu bước hiện tại", "the start of the current step"),
+    "event": ("ngày ghi nhận", "the recorded date"),
+    "decision": ("ngày quyết định", "the decision date"),
+    "recognition_branch": ("ngày nghị quyết chi bộ đề nghị công nhận", "the branch recognition resolution"),
+    "verification_sent": ("ngày gửi công văn thẩm tra", "the date the verification letter was sent"),
+    "verification_received": ("ngày nơi nhận nhận được công văn", "the date the letter was received"),
 }
 
 

@@ -136,7 +136,7 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "The introducer has worked, studied, laboured or lived with the applicant for at least {value} months",
     ),
     "age_counts_day": (
-        "QĐ294 1.1.1 (mặc định của dự án, rules §0, §12.2)",
+        "QĐ294 1.1.1; project default (rules §0, §12.2)",
         "Tuổi tính theo tháng có xét đến ngày sinh: {value}",
         "Age counted by month takes the day of birth into account: {value}",
     ),

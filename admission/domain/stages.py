@@ -51,115 +51,113 @@ class StageInfo:
     phase: Phase
 
 
-S = Stage
-
 STAGE_INFO: dict[Stage, StageInfo] = {
-    S.S0: StageInfo(
+    Stage.S0: StageInfo(
         "Quần chúng ưu tú", "Outstanding non-member",
         "Đoàn thể, chi bộ", "Mass organisations, branch",
         "HD38 I.1.1d, I.1.3", False, False, "pre_dossier",
     ),
-    S.S1: StageInfo(
+    Stage.S1: StageInfo(
         "Cảm tình Đảng", "On the sympathiser list",
         "Chi bộ", "Branch",
         "HD38 I.1.1b-d", False, False, "pre_dossier",
     ),
-    S.S2: StageInfo(
+    Stage.S2: StageInfo(
         "Học lớp bồi dưỡng nhận thức về Đảng", "Party-awareness class",
         "Chi bộ, đảng ủy cơ sở, trung tâm chính trị", "Branch, grassroots committee, political centre",
         "HD06 3.1; HD38 I.1.1b-c", False, False, "pre_dossier",
     ),
-    S.S3: StageInfo(
+    Stage.S3: StageInfo(
         "Được phép lập hồ sơ", "Permitted to start the dossier",
         "Đảng ủy cơ sở", "Grassroots committee",
         "HD38 I.1.1c-d", False, False, "dossier",
     ),
-    S.S4: StageInfo(
+    Stage.S4: StageInfo(
         "Viết đơn và khai lý lịch", "Application and biography",
         "Người vào Đảng", "Applicant",
         "HD06 3.2, 3.3; HD38 I.1.4", False, False, "dossier",
     ),
-    S.S5: StageInfo(
+    Stage.S5: StageInfo(
         "Giới thiệu người vào Đảng", "Introduction",
         "Đảng viên chính thức, Đoàn hoặc Công đoàn", "Official members, Youth Union or trade union",
         "ĐL 4.1-4.2; QĐ294 3.1-3.2", False, False, "dossier",
     ),
-    S.S6: StageInfo(
+    Stage.S6: StageInfo(
         "Thẩm tra, xác minh lý lịch", "Background verification",
         "Chi bộ, đảng ủy cơ sở", "Branch, grassroots committee",
         "HD06 3.4; HD38 I.1.5", False, False, "dossier",
     ),
-    S.S7: StageInfo(
+    Stage.S7: StageInfo(
         "Lấy ý kiến nhận xét", "Comments of organisations and residence",
         "Chi ủy", "Branch committee",
         "HD06 3.5", False, False, "dossier",
     ),
-    S.S8: StageInfo(
+    Stage.S8: StageInfo(
         "Chi bộ xét, ra nghị quyết đề nghị kết nạp", "Branch resolution on admission",
         "Chi bộ", "Branch",
         "ĐL 4.3; HD06 3.6a-b, 5.1", False, False, "decision",
     ),
-    S.S8A: StageInfo(
+    Stage.S8A: StageInfo(
         "Đảng ủy bộ phận thẩm định", "Sub-committee appraisal",
         "Đảng ủy bộ phận", "Sub-committee",
         "HD06 3.6b; QĐ294 20.3.3", False, False, "decision",
     ),
-    S.S9: StageInfo(
+    Stage.S9: StageInfo(
         "Đảng ủy cơ sở xét, ra nghị quyết", "Grassroots committee resolution",
         "Đảng ủy cơ sở", "Grassroots committee",
         "HD06 3.6c, 3.7a", False, False, "decision",
     ),
-    S.S10: StageInfo(
+    Stage.S10: StageInfo(
         "Quyết định kết nạp", "Admission decision",
         "Cấp ủy có thẩm quyền", "Competent committee",
         "QĐ294 4.3.1-4.3.2; HD06 3.7", False, False, "decision",
     ),
-    S.S11: StageInfo(
+    Stage.S11: StageInfo(
         "Chờ tổ chức lễ kết nạp", "Awaiting the admission ceremony",
         "Chi bộ", "Branch",
         "QĐ294 4.1; HD06 3.8", False, False, "decision",
     ),
-    S.S12: StageInfo(
+    Stage.S12: StageInfo(
         "Khai lý lịch đảng viên, phiếu đảng viên", "Member records",
         "Đảng viên dự bị, chi bộ, đảng ủy cơ sở", "Probationary member, branch, grassroots committee",
         "HD38 I.2", False, True, "probation",
     ),
-    S.S13: StageInfo(
+    Stage.S13: StageInfo(
         "Thời kỳ dự bị", "Probation",
         "Chi bộ, đảng viên giúp đỡ", "Branch, helper",
         "ĐL 5.1; HD06 3.10, 4.1", False, True, "probation",
     ),
-    S.S14: StageInfo(
+    Stage.S14: StageInfo(
         "Hồ sơ công nhận đảng viên chính thức", "Recognition dossier",
         "Đảng viên dự bị, người giúp đỡ, chi ủy", "Probationary member, helper, branch committee",
         "HD06 4.2-4.4", False, True, "probation",
     ),
-    S.S15: StageInfo(
+    Stage.S15: StageInfo(
         "Chi bộ xét công nhận đảng viên chính thức", "Branch resolution on recognition",
         "Chi bộ", "Branch",
         "ĐL 5.2; QĐ294 4.2.1; HD06 4.5a", False, True, "probation",
     ),
-    S.S16: StageInfo(
+    Stage.S16: StageInfo(
         "Quyết định công nhận đảng viên chính thức", "Recognition decision",
         "Cấp ủy có thẩm quyền", "Competent committee",
         "ĐL 5.3; QĐ294 4.3.1; HD06 4.5", False, True, "probation",
     ),
-    S.S17: StageInfo(
+    Stage.S17: StageInfo(
         "Đảng viên chính thức", "Official member",
         "—", "—",
         "QĐ294 4.2.2, 4.5.1, 6.1", True, True, "done",
     ),
-    S.SX: StageInfo(
+    Stage.SX: StageInfo(
         "Xóa tên trong danh sách đảng viên dự bị", "Removed from the probationary list",
         "Cấp ủy có thẩm quyền", "Competent committee",
         "HD06 4.6; QĐ294 8.2", True, False, "done",
     ),
-    S.SY: StageInfo(
+    Stage.SY: StageInfo(
         "Biểu quyết 3 lần không đủ 2/3, báo cáo cấp trên", "Deadlock escalated",
         "Cấp ủy cấp trên trực tiếp, cấp ủy có thẩm quyền", "Directly superior and competent committees",
         "QĐ294 4.2.3", False, True, "probation",
     ),
-    S.SZ: StageInfo(
+    Stage.SZ: StageInfo(
         "Hủy quyết định kết nạp sai", "Wrong admission annulled",
         "Cấp ủy đã ra quyết định, cấp ủy cấp trên", "Issuing and superior committees",
         "QĐ294 4.4; HD38 I.3", False, False, "decision",
@@ -168,74 +166,74 @@ STAGE_INFO: dict[Stage, StageInfo] = {
 
 # The forward order of the pipeline; SX, SY and SZ stand outside it.
 PIPELINE: tuple[Stage, ...] = (
-    S.S0, S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8, S.S8A,
-    S.S9, S.S10, S.S11, S.S12, S.S13, S.S14, S.S15, S.S16, S.S17,
+    Stage.S0, Stage.S1, Stage.S2, Stage.S3, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8, Stage.S8A,
+    Stage.S9, Stage.S10, Stage.S11, Stage.S12, Stage.S13, Stage.S14, Stage.S15, Stage.S16, Stage.S17,
 )  # fmt: skip
 
 TERMINAL_STAGES: frozenset[Stage] = frozenset(s for s, info in STAGE_INFO.items() if info.is_terminal)
 
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     # The branch puts the person on the sympathiser list by resolution (HD38 I.1.1b).
-    S.S0: frozenset({S.S1}),
+    Stage.S0: frozenset({Stage.S1}),
     # S2: the branch proposes the awareness class (HD06 3.1). S3 directly: the person already
     # holds a certificate that is still valid (60 months, HD06 5.4b; it travels with a person
     # who moves, HD06 3.9a). S0: removed from the list, reviewed monthly (HD38 I.1.1b).
-    S.S1: frozenset({S.S2, S.S3, S.S0}),
+    Stage.S1: frozenset({Stage.S2, Stage.S3, Stage.S0}),
     # S1: the class was not completed; back on the list for a later class (reason required).
-    S.S2: frozenset({S.S3, S.S1, S.S0}),
-    S.S3: frozenset({S.S4, S.S0}),
+    Stage.S2: frozenset({Stage.S3, Stage.S1, Stage.S0}),
+    Stage.S3: frozenset({Stage.S4, Stage.S0}),
     # S4-S7 are done in this order (HD06 3.2-3.5); a later dossier step may go back to an
     # earlier one, e.g. a replacement introducer (QĐ294 3.2.2) or a changed biography.
-    S.S4: frozenset({S.S5, S.S0}),
-    S.S5: frozenset({S.S6, S.S4, S.S0}),
-    S.S6: frozenset({S.S7, S.S4, S.S5, S.S0}),
-    S.S7: frozenset({S.S8, S.S4, S.S5, S.S6, S.S0}),
+    Stage.S4: frozenset({Stage.S5, Stage.S0}),
+    Stage.S5: frozenset({Stage.S6, Stage.S4, Stage.S0}),
+    Stage.S6: frozenset({Stage.S7, Stage.S4, Stage.S5, Stage.S0}),
+    Stage.S7: frozenset({Stage.S8, Stage.S4, Stage.S5, Stage.S6, Stage.S0}),
     # Forward by the org tree (next_after_branch_resolution): the sub-committee appraises
     # (HD06 3.6b), else the grassroots committee resolves (3.6c), else a chi bộ cơ sở or a
     # village branch goes straight to the deciding committee (HD06 3.7a; QĐ294 20.2.2).
     # Back to S4-S7 to redo documents, notably after 12 months (HD06 5.4a). No deadlock edge:
     # QĐ294 4.2.3 (3 failed votes) is about recognition or removal only; a failed admission
     # vote leaves the candidate here for a later meeting, or drops them (S0).
-    S.S8: frozenset({S.S8A, S.S9, S.S10, S.S4, S.S5, S.S6, S.S7, S.S0}),
+    Stage.S8: frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S0}),
     # The appraisal goes to the grassroots committee, or the dossier returns to the branch.
     # The sub-committee cannot drop a candidate: it has no power over personnel (QĐ294 20.3.3).
-    S.S8A: frozenset({S.S9, S.S8}),
+    Stage.S8A: frozenset({Stage.S9, Stage.S8}),
     # S11: a delegated grassroots committee issues the decision itself (HD06 3.6c, 3.7a;
     # QĐ294 4.3.2a). S8: resolution not passed, the dossier returns to the branch.
-    S.S9: frozenset({S.S10, S.S11, S.S8}),
+    Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8}),
     # S8: refused or returned; the result must be notified to the branch (QĐ294 4.3.1), which
     # then redoes steps or drops the candidate from S8.
-    S.S10: frozenset({S.S11, S.S8}),
+    Stage.S10: frozenset({Stage.S11, Stage.S8}),
     # A decision exists from S11 on, so it can be annulled (QĐ294 4.4), including a transfer
     # more than 30 WD before the decision (HD06 3.9c: annul and decide again).
-    S.S11: frozenset({S.S12, S.SZ}),
-    S.S12: frozenset({S.S13, S.SZ}),
+    Stage.S11: frozenset({Stage.S12, Stage.SZ}),
+    Stage.S12: frozenset({Stage.S13, Stage.SZ}),
     # SX: removal from the probationary list (HD06 4.6) is recorded when the removal decision
     # is, from any step of probation or recognition.
-    S.S13: frozenset({S.S14, S.SX, S.SZ}),
+    Stage.S13: frozenset({Stage.S14, Stage.SX, Stage.SZ}),
     # S14 -> S15 is legal once probation has ended (check_recognition_ready).
-    S.S14: frozenset({S.S15, S.SX, S.SZ}),
+    Stage.S14: frozenset({Stage.S15, Stage.SX, Stage.SZ}),
     # S14: the recognition dossier is incomplete. SY: 3 failed branch votes (QĐ294 4.2.3).
-    S.S15: frozenset({S.S16, S.S14, S.SX, S.SY, S.SZ}),
+    Stage.S15: frozenset({Stage.S16, Stage.S14, Stage.SX, Stage.SY, Stage.SZ}),
     # S16 covers the appraisal and grassroots resolution on recognition (HD38 II.1.1c(6)-(7))
     # and the decision; S15 when returned to the branch; SY after 3 failed grassroots votes.
-    S.S16: frozenset({S.S17, S.S15, S.SX, S.SY, S.SZ}),
+    Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SY, Stage.SZ}),
     # Recognition ends the pipeline, but a wrong admission found later is still annulled
     # (QĐ294 4.4; HD38 I.3 re-fixes the admission and recognition dates).
-    S.S17: frozenset({S.SZ}),
+    Stage.S17: frozenset({Stage.SZ}),
     # Removal is final for this candidacy; readmission is a new candidacy (QĐ294 3.5).
-    S.SX: frozenset(),
+    Stage.SX: frozenset(),
     # The superior committee decides (QĐ294 4.2.3): recognise (S16, the decision step), remove
     # (SX), or have the branch vote again (S15).
-    S.SY: frozenset({S.S15, S.S16, S.SX}),
+    Stage.SY: frozenset({Stage.S15, Stage.S16, Stage.SX}),
     # Standards not met: the branch removes the name (SX). Only authority or procedure wrong:
     # redo the faulty step and decide again (QĐ294 4.4); earlier dossier steps via S8 -> S4..S7.
-    S.SZ: frozenset({S.SX, S.S8, S.S9, S.S10}),
+    Stage.SZ: frozenset({Stage.SX, Stage.S8, Stage.S9, Stage.S10}),
 }
 
 
 def _needs_reason(source: Stage, target: Stage) -> bool:
-    if target in (S.S0, S.SX, S.SY, S.SZ) or source in (S.SY, S.SZ):
+    if target in (Stage.S0, Stage.SX, Stage.SY, Stage.SZ) or source in (Stage.SY, Stage.SZ):
         return True
     return PIPELINE.index(target) < PIPELINE.index(source)
 
@@ -257,12 +255,12 @@ REMOVE_MEMBER = "remove_member"  # xóa tên (HD06 4.6)
 ANNUL_DECISION = "annul_decision"  # QĐ294 4.4; membership then settled by SX or re-decision
 
 _EXTRA_EFFECTS: dict[Stage, frozenset[str]] = {
-    S.S0: frozenset({CLOSE_TASKS, END_MENTORSHIPS}),
-    S.S3: frozenset({START_DOSSIER_CLOCK}),
-    S.S12: frozenset({CREATE_PROBATIONARY_MEMBER}),
-    S.S17: frozenset({MAKE_MEMBER_OFFICIAL, CLOSE_TASKS, END_MENTORSHIPS}),
-    S.SX: frozenset({REMOVE_MEMBER, CLOSE_TASKS, END_MENTORSHIPS}),
-    S.SZ: frozenset({ANNUL_DECISION}),
+    Stage.S0: frozenset({CLOSE_TASKS, END_MENTORSHIPS}),
+    Stage.S3: frozenset({START_DOSSIER_CLOCK}),
+    Stage.S12: frozenset({CREATE_PROBATIONARY_MEMBER}),
+    Stage.S17: frozenset({MAKE_MEMBER_OFFICIAL, CLOSE_TASKS, END_MENTORSHIPS}),
+    Stage.SX: frozenset({REMOVE_MEMBER, CLOSE_TASKS, END_MENTORSHIPS}),
+    Stage.SZ: frozenset({ANNUL_DECISION}),
 }
 
 CASCADE: dict[Stage, frozenset[str]] = {
@@ -309,13 +307,13 @@ def next_after_branch_resolution(
     if (has_sub_committee or grassroots_decides_itself) and not has_grassroots_committee:
         raise InvalidOrgRoute("a sub-committee or delegation needs a grassroots committee")
     if has_sub_committee:
-        return S.S8A
+        return Stage.S8A
     if has_grassroots_committee:
-        return S.S9
+        return Stage.S9
     # Chi bộ cơ sở, or village / residential-group branch under the commune committee.
-    return S.S10
+    return Stage.S10
 
 
 def next_after_grassroots_resolution(*, grassroots_decides_itself: bool) -> Stage:
     """S11 when the delegated grassroots committee issues the decision itself, else S10."""
-    return S.S11 if grassroots_decides_itself else S.S10
+    return Stage.S11 if grassroots_decides_itself else Stage.S10

@@ -5,7 +5,7 @@ denominator after the exclusions of QĐ294 9.3.2 and 9.3.4 (rules §0 "Vote thre
 """
 
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from admission.domain.reasons import Reason, reason
 from admission.domain.rules import RuleSet
@@ -31,7 +31,7 @@ class Threshold(StrEnum):
         return denominator // 2 + 1
 
 
-class VotingBody(Enum):
+class VotingBody(StrEnum):
     BRANCH = "branch"
     SUB_COMMITTEE_APPRAISAL = "sub_committee_appraisal"
     GRASSROOTS_COMMITTEE = "grassroots_committee"

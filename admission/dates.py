@@ -1,0 +1,107 @@
+"""The legal dates of one candidate, derived from its recorded dates (rules §4, §7).
+
+Each date is a `ComputedDate` that names the rule and document point that produced it, so the
+page can say "45 working days from the branch resolution (QĐ294 4.3.1)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from admission.domain import deadlines
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.deadlines import ComputedDate
+from admission.domain.stages import Stage
+from admission.models import Candidate
+from admission.rulebook import RuleBook
+
+
+@dataclass(frozen=True)
+class CandidateDates:
+    certificate_valid_until: ComputedDate | None = None
+    dossier_valid_until: ComputedDate | None = None
+    decision_deadline: ComputedDate | None = None
+    ceremony_deadline: ComputedDate | None = None
+    member_records_deadline: ComputedDate | None = None
+    probation_end: ComputedDate | None = None
+    recognition_branch_deadline: ComputedDate | None = None
+    recognition_decision_deadline: ComputedDate | None = None
+
+    def named(self) -> list[tuple[str, ComputedDate]]:
+        return [(name, value) for name, value in self.__dict__.items() if value is not None]
+
+
+def candidate_dates(candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook) -> CandidateDates:
+    """Every legal date that the recorded dates allow to compute (pure given its arguments)."""
+    c = candidate
+    found: dict[str, ComputedDate] = {}
+    if c.certificate_issue_date:
+        found["certificate_valid_until"] = deadlines.certificate_valid_until(
+            issue_date=c.certificate_issue_date, rules=rulebook.for_date(c.certificate_issue_date)
+        )
+    if c.dossier_start_date:
+        found["dossier_valid_until"] = deadlines.dossier_valid_until(
+            dossier_start_date=c.dossier_start_date, rules=rulebook.for_date(c.dossier_start_date)
+        )
+    if c.branch_resolution_date:
+        found["decision_deadline"] = deadlines.admission_decision_deadline(
+            branch_resolution_date=c.branch_resolution_date,
+            calendar=calendar,
+            rules=rulebook.for_date(c.branch_resolution_date),
+            extended=c.deadline_extended,
+        )
+    if c.decision_received_date:
+        found["ceremony_deadline"] = deadlines.ceremony_deadline(
+            decision_received_date=c.decision_received_date,
+            calendar=calendar,
+            rules=rulebook.for_date(c.decision_received_date),
+        )
+    if c.ceremony_date:
+        rules = rulebook.for_date(c.ceremony_date)
+        found["member_records_deadline"] = deadlines.member_records_deadline(
+            ceremony_date=c.ceremony_date, calendar=calendar, rules=rules
+        )
+        end = deadlines.probation_end(ceremony_date=c.ceremony_date, rules=rules)
+        found["probation_end"] = end
+        found["recognition_branch_deadline"] = deadlines.recognition_branch_deadline(
+            probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
+        )
+    if c.recognition_branch_date:
+        found["recognition_decision_deadline"] = deadlines.recognition_decision_deadline(
+            branch_resolution_date=c.recognition_branch_date,
+            calendar=calendar,
+            rules=rulebook.for_date(c.recognition_branch_date),
+            extended=c.deadline_extended,
+        )
+    return CandidateDates(**found)
+
+
+# Which legal date is the deadline of each step in progress.
+STAGE_DEADLINE: dict[Stage, tuple[str, ...]] = {
+    Stage.S4: ("dossier_valid_until",),
+    Stage.S5: ("dossier_valid_until",),
+    Stage.S6: ("dossier_valid_until",),
+    Stage.S7: ("dossier_valid_until",),
+    Stage.S8: ("dossier_valid_until", "certificate_valid_until"),
+    Stage.S8A: ("decision_deadline",),
+    Stage.S9: ("decision_deadline",),
+    Stage.S10: ("decision_deadline",),
+    Stage.S11: ("ceremony_deadline",),
+    Stage.S12: ("member_records_deadline",),
+    Stage.S13: ("probation_end",),
+    Stage.S14: ("recognition_branch_deadline",),
+    Stage.S15: ("recognition_branch_deadline",),
+    Stage.S16: ("recognition_decision_deadline",),
+}
+
+
+def stage_deadline(stage: Stage, dates: CandidateDates) -> ComputedDate | None:
+    """The earliest legal date that bounds the step in progress, if any."""
+    candidates = [getattr(dates, name) for name in STAGE_DEADLINE.get(stage, ())]
+    present = [d for d in candidates if d is not None]
+    return min(present, key=lambda d: d.day) if present else None
+
+
+def is_overdue(deadline: ComputedDate | None, today: date) -> bool:
+    return deadline is not None and deadline.day < today

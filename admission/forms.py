@@ -1,0 +1,184 @@
+"""Forms of the pipeline: user input only; the rules are checked by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from admission.models import Candidate, DocumentType, MentorRole, VoteForm
+from admission.workflow import Step
+from members.forms import DateInput
+from members.models import PartyMember
+
+
+def _helper(label: Any = None) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("save", label or _("Lưu"), css_class="btn-danger"))
+    return helper
+
+
+class StepForm(forms.Form):
+    """A step's event date, its extra fields (taken from the Candidate model) and a note."""
+
+    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.step = step
+        if step.date_field:
+            model_field: Any = Candidate._meta.get_field(step.date_field)
+            self.fields["on_date"] = forms.DateField(label=model_field.verbose_name, widget=DateInput())
+        else:
+            self.fields["on_date"] = forms.DateField(label=_("Ngày"), widget=DateInput())
+        for name in step.extra_fields:
+            formfield: Any = Candidate._meta.get_field(name).formfield()  # type: ignore[union-attr]
+            if isinstance(formfield, forms.DateField):
+                formfield.widget = DateInput()
+            formfield.required = False
+            self.fields[name] = formfield
+        self.fields["basis"] = forms.CharField(
+            label=_("Căn cứ (số nghị quyết, quyết định)"), required=False, max_length=200
+        )
+        self.fields["note"] = forms.CharField(
+            label=_("Lý do / ghi chú"), required=step.needs_note, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        self.helper = _helper(step.label)
+
+
+class VoteRecordForm(forms.Form):
+    held_on = forms.DateField(label=_("Ngày họp biểu quyết"), widget=DateInput())
+    form = forms.ChoiceField(label=_("Hình thức biểu quyết"), choices=VoteForm.choices)
+    summoned = forms.IntegerField(label=_("Số thành viên được triệu tập"), min_value=0, max_value=999)
+    excluded = forms.IntegerField(
+        label=_("Số được trừ (chuyển sinh hoạt tạm thời, miễn sinh hoạt vắng mặt, đình chỉ, vắng có lý do)"),
+        min_value=0,
+        max_value=999,
+        initial=0,
+    )
+    yes = forms.IntegerField(label=_("Tán thành"), min_value=0, max_value=999)
+    no = forms.IntegerField(label=_("Không tán thành"), min_value=0, max_value=999)
+    abstain = forms.IntegerField(label=_("Không biểu quyết"), min_value=0, max_value=999, initial=0)
+    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(step.label)
+
+
+class CandidateCreateForm(forms.Form):
+    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Người được theo dõi"), queryset=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.helper = _helper(_("Bắt đầu theo dõi"))
+
+
+class MentorForm(forms.Form):
+    member: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Đảng viên"), queryset=None)  # type: ignore[arg-type]
+    role = forms.ChoiceField(label=_("Vai trò"), choices=MentorRole.choices)
+    together_since = forms.DateField(
+        label=_("Cùng công tác, học tập hoặc cư trú từ ngày"), widget=DateInput(), required=False
+    )
+    assigned_on = forms.DateField(label=_("Ngày chi bộ phân công"), widget=DateInput())
+    is_replacement = forms.BooleanField(
+        label=_("Phân công thay thế người đã chuyển đi (không cần đủ 12 tháng)"), required=False
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        member_field: Any = self.fields["member"]
+        member_field.label_from_instance = lambda m: (
+            f"{m.person.full_name} – {m.get_status_display()} – {m.organisation.name}"
+        )
+        self.helper = _helper()
+
+
+class DocumentForm(forms.Form):
+    doc_type = forms.ChoiceField(label=_("Loại giấy tờ"), choices=DocumentType.choices)
+    issued_on = forms.DateField(label=_("Ngày ký/ngày cấp"), widget=DateInput())
+    returned = forms.BooleanField(label=_("Trả lại, cần bổ sung"), required=False)
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class VerificationForm(forms.Form):
+    subject = forms.CharField(label=_("Người được thẩm tra (quan hệ)"), max_length=120)
+    addressee = forms.CharField(label=_("Nơi nhận"), max_length=200)
+    abroad = forms.BooleanField(label=_("Ở nước ngoài"), required=False)
+    sent_on = forms.DateField(label=_("Ngày gửi"), widget=DateInput())
+    received_on = forms.DateField(label=_("Ngày nơi nhận nhận được"), widget=DateInput())
+    replied_on = forms.DateField(label=_("Ngày trả lời"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class TaskForm(forms.Form):
+    description = forms.CharField(label=_("Nhiệm vụ"), max_length=255)
+    due_on = forms.DateField(label=_("Hạn"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class MeetingForm(forms.Form):
+    """A monthly branch meeting: who joins, stays on or leaves the sympathiser list."""
+
+    held_on = forms.DateField(label=_("Ngày họp"), widget=DateInput())
+    official_members = forms.IntegerField(label=_("Số đảng viên chính thức triệu tập"), min_value=0, max_value=999)
+    present = forms.IntegerField(label=_("Số có mặt"), min_value=0, max_value=999)
+    minutes = forms.CharField(label=_("Biên bản tóm tắt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, outstanding: list[Candidate], listed: list[Candidate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outstanding = outstanding
+        self.listed = listed
+        for c in outstanding:
+            self.fields[f"add_{c.pk}"] = forms.BooleanField(label=c.person.full_name, required=False)
+        for c in listed:
+            self.fields[f"remove_{c.pk}"] = forms.CharField(
+                label=_("Lý do đưa %(name)s ra khỏi danh sách (để trống nếu tiếp tục theo dõi)")
+                % {"name": c.person.full_name},
+                required=False,
+                max_length=255,
+            )
+        self.helper = _helper(_("Lưu biên bản"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("present") is not None
+            and data.get("official_members") is not None
+            and data["present"] > data["official_members"]
+        ):
+            self.add_error("present", _("Số có mặt không thể lớn hơn số được triệu tập."))
+        return data
+
+    def decisions(self) -> tuple[list[Candidate], list[Candidate], dict[int, str]]:
+        add = [c for c in self.outstanding if self.cleaned_data.get(f"add_{c.pk}")]
+        remove = {
+            c.pk: self.cleaned_data[f"remove_{c.pk}"] for c in self.listed if self.cleaned_data.get(f"remove_{c.pk}")
+        }
+        keep = [c for c in self.listed if c.pk not in remove]
+        return add, keep, remove
+
+
+def members_for_mentoring(candidate: Candidate) -> Any:
+    """Official members of the candidate's grassroots unit (the list the form offers)."""
+    ancestors = candidate.organisation.ancestor_ids()
+    root_path = "/" + "/".join(str(i) for i in ancestors[: max(len(ancestors) - 1, 1)]) + "/"
+    return (
+        PartyMember.objects.filter(organisation__path__startswith=root_path, status__in=["official", "probationary"])
+        .exclude(person=candidate.person)
+        .select_related("person", "organisation")
+        .order_by("person__sort_key")
+    )

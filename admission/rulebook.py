@@ -1,0 +1,61 @@
+"""The calendar and rule set that apply to an organisation, built from the database overrides.
+
+Thin glue between the pure `admission.domain` and the admin-editable tables
+(CalendarOverride, RuleOverride): one query each, then pure functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.rules import NoRuleSetInForce, RuleSet, rule_set_for
+from admission.models import CalendarOverride, RuleOverride
+from members.models import Organisation
+
+OLDEST_RULE_SET_START = date(2021, 7, 30)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Rules for one province: the national rule set in force on a date plus the province's overrides."""
+
+    overrides: tuple[tuple[date, str, int, str], ...] = ()  # (effective_from, key, value, label)
+
+    def for_date(self, day: date) -> RuleSet:
+        """The rule set in force on `day` (the trigger date of a deadline, rules §0)."""
+        try:
+            base = rule_set_for(day)
+        except NoRuleSetInForce:
+            # Dates before QĐ24 (30/07/2021), e.g. an old certificate: the oldest set we hold.
+            # Its periods (60-month certificate, 12-month dossier) equal QĐ29's.
+            base = rule_set_for(OLDEST_RULE_SET_START)
+        applicable: dict[str, tuple[int, str]] = {}
+        for effective_from, key, value, label in sorted(self.overrides):
+            if effective_from <= day:
+                applicable[key] = (value, label)
+        for key, (value, label) in applicable.items():
+            base = base.with_overrides({key: value}, label=label)
+        return base
+
+
+def calendar_for(organisation: Organisation) -> WorkingCalendar:
+    """Working days for `organisation`: the national overrides plus those of its ancestors (one query)."""
+    rows = CalendarOverride.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id__in=organisation.ancestor_ids())
+    ).values_list("day", "is_working_day")
+    working = frozenset(day for day, is_working in rows if is_working)
+    off = frozenset(day for day, is_working in rows if not is_working)
+    return WorkingCalendar(extra_working_days=working, extra_days_off=off)
+
+
+def rulebook_for(organisation: Organisation) -> RuleBook:
+    """The province's rule overrides (the province is the root of the organisation's path)."""
+    ancestors = organisation.ancestor_ids()
+    if not ancestors:
+        return RuleBook()
+    rows = RuleOverride.objects.filter(province_id=ancestors[0]).values_list("effective_from", "key", "value", "label")
+    return RuleBook(overrides=tuple(rows))

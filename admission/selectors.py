@@ -1,0 +1,174 @@
+"""Read queries of the admission pipeline; all of them go through the members scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from admission import dates as date_rules
+from admission.domain.deadlines import ComputedDate, verification_reply_deadline
+from admission.domain.eligibility import check_certificate, check_dossier_age
+from admission.domain.reasons import Reason, reason
+from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
+from admission.models import (
+    CLOSED_STAGES,
+    DOCUMENTS_BEFORE_BRANCH_VOTE,
+    Candidate,
+    DossierItem,
+    Mentorship,
+)
+from admission.rulebook import calendar_for, rulebook_for
+from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
+from members.models import Organisation, Person, User
+from members.selectors import organisation_list, scope_for
+
+
+def candidate_list(
+    *, user: User, organisation: Organisation | None = None, include_closed: bool = False
+) -> QuerySet[Candidate]:
+    qs = Candidate.objects.filter(scope_for(user).organisation_q("organisation__")).select_related(
+        "person", "organisation"
+    )
+    if organisation is not None:
+        qs = qs.filter(organisation__path__startswith=organisation.path)
+    if not include_closed:
+        qs = qs.exclude(stage__in=CLOSED_STAGES)
+    return qs
+
+
+def candidate_get(*, user: User, pk: int) -> Candidate:
+    """The candidate if the user's scope covers their branch; 404 otherwise."""
+    candidate = candidate_list(user=user, include_closed=True).filter(pk=pk).first()
+    if candidate is None:
+        raise Http404
+    return candidate
+
+
+def people_without_candidacy(*, user: User, organisation: Organisation) -> QuerySet[Person]:
+    """People of the branch who are neither members nor in an open candidacy."""
+    return (
+        Person.objects.filter(
+            scope_for(user).organisation_q("organisation__"), organisation=organisation, membership__isnull=True
+        )
+        .exclude(candidacies__stage__in=[s.value for s in Stage if s.value not in CLOSED_STAGES])
+        .order_by("sort_key")
+    )
+
+
+@dataclass
+class BoardCard:
+    candidate: Candidate
+    next_step: Step | None
+    deadline: ComputedDate | None
+    overdue: bool
+    blockers: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    label: str
+    cards: list[BoardCard]
+
+
+def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> list[BoardColumn]:
+    """The secretary's pipeline board: open candidates by stage, each with next step and deadline.
+
+    Queries do not grow with the number of candidates: the candidates, their documents
+    (prefetch), the calendar overrides and the province's rule overrides.
+    """
+    candidates = list(
+        candidate_list(user=user, organisation=organisation)
+        .prefetch_related(
+            Prefetch("documents", queryset=DossierItem.objects.filter(status=DossierItem.Status.RECEIVED))
+        )
+        .order_by("person__sort_key", "pk")
+    )
+    calendar = calendar_for(organisation)
+    rulebook = rulebook_for(organisation)
+    columns: dict[Stage, BoardColumn] = {}
+    for candidate in candidates:
+        stage = candidate.stage_enum
+        dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook)
+        deadline = date_rules.stage_deadline(stage, dates)
+        card = BoardCard(
+            candidate=candidate,
+            next_step=STEP_BY_KEY.get(NEXT_STEP.get(stage, "")),
+            deadline=deadline,
+            overdue=date_rules.is_overdue(deadline, today),
+            blockers=_board_blockers(candidate, stage, today, rulebook),
+        )
+        column = columns.setdefault(stage, BoardColumn(stage, STAGE_INFO[stage].label_vi, []))
+        column.cards.append(card)
+    order = {stage: index for index, stage in enumerate(PIPELINE)}
+    return sorted(columns.values(), key=lambda c: order.get(c.stage, len(order)))
+
+
+def _board_blockers(candidate: Candidate, stage: Stage, today: dt.date, rulebook: date_rules.RuleBook) -> list[Reason]:
+    """What already stands in the way of the next step, from the prefetched rows only."""
+    found: list[Reason] = []
+    rules = rulebook.for_date(today)
+    if stage in {Stage.S3, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8} and candidate.certificate_issue_date:
+        found.extend(check_certificate(candidate.certificate_issue_date, today, rules).reasons)
+    if stage in {Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
+        found.extend(check_dossier_age(candidate.dossier_start_date, today, rules).reasons)
+    if stage == Stage.S8:
+        held = {item.doc_type for item in candidate.documents.all()}
+        missing = tuple(doc for doc in DOCUMENTS_BEFORE_BRANCH_VOTE if doc not in held)
+        if missing:
+            found.append(reason("documents_missing", "HD38 II.1.1a", documents=missing))
+    return found
+
+
+def branches_overview(*, user: User, today: dt.date) -> QuerySet[Organisation]:
+    """Branches in scope with their open candidates, those in the admission phase and those overdue."""
+    open_stages = [s.value for s in Stage if s.value not in CLOSED_STAGES]
+    return (
+        organisation_list(user=user)
+        .filter(kind__in=["branch", "grassroots_branch", "village_branch"])
+        .annotate(
+            open_candidates=Count("candidates", filter=Q(candidates__stage__in=open_stages)),
+            probationers=Count("candidates", filter=Q(candidates__stage__in=["S12", "S13", "S14", "S15", "S16", "SY"])),
+            overdue=Count("candidates", filter=Q(candidates__stage__in=open_stages, candidates__next_due_on__lt=today)),
+        )
+        .order_by("path")
+    )
+
+
+def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, object]:
+    """Everything the candidate page shows, in a fixed number of queries."""
+    calendar = calendar_for(candidate.organisation)
+    rulebook = rulebook_for(candidate.organisation)
+    dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook)
+    deadline = date_rules.stage_deadline(candidate.stage_enum, dates)
+    return {
+        "dates": dates.named(),
+        "deadline": deadline,
+        "overdue": date_rules.is_overdue(deadline, today),
+        "transitions": list(candidate.transitions.select_related("acting_user")),
+        "mentorships": list(
+            Mentorship.objects.filter(candidate=candidate)
+            .select_related("member__person", "member__organisation")
+            .order_by("assigned_on")
+        ),
+        "votes": list(candidate.votes.all()),
+        "documents": {item.doc_type: item for item in candidate.documents.all()},
+        "tasks": list(candidate.tasks.order_by("due_on")),
+        "verifications": [
+            (
+                v,
+                verification_reply_deadline(
+                    request_received_date=v.received_on,
+                    abroad=v.abroad,
+                    calendar=calendar,
+                    rules=rulebook.for_date(v.received_on),
+                ),
+            )
+            for v in candidate.verifications.order_by("sent_on")
+        ],
+        "history": list(candidate.history.select_related("history_user").order_by("-history_date")[:30]),  # type: ignore[attr-defined]
+        "stage_info": STAGE_INFO[candidate.stage_enum],
+    }

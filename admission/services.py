@@ -1,0 +1,711 @@
+"""Every write of the admission pipeline.
+
+`candidate_transition` is the only code that assigns `Candidate.stage` (compare-and-swap on the
+stage it expects). The step services check the rules first (reason codes), then change the
+recorded dates and the stage in one durable transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from admission import dates as candidate_date_rules
+from admission.domain import stages
+from admission.domain.eligibility import (
+    BranchConsiderationFacts,
+    EducationLevel,
+    IntroductionMode,
+    MentorFacts,
+    check_branch_consideration,
+    check_ceremony_date,
+    check_introduction,
+    check_mentor,
+    check_order,
+    check_recognition_ready,
+)
+from admission.domain.reasons import CheckResult, Reason, reason
+from admission.domain.stages import Stage
+from admission.domain.votes import VotingBody, deadlock_reached, evaluate_vote, threshold_for, threshold_rule
+from admission.models import (
+    DOCUMENTS_BEFORE_BRANCH_VOTE,
+    DOCUMENTS_BEFORE_RECOGNITION_VOTE,
+    BranchMeeting,
+    Candidate,
+    DossierItem,
+    ListDecision,
+    MentorRole,
+    Mentorship,
+    StageTransition,
+    TrialTask,
+    VerificationRequest,
+    Vote,
+)
+from admission.rulebook import calendar_for, rulebook_for
+from admission.workflow import STEP_BY_KEY, VOTE_BODY, Step
+from members import services as member_services
+from members.authority import DecidingBody
+from members.models import MemberStatus, PartyMember, Person, User
+from members.selectors import organisation_authority, scope_for
+
+
+class StepRefused(Exception):
+    """The rules do not allow the step yet; `reasons` say why (shown on the form)."""
+
+    def __init__(self, reasons: tuple[Reason, ...]) -> None:
+        super().__init__(", ".join(r.code for r in reasons))
+        self.reasons = reasons
+
+
+class ConcurrentStageChange(Exception):
+    """Someone else changed the candidate's stage between reading and writing."""
+
+
+def _require_edit(acting_user: User | None, candidate: Candidate) -> None:
+    if acting_user is not None and not scope_for(acting_user).can_edit(candidate.organisation):
+        raise PermissionDenied
+
+
+def _refuse_unless(result: CheckResult) -> None:
+    if not result.ok:
+        raise StepRefused(result.reasons)
+
+
+# --- The single mutation point of `stage` ---------------------------------------------------
+
+
+def candidate_transition(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    expected_stage: Stage,
+    to_stage: Stage,
+    on_date: dt.date,
+    now: dt.datetime,
+    note: str = "",
+    basis: str = "",
+    fields: Mapping[str, Any] | None = None,
+) -> StageTransition:
+    """Move `candidate` from `expected_stage` to `to_stage`; must run inside a transaction.
+
+    1. The transition table must allow it (IllegalTransition) and a reason note is required
+       for backward moves, drops, removals and escalations.
+    2. Compare-and-swap: one UPDATE filtered on the expected stage also writes `fields`; if it
+       changed no row, someone else moved the candidate first (ConcurrentStageChange).
+    3. Append the StageTransition row and apply the declarative cascade of the new stage.
+    4. Recompute the step's legal deadline (`next_due_on`).
+    """
+    stages.assert_transition(expected_stage, to_stage)
+    if (expected_stage, to_stage) in stages.REQUIRES_REASON and not note.strip():
+        raise StepRefused((reason("note_required", "", step=f"{expected_stage}→{to_stage}"),))
+    changes = dict(fields or {})
+    # Compare-and-swap: only the writer that still sees `expected_stage` wins.
+    updated = Candidate.objects.filter(pk=candidate.pk, stage=expected_stage.value).update(
+        stage=to_stage.value, stage_entered_at=now, stage_entered_on=on_date, **changes
+    )
+    if updated != 1:
+        raise ConcurrentStageChange(f"candidate {candidate.pk} is no longer in {expected_stage}")
+    candidate.refresh_from_db()
+    transition = StageTransition.objects.create(
+        candidate=candidate,
+        from_stage=expected_stage.value,
+        to_stage=to_stage.value,
+        at=now,
+        on_date=on_date,
+        acting_user=acting_user,
+        note=note.strip(),
+        basis=basis.strip(),
+    )
+    _apply_cascade(acting_user=acting_user, candidate=candidate, stage=to_stage, on_date=on_date)
+    _refresh_due(candidate)
+    return transition
+
+
+def _apply_cascade(*, acting_user: User | None, candidate: Candidate, stage: Stage, on_date: dt.date) -> None:
+    effects = stages.CASCADE[stage]
+    if stages.CLOSE_TASKS in effects:
+        TrialTask.objects.filter(candidate=candidate, closed=False).update(closed=True)
+    if stages.END_MENTORSHIPS in effects:
+        Mentorship.objects.filter(candidate=candidate, ended_on__isnull=True).update(ended_on=on_date)
+    if stages.CREATE_PROBATIONARY_MEMBER in effects and candidate.member_id is None:
+        member = member_services.member_create(
+            acting_user=None,  # the step service already checked the acting user's scope
+            person=candidate.person,
+            status=MemberStatus.PROBATIONARY,
+            admission_decision_date=candidate.decision_date,
+            ceremony_date=candidate.ceremony_date,
+        )
+        Candidate.objects.filter(pk=candidate.pk).update(member=member)
+        candidate.member = member
+    if stages.MAKE_MEMBER_OFFICIAL in effects and candidate.member is not None:
+        member_services.member_make_official(
+            acting_user=None, member=candidate.member, official_date=candidate.official_date or on_date
+        )
+    if stages.REMOVE_MEMBER in effects and candidate.member is not None:
+        member_services.member_remove(acting_user=None, member=candidate.member, removed_on=on_date)
+
+
+def _refresh_due(candidate: Candidate) -> None:
+    calendar = calendar_for(candidate.organisation)
+    dates = candidate_date_rules.candidate_dates(
+        candidate, calendar=calendar, rulebook=rulebook_for(candidate.organisation)
+    )
+    deadline = candidate_date_rules.stage_deadline(candidate.stage_enum, dates)
+    due = deadline.day if deadline else None
+    Candidate.objects.filter(pk=candidate.pk).update(next_due_on=due)
+    candidate.next_due_on = due
+
+
+# --- Creating candidates, meetings, mentors, tasks, documents -------------------------------
+
+
+def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
+    """Start following an outstanding non-member (S0) in their branch.
+
+    Side effects: one transaction; one Candidate row and its history row.
+    """
+    now = now or timezone.now()
+    candidate = Candidate(
+        person=person,
+        organisation=person.organisation,
+        stage=Stage.S0.value,
+        stage_entered_at=now,
+        stage_entered_on=timezone.localdate(now),
+    )
+    _require_edit(acting_user, candidate)
+    if Candidate.objects.filter(person=person).exclude(stage__in=[Stage.S17, Stage.SX]).exists():
+        raise StepRefused((reason("candidacy_open", "", name=person.full_name),))
+    if PartyMember.objects.filter(
+        person=person, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY]
+    ).exists():
+        raise StepRefused((reason("already_member", "", name=person.full_name),))
+    with transaction.atomic(durable=True):
+        candidate.save()
+    return candidate
+
+
+def meeting_record(
+    *,
+    acting_user: User | None,
+    organisation: Any,
+    held_on: dt.date,
+    official_members: int,
+    present: int,
+    minutes: str,
+    add: list[Candidate],
+    keep: list[Candidate],
+    remove: Mapping[int, str],
+    now: dt.datetime | None = None,
+) -> BranchMeeting:
+    """Record a monthly branch meeting and its sympathiser-list decisions (HD38 I.1.1b).
+
+    Side effects: one transaction; the meeting, one ListDecision per person, and a stage
+    transition S0→S1 for each person added and S1/S2…→S0 for each person removed.
+    """
+    now = now or timezone.now()
+    if acting_user is not None and not scope_for(acting_user).can_edit(organisation):
+        raise PermissionDenied
+    problems = list(_date_problems(held_on, None, now))
+    for candidate_id, why in remove.items():
+        if not why.strip():
+            problems.append(reason("note_required", "HD38 I.1.1b", step=str(candidate_id)))
+    if problems:
+        raise StepRefused(tuple(problems))
+    with transaction.atomic(durable=True):
+        meeting = BranchMeeting.objects.create(
+            organisation=organisation,
+            held_on=held_on,
+            official_members=official_members,
+            present=present,
+            minutes=minutes,
+            created_by=acting_user,
+        )
+        for candidate in add:
+            _same_branch(candidate, organisation)
+            candidate_transition(
+                acting_user=acting_user,
+                candidate=candidate,
+                expected_stage=Stage.S0,
+                to_stage=Stage.S1,
+                on_date=held_on,
+                now=now,
+                basis=f"BranchMeeting {held_on:%d/%m/%Y}",
+                fields={"sympathiser_date": held_on},
+            )
+            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.ADD)
+        for candidate in keep:
+            _same_branch(candidate, organisation)
+            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.KEEP)
+        for candidate in Candidate.objects.filter(pk__in=list(remove), organisation=organisation):
+            candidate_transition(
+                acting_user=acting_user,
+                candidate=candidate,
+                expected_stage=candidate.stage_enum,
+                to_stage=Stage.S0,
+                on_date=held_on,
+                now=now,
+                note=remove[candidate.pk],
+            )
+            ListDecision.objects.create(
+                meeting=meeting, candidate=candidate, decision=ListDecision.Decision.REMOVE, reason=remove[candidate.pk]
+            )
+    return meeting
+
+
+def _same_branch(candidate: Candidate, organisation: Any) -> None:
+    if candidate.organisation_id != organisation.pk:
+        raise PermissionDenied
+
+
+def mentor_assign(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    member: PartyMember,
+    together_since: dt.date | None,
+    assigned_on: dt.date,
+    role: str = MentorRole.MENTOR,
+    is_replacement: bool = False,
+) -> Mentorship:
+    """Assign an official member to help or introduce the candidate (branch resolution, QĐ294 3.2).
+
+    Refused with reasons when the member is not official, from another grassroots unit, or has
+    not been with the candidate for 12 months (a replacement is exempt, QĐ294 3.2.2).
+    """
+    _require_edit(acting_user, candidate)
+    facts = _mentor_facts(candidate, member, together_since, is_replacement)
+    rules = rulebook_for(candidate.organisation).for_date(assigned_on)
+    _refuse_unless(check_mentor(facts, assigned_on, rules))
+    with transaction.atomic(durable=True):
+        return Mentorship.objects.create(
+            candidate=candidate,
+            member=member,
+            role=role,
+            together_since=together_since or assigned_on,
+            is_replacement=is_replacement,
+            assigned_on=assigned_on,
+        )
+
+
+def _grassroots_path(path: str, ancestors: list[int], kinds: dict[int, str]) -> int | None:
+    for org_id in reversed(ancestors):
+        if kinds.get(org_id) in {"grassroots_committee", "grassroots_branch", "village_branch"}:
+            return org_id
+    return None
+
+
+def _mentor_facts(
+    candidate: Candidate, member: PartyMember, together_since: dt.date | None, is_replacement: bool
+) -> MentorFacts:
+    from members.models import Organisation
+
+    ids = set(candidate.organisation.ancestor_ids()) | set(member.organisation.ancestor_ids())
+    kinds = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    same_unit = _grassroots_path("", candidate.organisation.ancestor_ids(), kinds) == _grassroots_path(
+        "", member.organisation.ancestor_ids(), kinds
+    )
+    return MentorFacts(
+        is_official=member.status == MemberStatus.OFFICIAL,
+        same_grassroots_unit=same_unit,
+        together_since=together_since,
+        is_replacement=is_replacement,
+        name=member.person.full_name,
+    )
+
+
+def task_assign(*, acting_user: User | None, candidate: Candidate, description: str, due_on: dt.date) -> TrialTask:
+    _require_edit(acting_user, candidate)
+    with transaction.atomic(durable=True):
+        return TrialTask.objects.create(candidate=candidate, description=description, due_on=due_on)
+
+
+def document_record(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    doc_type: str,
+    issued_on: dt.date,
+    note: str = "",
+    returned: bool = False,
+) -> DossierItem:
+    """Mark a dossier document as held (or returned for correction) with its date."""
+    _require_edit(acting_user, candidate)
+    status = DossierItem.Status.RETURNED if returned else DossierItem.Status.RECEIVED
+    with transaction.atomic(durable=True):
+        item, _created = DossierItem.objects.update_or_create(
+            candidate=candidate,
+            doc_type=doc_type,
+            defaults={"issued_on": issued_on, "note": note, "status": status, "updated_by": acting_user},
+        )
+    return item
+
+
+def verification_record(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    subject: str,
+    addressee: str,
+    sent_on: dt.date,
+    received_on: dt.date,
+    abroad: bool = False,
+    replied_on: dt.date | None = None,
+) -> VerificationRequest:
+    _require_edit(acting_user, candidate)
+    _refuse_unless(check_order("verification_sent", sent_on, "verification_received", received_on))
+    with transaction.atomic(durable=True):
+        return VerificationRequest.objects.create(
+            candidate=candidate,
+            subject=subject,
+            addressee=addressee,
+            sent_on=sent_on,
+            received_on=received_on,
+            abroad=abroad,
+            replied_on=replied_on,
+        )
+
+
+# --- Steps ---------------------------------------------------------------------------------
+
+
+def _date_problems(on_date: dt.date, candidate: Candidate | None, now: dt.datetime) -> list[Reason]:
+    """A recorded event cannot be in the future nor before the step it ends began."""
+    today = timezone.localdate(now)
+    found = []
+    if on_date > today:
+        found.append(reason("date_in_future", "", day=on_date))
+    if candidate is not None and on_date < candidate.stage_entered_on:
+        found.extend(check_order("stage_entered", candidate.stage_entered_on, "event", on_date).reasons)
+    return found
+
+
+def _route(candidate: Candidate) -> tuple[Stage, DecidingBody]:
+    authority = organisation_authority(organisation=candidate.organisation)
+    decides_itself = authority.body == DecidingBody.GRASSROOTS_COMMITTEE
+    return (
+        stages.next_after_branch_resolution(
+            has_sub_committee=authority.appraisal_by is not None,
+            has_grassroots_committee=authority.grassroots_resolution_by is not None or decides_itself,
+            grassroots_decides_itself=decides_itself,
+        ),
+        authority.body,
+    )
+
+
+def candidate_step(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    step_key: str,
+    data: Mapping[str, Any],
+    now: dt.datetime | None = None,
+) -> StageTransition:
+    """Record a non-vote step (see workflow.STEPS) and move the candidate on.
+
+    Side effects: one durable transaction; the candidate's dates, the stage (CAS), a
+    StageTransition row, cascaded rows (probationary member at the ceremony, official
+    status at recognition, removal). Raises StepRefused with reasons, nothing written.
+    """
+    now = now or timezone.now()
+    step = STEP_BY_KEY[step_key]
+    _require_edit(acting_user, candidate)
+    stage = candidate.stage_enum
+    if stage not in step.from_stages or step.kind == "vote":
+        raise stages.IllegalTransition(stage, stage)
+    on_date: dt.date = (
+        data.get("on_date") or (data.get(step.date_field) if step.date_field else None) or timezone.localdate(now)
+    )
+    fields = {name: data.get(name) for name in step.extra_fields if name in data}
+    if step.date_field:
+        fields[step.date_field] = on_date
+    checks = [] if step.key == "certificate" else _date_problems(on_date, candidate, now)
+    if step.key == "certificate" and on_date > timezone.localdate(now):
+        checks.append(reason("date_in_future", "", day=on_date))
+    target, extra_checks = _step_target_and_checks(candidate, step, on_date, fields)
+    checks.extend(extra_checks)
+    if checks:
+        raise StepRefused(tuple(checks))
+    with transaction.atomic(durable=True):
+        return candidate_transition(
+            acting_user=acting_user,
+            candidate=candidate,
+            expected_stage=stage,
+            to_stage=target,
+            on_date=on_date,
+            now=now,
+            note=str(data.get("note") or ""),
+            basis=str(data.get("basis") or ""),
+            fields=fields,
+        )
+
+
+def _step_target_and_checks(
+    candidate: Candidate, step: Step, on_date: dt.date, fields: dict[str, Any]
+) -> tuple[Stage, list[Reason]]:
+    """Where the step leads from the candidate's stage, and what the rules say against it."""
+    rules = rulebook_for(candidate.organisation).for_date(on_date)
+    found: list[Reason] = []
+    key = step.key
+    if key == "add_to_list":
+        return Stage.S1, found
+    if key == "propose_class":
+        return Stage.S2, found
+    if key == "certificate":
+        return Stage.S3, found
+    if key == "permit_dossier":
+        from admission.domain.eligibility import check_certificate
+
+        found.extend(check_certificate(candidate.certificate_issue_date, on_date, rules).reasons)
+        return Stage.S4, found
+    if key == "application":
+        return Stage.S5, found
+    if key == "introduction":
+        mode = IntroductionMode[fields.get("introduction_mode") or "TWO_MEMBERS"]
+        introducers = tuple(
+            _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
+            for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
+                "member__person", "member__organisation"
+            )
+        )
+        person = candidate.person
+        found.extend(
+            check_introduction(
+                mode,
+                introducers,
+                on_date,
+                rules,
+                youth_union_exists=person.youth_union_member,
+                is_youth_age=_is_youth_age(person.date_of_birth, on_date),
+                is_youth_union_member=person.youth_union_member,
+                union_resolution_date=fields.get("union_resolution_date"),
+            ).reasons
+        )
+        return Stage.S6, found
+    if key == "verification":
+        if candidate.verifications.filter(replied_on__isnull=True).exists():
+            found.append(reason("verification_incomplete", "HD06 3.4; HD38 I.1.5"))
+        return Stage.S7, found
+    if key == "comments":
+        return Stage.S8, found
+    if key == "appraisal":
+        return Stage.S9, found
+    if key == "decision":
+        received = fields.get("decision_received_date") or on_date
+        fields["decision_received_date"] = received
+        found.extend(
+            _order_after(
+                candidate.grassroots_resolution_date or candidate.branch_resolution_date,
+                "branch_meeting",
+                on_date,
+                "decision",
+            )
+        )
+        found.extend(check_order("decision", on_date, "decision_received", received, rule="QĐ294 4.1").reasons)
+        return Stage.S11, found
+    if key == "ceremony":
+        assert candidate.decision_date is not None and candidate.decision_received_date is not None  # noqa: S101  (S11 needs them)
+        found.extend(
+            check_ceremony_date(
+                ceremony_date=on_date,
+                decision_date=candidate.decision_date,
+                decision_received_date=candidate.decision_received_date,
+            ).reasons
+        )
+        return Stage.S12, found
+    if key == "records":
+        return Stage.S13, found
+    if key == "probation_review":
+        if candidate.ceremony_date is None:  # pragma: no cover - S13 is only reached through the ceremony
+            raise StepRefused((reason("ceremony_missing", ""),))
+        from admission.domain.deadlines import probation_end
+
+        end = probation_end(
+            ceremony_date=candidate.ceremony_date,
+            rules=rulebook_for(candidate.organisation).for_date(candidate.ceremony_date),
+        )
+        found.extend(check_recognition_ready(probation_end=end.day, on_date=on_date).reasons)
+        fields["official_date"] = end.day
+        return Stage.S14, found
+    if key == "recognition_dossier":
+        missing = _documents_missing(candidate, DOCUMENTS_BEFORE_RECOGNITION_VOTE)
+        if missing:
+            found.append(reason("documents_missing", "HD06 4.2-4.4", documents=missing))
+        return Stage.S15, found
+    if key == "recognition_decision":
+        found.extend(_order_after(candidate.recognition_branch_date, "recognition_branch", on_date, "decision"))
+        return Stage.S17, found
+    if key == "return_to_branch":
+        return Stage.S8, found
+    if key == "drop":
+        return Stage.S0, found
+    if key == "remove":
+        return Stage.SX, found
+    raise KeyError(key)  # pragma: no cover - every step of workflow.STEPS is handled above
+
+
+def _order_after(earlier: dt.date | None, earlier_label: str, later: dt.date, later_label: str) -> tuple[Reason, ...]:
+    return check_order(earlier_label, earlier, later_label, later).reasons if earlier else ()
+
+
+def _is_youth_age(born: dt.date, on: dt.date) -> bool:
+    """Youth age (for the Youth Union introduction rule): up to 30 years, HN02 1.1.2.1b [LOCAL-HN]."""
+    return (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) <= 30
+
+
+def _documents_missing(candidate: Candidate, required: tuple[str, ...]) -> tuple[str, ...]:
+    held = set(candidate.documents.filter(status=DossierItem.Status.RECEIVED).values_list("doc_type", flat=True))
+    return tuple(doc for doc in required if doc not in held)
+
+
+# --- Votes -------------------------------------------------------------------------------------
+
+
+def candidate_vote(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    step_key: str,
+    held_on: dt.date,
+    summoned: int,
+    excluded: int,
+    yes: int,
+    no: int,
+    abstain: int,
+    form: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Vote:
+    """Record a vote of the branch or grassroots committee; move on if it passed.
+
+    Invalid counts (more votes than the denominator, …) or an admission the branch may not yet
+    consider (expired certificate, missing documents, …) raise StepRefused: nothing written.
+    A vote below the threshold is recorded as failed; after 3 failed recognition votes the
+    candidate is escalated to the superior committee (S-Y, QĐ294 4.2.3).
+    Side effects: one durable transaction; the Vote row; on success the stage transition.
+    """
+    now = now or timezone.now()
+    step = STEP_BY_KEY[step_key]
+    _require_edit(acting_user, candidate)
+    stage = candidate.stage_enum
+    if stage not in step.from_stages or step.kind != "vote":
+        raise stages.IllegalTransition(stage, stage)
+    target, authority_body = _route(candidate) if step_key == "branch_vote" else (Stage.S16, None)
+    body = VOTE_BODY.get(step_key)
+    if step_key == "grassroots_vote":
+        _route_target, authority_body = _route(candidate)
+        delegated = authority_body == DecidingBody.GRASSROOTS_COMMITTEE
+        body = VotingBody.DELEGATED_GRASSROOTS_COMMITTEE if delegated else VotingBody.GRASSROOTS_COMMITTEE
+        target = stages.next_after_grassroots_resolution(grassroots_decides_itself=delegated)
+    assert body is not None  # noqa: S101
+    problems = _date_problems(held_on, candidate, now)
+    denominator = summoned - excluded
+    if excluded > summoned:
+        problems.append(
+            reason("vote_counts_exceed_denominator", threshold_rule(body), total=excluded, denominator=summoned)
+        )
+    rules = rulebook_for(candidate.organisation).for_date(held_on)
+    if step_key == "branch_vote":
+        problems.extend(check_branch_consideration(_consideration_facts(candidate, held_on), rules).reasons)
+    if step_key == "recognition_vote" and candidate.official_date and held_on < candidate.official_date:
+        problems.extend(check_recognition_ready(probation_end=candidate.official_date, on_date=held_on).reasons)
+    outcome = evaluate_vote(
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        denominator=denominator,
+        threshold=threshold_for(body),
+        rule=threshold_rule(body),
+        body=body,
+        official_members=summoned if body is VotingBody.BRANCH else None,
+    )
+    invalid = [r for r in outcome.reasons if r.code != "vote_threshold_not_reached"]
+    problems.extend(invalid)
+    if problems:
+        raise StepRefused(tuple(problems))
+    with transaction.atomic(durable=True):
+        vote = Vote.objects.create(
+            candidate=candidate,
+            body=body.name,
+            purpose=step.vote_purpose,
+            held_on=held_on,
+            summoned=summoned,
+            excluded=excluded,
+            denominator=denominator,
+            yes=yes,
+            no=no,
+            abstain=abstain,
+            form=form,
+            required=outcome.required,
+            passed=outcome.passed,
+            rule=threshold_rule(body),
+            created_by=acting_user,
+        )
+        if outcome.passed:
+            fields: dict[str, Any] = {step.date_field: held_on} if step.date_field else {}
+            if target == Stage.S11:  # a delegated committee's resolution is also the decision
+                fields.update(decision_date=held_on, decision_received_date=held_on)
+            candidate_transition(
+                acting_user=acting_user,
+                candidate=candidate,
+                expected_stage=stage,
+                to_stage=target,
+                on_date=held_on,
+                now=now,
+                note=note,
+                basis=f"Vote {vote.pk}",
+                fields=fields,
+            )
+        else:
+            Candidate.objects.filter(pk=candidate.pk).update(failed_votes=F("failed_votes") + 1)
+            candidate.refresh_from_db(fields=["failed_votes"])
+            if step_key == "recognition_vote" and deadlock_reached(candidate.failed_votes, rules):
+                candidate_transition(
+                    acting_user=acting_user,
+                    candidate=candidate,
+                    expected_stage=stage,
+                    to_stage=Stage.SY,
+                    on_date=held_on,
+                    now=now,
+                    note=f"{candidate.failed_votes} failed votes (QĐ294 4.2.3)",
+                )
+    return vote
+
+
+def _consideration_facts(candidate: Candidate, meeting_date: dt.date) -> BranchConsiderationFacts:
+    person = candidate.person
+    introducers = tuple(
+        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
+        for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
+            "member__person", "member__organisation"
+        )
+    )
+    mode = IntroductionMode[candidate.introduction_mode or "TWO_MEMBERS"]
+    required = DOCUMENTS_BEFORE_BRANCH_VOTE + (("A5",) if mode is not IntroductionMode.TWO_MEMBERS else ())
+    return BranchConsiderationFacts(
+        birth_date=person.date_of_birth,
+        meeting_date=meeting_date,
+        certificate_issue_date=candidate.certificate_issue_date,
+        dossier_start_date=candidate.dossier_start_date,
+        education=EducationLevel[person.education_level.upper()],
+        introduction_mode=mode,
+        introducers=introducers,
+        youth_union_exists=person.youth_union_member,
+        is_youth_age=_is_youth_age(person.date_of_birth, meeting_date),
+        is_youth_union_member=person.youth_union_member,
+        union_resolution_date=candidate.union_resolution_date,
+        documents_missing=_documents_missing(candidate, required),
+        verification_complete=candidate.verification_completed_date is not None,
+        comments_complete=candidate.comments_completed_date is not None,
+        area_exception=candidate.area_exception,
+        literacy_exception_approved=candidate.literacy_exception_approved,
+        over_60_approved=candidate.over_60_approved,
+        readmission=candidate.readmission,
+        readmission_approved=candidate.readmission_approved,
+        political_issue_unresolved=candidate.political_issue_unresolved,
+    )

@@ -1,0 +1,45 @@
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from admission.domain.reasons import Reason, format_reason
+from admission.domain.stages import STAGE_INFO, Stage
+
+register = template.Library()
+
+DATE_NAMES = {
+    "certificate_valid_until": _("Giấy chứng nhận lớp nhận thức còn giá trị đến"),
+    "dossier_valid_until": _("Hồ sơ còn giá trị đến (12 tháng)"),
+    "decision_deadline": _("Hạn ra quyết định kết nạp"),
+    "ceremony_deadline": _("Hạn tổ chức lễ kết nạp"),
+    "member_records_deadline": _("Hạn hoàn thành lý lịch, phiếu đảng viên"),
+    "probation_end": _("Hết thời kỳ dự bị (ngày chính thức)"),
+    "recognition_branch_deadline": _("Hạn chi bộ xét công nhận chính thức"),
+    "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
+}
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
+@register.filter
+def reason_text(value: Reason) -> str:
+    return format_reason(value, _lang())  # type: ignore[arg-type]
+
+
+@register.filter
+def stage_label(value: str) -> str:
+    info = STAGE_INFO[Stage(value)]
+    return info.label_en if _lang() == "en" else info.label_vi
+
+
+@register.filter
+def date_name(value: str) -> str:
+    return str(DATE_NAMES.get(value, value))
+
+
+@register.filter
+def rule_text(value: object) -> str:
+    """The description of a RuleRef in the user's language."""
+    return str(getattr(value, "description_en" if _lang() == "en" else "description_vi", ""))

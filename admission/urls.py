@@ -1,0 +1,16 @@
+from django.urls import path
+
+from admission import views
+
+urlpatterns = [
+    path("", views.overview, name="admission_overview"),
+    path("branches/<int:pk>/board/", views.board, name="admission_board"),
+    path("branches/<int:pk>/candidates/new/", views.candidate_create, name="candidate_create"),
+    path("branches/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
+    path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
+    path("candidates/<int:pk>/steps/<slug:step_key>/", views.candidate_step, name="candidate_step"),
+    path("candidates/<int:pk>/mentors/new/", views.mentor_add, name="mentor_add"),
+    path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
+    path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
+    path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),
+]

@@ -1,0 +1,223 @@
+"""Reason codes: stable data, every code has a message in both languages that formats."""
+
+import ast
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.eligibility import (
+    BranchConsiderationFacts,
+    EducationLevel,
+    IntroductionMode,
+    MentorFacts,
+    check_age,
+    check_branch_consideration,
+    check_ceremony_date,
+    check_certificate,
+    check_dossier_age,
+    check_education,
+    check_recognition_ready,
+)
+from admission.domain.reasons import (
+    DATE_LABELS,
+    REASON_CODES,
+    CheckResult,
+    Params,
+    Reason,
+    format_reason,
+    reason,
+)
+from admission.domain.rules import QD294
+from admission.domain.votes import Threshold, VotingBody, evaluate_vote
+
+DOMAIN = Path(__file__).resolve().parents[3] / "admission" / "domain"
+
+
+def _codes_in_source() -> set[str]:
+    """Every string literal passed as the code to reason(...) or Reason(...) in the package."""
+    codes: set[str] = set()
+    for path in DOMAIN.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            if node.func.id not in {"reason", "Reason"}:
+                continue
+            first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "code"), None)
+            if path.name == "reasons.py" and isinstance(first, ast.Name):
+                continue  # reason() itself forwards its argument
+            assert isinstance(first, ast.Constant), f"{path.name}:{node.lineno} code must be a literal"
+            assert isinstance(first.value, str)
+            codes.add(first.value)
+    return codes
+
+
+def _produced() -> list[Reason]:
+    """Run the checks into every failure they can report, with realistic params."""
+    rules = QD294
+    results: list[CheckResult] = [
+        check_age(date(2010, 1, 1), date(2026, 3, 1), rules, over_60_approved=False),
+        check_age(date(1950, 1, 1), date(2026, 3, 1), rules, over_60_approved=False),
+        check_education(EducationLevel.PRIMARY, area_exception=False, literacy_exception_approved=False),
+        check_education(EducationLevel.LITERATE, area_exception=True, literacy_exception_approved=False),
+        check_education(EducationLevel.NONE, area_exception=True, literacy_exception_approved=False),
+        check_certificate(None, date(2026, 3, 1), rules),
+        check_certificate(date(2020, 1, 1), date(2026, 3, 1), rules),
+        check_certificate(date(2026, 4, 1), date(2026, 3, 1), rules),
+        check_dossier_age(None, date(2026, 3, 1), rules),
+        check_dossier_age(date(2024, 1, 1), date(2026, 3, 1), rules),
+        check_ceremony_date(
+            ceremony_date=date(2026, 3, 1), decision_date=date(2026, 3, 5), decision_received_date=date(2026, 3, 2)
+        ),
+        check_recognition_ready(probation_end=date(2026, 9, 1), on_date=date(2026, 3, 1)),
+        check_branch_consideration(
+            BranchConsiderationFacts(
+                birth_date=date(2000, 1, 1),
+                meeting_date=date(2026, 3, 1),
+                certificate_issue_date=date(2025, 1, 1),
+                dossier_start_date=date(2025, 6, 1),
+                education=EducationLevel.UNIVERSITY,
+                introduction_mode=IntroductionMode.YOUTH_UNION_PLUS_ONE,
+                introducers=(
+                    MentorFacts(is_official=False, same_grassroots_unit=False, together_since=None, name="Lê Văn A"),
+                    MentorFacts(
+                        is_official=True, same_grassroots_unit=True, together_since=date(2025, 6, 1), name="Trần Thị B"
+                    ),
+                ),
+                youth_union_exists=False,
+                is_youth_age=True,
+                is_youth_union_member=False,
+                union_resolution_date=None,
+                documents_missing=("Đơn xin vào Đảng", "Lý lịch (2-KNĐ)"),
+                readmission=True,
+                political_issue_unresolved=True,
+            ),
+            rules,
+        ),
+        check_branch_consideration(
+            BranchConsiderationFacts(
+                birth_date=date(2000, 1, 1),
+                meeting_date=date(2026, 3, 1),
+                certificate_issue_date=date(2025, 1, 1),
+                dossier_start_date=date(2025, 6, 1),
+                education=EducationLevel.UNIVERSITY,
+                introduction_mode=IntroductionMode.TWO_MEMBERS,
+                introducers=(),
+                youth_union_exists=True,
+                is_youth_age=True,
+                is_youth_union_member=True,
+                union_resolution_date=None,
+                verification_complete=True,
+                comments_complete=True,
+            ),
+            rules,
+        ),
+    ]
+    produced = [r for result in results for r in result.reasons]
+    for yes, no, n, body, members in [
+        (-1, 0, 3, None, None),
+        (0, 0, 0, None, None),
+        (3, 3, 5, None, None),
+        (2, 0, 2, VotingBody.BRANCH, 2),
+        (5, 4, 9, None, None),
+    ]:
+        outcome = evaluate_vote(
+            yes=yes,
+            no=no,
+            abstain=0,
+            denominator=n,
+            threshold=Threshold.TWO_THIRDS,
+            rule="ĐL 4.3",
+            body=body,
+            official_members=members,
+        )
+        produced.extend(outcome.reasons)
+    return produced
+
+
+def test_it_has_a_message_for_every_code_used_in_the_domain_and_no_dead_codes() -> None:
+    assert _codes_in_source() == set(REASON_CODES)
+
+
+def test_it_formats_every_template_with_the_params_its_code_is_produced_with() -> None:
+    produced = _produced()
+    assert {r.code for r in produced} == set(REASON_CODES)
+    for item in produced:
+        for lang in ("vi", "en"):
+            text = format_reason(item, lang)
+            assert "{" not in text, (item.code, lang, text)
+
+
+@pytest.mark.parametrize("code", sorted(REASON_CODES))
+def test_it_writes_every_message_in_nfc_vietnamese_and_english(code: str) -> None:
+    vi, en = REASON_CODES[code]
+    assert unicodedata.normalize("NFC", vi) == vi
+    assert vi != en
+    assert en.isascii() or "≥" in en or ">" in en
+    assert code == code.lower() and " " not in code
+
+
+def test_it_writes_date_labels_in_nfc() -> None:
+    for vi, en in DATE_LABELS.values():
+        assert unicodedata.normalize("NFC", vi) == vi
+        assert en.isascii()
+
+
+def test_it_formats_dates_as_dd_mm_yyyy_and_lists_with_commas() -> None:
+    expired = reason("certificate_expired", "HD06 5.4b", valid_until=date(2026, 3, 9))
+    assert format_reason(expired) == "Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng đã hết hạn ngày 09/03/2026"
+    assert format_reason(expired, "en") == "The awareness-class certificate expired on 09/03/2026"
+    missing = reason("documents_missing", "HD38 II.1.1a", documents=("A", "B"))
+    assert format_reason(missing, "en") == "Missing documents: A, B"
+
+
+def test_it_translates_known_date_labels_and_keeps_free_text() -> None:
+    known = reason(
+        "date_order",
+        "QĐ294 4.1",
+        first="decision_received",
+        first_date=date(2026, 3, 2),
+        second="ceremony",
+        second_date=date(2026, 3, 1),
+    )
+    assert format_reason(known) == (
+        "Thứ tự ngày sai: ngày lễ kết nạp (01/03/2026) trước ngày chi bộ nhận quyết định (02/03/2026)"
+    )
+    free = reason("date_order", "", first="X", first_date=date(2026, 3, 2), second="Y", second_date=date(2026, 3, 1))
+    assert format_reason(free, "en") == "Dates out of order: Y (01/03/2026) is before X (02/03/2026)"
+
+
+def test_it_keeps_reasons_frozen_hashable_and_comparable() -> None:
+    a = reason("too_young", "QĐ294 1.1.1", age_months=200, eligible_from=date(2027, 1, 1), min_months=216)
+    b = Reason(
+        code="too_young",
+        params={"age_months": 200, "eligible_from": date(2027, 1, 1), "min_months": 216},
+        rule="QĐ294 1.1.1",
+    )
+    assert a == b
+    assert hash(a) == hash(b)
+    assert isinstance(b.params, Params)
+    assert len(a.params) == 3
+    assert a.params["age_months"] == 200
+    assert "Params(" in repr(a.params)
+    with pytest.raises(TypeError):
+        a.params["age_months"] = 1  # type: ignore[index]
+    assert Reason("certificate_missing").params == {}
+
+
+def test_it_makes_a_check_result_ok_only_without_reasons() -> None:
+    ok = CheckResult.from_reasons([])
+    bad = CheckResult.from_reasons(iter([reason("certificate_missing", "HD06 3.1")]))
+    assert ok and ok.ok and ok.reasons == ()
+    assert not bad and not bad.ok
+    assert bad.codes == ("certificate_missing",)
+
+
+def test_it_never_uses_a_calendar_in_reasons() -> None:
+    # Reasons carry dates, not calendars: a sanity check that params stay plain values.
+    for item in _produced():
+        for value in item.params.values():
+            assert not isinstance(value, WorkingCalendar)
+            assert isinstance(value, str | int | date | tuple), (item.code, value)
