@@ -553,6 +553,11 @@ def _order_after(earlier: dt.date | None, earlier_label: str, later: dt.date, la
     return check_order(earlier_label, earlier, later_label, later).reasons if earlier else ()
 
 
+def is_youth_union_case(person: Person, on: dt.date) -> bool:
+    """A Youth Union member of youth age must be introduced by the Youth Union (ĐL 4.1)."""
+    return person.youth_union_member and _is_youth_age(person.date_of_birth, on)
+
+
 def _is_youth_age(born: dt.date, on: dt.date) -> bool:
     """Youth age (for the Youth Union introduction rule): up to 30 years, HN02 1.1.2.1b [LOCAL-HN]."""
     return (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) <= 30

@@ -13,11 +13,25 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from admission import services as admission_services
+from admission.demo import at, walk_to
 from admission.domain.periods import add_months
+from admission.models import Candidate
 from members import services
 from members.cccd import cccd_prefix
-from members.models import EducationLevel, Gender, MemberStatus, Organisation, OrganisationKind, Person, Role, User
+from members.models import (
+    EducationLevel,
+    Gender,
+    MemberStatus,
+    Organisation,
+    OrganisationKind,
+    PartyMember,
+    Person,
+    Role,
+    User,
+)
 
 FAMILY = (
     ["Nguyễn"] * 8
@@ -135,6 +149,16 @@ TREE: list[tuple[str, str | None, str, str, dict[str, Any]]] = [
 ]
 # Sở Tư pháp: 22 admitted 2015-2020 as reported, 21 older official members, 3 probationary.
 STP_ADMISSIONS = {2015: 7, 2016: 5, 2017: 3, 2018: 1, 2019: 3, 2020: 3}
+# Branch -> (target stage, days since the person was first followed) for its non-members.
+# Routes differ by tree: STP S8->S9->S10; the hospital S8->S8A->S9->S10; the power company
+# (delegated) S8->S9->S11; the residential-group branch S8->S10 (commune committee).
+DEMO_PIPELINES = {
+    "TN-UB-STP-VP": [("S1", 40), ("S8", 200), ("S10", 300), ("S13", 400), ("S15", 690)],
+    "TN-UB-STP-HC": [("S0", 5), ("S4", 100), ("S11", 265)],
+    "TN-UB-BV-NOI-TH": [("S2", 45), ("S8A", 225)],
+    "TN-UB-DL-VH": [("S9", 235), ("S12", 290)],
+    "TN-DX-TDP1": [("S6", 150), ("S10", 260)],
+}
 STP_BRANCHES = ["TN-UB-STP-VP", "TN-UB-STP-HC", "TN-UB-STP-TG", "TN-UB-STP-CC"]
 OTHER_BRANCH_SIZES = {
     "TN-UB-BV-NOI-TH": 9,
@@ -195,11 +219,28 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
             user.save()
             services.role_assign(acting_user=None, user=user, organisation=orgs[org_code], role=role)
+        self._load_candidates(orgs)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {Organisation.objects.count()} organisations and {Person.objects.count()} people."
+                f"Loaded {Organisation.objects.count()} organisations, {Person.objects.count()} people "
+                f"and {Candidate.objects.count()} candidates."
             )
         )
+
+    def _load_candidates(self, orgs: dict[str, Organisation]) -> None:
+        """Follow the branches' outstanding non-members at different stages, dated back from today
+        so that the demo always shows steps due soon and some overdue."""
+        today = timezone.localdate()
+        for code, targets in DEMO_PIPELINES.items():
+            branch = orgs[code]
+            people = list(Person.objects.filter(organisation=branch, membership__isnull=True).order_by("pk"))
+            introducers = list(
+                PartyMember.objects.filter(organisation=branch, status=MemberStatus.OFFICIAL).order_by("pk")[:2]
+            )
+            for person, (target, days_ago) in zip(people, targets, strict=False):
+                start = today - timedelta(days=days_ago)
+                candidate = admission_services.candidate_create(acting_user=None, person=person, now=at(start))
+                walk_to(candidate, target, user=None, introducers=introducers, start=start)
 
     def _load_stp(self, orgs: dict[str, Organisation]) -> None:
         branches = [orgs[c] for c in STP_BRANCHES]
@@ -223,7 +264,7 @@ class Command(BaseCommand):
         for index, decision in enumerate([date(2025, 12, 15), date(2026, 4, 20), date(2026, 9, 8)]):
             self._member(branches[index], MemberStatus.PROBATIONARY, decision)
         for branch in branches:
-            for _index in range(4):
+            for _index in range(5 if branch == branches[0] else 4):
                 self._person(branch, age_range=(20, 38))
 
     def _person(
