@@ -112,6 +112,10 @@ def candidate_transition(
     if updated != 1:
         raise ConcurrentStageChange(f"candidate {candidate.pk} is no longer in {expected_stage}")
     candidate.refresh_from_db()
+    # The UPDATE above bypasses save(), so write the history row (who, when, new values) here.
+    Candidate.history.bulk_history_create(  # type: ignore[attr-defined]
+        [candidate], update=True, default_user=acting_user, default_change_reason=f"{expected_stage}→{to_stage}"
+    )
     transition = StageTransition.objects.create(
         candidate=candidate,
         from_stage=expected_stage.value,
