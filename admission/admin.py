@@ -1,0 +1,66 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from admission.domain.rules import PARAMETER_KEYS
+from admission.models import CalendarOverride, Candidate, RuleOverride, StageTransition, Vote
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["day", "is_working_day", "organisation", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "day"
+    raw_id_fields = ["organisation"]
+
+
+class RuleOverrideForm(forms.ModelForm):
+    key = forms.ChoiceField(label=_("Tham số"), choices=[(k, k) for k in PARAMETER_KEYS])
+
+    class Meta:
+        model = RuleOverride
+        fields = ["province", "key", "value", "label", "effective_from"]
+
+    def clean_value(self) -> int:
+        value = self.cleaned_data["value"]
+        if value < 0:
+            raise forms.ValidationError(_("Giá trị không được âm."))
+        return value
+
+
+@admin.register(RuleOverride)
+class RuleOverrideAdmin(admin.ModelAdmin):
+    form = RuleOverrideForm
+    list_display = ["province", "key", "value", "label", "effective_from"]
+
+
+class TransitionInline(admin.TabularInline):
+    model = StageTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_stage", "to_stage", "on_date", "at", "acting_user", "note", "basis"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SimpleHistoryAdmin):
+    """Read-mostly: stages change only through the pipeline pages (services.candidate_transition)."""
+
+    list_display = ["person", "organisation", "stage", "stage_entered_on", "next_due_on"]
+    list_filter = ["stage"]
+    search_fields = ["person__search_key"]
+    raw_id_fields = ["person", "organisation"]
+    readonly_fields = ["stage", "stage_entered_on", "next_due_on", "member"]
+    inlines = [TransitionInline]
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["candidate", "purpose", "held_on", "yes", "denominator", "required", "passed"]
+    raw_id_fields = ["candidate"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
