@@ -182,3 +182,23 @@ def members_for_mentoring(candidate: Candidate) -> Any:
         .select_related("person", "organisation")
         .order_by("person__sort_key")
     )
+
+
+class FlagsForm(forms.ModelForm):
+    """Approvals by the provincial standing committee and other exceptions (rules §2, §5)."""
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "area_exception",
+            "literacy_exception_approved",
+            "over_60_approved",
+            "readmission",
+            "readmission_approved",
+            "political_issue_unresolved",
+            "deadline_extended",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

@@ -29,14 +29,35 @@ from members.selectors import organisation_list, scope_for
 def candidate_list(
     *, user: User, organisation: Organisation | None = None, include_closed: bool = False
 ) -> QuerySet[Candidate]:
-    qs = Candidate.objects.filter(scope_for(user).organisation_q("organisation__")).select_related(
-        "person", "organisation"
-    )
+    """Candidates of the branches in the user's scope, plus, for a mentor, their own mentees."""
+    scope = scope_for(user)
+    visible = scope.organisation_q("organisation__")
+    # (Q() | Q(x) would be Q(x): an administrator's empty filter must not be narrowed.)
+    if getattr(user, "person_id", None) and not scope.everything:
+        # A mentor sees only the candidates they currently help (the same single scoping point).
+        mentees = Mentorship.objects.filter(member__person_id=user.person_id, ended_on__isnull=True).values(
+            "candidate_id"
+        )
+        visible |= Q(pk__in=mentees)
+    qs = Candidate.objects.filter(visible).select_related("person", "organisation")
     if organisation is not None:
         qs = qs.filter(organisation__path__startswith=organisation.path)
     if not include_closed:
         qs = qs.exclude(stage__in=CLOSED_STAGES)
     return qs
+
+
+def mentee_list(*, user: User) -> QuerySet[Candidate]:
+    """The candidates the user currently helps or introduces (their person is the mentor)."""
+    mentor_person_id = getattr(user, "person_id", None)
+    if not mentor_person_id:
+        return Candidate.objects.none()
+    mentees = Mentorship.objects.filter(member__person_id=mentor_person_id, ended_on__isnull=True).values(
+        "candidate_id"
+    )
+    return (
+        Candidate.objects.filter(pk__in=mentees).select_related("person", "organisation").order_by("person__sort_key")
+    )
 
 
 def candidate_get(*, user: User, pk: int) -> Candidate:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
     path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),
+    path("candidates/<int:pk>/flags/", views.candidate_flags, name="candidate_flags"),
 ]

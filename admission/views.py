@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from admission import forms, selectors, services
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import IllegalTransition, Stage
-from admission.models import DocumentType
+from admission.models import Candidate, DocumentType
 from admission.workflow import STEP_BY_KEY, steps_for
 from members.http import AuthenticatedRequest
 from members.selectors import organisation_get, scope_for
@@ -45,7 +45,8 @@ def _branch(request: AuthenticatedRequest, pk: int) -> Any:
 @login_required
 def overview(request: AuthenticatedRequest) -> HttpResponse:
     branches = selectors.branches_overview(user=request.user, today=timezone.localdate())
-    return render(request, "admission/overview.html", {"branches": branches})
+    mentees = selectors.mentee_list(user=request.user)
+    return render(request, "admission/overview.html", {"branches": branches, "mentees": mentees})
 
 
 @login_required
@@ -242,4 +243,19 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request,
         "admission/form.html",
         {"form": form, "title": _("Họp chi bộ: xét danh sách cảm tình Đảng"), "organisation": organisation},
+    )
+
+
+@login_required
+def candidate_flags(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    form = forms.FlagsForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
+    if request.method == "POST" and form.is_valid():
+        services.candidate_update_flags(acting_user=request.user, candidate=candidate, **form.cleaned_data)
+        messages.success(request, _("Đã lưu."))
+        return redirect("candidate_detail", pk=candidate.pk)
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": _("Phê duyệt và trường hợp đặc biệt"), "candidate": candidate},
     )

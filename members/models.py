@@ -283,10 +283,23 @@ class PartyMember(models.Model):
     def __str__(self) -> str:
         return f"{self.person} ({self.get_status_display()})"
 
+    def party_age_years(self, on: date) -> int | None:
+        """Whole years of Party age on `on`, counted from the admission decision (QĐ294 4.5.1).
+
+        Gaps (expulsion, removal, lost contact) are not recorded yet, so none is subtracted.
+        """
+        start = self.admission_decision_date
+        if start is None or on < start:
+            return None
+        return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+
 
 class User(AbstractUser):
     """A login. What it may see comes only from its RoleAssignments."""
 
+    person = models.OneToOneField(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name=_("là người")
+    )
     preferred_language = models.CharField(
         _("ngôn ngữ"), max_length=5, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
     )

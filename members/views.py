@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -87,6 +88,7 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "person": person,
         "membership": getattr(person, "membership", None),
+        "party_age": person.membership.party_age_years(timezone.localdate()) if hasattr(person, "membership") else None,
         "can_edit": selectors.scope_for(request.user).can_edit(person.organisation),
         "history": person.history.select_related("history_user").order_by("-history_date")[:20],  # type: ignore[attr-defined]
     }

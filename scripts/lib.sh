@@ -33,7 +33,10 @@ setup_venv() {
   local digest; digest=$(cat requirements*.txt | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     say "installing $requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    # (this machine's pip configuration warns about absent local indexes: not ours, hidden)
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 \
+      | grep -v "^WARNING: Location" || true
+    test "${PIPESTATUS[0]}" -eq 0 || die "pip install -r $requirements failed"
     echo "$digest" > "$stamp"
   fi
 }

@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, StorageState, ViewportSize, sync_playwright
 
 DEFAULT_PATHS = ["/", "/organisations/", "/members/", "/members/?q=nguyen+van+duc"]
 CHROMIUM_ARGS = [
@@ -29,15 +29,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-MOBILE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+MOBILE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "root"
 
 
-def _log_in(browser: Browser, base_url: str, user: str, password: str) -> dict:
+def _log_in(browser: Browser, base_url: str, user: str, password: str) -> StorageState:
     """Log in through the login form; returns the storage state (cookies) for other contexts."""
     context = browser.new_context(base_url=base_url, viewport=DESKTOP)
     page = context.new_page()
@@ -51,7 +51,7 @@ def _log_in(browser: Browser, base_url: str, user: str, password: str) -> dict:
         raise SystemExit(f"login failed for {user!r} (still on {page.url})")
     state = context.storage_state()
     context.close()
-    return state  # type: ignore[return-value]
+    return state
 
 
 def _shoot(context: BrowserContext, paths: list[str], out: Path, prefix: str) -> int:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 context = browser.new_context(
                     base_url=args.base_url,
                     viewport=viewport,
-                    storage_state=state,  # type: ignore[arg-type]
+                    storage_state=state,
                     is_mobile=mobile,
                     has_touch=mobile,
                     device_scale_factor=1,

@@ -106,6 +106,7 @@ DEMO_LOGINS = [
     ("canbo.ducxuan", "Cán bộ Đảng ủy phường Đức Xuân", Role.COMMITTEE_STAFF, "TN-DX"),
     ("bithu.tdp1", "Bí thư Chi bộ Tổ dân phố 1", Role.BRANCH_SECRETARY, "TN-DX-TDP1"),
     ("kiemtra.tinh", "Cán bộ Ủy ban Kiểm tra Tỉnh ủy", Role.AUDITOR, "TN"),
+    ("giupdo.vanphong", "Đảng viên giúp đỡ, Chi bộ Văn phòng", Role.MENTOR, "TN-UB-STP-VP"),
 ]
 # (code, parent code, kind, name, extra fields)
 TREE: list[tuple[str, str | None, str, str, dict[str, Any]]] = [
@@ -220,6 +221,14 @@ class Command(BaseCommand):
             user.save()
             services.role_assign(acting_user=None, user=user, organisation=orgs[org_code], role=role)
         self._load_candidates(orgs)
+        # The mentor login is the first introducer of the Văn phòng branch's candidates.
+        mentor = User.objects.get(username="giupdo.vanphong")
+        mentor.person = (
+            PartyMember.objects.filter(organisation=orgs["TN-UB-STP-VP"], status=MemberStatus.OFFICIAL)
+            .order_by("pk")[0]
+            .person
+        )
+        mentor.save(update_fields=["person"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {Organisation.objects.count()} organisations, {Person.objects.count()} people "

@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 
 from admission import services
+from admission.demo import at, walk_to
 from admission.models import Candidate, StageTransition
 from members.models import MemberStatus
 from tests.factories import PersonFactory
-from admission.demo import at, walk_to
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
