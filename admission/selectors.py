@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -33,11 +34,9 @@ def candidate_list(
     scope = scope_for(user)
     visible = scope.organisation_q("organisation__")
     # (Q() | Q(x) would be Q(x): an administrator's empty filter must not be narrowed.)
-    if getattr(user, "person_id", None) and not scope.everything:
+    mentees = _mentee_ids(user)
+    if mentees is not None and not scope.everything:
         # A mentor sees only the candidates they currently help (the same single scoping point).
-        mentees = Mentorship.objects.filter(member__person_id=user.person_id, ended_on__isnull=True).values(
-            "candidate_id"
-        )
         visible |= Q(pk__in=mentees)
     qs = Candidate.objects.filter(visible).select_related("person", "organisation")
     if organisation is not None:
@@ -47,14 +46,19 @@ def candidate_list(
     return qs
 
 
+def _mentee_ids(user: User) -> QuerySet[Mentorship, Any] | None:
+    """Ids of the candidates the user's person currently helps or introduces; None if no person."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return None
+    return Mentorship.objects.filter(member__person_id=person_id, ended_on__isnull=True).values("candidate_id")
+
+
 def mentee_list(*, user: User) -> QuerySet[Candidate]:
-    """The candidates the user currently helps or introduces (their person is the mentor)."""
-    mentor_person_id = getattr(user, "person_id", None)
-    if not mentor_person_id:
+    """The candidates the user currently helps or introduces."""
+    mentees = _mentee_ids(user)
+    if mentees is None:
         return Candidate.objects.none()
-    mentees = Mentorship.objects.filter(member__person_id=mentor_person_id, ended_on__isnull=True).values(
-        "candidate_id"
-    )
     return (
         Candidate.objects.filter(pk__in=mentees).select_related("person", "organisation").order_by("person__sort_key")
     )
