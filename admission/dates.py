@@ -32,26 +32,29 @@ class CandidateDates:
         return [(name, value) for name, value in self.__dict__.items() if value is not None]
 
 
-def candidate_dates(candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook) -> CandidateDates:
-    """Every legal date that the recorded dates allow to compute (pure given its arguments)."""
+def candidate_dates(
+    candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook, only: frozenset[str] | None = None
+) -> CandidateDates:
+    """Every legal date the recorded dates allow (or just those named in `only`); pure given its arguments."""
     c = candidate
+    wanted = only if only is not None else frozenset(CandidateDates.__dataclass_fields__)
     found: dict[str, ComputedDate] = {}
-    if c.certificate_issue_date:
+    if c.certificate_issue_date and "certificate_valid_until" in wanted:
         found["certificate_valid_until"] = deadlines.certificate_valid_until(
             issue_date=c.certificate_issue_date, rules=rulebook.for_date(c.certificate_issue_date)
         )
-    if c.dossier_start_date:
+    if c.dossier_start_date and "dossier_valid_until" in wanted:
         found["dossier_valid_until"] = deadlines.dossier_valid_until(
             dossier_start_date=c.dossier_start_date, rules=rulebook.for_date(c.dossier_start_date)
         )
-    if c.branch_resolution_date:
+    if c.branch_resolution_date and "decision_deadline" in wanted:
         found["decision_deadline"] = deadlines.admission_decision_deadline(
             branch_resolution_date=c.branch_resolution_date,
             calendar=calendar,
             rules=rulebook.for_date(c.branch_resolution_date),
             extended=c.deadline_extended,
         )
-    if c.decision_received_date:
+    if c.decision_received_date and "ceremony_deadline" in wanted:
         found["ceremony_deadline"] = deadlines.ceremony_deadline(
             decision_received_date=c.decision_received_date,
             calendar=calendar,
@@ -59,15 +62,18 @@ def candidate_dates(candidate: Candidate, *, calendar: WorkingCalendar, rulebook
         )
     if c.ceremony_date:
         rules = rulebook.for_date(c.ceremony_date)
-        found["member_records_deadline"] = deadlines.member_records_deadline(
-            ceremony_date=c.ceremony_date, calendar=calendar, rules=rules
-        )
+        if "member_records_deadline" in wanted:
+            found["member_records_deadline"] = deadlines.member_records_deadline(
+                ceremony_date=c.ceremony_date, calendar=calendar, rules=rules
+            )
         end = deadlines.probation_end(ceremony_date=c.ceremony_date, rules=rules)
-        found["probation_end"] = end
-        found["recognition_branch_deadline"] = deadlines.recognition_branch_deadline(
-            probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
-        )
-    if c.recognition_branch_date:
+        if "probation_end" in wanted:
+            found["probation_end"] = end
+        if "recognition_branch_deadline" in wanted:
+            found["recognition_branch_deadline"] = deadlines.recognition_branch_deadline(
+                probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
+            )
+    if c.recognition_branch_date and "recognition_decision_deadline" in wanted:
         found["recognition_decision_deadline"] = deadlines.recognition_decision_deadline(
             branch_resolution_date=c.recognition_branch_date,
             calendar=calendar,
@@ -94,6 +100,10 @@ STAGE_DEADLINE: dict[Stage, tuple[str, ...]] = {
     Stage.S15: ("recognition_branch_deadline",),
     Stage.S16: ("recognition_decision_deadline",),
 }
+
+
+def stage_deadline_names(stage: Stage) -> frozenset[str]:
+    return frozenset(STAGE_DEADLINE.get(stage, ()))
 
 
 def stage_deadline(stage: Stage, dates: CandidateDates) -> ComputedDate | None:

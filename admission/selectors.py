@@ -117,7 +117,10 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> l
     columns: dict[Stage, BoardColumn] = {}
     for candidate in candidates:
         stage = candidate.stage_enum
-        dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook)
+        # Only the dates that bound the step in progress: the board shows one deadline per card.
+        dates = date_rules.candidate_dates(
+            candidate, calendar=calendar, rulebook=rulebook, only=date_rules.stage_deadline_names(stage)
+        )
         deadline = date_rules.stage_deadline(stage, dates)
         card = BoardCard(
             candidate=candidate,

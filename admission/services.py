@@ -157,10 +157,14 @@ def _apply_cascade(*, acting_user: User | None, candidate: Candidate, stage: Sta
 
 def _refresh_due(candidate: Candidate) -> None:
     calendar = calendar_for(candidate.organisation)
+    stage = candidate.stage_enum
     dates = candidate_date_rules.candidate_dates(
-        candidate, calendar=calendar, rulebook=rulebook_for(candidate.organisation)
+        candidate,
+        calendar=calendar,
+        rulebook=rulebook_for(candidate.organisation),
+        only=candidate_date_rules.stage_deadline_names(stage),
     )
-    deadline = candidate_date_rules.stage_deadline(candidate.stage_enum, dates)
+    deadline = candidate_date_rules.stage_deadline(stage, dates)
     due = deadline.day if deadline else None
     Candidate.objects.filter(pk=candidate.pk).update(next_due_on=due)
     candidate.next_due_on = due

@@ -41,6 +41,11 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cccd"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.stored_cccd = self.instance.cccd if self.instance.pk else None
+        if self.stored_cccd:
+            self.initial["cccd"] = ""
+            self.fields["cccd"].widget.attrs["placeholder"] = self.instance.masked_cccd
+            self.fields["cccd"].help_text = _("Để trống nếu không thay đổi.")
         self.fields["cccd"].max_length = 20  # type: ignore[attr-defined]  # spaces typed between groups are removed in clean
         self.fields["cccd"].widget.attrs["maxlength"] = 20
         self.helper = FormHelper()
@@ -64,7 +69,9 @@ class PersonForm(forms.ModelForm):
 
     def clean_cccd(self) -> str | None:
         value = "".join((self.cleaned_data.get("cccd") or "").split())
-        return value or None
+        # Editing: the stored number is never sent to the browser (reveals are audited), so an
+        # empty field keeps it.
+        return value or self.stored_cccd or None
 
 
 class MemberSearchForm(forms.Form):

@@ -6,7 +6,7 @@ from django.utils import translation
 
 
 class UserLanguageMiddleware:
-    """Activate the user's chosen language: their profile, else the language cookie, else Vietnamese.
+    """Activate the user's chosen language: this browser's choice (cookie), else the account's, else Vietnamese.
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, which
     would show English to most browsers; the product is Vietnamese first.
@@ -17,10 +17,12 @@ class UserLanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The cookie is set only by an explicit switch (also saved on the account), so it wins:
+        # a language chosen on the login page survives the login.
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         user = getattr(request, "user", None)
-        language = getattr(user, "preferred_language", None) if user is not None and user.is_authenticated else None
-        if language not in self.supported:
-            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported and user is not None and user.is_authenticated:
+            language = user.preferred_language
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)

@@ -21,8 +21,8 @@ from members.http import AuthenticatedRequest
 from members.models import Person, Role
 
 
-def _page(request: HttpRequest, queryset: Any, per_page: int = 25) -> Any:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, queryset: Any, per_page: int = 25, param: str = "page") -> Any:
+    return Paginator(queryset, per_page).get_page(request.GET.get(param))
 
 
 @login_required
@@ -55,7 +55,7 @@ def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "organisation": organisation,
         "ancestors": selectors.organisation_ancestors(user=request.user, organisation=organisation),
-        "children": _page(request, children, 50) if not organisation.is_branch else None,
+        "children": _page(request, children, 50, param="cpage") if not organisation.is_branch else None,
         "members": _page(request, members),
         "form": form,
         "authority": authority,

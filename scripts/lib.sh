@@ -75,3 +75,43 @@ ensure_debian_packages() {
 free_port() {
   .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# A throwaway PostgreSQL cluster and redis-server on free loopback ports, stopped on exit.
+# Exports DATABASE_URL, REDIS_URL, REDIS_PORT, REDIS_SERVER_BIN, TEST_WORKDIR, CHROMIUM_PATH.
+start_services() {
+  workdir=$(mktemp -d /tmp/tracker-test.XXXXXX)
+  chmod 755 "$workdir"
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  as_db_user=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb refuses to run as root; the Debian package creates the postgres user.
+    as_db_user=(runuser -u postgres --)
+    mkdir -p "$workdir/pg" && chown postgres "$workdir/pg"
+  fi
+
+  cleanup() {
+    set +e
+    [ -f "$workdir/pg/postmaster.pid" ] && "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/pg" -m immediate stop >/dev/null 2>&1
+    [ -f "$workdir/redis.pid" ] && kill "$(cat "$workdir/redis.pid")" 2>/dev/null
+    rm -rf "$workdir"
+  }
+  trap cleanup EXIT
+
+  pg_port=$(free_port)
+  say "starting PostgreSQL on 127.0.0.1:$pg_port"
+  "${as_db_user[@]}" "$pg_bin/initdb" -D "$workdir/pg" -U tracker --auth=trust --no-locale -E UTF8 >/dev/null
+  "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/pg" -l "$workdir/pg/server.log" -w \
+    -o "-p $pg_port -k $workdir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+
+  redis_port=$(free_port)
+  say "starting redis-server on 127.0.0.1:$redis_port"
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize yes \
+    --pidfile "$workdir/redis.pid" --dir "$workdir" --logfile "$workdir/redis.log"
+
+  export DJANGO_SETTINGS_MODULE=config.settings.test
+  export DATABASE_URL="postgres://tracker@127.0.0.1:$pg_port/tracker"
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  export REDIS_PORT="$redis_port" REDIS_SERVER_BIN="$(command -v redis-server)" TEST_WORKDIR="$workdir"
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  export DJANGO_SECRET_KEY="test-only-$(date +%s)"
+}

@@ -37,9 +37,10 @@ DOMAIN = Path(__file__).resolve().parents[3] / "admission" / "domain"
 
 
 def _codes_in_source() -> set[str]:
-    """Every string literal passed as the code to reason(...) or Reason(...) in the package."""
+    """Every string literal passed as the code to reason(...) or Reason(...) in the domain
+    package and in the admission services and selectors that build reasons of their own."""
     codes: set[str] = set()
-    for path in DOMAIN.glob("*.py"):
+    for path in [*DOMAIN.glob("*.py"), *DOMAIN.parent.glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -134,6 +135,16 @@ def _produced() -> list[Reason]:
             official_members=members,
         )
         produced.extend(outcome.reasons)
+    # Codes of the recording services (admission/services.py), with the params they pass.
+    produced.extend(
+        [
+            reason("note_required", "", step="S1→S0"),
+            reason("date_in_future", "", day=date(2026, 12, 1)),
+            reason("candidacy_open", "", name="Nguyễn Văn A"),
+            reason("already_member", "", name="Nguyễn Văn A"),
+            reason("ceremony_missing", ""),
+        ]
+    )
     return produced
 
 
