@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from admission.domain.rules import PARAMETER_KEYS
-from admission.models import CalendarOverride, Candidate, RuleOverride, StageTransition, Vote
+from admission.models import (
+    CalendarOverride,
+    Candidate,
+    DigestDelivery,
+    Notification,
+    RuleOverride,
+    StageTransition,
+    Vote,
+)
 
 
 @admin.register(CalendarOverride)
@@ -64,3 +72,24 @@ class VoteAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    """Deliveries for operators: pending, sent, failed, skipped, unknown (never re-sent automatically)."""
+
+    list_display = ["day", "user", "status", "attempts", "claimed_at", "sent_at", "error"]
+    list_filter = ["status", "day"]
+    search_fields = ["user__username", "user__email"]
+    date_hierarchy = "day"
+    readonly_fields = ["user", "day", "attempts", "created_at", "claimed_at", "sent_at", "error"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "overdue", "text_vi", "read_at"]
+    list_filter = ["kind", "overdue"]
+    raw_id_fields = ["user", "candidate", "organisation", "transition", "digest"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from admission.models import Candidate, DocumentType, MentorRole, VoteForm
 from admission.workflow import Step
 from members.forms import DateInput
-from members.models import PartyMember
+from members.models import PartyMember, User
 
 
 def _helper(label: Any = None) -> FormHelper:
@@ -201,4 +201,16 @@ class FlagsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "email_digest", "digest_hour", "preferred_language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Địa chỉ thư điện tử")
+        self.fields["digest_hour"].help_text = _("Giờ trong ngày (0-23) gửi thư tổng hợp, theo giờ Việt Nam.")
         self.helper = _helper()

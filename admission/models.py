@@ -43,6 +43,12 @@ class Candidate(models.Model):
     stage_entered_on = models.DateField(_("ngày vào bước hiện tại"), editable=False)
     next_due_on = models.DateField(_("hạn của bước hiện tại"), null=True, blank=True, editable=False)
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The occurrence `next_reminder_at` stands for (admission.domain.reminders), and the stage
+    # visit it belongs to: together the unique key of its notifications.
+    reminder_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    stage_transition = models.ForeignKey(
+        "StageTransition", null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="+"
+    )
     failed_votes = models.PositiveSmallIntegerField(_("số lần biểu quyết không đạt"), default=0, editable=False)
 
     sympathiser_date = models.DateField(_("ngày vào danh sách cảm tình Đảng"), null=True, blank=True)
@@ -333,4 +339,92 @@ class RuleOverride(models.Model):
         verbose_name_plural = _("quy định riêng của tỉnh")
         constraints = [
             models.UniqueConstraint(fields=["province", "key", "effective_from"], name="rule_override_unique")
+        ]
+
+
+class Notification(models.Model):
+    """An in-app notification (read/unread), also the content of the daily e-mail digest.
+
+    `key` identifies what it is about (kind, stage visit or branch, occurrence sequence): the
+    unique (user, key) constraint makes every sweep idempotent.
+    """
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Sắp đến hạn / quá hạn")
+        PROBATION = "probation", _("Hết thời kỳ dự bị")
+        STAGE_CHANGE = "stage_change", _("Thay đổi trạng thái hồ sơ")
+        MONTHLY_REVIEW = "monthly_review", _("Sinh hoạt chi bộ hằng tháng")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    transition = models.ForeignKey(StageTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+    overdue = models.BooleanField(default=False)
+    text_vi = models.CharField(max_length=300)
+    text_en = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey(
+        "DigestDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["user"], name="notification_not_emailed", condition=Q(digest__isnull=True)),
+        ]
+
+
+class DigestDelivery(models.Model):
+    """The e-mail ledger: at most one digest per user and day (unique), with its send state.
+
+    pending -> sending (claimed) -> sent | pending (known failure, retried) | failed (gave up)
+    | skipped (nothing left to say when sending) | unknown (crashed after the SMTP server may
+    have accepted it: never re-sent automatically, shown to administrators).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENDING = "sending", _("Đang gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi lỗi")
+        SKIPPED = "skipped", _("Bỏ qua")
+        UNKNOWN = "unknown", _("Không rõ kết quả")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("thư tổng hợp")
+        verbose_name_plural = _("thư tổng hợp đã gửi")
+        ordering = ["-day", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]
+        indexes = [models.Index(fields=["status", "day"], name="digest_status_day")]
+
+
+class BranchReview(models.Model):
+    """The next monthly-review reminder of a branch (its meeting day, Organisation.meeting_day)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="review_reminder")
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"], name="review_next_reminder", condition=Q(next_reminder_at__isnull=False)
+            )
         ]

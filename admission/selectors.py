@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from admission import dates as date_rules
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
@@ -20,6 +21,7 @@ from admission.models import (
     Candidate,
     DossierItem,
     Mentorship,
+    Notification,
 )
 from admission.rulebook import calendar_for, rulebook_for
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
@@ -200,3 +202,49 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, object]
         "history": list(candidate.history.select_related("history_user").order_by("-history_date")[:30]),  # type: ignore[attr-defined]
         "stage_info": STAGE_INFO[candidate.stage_enum],
     }
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("organisation", "candidate__person")
+        .order_by("read_at", "-overdue", "-created_at", "-pk")
+    )
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def calendar_ics(*, user: User, today: dt.date) -> bytes:
+    """Deadlines of the candidates the user may see and the next meetings of their branches (RFC 5545)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//admission-tracker//vi")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Phát triển đảng viên")
+    horizon = today + dt.timedelta(days=400)
+    for candidate in candidate_list(user=user).filter(next_due_on__isnull=False, next_due_on__lte=horizon):
+        event = Event()
+        event.add("uid", f"candidate-{candidate.pk}-{candidate.stage}@admission-tracker")
+        event.add("summary", f"Hạn: {STAGE_INFO[candidate.stage_enum].label_vi} – {candidate.person.full_name}")
+        event.add("dtstart", candidate.next_due_on)
+        event.add("dtend", candidate.next_due_on + dt.timedelta(days=1))  # type: ignore[operator]
+        event.add("dtstamp", timezone.now())
+        calendar.add_component(event)
+    branches = organisation_list(user=user).filter(kind__in=["branch", "grassroots_branch", "village_branch"])
+    for branch in branches[:200]:
+        for months_ahead in range(3):
+            year, month = divmod(today.month - 1 + months_ahead, 12)
+            meeting = dt.date(today.year + year, month + 1, min(branch.meeting_day, 28))
+            if meeting < today:
+                continue
+            event = Event()
+            event.add("uid", f"meeting-{branch.pk}-{meeting:%Y%m}@admission-tracker")
+            event.add("summary", f"Sinh hoạt chi bộ – {branch.name}")
+            event.add("dtstart", meeting)
+            event.add("dtend", meeting + dt.timedelta(days=1))
+            event.add("dtstamp", timezone.now())
+            calendar.add_component(event)
+    return calendar.to_ical()

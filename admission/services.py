@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from admission import dates as candidate_date_rules
+from admission import reminders
 from admission.domain import stages
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -127,7 +128,8 @@ def candidate_transition(
         basis=basis.strip(),
     )
     _apply_cascade(acting_user=acting_user, candidate=candidate, stage=to_stage, on_date=on_date)
-    _refresh_due(candidate)
+    _refresh_due(candidate, transition=transition, now=now)
+    reminders.transition_notify(candidate=candidate, transition=transition, now=now)
     return transition
 
 
@@ -155,19 +157,27 @@ def _apply_cascade(*, acting_user: User | None, candidate: Candidate, stage: Sta
         member_services.member_remove(acting_user=None, member=candidate.member, removed_on=on_date)
 
 
-def _refresh_due(candidate: Candidate) -> None:
+def _refresh_due(
+    candidate: Candidate, *, transition: StageTransition | None = None, now: dt.datetime | None = None
+) -> None:
+    """Recompute the step's legal deadline and, for a new stage visit, its next reminder (step 4)."""
     calendar = calendar_for(candidate.organisation)
+    rulebook = rulebook_for(candidate.organisation)
     stage = candidate.stage_enum
     dates = candidate_date_rules.candidate_dates(
-        candidate,
-        calendar=calendar,
-        rulebook=rulebook_for(candidate.organisation),
-        only=candidate_date_rules.stage_deadline_names(stage),
+        candidate, calendar=calendar, rulebook=rulebook, only=candidate_date_rules.stage_deadline_names(stage)
     )
     deadline = candidate_date_rules.stage_deadline(stage, dates)
     due = deadline.day if deadline else None
     Candidate.objects.filter(pk=candidate.pk).update(next_due_on=due)
     candidate.next_due_on = due
+    reminders.candidate_schedule_reminder(
+        candidate=candidate,
+        transition=transition,
+        now=now or timezone.now(),
+        calendar=calendar,
+        rulebook=rulebook,
+    )
 
 
 # --- Creating candidates, meetings, mentors, tasks, documents -------------------------------
@@ -752,3 +762,13 @@ def _consideration_facts(candidate: Candidate, meeting_date: dt.date) -> BranchC
         readmission_approved=candidate.readmission_approved,
         political_issue_unresolved=candidate.political_issue_unresolved,
     )
+
+
+def calendar_token_set(*, acting_user: User, enable: bool) -> str:
+    """Create a new private calendar-feed token (revoking any previous one), or revoke it."""
+    import secrets
+
+    token = secrets.token_urlsafe(32) if enable else ""
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk=acting_user.pk).update(calendar_token=token)
+    return token

@@ -7,18 +7,21 @@ from typing import Any, Literal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from admission import forms, selectors, services
+from admission import forms, reminders, selectors, services
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import IllegalTransition, Stage
 from admission.models import Candidate, DocumentType
 from admission.workflow import STEP_BY_KEY, steps_for
 from members.http import AuthenticatedRequest
+from members.models import User
 from members.selectors import organisation_get, scope_for
 
 
@@ -259,3 +262,44 @@ def candidate_flags(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "admission/form.html",
         {"form": form, "title": _("Phê duyệt và trường hợp đặc biệt"), "candidate": candidate},
     )
+
+
+@login_required
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The in-app list of reminders and notices (read/unread)."""
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
+        reminders.notifications_mark_read(user=request.user, ids=ids, now=timezone.now())
+        return redirect("notification_list")
+    items = selectors.notification_list(user=request.user)
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "admission/notifications.html", {"page": page})
+
+
+@login_required
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
+    """E-mail digest on/off and hour; the private calendar (ICS) link, revocable."""
+    form = forms.PreferencesForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
+    if request.method == "POST":
+        if "calendar" in request.POST:
+            services.calendar_token_set(acting_user=request.user, enable=request.POST["calendar"] == "on")
+            messages.success(request, _("Đã cập nhật liên kết lịch."))
+            return redirect("preferences")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Đã lưu."))
+            return redirect("preferences")
+    token = User.objects.values_list("calendar_token", flat=True).get(pk=request.user.pk)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[token])) if token else ""
+    return render(request, "admission/preferences.html", {"form": form, "feed_url": feed_url})
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The user's meetings and deadlines as iCalendar; the secret token is the only credential."""
+    user = User.objects.filter(calendar_token=token, is_active=True).exclude(calendar_token="").first()
+    if user is None or len(token) < 20:
+        raise Http404
+    body = selectors.calendar_ics(user=user, today=timezone.localdate())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

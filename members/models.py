@@ -7,6 +7,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -300,6 +301,12 @@ class User(AbstractUser):
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name=_("là người")
     )
+    email_digest = models.BooleanField(_("nhận thư tổng hợp hằng ngày"), default=True)
+    digest_hour = models.PositiveSmallIntegerField(
+        _("giờ gửi thư tổng hợp"), default=7, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    # Private, revocable calendar feed (ICS); empty = no feed.
+    calendar_token = models.CharField(max_length=43, blank=True, default="", db_index=True)
     preferred_language = models.CharField(
         _("ngôn ngữ"), max_length=5, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
     )

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "members.context_processors.navigation",
+                "admission.context_processors.notifications",
             ],
         },
     },
@@ -176,6 +177,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The filesystem transport needs its folders before the first message is published.
+    for _folder in ("queue", "processed"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -188,10 +193,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Beat is only a metronome: due times live in the database (architecture C).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # https://crontab.guru/#*/5_*_*_*_* : every five minutes
-    "heartbeat": {
-        "task": "members.tasks.heartbeat",
+    "reminders-sweep": {
+        "task": "admission.tasks.reminders_sweep",
         "schedule": crontab(minute="*/5"),
-        "options": {"expires": 240},
+        "options": {"expires": 240},  # shorter than the interval: sweeps never pile up
     },
 }
 
@@ -238,4 +243,6 @@ LOGGING = {
 }
 
 PAGE_SIZE = 25
+# Absolute links in e-mails and the calendar feed.
+TRACKER_BASE_URL = env.str("TRACKER_BASE_URL", default="http://127.0.0.1:8000")
 TRACKER_SITE_NAME = _("Theo dõi phát triển đảng viên")

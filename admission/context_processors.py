@@ -1,0 +1,13 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from admission.selectors import unread_count
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread badge of the navigation bar (one COUNT on an index)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": unread_count(user=user)}  # type: ignore[arg-type]

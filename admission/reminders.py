@@ -1,0 +1,572 @@
+"""Reminder and notification services (architecture C): writes that keep deadlines from being missed.
+
+1. Every stage transition recomputes `Candidate.next_reminder_at` from the pure schedule
+   (`admission.domain.reminders`) and records notifications of committee returns/decisions.
+2. `reminders_dispatch_due(now)` (beat, every 5 minutes, and `manage.py send_due_reminders`)
+   claims due candidates and branches in batches (FOR UPDATE SKIP LOCKED), writes one
+   Notification per recipient with a unique key, and advances each to its next occurrence.
+3. `digests_dispatch_due(now)` creates at most one DigestDelivery per user and day and enqueues
+   its send after commit; `digest_send(delivery_id)` claims it, re-checks the world and sends
+   outside any transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from admission import dates as date_rules
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.reminders import (
+    DEADLINE_LEADS,
+    PROBATION_LEADS,
+    LeadTimes,
+    Occurrence,
+    ReminderKind,
+    next_occurrence,
+)
+from admission.domain.stages import STAGE_INFO, Stage
+from admission.models import (
+    BranchReview,
+    CalendarOverride,
+    Candidate,
+    DigestDelivery,
+    Mentorship,
+    Notification,
+    RuleOverride,
+    StageTransition,
+    TrialTask,
+)
+from admission.rulebook import RuleBook
+from members.models import Organisation, Role, RoleAssignment, User
+from members.selectors import scope_for
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+REMINDER_HOUR = 7  # local time at which a day's reminders become due
+MAX_SEND_ATTEMPTS = 5
+BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY)
+# Steps the committee must act on: its staff are reminded before the deadline, not only after.
+COMMITTEE_STAGES = frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S16})
+# Transitions the secretary and mentor are told about at once (issue 4, "stage changes").
+NOTIFIED_TRANSITIONS = {
+    (Stage.S8A, Stage.S8): "returned",
+    (Stage.S9, Stage.S8): "returned",
+    (Stage.S10, Stage.S8): "returned",
+    (Stage.S8, Stage.S9): "approved",
+    (Stage.S8A, Stage.S9): "approved",
+    (Stage.S9, Stage.S10): "approved",
+    (Stage.S9, Stage.S11): "decided",
+    (Stage.S10, Stage.S11): "decided",
+    (Stage.S16, Stage.S17): "decided",
+    (Stage.SY, Stage.S17): "decided",
+}
+STAGE_CHANGE_TEXT = {
+    "returned": (
+        "Hồ sơ của {name} đã bị trả về chi bộ: {note}",
+        "The dossier of {name} was returned to the branch: {note}",
+    ),
+    "approved": (
+        "Hồ sơ của {name} đã được chuyển lên cấp trên ({stage_vi})",
+        "The dossier of {name} moved up ({stage_en})",
+    ),
+    "decided": ("Đã có quyết định đối với {name}: {stage_vi}", "A decision was issued for {name}: {stage_en}"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: ReminderKind
+    target: dt.date
+    leads: LeadTimes
+    label_vi: str
+    label_en: str
+
+
+def reminder_plan(candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook) -> Plan | None:
+    """What to remind about for the step in progress, if anything (the legal date that bounds it)."""
+    stage = candidate.stage_enum
+    dates = date_rules.candidate_dates(
+        candidate, calendar=calendar, rulebook=rulebook, only=date_rules.stage_deadline_names(stage) | {"probation_end"}
+    )
+    info = STAGE_INFO[stage]
+    if stage == Stage.S13 and dates.probation_end is not None:
+        return Plan(
+            ReminderKind.PROBATION, dates.probation_end.day, PROBATION_LEADS, "hết thời kỳ dự bị", "end of probation"
+        )
+    if stage in {Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
+        return None  # validity dates are shown on the board and in the monthly review
+    deadline = date_rules.stage_deadline(stage, dates)
+    if deadline is None:
+        return None
+    return Plan(ReminderKind.DEADLINE, deadline.day, DEADLINE_LEADS, info.label_vi.lower(), info.label_en.lower())
+
+
+def _due_at(day: dt.date, now: dt.datetime) -> dt.datetime:
+    moment = dt.datetime.combine(day, dt.time(REMINDER_HOUR), tzinfo=timezone.get_current_timezone())
+    return max(moment, now) if day <= timezone.localdate(now) else moment
+
+
+def candidate_schedule_reminder(
+    *,
+    candidate: Candidate,
+    transition: StageTransition | None,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    rulebook: RuleBook,
+) -> None:
+    """Set the candidate's next reminder for a new stage visit (called inside the transition's transaction).
+
+    Occurrences already past are skipped (no backfill blast for imported or late-recorded data).
+    """
+    plan = reminder_plan(candidate, calendar=calendar, rulebook=rulebook)
+    occurrence = next_occurrence(plan.target, plan.leads, today=timezone.localdate(now)) if plan else None
+    candidate.next_reminder_at = _due_at(occurrence.day, now) if occurrence else None
+    candidate.reminder_sequence = occurrence.sequence if occurrence else None
+    if transition is not None:
+        candidate.stage_transition = transition
+    Candidate.objects.filter(pk=candidate.pk).update(
+        next_reminder_at=candidate.next_reminder_at,
+        reminder_sequence=candidate.reminder_sequence,
+        stage_transition=candidate.stage_transition,
+    )
+
+
+def transition_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
+    """In-app notifications (and tomorrow's digest) for returns, approvals and decisions."""
+    what = NOTIFIED_TRANSITIONS.get((Stage(transition.from_stage), Stage(transition.to_stage)))
+    if what is None:
+        return
+    to_stage = STAGE_INFO[Stage(transition.to_stage)]
+    vi, en = STAGE_CHANGE_TEXT[what]
+    params = {
+        "name": candidate.person.full_name,
+        "note": transition.note or "—",
+        "stage_vi": to_stage.label_vi,
+        "stage_en": to_stage.label_en,
+    }
+    recipients = (
+        _branch_users({candidate.organisation_id})[candidate.organisation_id]
+        | _mentor_users([candidate.pk])[candidate.pk]
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=f"stage:{transition.pk}",
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=candidate.organisation_id,
+                candidate=candidate,
+                transition=transition,
+                text_vi=vi.format(**params)[:300],
+                text_en=en.format(**params)[:300],
+                created_at=now,
+            )
+            for user_id in recipients
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# --- Recipients: one query each for a whole batch ------------------------------------------
+
+
+def _branch_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for org_id, user_id in RoleAssignment.objects.filter(
+        organisation_id__in=list(organisation_ids), role__in=BRANCH_ROLES, active=True, user__is_active=True
+    ).values_list("organisation_id", "user_id"):
+        found[org_id].add(user_id)
+    return found
+
+
+def _staff_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for org_id, user_id in RoleAssignment.objects.filter(
+        organisation_id__in=list(organisation_ids), role=Role.COMMITTEE_STAFF, active=True, user__is_active=True
+    ).values_list("organisation_id", "user_id"):
+        found[org_id].add(user_id)
+    return found
+
+
+def _mentor_users(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for candidate_id, user_id in Mentorship.objects.filter(
+        candidate_id__in=list(candidate_ids), ended_on__isnull=True, member__person__account__isnull=False
+    ).values_list("candidate_id", "member__person__account"):
+        found[candidate_id].add(user_id)
+    return found
+
+
+def _calendars_and_rulebooks(
+    organisations: Iterable[Organisation],
+) -> tuple[dict[int, WorkingCalendar], dict[int, RuleBook]]:
+    """Calendars and rule books of many organisations with two queries."""
+    orgs = {o.pk: o for o in organisations}
+    ancestors = {pk: o.ancestor_ids() for pk, o in orgs.items()}
+    all_ids = {i for ids in ancestors.values() for i in ids}
+    overrides = list(
+        CalendarOverride.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=all_ids)).values_list(
+            "organisation_id", "day", "is_working_day"
+        )
+    )
+    provinces = {ids[0] for ids in ancestors.values() if ids}
+    rules: defaultdict[int, list[tuple[dt.date, str, int, str]]] = defaultdict(list)
+    for province_id, *row in RuleOverride.objects.filter(province_id__in=provinces).values_list(
+        "province_id", "effective_from", "key", "value", "label"
+    ):
+        rules[province_id].append(tuple(row))  # type: ignore[arg-type]
+    calendars, rulebooks = {}, {}
+    for pk, ids in ancestors.items():
+        mine = [(day, working) for org_id, day, working in overrides if org_id is None or org_id in ids]
+        calendars[pk] = WorkingCalendar(
+            extra_working_days=frozenset(d for d, w in mine if w), extra_days_off=frozenset(d for d, w in mine if not w)
+        )
+        rulebooks[pk] = RuleBook(overrides=tuple(rules.get(ids[0], ()))) if ids else RuleBook()
+    return calendars, rulebooks
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+
+def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Claim every candidate and branch whose reminder is due and write their notifications.
+
+    Each batch is one durable transaction: SELECT … FOR UPDATE SKIP LOCKED (a concurrent sweep
+    takes other rows), one bulk INSERT of notifications (ON CONFLICT DO NOTHING on the unique
+    (user, key): a re-run after a crash cannot duplicate), one bulk UPDATE advancing each row to
+    its next occurrence. The number of queries per batch does not depend on how many are due.
+    Returns the number of candidates and branches handled.
+    """
+    _branch_reviews_start(now=now)
+    handled = 0
+    while True:
+        count = _dispatch_candidate_batch(now=now, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            break
+    while True:
+        count = _dispatch_review_batch(now=now, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            break
+    return handled
+
+
+def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
+    today = timezone.localdate(now)
+    with transaction.atomic(durable=True):
+        batch = list(
+            Candidate.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_reminder_at__lte=now)
+            .select_related("person", "organisation")
+            .order_by("next_reminder_at", "pk")[:batch_size]
+        )
+        if not batch:
+            return 0
+        calendars, rulebooks = _calendars_and_rulebooks({c.organisation for c in batch})
+        parents = {c.organisation_id: c.organisation.parent_id for c in batch}
+        branch_users = _branch_users(parents)
+        staff_users = _staff_users({p for p in parents.values() if p})
+        mentors = _mentor_users([c.pk for c in batch])
+        rows: list[Notification] = []
+        for candidate in batch:
+            plan = reminder_plan(
+                candidate, calendar=calendars[candidate.organisation_id], rulebook=rulebooks[candidate.organisation_id]
+            )
+            if plan is None or candidate.reminder_sequence is None:
+                candidate.next_reminder_at, candidate.reminder_sequence = None, None
+                continue
+            due = _occurrence(plan, candidate.reminder_sequence)
+            recipients = set(branch_users[candidate.organisation_id])
+            if plan.kind == ReminderKind.PROBATION:
+                recipients |= mentors[candidate.pk]
+            if due.overdue or candidate.stage_enum in COMMITTEE_STAGES:
+                # Escalation: the staff of the next level up are told too.
+                recipients |= staff_users[parents[candidate.organisation_id] or 0]
+            rows.extend(_candidate_notifications(candidate, plan, due, recipients, now))
+            following = next_occurrence(plan.target, plan.leads, today=today, after_sequence=due.sequence)
+            candidate.next_reminder_at = _due_at(following.day, now)
+            candidate.reminder_sequence = following.sequence
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        Candidate.objects.bulk_update(batch, ["next_reminder_at", "reminder_sequence"])
+    return len(batch)
+
+
+def _occurrence(plan: Plan, sequence: int) -> Occurrence:
+    from admission.domain.reminders import occurrences
+
+    return next(o for o in occurrences(plan.target, plan.leads) if o.sequence == sequence)
+
+
+def _candidate_notifications(
+    candidate: Candidate, plan: Plan, due: Occurrence, recipients: set[int], now: dt.datetime
+) -> list[Notification]:
+    name = candidate.person.full_name
+    when = plan.target.strftime("%d/%m/%Y")
+    if due.overdue:
+        vi, en = f"QUÁ HẠN {plan.label_vi} của {name} (hạn {when})", f"OVERDUE: {plan.label_en} of {name} (due {when})"
+    else:
+        vi, en = f"Sắp đến hạn {plan.label_vi} của {name}: {when}", f"Coming up: {plan.label_en} of {name} on {when}"
+    return [
+        Notification(
+            user_id=user_id,
+            key=f"{plan.kind}:{candidate.stage_transition_id}:{due.sequence}",
+            kind=Notification.Kind.PROBATION if plan.kind == ReminderKind.PROBATION else Notification.Kind.DEADLINE,
+            organisation_id=candidate.organisation_id,
+            candidate=candidate,
+            transition_id=candidate.stage_transition_id,
+            due_on=plan.target,
+            overdue=due.overdue,
+            text_vi=vi[:300],
+            text_en=en[:300],
+            created_at=now,
+        )
+        for user_id in recipients
+    ]
+
+
+def _next_meeting_reminder(organisation: Organisation, after: dt.date) -> dt.date:
+    """Two days before the branch's monthly meeting day (default the 5th), on or after `after`."""
+    day = min(organisation.meeting_day, 28)
+    candidate = dt.date(after.year, after.month, day) - dt.timedelta(days=2)
+    if candidate < after:
+        year, month = (after.year + 1, 1) if after.month == 12 else (after.year, after.month + 1)
+        candidate = dt.date(year, month, day) - dt.timedelta(days=2)
+    return candidate
+
+
+def _branch_reviews_start(*, now: dt.datetime) -> None:
+    """Give every branch without one its first monthly-review reminder (new branches, imports)."""
+    missing = Organisation.objects.filter(
+        kind__in=["branch", "grassroots_branch", "village_branch"], review_reminder__isnull=True
+    ).only("pk", "meeting_day")
+    today = timezone.localdate(now)
+    BranchReview.objects.bulk_create(
+        [BranchReview(organisation=o, next_reminder_at=_due_at(_next_meeting_reminder(o, today), now)) for o in missing],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def branch_review_schedule(*, organisation: Organisation, now: dt.datetime) -> BranchReview:
+    """Start (or restart) the monthly-review reminders of a branch."""
+    day = _next_meeting_reminder(organisation, timezone.localdate(now))
+    review, _created = BranchReview.objects.update_or_create(
+        organisation=organisation, defaults={"next_reminder_at": _due_at(day, now)}
+    )
+    return review
+
+
+def _dispatch_review_batch(*, now: dt.datetime, batch_size: int) -> int:
+    today = timezone.localdate(now)
+    with transaction.atomic(durable=True):
+        batch = list(
+            BranchReview.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_reminder_at__lte=now)
+            .select_related("organisation")
+            .order_by("next_reminder_at", "pk")[:batch_size]
+        )
+        if not batch:
+            return 0
+        users = _branch_users({r.organisation_id for r in batch})
+        ids = [r.organisation_id for r in batch]
+        listed = dict(
+            Candidate.objects.filter(organisation_id__in=ids, stage__in=["S1", "S2"])
+            .values("organisation_id")
+            .annotate(n=Count("pk"))
+            .values_list("organisation_id", "n")
+        )
+        tasks_due = dict(
+            TrialTask.objects.filter(
+                candidate__organisation_id__in=ids,
+                closed=False,
+                done_on__isnull=True,
+                due_on__lte=today + dt.timedelta(days=7),
+            )
+            .values("candidate__organisation_id")
+            .annotate(n=Count("pk"))
+            .values_list("candidate__organisation_id", "n")
+        )
+        rows: list[Notification] = []
+        for review in batch:
+            meeting = review.next_reminder_at.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=2)  # type: ignore[union-attr]
+            when = meeting.strftime("%d/%m/%Y")
+            rows.extend(
+                Notification(
+                    user_id=user_id,
+                    key=f"review:{review.organisation_id}:{review.sequence}",
+                    kind=Notification.Kind.MONTHLY_REVIEW,
+                    organisation_id=review.organisation_id,
+                    due_on=meeting,
+                    text_vi=(
+                        f"Sinh hoạt chi bộ {review.organisation.name} ngày {when}: xét {listed.get(review.organisation_id, 0)} "
+                        f"người trong danh sách cảm tình Đảng, {tasks_due.get(review.organisation_id, 0)} nhiệm vụ đến hạn"
+                    ),
+                    text_en=(
+                        f"Branch meeting of {review.organisation.name} on {when}: review {listed.get(review.organisation_id, 0)} "
+                        f"sympathisers, {tasks_due.get(review.organisation_id, 0)} tasks due"
+                    ),
+                    created_at=now,
+                )
+                for user_id in users[review.organisation_id]
+            )
+            review.sequence += 1
+            review.next_reminder_at = _due_at(
+                _next_meeting_reminder(review.organisation, today + dt.timedelta(days=1)), now
+            )
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        BranchReview.objects.bulk_update(batch, ["next_reminder_at", "sequence"])
+    return len(batch)
+
+
+# --- Digests ----------------------------------------------------------------------------------
+
+
+class TransientSendError(Exception):
+    """The SMTP server said no (or could not be reached): nothing was accepted, retry later."""
+
+
+def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
+    """Create today's digest for every user whose digest hour has come and who has something new.
+
+    At most one DigestDelivery per user and day (unique). Every delivery still pending today is
+    (re-)enqueued after commit: if the broker was down at the last sweep, it goes out now, and
+    a duplicate in the queue is harmless (the send claims the row first).
+    """
+    today = timezone.localdate(now)
+    hour = timezone.localtime(now).hour
+    with transaction.atomic(durable=True):
+        waiting = (
+            User.objects.filter(is_active=True, email_digest=True, digest_hour__lte=hour)
+            .exclude(email="")
+            .filter(notifications__digest__isnull=True, notifications__read_at__isnull=True)
+            .exclude(digests__day=today)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        DigestDelivery.objects.bulk_create(
+            [DigestDelivery(user_id=user_id, day=today, created_at=now) for user_id in waiting], ignore_conflicts=True
+        )
+        pending = list(
+            DigestDelivery.objects.filter(day=today, status=DigestDelivery.Status.PENDING).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _enqueue(pending), robust=True)
+    return pending
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from admission.tasks import digest_send as digest_send_task
+
+    for delivery_id in delivery_ids:
+        digest_send_task.delay(delivery_id)
+
+
+def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notification]:
+    """The notifications a digest may contain: not e-mailed, unread, still true and still in scope.
+
+    An item about a stage visit that has ended (the candidate moved on between sweep and send)
+    is left out; so is anything the user can no longer see (their role changed).
+    """
+    scope = scope_for(user)
+    items = list(
+        Notification.objects.filter(user=user, digest__isnull=True, read_at__isnull=True)
+        .select_related("candidate", "organisation")
+        .order_by("-overdue", "organisation__path", "due_on", "pk")
+    )
+    return [
+        n
+        for n in items
+        if scope.can_read(n.organisation)
+        and (
+            n.candidate is None
+            or n.kind == Notification.Kind.STAGE_CHANGE
+            or n.candidate.stage_transition_id == n.transition_id
+        )
+    ]
+
+
+def digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Send one digest at most once. Returns the final status.
+
+    1. Claim: pending -> sending by a conditional UPDATE; anyone else (a duplicate task, a
+       redelivery after a crash) finds no pending row and stops.
+    2. Re-check the world (digest_items); nothing left -> skipped.
+    3. Send outside any transaction.
+    4. Sent -> mark the row and its notifications. Refused or unreachable (known not accepted)
+       -> back to pending for a retry, failed after MAX_SEND_ATTEMPTS. Anything else (the
+       server may have accepted it) -> unknown: flagged for staff, never re-sent automatically.
+    """
+    from admission.emails import digest_message
+
+    now = now or timezone.now()
+    claimed = DigestDelivery.objects.filter(pk=delivery_id, status=DigestDelivery.Status.PENDING).update(
+        status=DigestDelivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return "not-claimed"
+    delivery = DigestDelivery.objects.select_related("user").get(pk=delivery_id)
+    items = digest_items(user=delivery.user)
+    if not items:
+        DigestDelivery.objects.filter(pk=delivery_id).update(status=DigestDelivery.Status.SKIPPED)
+        return DigestDelivery.Status.SKIPPED
+    message = digest_message(user=delivery.user, items=items, day=delivery.day)
+    try:
+        message.send()  # outside any transaction: never hold a DB transaction across SMTP
+    except (
+        smtplib.SMTPRecipientsRefused,
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPDataError,
+        smtplib.SMTPConnectError,
+        ConnectionRefusedError,
+    ) as error:
+        final = (
+            DigestDelivery.Status.FAILED if delivery.attempts >= MAX_SEND_ATTEMPTS else DigestDelivery.Status.PENDING
+        )
+        DigestDelivery.objects.filter(pk=delivery_id).update(status=final, error=str(error)[:300])
+        if final == DigestDelivery.Status.PENDING:
+            raise TransientSendError(str(error)) from error
+        return final
+    except Exception as error:
+        logger.exception("digest %s: outcome unknown", delivery_id)
+        DigestDelivery.objects.filter(pk=delivery_id).update(
+            status=DigestDelivery.Status.UNKNOWN, error=str(error)[:300]
+        )
+        return DigestDelivery.Status.UNKNOWN
+    with transaction.atomic():
+        DigestDelivery.objects.filter(pk=delivery_id).update(
+            status=DigestDelivery.Status.SENT, sent_at=timezone.now(), error=""
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(digest_id=delivery_id)
+    return DigestDelivery.Status.SENT
+
+
+def stale_sends_flag(*, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Rows stuck in `sending` (the worker died mid-send) become `unknown` for staff to check."""
+    return DigestDelivery.objects.filter(status=DigestDelivery.Status.SENDING, claimed_at__lt=now - older_than).update(
+        status=DigestDelivery.Status.UNKNOWN, error="worker stopped during the send"
+    )
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None, now: dt.datetime) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=now)
+
+
+def sweep(*, now: dt.datetime) -> dict[str, int]:
+    """Everything beat triggers every five minutes (and `manage.py send_due_reminders`)."""
+    handled = reminders_dispatch_due(now=now)
+    digests = digests_dispatch_due(now=now)
+    stale = stale_sends_flag(now=now)
+    return {"reminders": handled, "digests": len(digests), "stale": stale}

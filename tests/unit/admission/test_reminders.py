@@ -1,0 +1,58 @@
+from datetime import date
+
+import pytest
+
+from admission.domain.reminders import (
+    DEADLINE_LEADS,
+    PROBATION_LEADS,
+    LeadTimes,
+    Occurrence,
+    next_occurrence,
+    occurrences,
+)
+
+
+def test_it_reminds_30_and_7_days_before_the_end_of_probation_on_the_day_and_weekly_after() -> None:
+    # End of probation 03/10/2026 (a Saturday: status dates do not move).
+    days = [o.day for o, _ in zip(occurrences(date(2026, 10, 3), PROBATION_LEADS), range(6), strict=False)]
+    assert days == [
+        date(2026, 9, 3),
+        date(2026, 9, 26),
+        date(2026, 10, 3),
+        date(2026, 10, 10),
+        date(2026, 10, 17),
+        date(2026, 10, 24),
+    ]
+
+
+def test_it_numbers_occurrences_and_marks_those_after_the_date_as_overdue() -> None:
+    first = list(zip(occurrences(date(2026, 2, 27), DEADLINE_LEADS), range(5), strict=False))
+    assert [(o.sequence, o.overdue) for o, _ in first] == [(0, False), (1, False), (2, False), (3, True), (4, True)]
+    # 27/02/2026 - 7 days = 20/02 (a Tết holiday: reminders are calendar days, not working days)
+    assert first[0][0].day == date(2026, 2, 20)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 8, 1), Occurrence(date(2026, 9, 3), 0, False)),  # long before: the first
+        (date(2026, 9, 3), Occurrence(date(2026, 9, 3), 0, False)),  # on the first day itself
+        (date(2026, 9, 4), Occurrence(date(2026, 9, 26), 1, False)),  # first passed: never sent late
+        (date(2026, 10, 4), Occurrence(date(2026, 10, 10), 3, True)),  # after the date: weekly, overdue
+        (date(2027, 1, 1), Occurrence(date(2027, 1, 2), 15, True)),  # imported long after: no blast
+    ],
+)
+def test_it_skips_occurrences_already_past_so_old_data_never_blasts(today: date, expected: Occurrence) -> None:
+    assert next_occurrence(date(2026, 10, 3), PROBATION_LEADS, today=today) == expected
+
+
+def test_it_continues_after_the_last_sent_sequence() -> None:
+    nxt = next_occurrence(date(2026, 10, 3), PROBATION_LEADS, today=date(2026, 9, 3), after_sequence=0)
+    assert nxt == Occurrence(date(2026, 9, 26), 1, False)
+
+
+def test_it_refuses_negative_lead_times() -> None:
+    with pytest.raises(ValueError, match="lead times"):
+        LeadTimes(before=(-1,))
+    with pytest.raises(ValueError, match="lead times"):
+        LeadTimes(repeat_after_days=0)
