@@ -31,6 +31,7 @@ from admission.domain.reminders import (
     LeadTimes,
     Occurrence,
     ReminderKind,
+    current_occurrence,
     next_occurrence,
 )
 from admission.domain.stages import STAGE_INFO, Stage
@@ -286,7 +287,7 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
             if plan is None or candidate.reminder_sequence is None:
                 candidate.next_reminder_at, candidate.reminder_sequence = None, None
                 continue
-            due = _occurrence(plan, candidate.reminder_sequence)
+            due = current_occurrence(plan.target, plan.leads, today=today, from_sequence=candidate.reminder_sequence)
             recipients = set(branch_users[candidate.organisation_id])
             if plan.kind == ReminderKind.PROBATION:
                 recipients |= mentors[candidate.pk]
@@ -300,12 +301,6 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         Candidate.objects.bulk_update(batch, ["next_reminder_at", "reminder_sequence"])
     return len(batch)
-
-
-def _occurrence(plan: Plan, sequence: int) -> Occurrence:
-    from admission.domain.reminders import occurrences
-
-    return next(o for o in occurrences(plan.target, plan.leads) if o.sequence == sequence)
 
 
 def _candidate_notifications(
@@ -352,7 +347,10 @@ def _branch_reviews_start(*, now: dt.datetime) -> None:
     ).only("pk", "meeting_day")
     today = timezone.localdate(now)
     BranchReview.objects.bulk_create(
-        [BranchReview(organisation=o, next_reminder_at=_due_at(_next_meeting_reminder(o, today), now)) for o in missing],
+        [
+            BranchReview(organisation=o, next_reminder_at=_due_at(_next_meeting_reminder(o, today), now))
+            for o in missing
+        ],
         ignore_conflicts=True,
         batch_size=1000,
     )

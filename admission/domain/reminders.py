@@ -70,3 +70,21 @@ def next_occurrence(target: date, leads: LeadTimes, *, today: date, after_sequen
         if item.day >= today:
             return item
     raise AssertionError("unreachable: occurrences() is infinite")  # pragma: no cover
+
+
+def current_occurrence(target: date, leads: LeadTimes, *, today: date, from_sequence: int) -> Occurrence:
+    """The occurrence to send now for a reminder due since `from_sequence`.
+
+    When sweeps were missed (worker down, backlog), only the latest occurrence already due is
+    sent — "overdue" rather than a stale "coming up" — never each missed one in turn.
+    """
+    chosen: Occurrence | None = None
+    for item in occurrences(target, leads):
+        if item.sequence < from_sequence:
+            continue
+        if item.day > today:
+            break
+        chosen = item
+    if chosen is None:  # due early (clock skew): send the scheduled one
+        chosen = next(o for o in occurrences(target, leads) if o.sequence == from_sequence)
+    return chosen

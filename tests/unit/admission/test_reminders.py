@@ -56,3 +56,21 @@ def test_it_refuses_negative_lead_times() -> None:
         LeadTimes(before=(-1,))
     with pytest.raises(ValueError, match="lead times"):
         LeadTimes(repeat_after_days=0)
+
+
+@pytest.mark.parametrize(
+    ("today", "from_sequence", "expected"),
+    [
+        # deadline 30/10/2025: occurrences 23/10 (0), 29/10 (1), 30/10 (2), 06/11 (3), 13/11 (4)
+        (date(2025, 10, 23), 0, Occurrence(date(2025, 10, 23), 0, False)),  # on time
+        (date(2025, 11, 6), 0, Occurrence(date(2025, 11, 6), 3, True)),  # sweeps missed: only the latest
+        (date(2025, 11, 10), 1, Occurrence(date(2025, 11, 6), 3, True)),
+        (date(2025, 10, 22), 0, Occurrence(date(2025, 10, 23), 0, False)),  # a day early: the scheduled one
+    ],
+)
+def test_it_sends_only_the_latest_due_occurrence_after_missed_sweeps(
+    today: date, from_sequence: int, expected: Occurrence
+) -> None:
+    from admission.domain.reminders import current_occurrence
+
+    assert current_occurrence(date(2025, 10, 30), DEADLINE_LEADS, today=today, from_sequence=from_sequence) == expected
