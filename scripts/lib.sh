@@ -111,6 +111,7 @@ start_services() {
   export DJANGO_SETTINGS_MODULE=config.settings.test
   export DATABASE_URL="postgres://tracker@127.0.0.1:$pg_port/tracker"
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  export CELERY_BROKER_URL="$REDIS_URL"
   export REDIS_PORT="$redis_port" REDIS_SERVER_BIN="$(command -v redis-server)" TEST_WORKDIR="$workdir"
   export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
   export DJANGO_SECRET_KEY="test-only-$(date +%s)"

@@ -12,7 +12,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 from config.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+if not os.environ.get("TRACKER_TEST_REAL_SMTP"):
+    # The worker started by the end-to-end test sends through a real local SMTP server instead.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
