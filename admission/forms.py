@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Candidate, DocumentType, MentorRole, VoteForm
+from admission.services import CANDIDATE_FLAGS
 from admission.workflow import Step
 from members.forms import DateInput
 from members.models import PartyMember, User
@@ -189,15 +190,7 @@ class FlagsForm(forms.ModelForm):
 
     class Meta:
         model = Candidate
-        fields = [
-            "area_exception",
-            "literacy_exception_approved",
-            "over_60_approved",
-            "readmission",
-            "readmission_approved",
-            "political_issue_unresolved",
-            "deadline_extended",
-        ]
+        fields = list(CANDIDATE_FLAGS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
