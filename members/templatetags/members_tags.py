@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 register = template.Library()
 
 # django-simple-history ships no Vietnamese; its history types get our own labels.
-HISTORY_TYPES = {"+": _("Tạo mới"), "~": _("Sửa"), "-": _("Xóa")}
+HISTORY_TYPES = {"+": _("Tạo mới"), "~": _("Cập nhật"), "-": _("Xóa")}
 
 
 @register.filter
