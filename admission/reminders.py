@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -53,6 +53,24 @@ from members.selectors import scope_for
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
+REMINDER_FIELDS = (
+    "stage",
+    "next_reminder_at",
+    "reminder_sequence",
+    "stage_transition_id",
+    "certificate_issue_date",
+    "dossier_start_date",
+    "branch_resolution_date",
+    "decision_received_date",
+    "ceremony_date",
+    "recognition_branch_date",
+    "deadline_extended",
+    "person__full_name",
+    "organisation__path",
+    "organisation__parent_id",
+    "organisation__name",
+)
 REMINDER_HOUR = 7  # local time at which a day's reminders become due
 MAX_SEND_ATTEMPTS = 5
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY)
@@ -270,6 +288,7 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
             Candidate.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(next_reminder_at__lte=now)
             .select_related("person", "organisation")
+            .only(*REMINDER_FIELDS)
             .order_by("next_reminder_at", "pk")[:batch_size]
         )
         if not batch:
@@ -299,8 +318,31 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
             candidate.next_reminder_at = _due_at(following.day, now)
             candidate.reminder_sequence = following.sequence
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        Candidate.objects.bulk_update(batch, ["next_reminder_at", "reminder_sequence"])
+        _advance(batch)
     return len(batch)
+
+
+def _advance(batch: list[Candidate]) -> None:
+    """Write every candidate's next reminder in one statement.
+
+    On PostgreSQL an UPDATE … FROM (VALUES …) (Django's bulk_update builds a CASE per row and
+    per field, which was half of the sweep's time); elsewhere (SQLite, the embedded default)
+    bulk_update.
+    """
+    if connection.vendor != "postgresql":
+        Candidate.objects.bulk_update(batch, ["next_reminder_at", "reminder_sequence"])
+        return
+    table = Candidate._meta.db_table
+    values = ", ".join(["(%s, %s::timestamptz, %s::integer)"] * len(batch))
+    params: list[object] = []
+    for candidate in batch:
+        params.extend([candidate.pk, candidate.next_reminder_at, candidate.reminder_sequence])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET next_reminder_at = v.due, reminder_sequence = v.seq "  # noqa: S608 - table name from the model
+            f"FROM (VALUES {values}) AS v(id, due, seq) WHERE c.id = v.id",
+            params,
+        )
 
 
 def _candidate_notifications(
