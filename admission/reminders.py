@@ -18,6 +18,7 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
@@ -334,7 +335,7 @@ def _advance(batch: list[Candidate]) -> None:
         return
     table = Candidate._meta.db_table
     values = ", ".join(["(%s, %s::timestamptz, %s::integer)"] * len(batch))
-    params: list[object] = []
+    params: list[Any] = []
     for candidate in batch:
         params.extend([candidate.pk, candidate.next_reminder_at, candidate.reminder_sequence])
     with connection.cursor() as cursor:
