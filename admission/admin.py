@@ -9,6 +9,7 @@ from admission.models import (
     Candidate,
     DigestDelivery,
     Notification,
+    ReminderSettings,
     RuleOverride,
     StageTransition,
     Vote,
@@ -93,3 +94,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "kind", "overdue", "text_vi", "read_at"]
     list_filter = ["kind", "overdue"]
     raw_id_fields = ["user", "candidate", "organisation", "transition", "digest"]
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "probation_days_before", "deadline_days_before", "repeat_after_days"]
+    raw_id_fields = ["organisation"]

@@ -428,3 +428,50 @@ class BranchReview(models.Model):
                 fields=["next_reminder_at"], name="review_next_reminder", condition=Q(next_reminder_at__isnull=False)
             )
         ]
+
+
+def _days_list(value: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+
+
+class ReminderSettings(models.Model):
+    """An organisation's reminder lead times; the nearest ancestor's settings apply to a branch.
+
+    Without any, the defaults of admission.domain.reminders apply (probation 30, 7, 0 days;
+    deadlines 7, 1, 0 days; then every 7 days).
+    """
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="reminder_settings")
+    probation_days_before = models.CharField(
+        _("nhắc trước khi hết dự bị (ngày, cách nhau bởi dấu phẩy)"), max_length=40, default="30,7,0"
+    )
+    deadline_days_before = models.CharField(_("nhắc trước các thời hạn (ngày)"), max_length=40, default="7,1,0")
+    repeat_after_days = models.PositiveSmallIntegerField(_("nhắc lại sau hạn mỗi (ngày)"), default=7)
+
+    class Meta:
+        verbose_name = _("cài đặt nhắc việc của tổ chức")
+        verbose_name_plural = _("cài đặt nhắc việc của tổ chức")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for name in ("probation_days_before", "deadline_days_before"):
+            try:
+                days = _days_list(getattr(self, name))
+            except ValueError:
+                days = ()
+            if not days or any(d < 0 or d > 365 for d in days):
+                errors[name] = _("Nhập các số ngày từ 0 đến 365, cách nhau bởi dấu phẩy (ví dụ 30,7,0).")
+        if self.repeat_after_days < 1:
+            errors["repeat_after_days"] = _("Ít nhất 1 ngày.")
+        if errors:
+            raise ValidationError(errors)
+
+    def lead_times(self) -> tuple[object, object]:
+        from admission.domain.reminders import LeadTimes
+
+        return (
+            LeadTimes(before=_days_list(self.probation_days_before), repeat_after_days=self.repeat_after_days),
+            LeadTimes(before=_days_list(self.deadline_days_before), repeat_after_days=self.repeat_after_days),
+        )

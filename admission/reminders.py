@@ -43,6 +43,7 @@ from admission.models import (
     DigestDelivery,
     Mentorship,
     Notification,
+    ReminderSettings,
     RuleOverride,
     StageTransition,
     TrialTask,
@@ -112,23 +113,32 @@ class Plan:
     label_en: str
 
 
-def reminder_plan(candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook) -> Plan | None:
+@dataclass(frozen=True)
+class Leads:
+    probation: LeadTimes = PROBATION_LEADS
+    deadline: LeadTimes = DEADLINE_LEADS
+
+
+def reminder_plan(
+    candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook, leads: Leads | None = None
+) -> Plan | None:
     """What to remind about for the step in progress, if anything (the legal date that bounds it)."""
     stage = candidate.stage_enum
     dates = date_rules.candidate_dates(
         candidate, calendar=calendar, rulebook=rulebook, only=date_rules.stage_deadline_names(stage) | {"probation_end"}
     )
     info = STAGE_INFO[stage]
+    leads = leads or Leads()
     if stage == Stage.S13 and dates.probation_end is not None:
         return Plan(
-            ReminderKind.PROBATION, dates.probation_end.day, PROBATION_LEADS, "hết thời kỳ dự bị", "end of probation"
+            ReminderKind.PROBATION, dates.probation_end.day, leads.probation, "hết thời kỳ dự bị", "end of probation"
         )
     if stage in {Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
         return None  # validity dates are shown on the board and in the monthly review
     deadline = date_rules.stage_deadline(stage, dates)
     if deadline is None:
         return None
-    return Plan(ReminderKind.DEADLINE, deadline.day, DEADLINE_LEADS, info.label_vi.lower(), info.label_en.lower())
+    return Plan(ReminderKind.DEADLINE, deadline.day, leads.deadline, info.label_vi.lower(), info.label_en.lower())
 
 
 def _due_at(day: dt.date, now: dt.datetime) -> dt.datetime:
@@ -148,7 +158,12 @@ def candidate_schedule_reminder(
 
     Occurrences already past are skipped (no backfill blast for imported or late-recorded data).
     """
-    plan = reminder_plan(candidate, calendar=calendar, rulebook=rulebook)
+    plan = reminder_plan(
+        candidate,
+        calendar=calendar,
+        rulebook=rulebook,
+        leads=_leads_for([candidate.organisation])[candidate.organisation_id],
+    )
     occurrence = next_occurrence(plan.target, plan.leads, today=timezone.localdate(now)) if plan else None
     candidate.next_reminder_at = _due_at(occurrence.day, now) if occurrence else None
     candidate.reminder_sequence = occurrence.sequence if occurrence else None
@@ -255,6 +270,21 @@ def _calendars_and_rulebooks(
     return calendars, rulebooks
 
 
+def _leads_for(organisations: Iterable[Organisation]) -> dict[int, Leads]:
+    """Each organisation's lead times: its nearest ancestor's ReminderSettings (one query)."""
+    orgs = {o.pk: o for o in organisations}
+    ancestors = {pk: o.ancestor_ids() for pk, o in orgs.items()}
+    settings_by_org = {
+        s.organisation_id: s
+        for s in ReminderSettings.objects.filter(organisation_id__in={i for ids in ancestors.values() for i in ids})
+    }
+    found = {}
+    for pk, ids in ancestors.items():
+        nearest = next((settings_by_org[i] for i in reversed(ids) if i in settings_by_org), None)
+        found[pk] = Leads(*nearest.lead_times()) if nearest else Leads()  # type: ignore[arg-type]
+    return found
+
+
 # --- The sweep ---------------------------------------------------------------------------------
 
 
@@ -295,6 +325,7 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
         if not batch:
             return 0
         calendars, rulebooks = _calendars_and_rulebooks({c.organisation for c in batch})
+        leads = _leads_for({c.organisation for c in batch})
         parents = {c.organisation_id: c.organisation.parent_id for c in batch}
         branch_users = _branch_users(parents)
         staff_users = _staff_users({p for p in parents.values() if p})
@@ -302,7 +333,10 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
         rows: list[Notification] = []
         for candidate in batch:
             plan = reminder_plan(
-                candidate, calendar=calendars[candidate.organisation_id], rulebook=rulebooks[candidate.organisation_id]
+                candidate,
+                calendar=calendars[candidate.organisation_id],
+                rulebook=rulebooks[candidate.organisation_id],
+                leads=leads[candidate.organisation_id],
             )
             if plan is None or candidate.reminder_sequence is None:
                 candidate.next_reminder_at, candidate.reminder_sequence = None, None

@@ -204,3 +204,19 @@ def test_returns_and_decisions_notify_the_secretary_at_once(waiting_for_ceremony
     notes = Notification.objects.filter(user=alice, kind="stage_change").order_by("created_at")
     # S8 -> S9 (moved up), S9 -> S10 (moved up), S10 -> S11 (decision) on the reference path
     assert [n.transition.to_stage for n in notes] == ["S9", "S10", "S11"]
+
+
+def test_an_organisations_lead_times_apply_to_the_branches_below_it(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    from admission.models import ReminderSettings
+
+    ReminderSettings.objects.create(organisation=tree.committee, deadline_days_before="14,0", repeat_after_days=3)
+    person = PersonFactory(organisation=tree.branch_a, full_name="Lý Văn Hẹn")
+    candidate = walk_to(
+        services.candidate_create(acting_user=alice, person=person, now=at(START)),
+        "S11",
+        user=alice,
+        introducers=introducers,
+        start=START,
+    )
+    # Ceremony deadline 30/10/2025 - 14 days = 16/10/2025 (the committee's setting, not the 7-day default).
+    assert Candidate.objects.get(pk=candidate.pk).next_reminder_at == at(dt.date(2025, 10, 16)).replace(hour=7)
