@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Candidate, DocumentType, MentorRole, VoteForm
@@ -30,7 +31,7 @@ class StepForm(forms.Form):
         self.step = step
         if step.date_field:
             model_field: Any = Candidate._meta.get_field(step.date_field)
-            self.fields["on_date"] = forms.DateField(label=model_field.verbose_name, widget=DateInput())
+            self.fields["on_date"] = forms.DateField(label=capfirst(model_field.verbose_name), widget=DateInput())
         else:
             self.fields["on_date"] = forms.DateField(label=_("Ngày"), widget=DateInput())
         for name in step.extra_fields:

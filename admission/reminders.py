@@ -89,7 +89,6 @@ NOTIFIED_TRANSITIONS = {
     (Stage.S9, Stage.S11): "decided",
     (Stage.S10, Stage.S11): "decided",
     (Stage.S16, Stage.S17): "decided",
-    (Stage.SY, Stage.S17): "decided",
 }
 STAGE_CHANGE_TEXT = {
     "returned": (

@@ -107,6 +107,8 @@ def candidate_transition(
         raise StepRefused((reason("note_required", "", step=f"{expected_stage}→{to_stage}"),))
     changes = dict(fields or {})
     # Compare-and-swap: only the writer that still sees `expected_stage` wins.
+    # failed_votes counts the failed votes of the step in progress (QĐ294 4.2.3): a new step starts at 0.
+    changes.setdefault("failed_votes", 0)
     updated = Candidate.objects.filter(pk=candidate.pk, stage=expected_stage.value).update(
         stage=to_stage.value, stage_entered_at=now, stage_entered_on=on_date, **changes
     )
@@ -300,6 +302,8 @@ def mentor_assign(
     facts = _mentor_facts(candidate, member, together_since, is_replacement)
     rules = rulebook_for(candidate.organisation).for_date(assigned_on)
     _refuse_unless(check_mentor(facts, assigned_on, rules))
+    if Mentorship.objects.filter(candidate=candidate, member=member, role=role, ended_on__isnull=True).exists():
+        raise StepRefused((reason("mentor_already_assigned", "QĐ294 3.2", name=member.person.full_name),))
     with transaction.atomic(durable=True):
         return Mentorship.objects.create(
             candidate=candidate,
@@ -588,6 +592,10 @@ def _step_target_and_checks(
     if key == "recognition_decision":
         found.extend(_order_after(candidate.recognition_branch_date, "recognition_branch", on_date, "decision"))
         return Stage.S17, found
+    if key == "deadlock_recognise":
+        return Stage.S16, found
+    if key == "deadlock_revote":
+        return Stage.S15, found
     if key == "return_to_branch":
         return Stage.S8, found
     if key == "drop":
@@ -667,6 +675,8 @@ def candidate_vote(
         problems.extend(check_branch_consideration(_consideration_facts(candidate, held_on), rules).reasons)
     if step_key == "recognition_vote" and candidate.official_date and held_on < candidate.official_date:
         problems.extend(check_recognition_ready(probation_end=candidate.official_date, on_date=held_on).reasons)
+    if excluded > summoned:
+        raise StepRefused(tuple(problems))
     outcome = evaluate_vote(
         yes=yes,
         no=no,
@@ -726,6 +736,7 @@ def candidate_vote(
                     on_date=held_on,
                     now=now,
                     note=f"{candidate.failed_votes} failed votes (QĐ294 4.2.3)",
+                    fields={"failed_votes": candidate.failed_votes},  # kept: the superior sees how many
                 )
     return vote
 

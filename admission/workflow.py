@@ -140,9 +140,27 @@ STEPS: tuple[Step, ...] = (
     Step(
         "recognition_decision",
         _("Ghi nhận quyết định công nhận đảng viên chính thức"),
-        frozenset({S.S16, S.SY}),
+        frozenset({S.S16}),
         "recognition_decision_date",
         rule="QĐ294 4.2.2, 4.3.1",
+    ),
+    Step(
+        "deadlock_recognise",
+        _("Cấp trên kết luận công nhận: chuyển sang bước ra quyết định"),
+        frozenset({S.SY}),
+        None,
+        kind="back",
+        needs_note=True,
+        rule="QĐ294 4.2.3",
+    ),
+    Step(
+        "deadlock_revote",
+        _("Cấp trên yêu cầu chi bộ biểu quyết lại"),
+        frozenset({S.SY}),
+        None,
+        kind="back",
+        needs_note=True,
+        rule="QĐ294 4.2.3",
     ),
     Step(
         "return_to_branch",

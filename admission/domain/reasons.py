@@ -226,6 +226,10 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "{name} đã là đảng viên",
         "{name} is already a party member",
     ),
+    "mentor_already_assigned": (
+        "{name} đã được phân công với vai trò này",
+        "{name} is already assigned in this role",
+    ),
     "ceremony_missing": (
         "Chưa có ngày lễ kết nạp",
         "The ceremony date is missing",

@@ -22,7 +22,25 @@ def test_it_walks_one_candidate_from_s0_to_s17_through_the_services(tree, alice,
     assert candidate.stage == "S17"
     transitions = list(StageTransition.objects.filter(candidate=candidate).values_list("from_stage", "to_stage"))
     # Branch A sits under a grassroots committee that is not delegated: S8 -> S9 -> S10.
-    expected = ["S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11", "S12", "S13", "S14", "S15", "S16"]
+    expected = [
+        "S0",
+        "S1",
+        "S2",
+        "S3",
+        "S4",
+        "S5",
+        "S6",
+        "S7",
+        "S8",
+        "S9",
+        "S10",
+        "S11",
+        "S12",
+        "S13",
+        "S14",
+        "S15",
+        "S16",
+    ]
     assert [t[0] for t in transitions] == expected
     assert transitions[-1] == ("S16", "S17")
     member = candidate.member

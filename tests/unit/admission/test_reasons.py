@@ -143,6 +143,7 @@ def _produced() -> list[Reason]:
             reason("candidacy_open", "", name="Nguyễn Văn A"),
             reason("already_member", "", name="Nguyễn Văn A"),
             reason("ceremony_missing", ""),
+            reason("mentor_already_assigned", "QĐ294 3.2", name="Lê Văn Giới"),
         ]
     )
     return produced
