@@ -6,7 +6,8 @@ published by the ``holidays`` package (country VN), corrected by an override tab
 edit (the Django layer builds a :class:`WorkingCalendar` from it).
 """
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
@@ -36,6 +37,17 @@ class WorkingCalendar:
 
     extra_working_days: frozenset[date] = frozenset()
     extra_days_off: frozenset[date] = frozenset()
+    # year -> sorted ordinals of its working days; filled lazily, not part of the value.
+    _years: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def _working_ordinals(self, year: int) -> tuple[int, ...]:
+        """The working days of ``year`` as sorted ordinals, so period arithmetic can bisect."""
+        found = self._years.get(year)
+        if found is None:
+            first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+            found = tuple(o for o in range(first, last + 1) if self.is_working_day(date.fromordinal(o)))
+            self._years[year] = found
+        return found
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_days_off:
@@ -51,24 +63,30 @@ class WorkingCalendar:
         """The ``count``-th working day after ``start``; ``start`` is not counted (BLDS Art. 147)."""
         if count < 0:
             raise ValueError("count must be >= 0")
-        day = start
+        if count == 0:
+            return start
+        year = start.year
+        days = self._working_ordinals(year)
+        index = bisect_right(days, start.toordinal())  # the first working day after start
         remaining = count
-        while remaining:
-            day += _ONE_DAY
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        while remaining > len(days) - index:
+            remaining -= len(days) - index
+            year += 1
+            days, index = self._working_ordinals(year), 0
+        return date.fromordinal(days[index + remaining - 1])
+
+    def _working_up_to(self, day: date) -> tuple[int, int]:
+        """(year, number of working days of that year on or before ``day``)."""
+        return day.year, bisect_right(self._working_ordinals(day.year), day.toordinal())
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days ``d`` with ``start < d <= end``; negative when ``end < start``."""
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += _ONE_DAY
-            count += self.is_working_day(day)
-        return count
+        start_year, before_start = self._working_up_to(start)
+        end_year, before_end = self._working_up_to(end)
+        whole_years = sum(len(self._working_ordinals(y)) for y in range(start_year, end_year))
+        return whole_years + before_end - before_start
 
     def next_working_day(self, day: date) -> date:
         """``day`` if it is a working day, else the next one (BLDS Art. 148.5)."""

@@ -79,7 +79,7 @@ def current_occurrence(target: date, leads: LeadTimes, *, today: date, from_sequ
     sent — "overdue" rather than a stale "coming up" — never each missed one in turn.
     """
     chosen: Occurrence | None = None
-    for item in occurrences(target, leads):
+    for item in occurrences(target, leads):  # pragma: no branch - infinite: always left by break
         if item.sequence < from_sequence:
             continue
         if item.day > today:
