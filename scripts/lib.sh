@@ -102,6 +102,7 @@ start_services() {
   "${as_db_user[@]}" "$pg_bin/initdb" -D "$workdir/pg" -U tracker --auth=trust --no-locale -E UTF8 >/dev/null
   "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/pg" -l "$workdir/pg/server.log" -w \
     -o "-p $pg_port -k $workdir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  "${as_db_user[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U tracker tracker
 
   redis_port=$(free_port)
   say "starting redis-server on 127.0.0.1:$redis_port"
