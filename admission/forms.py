@@ -132,6 +132,15 @@ class TaskForm(forms.Form):
         self.helper = _helper()
 
 
+class TaskResultForm(forms.Form):
+    result = forms.CharField(label=_("Kết quả"), max_length=255)
+    done_on = forms.DateField(label=_("Ngày hoàn thành"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
 class MeetingForm(forms.Form):
     """A monthly branch meeting: who joins, stays on or leaves the sympathiser list."""
 

@@ -377,6 +377,20 @@ def task_assign(*, acting_user: User | None, candidate: Candidate, description: 
         return TrialTask.objects.create(candidate=candidate, description=description, due_on=due_on)
 
 
+def task_complete(
+    *, acting_user: User | None, task: TrialTask, result: str, done_on: dt.date | None, now: dt.datetime | None = None
+) -> TrialTask:
+    """Record the result of a trial task (HD38 I.1.1b: tasks test the sympathiser)."""
+    _require_edit(acting_user, task.candidate)
+    problems = _date_problems(done_on, None, now or timezone.now()) if done_on else []
+    if problems:
+        raise StepRefused(tuple(problems))
+    task.result, task.done_on = result.strip(), done_on
+    with transaction.atomic(durable=True):
+        task.save(update_fields=["result", "done_on"])
+    return task
+
+
 def document_record(
     *,
     acting_user: User | None,

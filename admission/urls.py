@@ -13,6 +13,7 @@ urlpatterns = [
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
     path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),
+    path("candidates/<int:pk>/tasks/<int:task_pk>/result/", views.task_result, name="task_result"),
     path("candidates/<int:pk>/flags/", views.candidate_flags, name="candidate_flags"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("preferences/", views.preferences, name="preferences"),

@@ -212,6 +212,21 @@ def task_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def task_result(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    task = candidate.tasks.filter(pk=task_pk).first()
+    if task is None:
+        raise Http404
+    return _simple_form_view(
+        request,
+        pk,
+        forms.TaskResultForm,
+        _("Kết quả nhiệm vụ: %(task)s") % {"task": task.description},
+        lambda c, d: services.task_complete(acting_user=request.user, task=task, **d),
+    )
+
+
+@login_required
 def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = _branch(request, pk)
     if not scope_for(request.user).can_edit(organisation):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from members import services
 from members.models import AuditLog, Organisation, PartyMember, Person, RoleAssignment, User
 
 
@@ -12,6 +13,21 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     raw_id_fields = ["parent"]
     readonly_fields = ["path", "depth"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Moving a subtree would need every descendant's path rewritten: not offered here.
+        return [*self.readonly_fields, "parent", "kind"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        """New organisations go through the service, which sets the materialised path."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {f: form.cleaned_data[f] for f in form.cleaned_data if f not in {"kind", "name", "code", "parent"}}
+        created = services.organisation_create(
+            acting_user=None, kind=obj.kind, name=obj.name, code=obj.code, parent=obj.parent, **fields
+        )
+        obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 
 
 @admin.register(Person)

@@ -64,8 +64,10 @@ def _walked(tree: Tree, user: User | None, stage: str, introducers=(), name: str
 
 @pytest.fixture
 def s1(tree: Tree, alice: User, frozen: None) -> Candidate:
-    """On the sympathiser list of branch A since Fri 10/01/2025."""
-    return _walked(tree, alice, "S1")
+    """On the sympathiser list of branch A since Fri 10/01/2025, with one trial task."""
+    candidate = _walked(tree, alice, "S1")
+    services.task_assign(acting_user=alice, candidate=candidate, description="Tham gia hiến máu", due_on=dt.date(2025, 3, 1))
+    return candidate
 
 
 @pytest.fixture
@@ -97,6 +99,7 @@ FORMS = [
     "verification_add",
     "task_add",
     "candidate_flags",
+    "task_result",
 ]
 OBJECT_PAGES = ["admission_board", "candidate_detail", *FORMS]
 OWN_PAGES = ["admission_overview", "notification_list", "preferences"]  # about the user, no object
@@ -116,6 +119,7 @@ def _urls(tree: Tree, candidate: Candidate) -> dict[str, str]:
         "verification_add": reverse("verification_add", args=[pk]),
         "task_add": reverse("task_add", args=[pk]),
         "candidate_flags": reverse("candidate_flags", args=[pk]),
+        "task_result": reverse("task_result", args=[pk, candidate.tasks.get().pk]),
         "notification_list": reverse("notification_list"),
         "preferences": reverse("preferences"),
         "calendar_feed": reverse("calendar_feed", args=["x" * 43]),
@@ -143,6 +147,7 @@ def _valid_post(name: str, candidate: Candidate, newcomer, introducers) -> dict[
         },
         "task_add": {"description": "Tham gia hiến máu", "due_on": "01/03/2025"},
         "candidate_flags": {"area_exception": "on"},
+        "task_result": {"result": "Hoàn thành tốt", "done_on": "01/02/2025"},
     }[name]
 
 
@@ -152,6 +157,7 @@ def _state(candidate: Candidate) -> dict[str, object]:
     return {
         "candidate": Candidate.objects.filter(pk=candidate.pk).values().get(),
         **{model.__name__: model.objects.count() for model in tables},
+        "task_results": list(TrialTask.objects.order_by("pk").values_list("result", "done_on")),
     }
 
 
