@@ -40,6 +40,8 @@ class StepForm(forms.Form):
                 formfield.widget = DateInput()
             formfield.required = False
             self.fields[name] = formfield
+        if step.committee_vote:
+            self._add_committee_vote_fields()
         self.fields["basis"] = forms.CharField(
             label=_("Căn cứ (số nghị quyết, quyết định)"), required=False, max_length=200
         )
@@ -47,6 +49,21 @@ class StepForm(forms.Form):
             label=_("Lý do / ghi chú"), required=step.needs_note, widget=forms.Textarea(attrs={"rows": 2})
         )
         self.helper = _helper(step.label)
+
+    def _add_committee_vote_fields(self) -> None:
+        """Optional: the committee's vote counts; when given, the threshold is checked and the vote kept."""
+        counts = {
+            "vote_summoned": _("Biểu quyết của cấp ủy: số thành viên được triệu tập (không bắt buộc)"),
+            "vote_excluded": _("Số được trừ"),
+            "vote_yes": _("Tán thành"),
+            "vote_no": _("Không tán thành"),
+            "vote_abstain": _("Không biểu quyết"),
+        }
+        for name, label in counts.items():
+            self.fields[name] = forms.IntegerField(label=label, min_value=0, max_value=999, required=False)
+        self.fields["vote_form"] = forms.ChoiceField(
+            label=_("Hình thức biểu quyết"), choices=VoteForm.choices, required=False
+        )
 
 
 class VoteRecordForm(forms.Form):

@@ -495,9 +495,18 @@ def candidate_step(
         checks.append(reason("date_in_future", "", day=on_date))
     target, extra_checks = _step_target_and_checks(candidate, step, on_date, fields)
     checks.extend(extra_checks)
+    vote = _committee_vote(candidate, step, data, on_date, acting_user) if step.committee_vote else None
+    step_ok = not checks
+    if vote is not None:
+        checks.extend(vote.outcome_reasons)  # type: ignore[attr-defined]
     if checks:
+        if vote is not None and step_ok and not vote.invalid:  # type: ignore[attr-defined]
+            with transaction.atomic(durable=True):
+                vote.save()  # a failed committee vote is kept too (HD06 5.1); the dossier does not move
         raise StepRefused(tuple(checks))
     with transaction.atomic(durable=True):
+        if vote is not None:
+            vote.save()
         return candidate_transition(
             acting_user=acting_user,
             candidate=candidate,
@@ -509,6 +518,59 @@ def candidate_step(
             basis=str(data.get("basis") or ""),
             fields=fields,
         )
+
+
+_DECIDING_VOTING_BODY = {
+    DecidingBody.GRASSROOTS_COMMITTEE: VotingBody.DELEGATED_GRASSROOTS_COMMITTEE,
+    DecidingBody.STANDING_COMMITTEE: VotingBody.STANDING_COMMITTEE,
+    DecidingBody.PROVINCIAL_STANDING_OFFICE: VotingBody.PROVINCIAL_STANDING_OFFICE,
+}
+
+
+def _committee_vote(
+    candidate: Candidate, step: Step, data: Mapping[str, Any], on_date: dt.date, acting_user: User | None
+) -> Vote | None:
+    """The committee's vote entered with an appraisal or a decision, evaluated but unsaved; None if absent.
+
+    The body follows the organisation tree: the sub-committee appraises (> 1/2 [R]); the deciding
+    body is the delegated committee (>= 2/3) or a standing committee / standing office (> 1/2).
+    """
+    if data.get("vote_summoned") in (None, ""):
+        return None
+    summoned, excluded = int(data["vote_summoned"]), int(data.get("vote_excluded") or 0)
+    yes, no, abstain = int(data.get("vote_yes") or 0), int(data.get("vote_no") or 0), int(data.get("vote_abstain") or 0)
+    if step.key == "appraisal":
+        body = VotingBody.SUB_COMMITTEE_APPRAISAL
+    else:
+        body = _DECIDING_VOTING_BODY[organisation_authority(organisation=candidate.organisation).body]
+    outcome = evaluate_vote(
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        denominator=summoned - excluded,
+        threshold=threshold_for(body),
+        rule=threshold_rule(body),
+    )
+    vote = Vote(
+        candidate=candidate,
+        body=body.name,
+        purpose=step.vote_purpose,
+        held_on=on_date,
+        summoned=summoned,
+        excluded=min(excluded, summoned),
+        denominator=max(summoned - excluded, 0),
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        form=data.get("vote_form") or "secret",
+        required=outcome.required,
+        passed=outcome.passed,
+        rule=threshold_rule(body),
+        created_by=acting_user,
+    )
+    vote.outcome_reasons = outcome.reasons  # type: ignore[attr-defined]
+    vote.invalid = any(r.code != "vote_threshold_not_reached" for r in outcome.reasons)  # type: ignore[attr-defined]
+    return vote
 
 
 def _step_target_and_checks(

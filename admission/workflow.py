@@ -31,6 +31,8 @@ class Step:
     vote_purpose: str = ""
     needs_note: bool = False
     rule: str = ""
+    # The committee's vote may be entered with the step (counts, threshold checked, kept).
+    committee_vote: bool = False
 
 
 STEPS: tuple[Step, ...] = (
@@ -87,7 +89,15 @@ STEPS: tuple[Step, ...] = (
         vote_purpose=VotePurpose.ADMISSION,
         rule="HD06 3.6; ĐL 4.3",
     ),
-    Step("appraisal", _("Đảng ủy bộ phận thẩm định"), frozenset({S.S8A}), "appraisal_date", rule="HD06 3.6b"),
+    Step(
+        "appraisal",
+        _("Đảng ủy bộ phận thẩm định"),
+        frozenset({S.S8A}),
+        "appraisal_date",
+        rule="HD06 3.6b",
+        committee_vote=True,
+        vote_purpose=VotePurpose.ADMISSION,
+    ),
     Step(
         "grassroots_vote",
         _("Đảng ủy cơ sở biểu quyết"),
@@ -104,6 +114,8 @@ STEPS: tuple[Step, ...] = (
         "decision_date",
         ("decision_number", "decision_received_date"),
         rule="QĐ294 4.3",
+        committee_vote=True,
+        vote_purpose=VotePurpose.ADMISSION,
     ),
     Step("ceremony", _("Tổ chức lễ kết nạp"), frozenset({S.S11}), "ceremony_date", rule="QĐ294 4.1; HD06 3.8"),
     Step(
@@ -143,6 +155,8 @@ STEPS: tuple[Step, ...] = (
         frozenset({S.S16}),
         "recognition_decision_date",
         rule="QĐ294 4.2.2, 4.3.1",
+        committee_vote=True,
+        vote_purpose=VotePurpose.RECOGNITION,
     ),
     Step(
         "deadlock_recognise",

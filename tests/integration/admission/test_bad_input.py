@@ -412,3 +412,38 @@ def test_it_lets_a_delegated_committee_decide_with_its_own_vote(tree) -> None:  
     )
     body = Vote.objects.filter(candidate=candidate).order_by("held_on").values_list("body", flat=True)
     assert list(body) == ["BRANCH", "DELEGATED_GRASSROOTS_COMMITTEE"]
+
+
+# --- The committee's vote entered with the decision (rules §5: BTV > 1/2) -------------------------
+
+
+def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _walked(tree.branch_a, introducers, "S10", user=alice)
+    data = {"on_date": dt.date(2025, 9, 15), "decision_received_date": dt.date(2025, 9, 18)}
+    # Branch A's decision is the provincial People's Committee organisation's BTV: > 1/2 of 9 = 5.
+    with pytest.raises(services.StepRefused) as refused:
+        services.candidate_step(
+            acting_user=alice,
+            candidate=candidate,
+            step_key="decision",
+            now=at(dt.date(2025, 9, 18)),
+            data={**data, "vote_summoned": 9, "vote_yes": 4, "vote_no": 5},
+        )
+    assert [r.code for r in refused.value.reasons] == ["vote_threshold_not_reached"]
+    failed = Vote.objects.get(candidate=candidate, body="STANDING_COMMITTEE")
+    assert (failed.passed, failed.required, failed.yes) == (False, 5, 4)
+    candidate.refresh_from_db()
+    assert candidate.stage == "S10"
+
+    services.candidate_step(
+        acting_user=alice,
+        candidate=candidate,
+        step_key="decision",
+        now=at(dt.date(2025, 9, 18)),
+        data={**data, "vote_summoned": 9, "vote_yes": 5, "vote_no": 4},
+    )
+    candidate.refresh_from_db()
+    assert candidate.stage == "S11"
+    assert list(
+        Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").values_list("passed", flat=True)
+    ) == [False, True]
