@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import setup_logging
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
