@@ -3,63 +3,28 @@
 Screenshots go to test-artifacts/browser/ (gitignored).
 """
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from members.models import MemberStatus
+from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
 from tests.conftest import Tree
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 PARTY_RED = "rgb(179, 22, 27)"  # .bg-party in static/css/app.css (#b3161b)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # Links of the navigation bar and their Vietnamese source text (templates/base.html).
 NAV_LINKS = {"/": "Tổng quan", "/organisations/": "Tổ chức đảng", "/members/": "Đảng viên", "/people/": "Hồ sơ cá nhân"}
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 
 
 @pytest.fixture
-def page(live_server, transactional_db, monkeypatch) -> Iterator[Page]:
-    # The sync API runs an event loop in this thread; the ORM calls of the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.csp_errors = []  # type: ignore[attr-defined]
-        page.on(
-            "console",
-            lambda message: (
-                page.csp_errors.append(message.text)  # type: ignore[attr-defined]
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def page(live_server, transactional_db) -> Iterator[Page]:
+    with chromium_page(live_server.url) as page:
+        yield page
 
 
 @pytest.fixture
@@ -107,7 +72,7 @@ def test_it_logs_in_and_finds_a_member_by_typing_the_name_without_accents(page: 
     expect(rows).to_have_count(1)
     expect(page.locator("#id_q")).to_have_value("nguyen van duc")
     page.screenshot(path=str(ARTIFACTS / "02-members-search.png"), full_page=True)
-    assert page.csp_errors == []  # type: ignore[attr-defined]
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_it_does_not_let_a_secretary_find_members_of_another_branch(page: Page, bob, branch_members) -> None:

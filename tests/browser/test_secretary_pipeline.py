@@ -4,33 +4,20 @@ Screenshots go to test-artifacts/browser/ (gitignored).
 """
 
 import datetime as dt
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from admission.models import Candidate, StageTransition
+from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
 from tests.conftest import Tree
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 # The server and the test share the frozen clock (one process); Chromium keeps its own, which
 # only matters for cookie expiry, and the session cookie has none (expires at browser close).
 TODAY = dt.date(2026, 11, 23)
@@ -40,41 +27,8 @@ PERSON = "Trần Thị Ưu Tú"
 
 @pytest.fixture
 def page(live_server, transactional_db) -> Iterator[Page]:
-    # The sync API runs an event loop in this thread; the ORM calls of the test stay synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with time_machine.travel(NOW, tick=False), sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        # Failed loads (a missing stylesheet or script) and CSP refusals; the browser's own
-        # favicon request is not ours (no favicon is served).
-        page.problems = []  # type: ignore[attr-defined]
-        page.on(
-            "response",
-            lambda response: (
-                page.problems.append(f"{response.status} {response.url}")  # type: ignore[attr-defined]
-                if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
-        page.on(
-            "console",
-            lambda message: (
-                page.problems.append(message.text)  # type: ignore[attr-defined]
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with time_machine.travel(NOW, tick=False), chromium_page(live_server.url) as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:
