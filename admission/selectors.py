@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -248,3 +248,65 @@ def calendar_ics(*, user: User, today: dt.date) -> bytes:
             event.add("dtstamp", timezone.now())
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+# --- Committee review queue (issue 5, first part) ---------------------------------------------
+
+DECIDING_KINDS = {"commune", "agencies", "government"}
+BRANCH_KINDS = ["branch", "grassroots_branch", "village_branch"]
+
+
+def committee_due_filter(committee: Organisation) -> Q:
+    """Candidates whose step in progress is this committee's to act on (the tree decides, rules §5).
+
+    Sub-committee: appraisal (S8A) of its branches. Grassroots committee: its resolution (S9) and,
+    when delegated or empowered, the decisions (S10 admission, S16 recognition). Commune,
+    party-agencies and People's-Committee organisations (or any empowered committee): the
+    decisions of their subtree, except below a delegated/empowered grassroots committee. The
+    province: decisions for the grassroots organisations placed directly under it.
+    """
+    subtree = Q(organisation__path__startswith=committee.path)
+    decisions = Q(stage__in=["S10", "S16"])
+    if committee.kind == "sub_committee":
+        return subtree & Q(stage="S8A")
+    if committee.kind == "grassroots_committee":
+        own = subtree & Q(stage="S9")
+        if committee.delegated_to_admit or committee.upper_level_powers:
+            own |= subtree & decisions
+        return own
+    if committee.kind in DECIDING_KINDS or committee.upper_level_powers:
+        excluded = Organisation.objects.filter(
+            Q(delegated_to_admit=True) | Q(upper_level_powers=True),
+            kind="grassroots_committee",
+            path__startswith=committee.path,
+        ).exclude(pk=committee.pk)
+        condition = subtree & decisions
+        for path in excluded.values_list("path", flat=True):
+            condition &= ~Q(organisation__path__startswith=path)
+        return condition
+    if committee.kind == "province":
+        prefixes = Organisation.objects.filter(parent=committee, kind__in=["grassroots_committee", "grassroots_branch"])
+        condition = Q(pk__in=[])
+        for path in prefixes.values_list("path", flat=True):
+            condition |= Q(organisation__path__startswith=path)
+        return condition & decisions
+    return Q(pk__in=[])
+
+
+def review_queue(*, user: User, committee: Organisation) -> QuerySet[Candidate]:
+    """The dossiers waiting for `committee`, overdue first, with how often each was returned.
+
+    One query (plus the count for pagination) whatever the length of the queue; the working
+    days waited are computed per row of the displayed page only.
+    """
+    returned = Count(
+        "transitions",
+        filter=Q(transitions__to_stage="S8", transitions__from_stage__in=["S8A", "S9", "S10"])
+        | Q(transitions__to_stage="S15", transitions__from_stage="S16"),
+    )
+    return (
+        candidate_list(user=user)
+        .filter(committee_due_filter(committee))
+        .annotate(times_returned=returned)
+        .order_by(F("next_due_on").asc(nulls_last=True), "stage_entered_on", "pk")
+    )

@@ -5,6 +5,7 @@ from admission import views
 urlpatterns = [
     path("", views.overview, name="admission_overview"),
     path("branches/<int:pk>/board/", views.board, name="admission_board"),
+    path("committees/<int:pk>/queue/", views.committee_queue, name="committee_queue"),
     path("branches/<int:pk>/candidates/new/", views.candidate_create, name="candidate_create"),
     path("branches/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from admission import forms, reminders, selectors, services
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import IllegalTransition, Stage
+from admission.filters import ReviewQueueFilter
 from admission.models import Candidate, DocumentType
+from admission.rulebook import calendar_for
 from admission.workflow import STEP_BY_KEY, steps_for
 from members.http import AuthenticatedRequest
 from members.models import User
@@ -49,7 +51,14 @@ def _branch(request: AuthenticatedRequest, pk: int) -> Any:
 def overview(request: AuthenticatedRequest) -> HttpResponse:
     branches = selectors.branches_overview(user=request.user, today=timezone.localdate())
     mentees = selectors.mentee_list(user=request.user)
-    return render(request, "admission/overview.html", {"branches": branches, "mentees": mentees})
+    committees = [
+        (org_id, name)
+        for role, org_id, name in scope_for(request.user).roles
+        if role in {"committee_staff", "committee_leader"}
+    ]
+    return render(
+        request, "admission/overview.html", {"branches": branches, "mentees": mentees, "committees": committees}
+    )
 
 
 @login_required
@@ -318,3 +327,29 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The dossiers waiting for one committee, overdue first (issue 5: review queue)."""
+    committee = organisation_get(user=request.user, pk=pk)
+    if committee.is_branch:
+        raise Http404
+    today = timezone.localdate()
+    queue = ReviewQueueFilter(
+        request.GET or None, queryset=selectors.review_queue(user=request.user, committee=committee)
+    )
+    page = Paginator(queue.qs, 50).get_page(request.GET.get("page"))
+    calendar = calendar_for(committee)
+    rows = [
+        {
+            "candidate": c,
+            "waited": calendar.working_days_between(c.stage_entered_on, today),
+            "left": abs(calendar.working_days_between(today, c.next_due_on)) if c.next_due_on else None,
+            "overdue": c.next_due_on is not None and c.next_due_on < today,
+        }
+        for c in page
+    ]
+    return render(
+        request, "admission/queue.html", {"committee": committee, "filter": queue, "page": page, "rows": rows}
+    )

@@ -123,6 +123,7 @@ def _urls(tree: Tree, candidate: Candidate) -> dict[str, str]:
         "notification_list": reverse("notification_list"),
         "preferences": reverse("preferences"),
         "calendar_feed": reverse("calendar_feed", args=["x" * 43]),
+        "committee_queue": reverse("committee_queue", args=[tree.committee.pk]),  # tests in test_queue.py
     }
 
 
@@ -164,7 +165,7 @@ def _state(candidate: Candidate) -> dict[str, object]:
 def test_it_covers_every_url_of_the_app(tree, s1) -> None:  # type: ignore[no-untyped-def]
     names = {p.name for p in admission_urls.urlpatterns if isinstance(p, URLPattern)}
     assert names == set(_urls(tree, s1))
-    assert set(OBJECT_PAGES) | set(OWN_PAGES) | {"calendar_feed"} == names
+    assert set(OBJECT_PAGES) | set(OWN_PAGES) | {"calendar_feed", "committee_queue"} == names
 
 
 @pytest.mark.parametrize("name", [*OBJECT_PAGES, *OWN_PAGES])

@@ -1,0 +1,35 @@
+"""Filters of the committee review queue (django-filter)."""
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from admission.domain.stages import STAGE_INFO, Stage
+from members.names import search_key
+
+QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16]
+
+
+class ReviewQueueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Tìm theo tên người hoặc chi bộ"), method="filter_q")
+    stage = django_filters.ChoiceFilter(
+        label=_("Bước"), choices=[(s.value, f"{s.value} · {STAGE_INFO[s].label_vi}") for s in QUEUE_STAGES]
+    )
+    overdue = django_filters.BooleanFilter(label=_("Chỉ hồ sơ quá hạn"), method="filter_overdue")
+    order = django_filters.OrderingFilter(
+        label=_("Sắp xếp"),
+        fields=(("next_due_on", "due"), ("stage_entered_on", "waited"), ("person__sort_key", "name")),
+        field_labels={"next_due_on": _("Hạn"), "stage_entered_on": _("Ngày nhận"), "person__sort_key": _("Tên")},
+    )
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        key = search_key(value)
+        return queryset.filter(Q(person__search_key__contains=key) | Q(organisation__name__icontains=value.strip()))
+
+    def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if value:
+            return queryset.filter(next_due_on__lt=timezone.localdate())
+        return queryset
