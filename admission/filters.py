@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,13 +17,18 @@ QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16]
 class ReviewQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Tìm theo tên người hoặc chi bộ"), method="filter_q")
     stage = django_filters.ChoiceFilter(
-        label=_("Bước"), choices=[(s.value, f"{s.value} · {STAGE_INFO[s].label_vi}") for s in QUEUE_STAGES]
+        label=_("Bước"),
+        choices=[(s.value, f"{s.value} · {STAGE_INFO[s].label_vi}") for s in QUEUE_STAGES],
+        empty_label=_("Tất cả"),
     )
-    overdue = django_filters.BooleanFilter(label=_("Chỉ hồ sơ quá hạn"), method="filter_overdue")
+    overdue = django_filters.BooleanFilter(
+        label=_("Chỉ hồ sơ quá hạn"), method="filter_overdue", widget=forms.CheckboxInput
+    )
     order = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
         fields=(("next_due_on", "due"), ("stage_entered_on", "waited"), ("person__sort_key", "name")),
         field_labels={"next_due_on": _("Hạn"), "stage_entered_on": _("Ngày nhận"), "person__sort_key": _("Tên")},
+        empty_label=_("Hạn gần nhất trước"),
     )
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
