@@ -35,9 +35,17 @@ def measure(fn: Callable[[], object], runs: int = 30) -> dict[str, float]:
 
 @pytest.fixture(scope="session")
 def report():  # type: ignore[no-untyped-def]
+    """Sections appended by the benchmarks that ran; sections of the others are kept from the last report."""
     lines: list[str] = []
     yield lines
-    if lines:
-        header = "# Benchmark report\n\nProduced by `scripts/bench` on PostgreSQL (throwaway cluster, fsync off).\n\n"
-        REPORT.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
-        print("\n" + "\n".join(lines))  # noqa: T201
+    if not lines:
+        return
+    sections: dict[str, str] = {}
+    if REPORT.exists():
+        for chunk in REPORT.read_text(encoding="utf-8").split("\n## ")[1:]:
+            sections[chunk.split("\n", 1)[0]] = "## " + chunk.strip()
+    for chunk in "\n".join(lines).split("## ")[1:]:
+        sections[chunk.split("\n", 1)[0]] = "## " + chunk.strip()
+    header = "# Benchmark report\n\nProduced by `scripts/bench` on PostgreSQL (throwaway cluster, fsync off).\n"
+    REPORT.write_text(header + "\n" + "\n\n".join(sections.values()) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(lines))  # noqa: T201

@@ -28,7 +28,9 @@ def _populate(total: int, due: int) -> None:
     province = member_services._organisation_insert(kind=OrganisationKind.PROVINCE, name="Tỉnh", code="SP", parent=None)
     commune = member_services._organisation_insert(kind=OrganisationKind.COMMUNE, name="Xã", code="SC", parent=province)
     branches = [
-        member_services._organisation_insert(kind=OrganisationKind.VILLAGE_BRANCH, name=f"Thôn {i}", code=f"ST{i}", parent=commune)
+        member_services._organisation_insert(
+            kind=OrganisationKind.VILLAGE_BRANCH, name=f"Thôn {i}", code=f"ST{i}", parent=commune
+        )
         for i in range(50)
     ]
     user = User.objects.create_user(username="sweep-secretary", password="x" * 12, email="s@example.invalid")
@@ -91,7 +93,11 @@ def test_sweep_of_the_due_among_300k(report) -> None:  # type: ignore[no-untyped
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     report.append("## Reminder sweep (issue 4)\n")
-    report.append("| candidates | due | handled | seconds | peak Python memory | queries |\n| --- | --- | --- | --- | --- | --- |")
-    report.append(f"| {POPULATION} | {DUE} | {handled} | {seconds:.2f} | {peak / 1e6:.1f} MB | {len(queries.captured_queries)} |")
+    report.append(
+        "| candidates | due | handled | seconds | peak Python memory | queries |\n| --- | --- | --- | --- | --- | --- |"
+    )
+    report.append(
+        f"| {POPULATION} | {DUE} | {handled} | {seconds:.2f} | {peak / 1e6:.1f} MB | {len(queries.captured_queries)} |"
+    )
     report.append(f"\nPopulation inserted in {populate_s:.0f} s (bulk inserts). Target: < 10 s.\n")
     assert handled >= DUE
