@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
 from admission import dates as date_rules
@@ -38,17 +38,15 @@ from admission.domain.reminders import (
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     BranchReview,
-    CalendarOverride,
     Candidate,
     DigestDelivery,
     Mentorship,
     Notification,
     ReminderSettings,
-    RuleOverride,
     StageTransition,
     TrialTask,
 )
-from admission.rulebook import RuleBook
+from admission.rulebook import RuleBook, calendars_and_rulebooks
 from members.models import Organisation, Role, RoleAssignment, User
 from members.selectors import scope_for
 
@@ -214,22 +212,22 @@ def transition_notify(*, candidate: Candidate, transition: StageTransition, now:
 # --- Recipients: one query each for a whole batch ------------------------------------------
 
 
-def _branch_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+def _users_with_roles(organisation_ids: Iterable[int], roles: Iterable[str]) -> defaultdict[int, set[int]]:
+    """Active users holding one of `roles` on each organisation (one query)."""
     found: defaultdict[int, set[int]] = defaultdict(set)
     for org_id, user_id in RoleAssignment.objects.filter(
-        organisation_id__in=list(organisation_ids), role__in=BRANCH_ROLES, active=True, user__is_active=True
+        organisation_id__in=list(organisation_ids), role__in=list(roles), active=True, user__is_active=True
     ).values_list("organisation_id", "user_id"):
         found[org_id].add(user_id)
     return found
+
+
+def _branch_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    return _users_with_roles(organisation_ids, BRANCH_ROLES)
 
 
 def _staff_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
-    found: defaultdict[int, set[int]] = defaultdict(set)
-    for org_id, user_id in RoleAssignment.objects.filter(
-        organisation_id__in=list(organisation_ids), role=Role.COMMITTEE_STAFF, active=True, user__is_active=True
-    ).values_list("organisation_id", "user_id"):
-        found[org_id].add(user_id)
-    return found
+    return _users_with_roles(organisation_ids, [Role.COMMITTEE_STAFF])
 
 
 def _mentor_users(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
@@ -239,34 +237,6 @@ def _mentor_users(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
     ).values_list("candidate_id", "member__person__account"):
         found[candidate_id].add(user_id)
     return found
-
-
-def _calendars_and_rulebooks(
-    organisations: Iterable[Organisation],
-) -> tuple[dict[int, WorkingCalendar], dict[int, RuleBook]]:
-    """Calendars and rule books of many organisations with two queries."""
-    orgs = {o.pk: o for o in organisations}
-    ancestors = {pk: o.ancestor_ids() for pk, o in orgs.items()}
-    all_ids = {i for ids in ancestors.values() for i in ids}
-    overrides = list(
-        CalendarOverride.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=all_ids)).values_list(
-            "organisation_id", "day", "is_working_day"
-        )
-    )
-    provinces = {ids[0] for ids in ancestors.values() if ids}
-    rules: defaultdict[int, list[tuple[dt.date, str, int, str]]] = defaultdict(list)
-    for province_id, *row in RuleOverride.objects.filter(province_id__in=provinces).values_list(
-        "province_id", "effective_from", "key", "value", "label"
-    ):
-        rules[province_id].append(tuple(row))  # type: ignore[arg-type]
-    calendars, rulebooks = {}, {}
-    for pk, ids in ancestors.items():
-        mine = [(day, working) for org_id, day, working in overrides if org_id is None or org_id in ids]
-        calendars[pk] = WorkingCalendar(
-            extra_working_days=frozenset(d for d, w in mine if w), extra_days_off=frozenset(d for d, w in mine if not w)
-        )
-        rulebooks[pk] = RuleBook(overrides=tuple(rules.get(ids[0], ()))) if ids else RuleBook()
-    return calendars, rulebooks
 
 
 def _leads_for(organisations: Iterable[Organisation]) -> dict[int, Leads]:
@@ -323,7 +293,7 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
         )
         if not batch:
             return 0
-        calendars, rulebooks = _calendars_and_rulebooks({c.organisation for c in batch})
+        calendars, rulebooks = calendars_and_rulebooks({c.organisation for c in batch})
         leads = _leads_for({c.organisation for c in batch})
         parents = {c.organisation_id: c.organisation.parent_id for c in batch}
         branch_users = _branch_users(parents)

@@ -6,6 +6,8 @@ Thin glue between the pure `admission.domain` and the admin-editable tables
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,14 +44,22 @@ class RuleBook:
         return base
 
 
+def calendar_from_overrides(rows: Iterable[tuple[date, bool]]) -> WorkingCalendar:
+    """A calendar from (day, is_working_day) override rows."""
+    rows = list(rows)
+    return WorkingCalendar(
+        extra_working_days=frozenset(day for day, working in rows if working),
+        extra_days_off=frozenset(day for day, working in rows if not working),
+    )
+
+
 def calendar_for(organisation: Organisation) -> WorkingCalendar:
     """Working days for `organisation`: the national overrides plus those of its ancestors (one query)."""
-    rows = CalendarOverride.objects.filter(
-        Q(organisation__isnull=True) | Q(organisation_id__in=organisation.ancestor_ids())
-    ).values_list("day", "is_working_day")
-    working = frozenset(day for day, is_working in rows if is_working)
-    off = frozenset(day for day, is_working in rows if not is_working)
-    return WorkingCalendar(extra_working_days=working, extra_days_off=off)
+    return calendar_from_overrides(
+        CalendarOverride.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation_id__in=organisation.ancestor_ids())
+        ).values_list("day", "is_working_day")
+    )
 
 
 def rulebook_for(organisation: Organisation) -> RuleBook:
@@ -59,3 +69,30 @@ def rulebook_for(organisation: Organisation) -> RuleBook:
         return RuleBook()
     rows = RuleOverride.objects.filter(province_id=ancestors[0]).values_list("effective_from", "key", "value", "label")
     return RuleBook(overrides=tuple(rows))
+
+
+def calendars_and_rulebooks(
+    organisations: Iterable[Organisation],
+) -> tuple[dict[int, WorkingCalendar], dict[int, RuleBook]]:
+    """Calendars and rule books of many organisations with two queries."""
+    orgs = {o.pk: o for o in organisations}
+    ancestors = {pk: o.ancestor_ids() for pk, o in orgs.items()}
+    all_ids = {i for ids in ancestors.values() for i in ids}
+    overrides = list(
+        CalendarOverride.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=all_ids)).values_list(
+            "organisation_id", "day", "is_working_day"
+        )
+    )
+    provinces = {ids[0] for ids in ancestors.values() if ids}
+    rules: defaultdict[int, list[tuple[date, str, int, str]]] = defaultdict(list)
+    for province_id, *row in RuleOverride.objects.filter(province_id__in=provinces).values_list(
+        "province_id", "effective_from", "key", "value", "label"
+    ):
+        rules[province_id].append(tuple(row))  # type: ignore[arg-type]
+    calendars, rulebooks = {}, {}
+    for pk, ids in ancestors.items():
+        calendars[pk] = calendar_from_overrides(
+            (day, working) for org_id, day, working in overrides if org_id is None or org_id in ids
+        )
+        rulebooks[pk] = RuleBook(overrides=tuple(rules.get(ids[0], ()))) if ids else RuleBook()
+    return calendars, rulebooks

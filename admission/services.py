@@ -315,7 +315,8 @@ def mentor_assign(
         )
 
 
-def _grassroots_path(path: str, ancestors: list[int], kinds: dict[int, str]) -> int | None:
+def _grassroots_unit(ancestors: list[int], kinds: dict[int, str]) -> int | None:
+    """The nearest grassroots organisation (or village branch) on a path, by id."""
     for org_id in reversed(ancestors):
         if kinds.get(org_id) in {"grassroots_committee", "grassroots_branch", "village_branch"}:
             return org_id
@@ -329,8 +330,8 @@ def _mentor_facts(
 
     ids = set(candidate.organisation.ancestor_ids()) | set(member.organisation.ancestor_ids())
     kinds = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "kind"))
-    same_unit = _grassroots_path("", candidate.organisation.ancestor_ids(), kinds) == _grassroots_path(
-        "", member.organisation.ancestor_ids(), kinds
+    same_unit = _grassroots_unit(candidate.organisation.ancestor_ids(), kinds) == _grassroots_unit(
+        member.organisation.ancestor_ids(), kinds
     )
     return MentorFacts(
         is_official=member.status == MemberStatus.OFFICIAL,
@@ -338,6 +339,16 @@ def _mentor_facts(
         together_since=together_since,
         is_replacement=is_replacement,
         name=member.person.full_name,
+    )
+
+
+def _introducer_facts(candidate: Candidate) -> tuple[MentorFacts, ...]:
+    """The rule facts of the candidate's current introducers (QĐ294 3.2)."""
+    return tuple(
+        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
+        for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
+            "member__person", "member__organisation"
+        )
     )
 
 
@@ -595,12 +606,7 @@ def _step_target_and_checks(
         return Stage.S5, found
     if key == "introduction":
         mode = IntroductionMode[fields.get("introduction_mode") or "TWO_MEMBERS"]
-        introducers = tuple(
-            _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
-            for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
-                "member__person", "member__organisation"
-            )
-        )
+        introducers = _introducer_facts(candidate)
         person = candidate.person
         found.extend(
             check_introduction(
@@ -819,12 +825,7 @@ def candidate_vote(
 
 def _consideration_facts(candidate: Candidate, meeting_date: dt.date) -> BranchConsiderationFacts:
     person = candidate.person
-    introducers = tuple(
-        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
-        for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
-            "member__person", "member__organisation"
-        )
-    )
+    introducers = _introducer_facts(candidate)
     mode = IntroductionMode[candidate.introduction_mode or "TWO_MEMBERS"]
     required = DOCUMENTS_BEFORE_BRANCH_VOTE + (("A5",) if mode is not IntroductionMode.TWO_MEMBERS else ())
     return BranchConsiderationFacts(
