@@ -475,3 +475,176 @@ class ReminderSettings(models.Model):
             LeadTimes(before=_days_list(self.probation_days_before), repeat_after_days=self.repeat_after_days),
             LeadTimes(before=_days_list(self.deadline_days_before), repeat_after_days=self.repeat_after_days),
         )
+
+
+# --- Committee review (issue 5): returns, meetings, uploads, generated documents ------------
+
+
+def _private_path(folder: str, filename: str) -> str:
+    """A random file name under MEDIA_ROOT (outside the web root): nothing guessable, no user text."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+def scan_upload_to(_instance: object, filename: str) -> str:
+    return _private_path("scans", filename)
+
+
+def template_upload_to(_instance: object, filename: str) -> str:
+    return _private_path("templates", filename)
+
+
+def generated_upload_to(_instance: object, filename: str) -> str:
+    return _private_path("generated", filename)
+
+
+class DossierReturn(models.Model):
+    """A committee's return of a dossier to the branch, with a reason per document (QĐ294 4.3.1).
+
+    Written with the backward StageTransition (S8A/S9/S10 -> S8, S16 -> S15) in one transaction.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="returns")
+    transition = models.OneToOneField(StageTransition, on_delete=models.CASCADE, related_name="dossier_return")
+    from_stage = models.CharField(max_length=4, choices=STAGE_CHOICES)
+    committee = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(_("lý do trả lại"))
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+
+class ReturnedDocument(models.Model):
+    """One document the branch must redo or add, with the committee's reason."""
+
+    dossier_return = models.ForeignKey(DossierReturn, on_delete=models.CASCADE, related_name="items")
+    doc_type = models.CharField(_("loại giấy tờ"), max_length=4, choices=DocumentType.choices)
+    reason = models.CharField(_("lý do"), max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dossier_return", "doc_type"], name="returned_doc_unique")]
+
+
+class CommitteeMeeting(models.Model):
+    """A committee meeting that considers a list of dossiers (the printable agenda)."""
+
+    committee = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="committee_meetings")
+    held_on = models.DateField(_("ngày họp"))
+    title = models.CharField(_("nội dung"), max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["committee", "held_on"], name="cmeeting_committee_day")]
+
+
+class AgendaItem(models.Model):
+    """One dossier on a meeting's agenda and the outcome the meeting reached on it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Chưa xét")
+        APPROVED = "approved", _("Thông qua")
+        REJECTED = "rejected", _("Không thông qua")
+        RETURNED = "returned", _("Trả lại để bổ sung")
+        DEFERRED = "deferred", _("Hoãn xét")
+
+    meeting = models.ForeignKey(CommitteeMeeting, on_delete=models.CASCADE, related_name="items")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    stage_listed = models.CharField(max_length=4, choices=STAGE_CHOICES)
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "candidate"], name="agenda_item_unique")]
+
+
+class DocumentScan(models.Model):
+    """An uploaded scan (PDF, JPEG, PNG) of a dossier document, type checked by content.
+
+    Stored under MEDIA_ROOT with a random name; served only by a scoped, audited view.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="scans")
+    doc_type = models.CharField(_("loại giấy tờ"), max_length=4, choices=DocumentType.choices)
+    file = models.FileField(upload_to=scan_upload_to, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["doc_type", "-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["candidate", "doc_type"], name="scan_candidate_type")]
+
+
+class GeneratedKind(models.TextChoices):
+    """The dossier documents the app can fill from its data."""
+
+    APPLICATION_COVER = "application_cover", _("Bìa hồ sơ xin vào Đảng (thông tin người xin vào Đảng)")
+    BRANCH_RESOLUTION = "branch_resolution", _("Nghị quyết chi bộ đề nghị kết nạp")
+    COMMITTEE_RESOLUTION = "committee_resolution", _("Nghị quyết đảng ủy cơ sở đề nghị kết nạp")
+    ADMISSION_DECISION = "admission_decision", _("Quyết định kết nạp đảng viên")
+    RECOGNITION_DECISION = "recognition_decision", _("Quyết định công nhận đảng viên chính thức")
+    PROBATION_SUMMARY = "probation_summary", _("Bản tổng hợp 12 tháng dự bị")
+    MEMBER_SHEET = "member_sheet", _("Phiếu đảng viên")
+
+
+class DocumentTemplate(models.Model):
+    """An organisation's own version of a document template (DOCX with docxtpl tags).
+
+    The nearest ancestor's latest version in effect on the day applies; without one, the
+    built-in default template (our own wording) is used.
+    """
+
+    kind = models.CharField(_("loại văn bản"), max_length=24, choices=GeneratedKind.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="document_templates"
+    )
+    version = models.CharField(_("phiên bản"), max_length=20)
+    effective_from = models.DateField(_("hiệu lực từ"))
+    file = models.FileField(upload_to=template_upload_to, max_length=200)
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True, default="")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("mẫu văn bản")
+        verbose_name_plural = _("mẫu văn bản")
+        ordering = ["kind", "-effective_from", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "organisation", "version"], name="doc_template_version_unique")
+        ]
+
+
+class GeneratedDocument(models.Model):
+    """A document generated for a candidate, with the template version it used (DOCX or PDF)."""
+
+    class Format(models.TextChoices):
+        DOCX = "docx", "DOCX"
+        PDF = "pdf", "PDF"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="generated_documents")
+    kind = models.CharField(_("loại văn bản"), max_length=24, choices=GeneratedKind.choices)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    template = models.ForeignKey(DocumentTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    template_version = models.CharField(_("phiên bản mẫu"), max_length=40)
+    file = models.FileField(upload_to=generated_upload_to, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import views
+from admission import document_views, upload_views, views
 
 urlpatterns = [
     path("", views.overview, name="admission_overview"),
@@ -20,3 +20,6 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]
+
+# Issue 5 features keep their routes beside their views.
+urlpatterns += document_views.urlpatterns + upload_views.urlpatterns

@@ -360,6 +360,9 @@ class AuditLog(models.Model):
         REVEAL_IDENTIFIER = "reveal_identifier", _("Xem số định danh")
         VIEW_PERSON = "view_person", _("Xem hồ sơ cá nhân")
         EXPORT = "export", _("Xuất dữ liệu")
+        DOWNLOAD_DOCUMENT = "download_document", _("Tải/xem tài liệu trong hồ sơ")
+        UPLOAD_DOCUMENT = "upload_document", _("Tải lên tài liệu")
+        GENERATE_DOCUMENT = "generate_document", _("Tạo văn bản từ mẫu")
         LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -72,6 +72,20 @@ ensure_debian_packages() {
   fi
 }
 
+# Like ensure_debian_packages, but only warns when not root: the app runs without them.
+want_debian_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    ensure_debian_packages "${missing[@]}"
+  else
+    say "optional Debian packages missing: ${missing[*]} (PDF output needs them: sudo apt-get install ${missing[*]})"
+  fi
+}
+
 free_port() {
   .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -136,6 +136,11 @@ STORAGES = {
 }
 # Uploaded scans are personal data: stored outside the web root, served only by views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads")))
+# Largest accepted scan (PDF, JPEG, PNG); the type is checked by content, not by name.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# LibreOffice turns generated DOCX into PDF (Debian: libreoffice-writer-nogui).
+SOFFICE_BIN = env.str("SOFFICE_BIN", default="soffice")
+SOFFICE_TIMEOUT_SECONDS = env.int("SOFFICE_TIMEOUT_SECONDS", default=120)
 
 # --- E-mail ---------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587/?tls=True, smtp+ssl://..., filemail:///path, consolemail://
