@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from admission import services
 from admission.domain.periods import add_months
 from admission.models import Candidate
+from admission.workflow import COMMITTEE_LEVEL
 from members.models import PartyMember, User
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -155,10 +156,21 @@ TIMELINE: dict[str, Action] = {
 
 
 def walk_to(
-    candidate: Candidate, target: str, *, user: User | None, introducers: Sequence[PartyMember], start: dt.date
+    candidate: Candidate,
+    target: str,
+    *,
+    user: User | None,
+    introducers: Sequence[PartyMember],
+    start: dt.date,
+    committee_user: User | None = None,
 ) -> Candidate:
-    """Record every step of the reference timeline until the candidate reaches `target`."""
+    """Record every step of the reference timeline until the candidate reaches `target`.
+
+    Steps of the committees (appraisal, resolution, decisions) are recorded by `committee_user`,
+    or by the system (None) when not given: a branch secretary may not record them.
+    """
     while candidate.stage != target:
-        TIMELINE[candidate.stage](candidate, user, introducers, start)
+        acting = committee_user if candidate.stage_enum in COMMITTEE_LEVEL else user
+        TIMELINE[candidate.stage](candidate, acting, introducers, start)
         candidate.refresh_from_db()
     return candidate

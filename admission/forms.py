@@ -234,3 +234,93 @@ class PreferencesForm(forms.ModelForm):
         self.fields["email"].label = _("Địa chỉ thư điện tử")
         self.fields["digest_hour"].help_text = _("Giờ trong ngày (0-23) gửi thư tổng hợp, theo giờ Việt Nam.")
         self.helper = _helper()
+
+
+class DossierReturnForm(forms.Form):
+    """Return to the branch: a general reason and, per document, a tick and its own reason."""
+
+    note = forms.CharField(label=_("Lý do trả lại hồ sơ"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, document_codes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document_codes = document_codes
+        for code in document_codes:
+            self.fields[f"return_{code}"] = forms.BooleanField(
+                required=False, label=code, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+            )
+            self.fields[f"reason_{code}"] = forms.CharField(
+                required=False,
+                max_length=255,
+                label=code,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": code}),
+            )
+
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        return [(code, self[f"return_{code}"], self[f"reason_{code}"]) for code in self.document_codes]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for code in self.document_codes:
+            if data.get(f"return_{code}") and not (data.get(f"reason_{code}") or "").strip():
+                self.add_error(f"reason_{code}", _("Ghi lý do trả lại giấy tờ này."))
+            elif (data.get(f"reason_{code}") or "").strip() and not data.get(f"return_{code}"):
+                # A reason typed without the tick is still meant as a return of that document.
+                data[f"return_{code}"] = True
+        return data
+
+    def documents(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data[f"reason_{code}"].strip()
+            for code in self.document_codes
+            if self.cleaned_data.get(f"return_{code}")
+        }
+
+
+class CommitteeMeetingForm(forms.Form):
+    """A committee meeting: its date, title and the dossiers on its agenda."""
+
+    held_on = forms.DateField(label=_("Ngày họp"), widget=DateInput())
+    title = forms.CharField(label=_("Nội dung"), max_length=200, required=False)
+    candidates = forms.ModelMultipleChoiceField(
+        label=_("Hồ sơ đưa ra xét"), queryset=Candidate.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, queue: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["candidates"]
+        field.queryset = queue
+        field.label_from_instance = lambda c: f"{c.person.full_name} · {c.organisation.name} · {c.stage}"
+        self.helper = _helper(_("Lập chương trình họp"))
+
+
+class AgendaOutcomeForm(forms.Form):
+    """The outcome the meeting reached on each dossier of its agenda."""
+
+    def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from admission.models import AgendaItem
+
+        self.items = items
+        for item in items:
+            self.fields[f"outcome_{item.pk}"] = forms.ChoiceField(
+                choices=AgendaItem.Outcome.choices,
+                initial=item.outcome,
+                label=item.candidate.person.full_name,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                required=False,
+                max_length=255,
+                initial=item.note,
+                label=_("Ghi chú"),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(item, self[f"outcome_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+
+    def outcomes(self) -> dict[int, tuple[str, str]]:
+        return {
+            item.pk: (self.cleaned_data[f"outcome_{item.pk}"], self.cleaned_data[f"note_{item.pk}"].strip())
+            for item in self.items
+        }

@@ -26,7 +26,7 @@ from admission.models import (
 from admission.rulebook import calendar_for, rulebook_for
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.models import Organisation, Person, User
-from members.selectors import organisation_list, scope_for
+from members.selectors import organisation_authority, organisation_list, scope_for
 
 
 def candidate_list(
@@ -309,4 +309,129 @@ def review_queue(*, user: User, committee: Organisation) -> QuerySet[Candidate]:
         .filter(committee_due_filter(committee))
         .annotate(times_returned=returned)
         .order_by(F("next_due_on").asc(nulls_last=True), "stage_entered_on", "pk")
+    )
+
+
+# --- Dossier review page (issue 5) ------------------------------------------------------------
+
+ADMISSION_REVIEW_DOCUMENTS = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9")
+RECOGNITION_REVIEW_DOCUMENTS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")
+# Documents the branch must send up with its resolution: those it held before the vote and
+# the resolution itself (HD38 II.1.1a-b); the recognition dossier likewise (HD06 4.2-4.5).
+ADMISSION_SENT_UP = (*DOCUMENTS_BEFORE_BRANCH_VOTE, "A7")
+RECOGNITION_SENT_UP = ("R1", "R2", "R3", "R4", "R5")
+
+
+# Resolutions and decisions the app itself records (with their votes): held once their date is.
+RECORDED_IN_APP = {
+    "A7": "branch_resolution_date",
+    "A8": "appraisal_date",
+    "A9": "grassroots_resolution_date",
+    "R5": "recognition_branch_date",
+}
+
+
+@dataclass
+class ReviewDocument:
+    code: str
+    label: str
+    item: DossierItem | None
+    problems: list[Reason]
+    recorded_on: dt.date | None = None  # the date of a resolution recorded in the app
+
+
+def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, object]:
+    """The committee's view of a dossier: documents with automatic validity flags, votes,
+    returns and history, in a fixed number of queries.
+
+    Flags are judged on the day the branch considered the dossier (the rules' test, HD06 5.4),
+    or today when it has not yet: expired awareness-class certificate (60 months), dossier
+    started more than 12 months before, missing introducer letter or other missing documents.
+    """
+    from admission.models import DocumentType
+
+    recognition = candidate.stage_enum in {Stage.S15, Stage.S16, Stage.SY} or candidate.recognition_branch_date
+    rules = rulebook_for(candidate.organisation).for_date(candidate.branch_resolution_date or today)
+    considered_on = candidate.branch_resolution_date or today
+    items = {item.doc_type: item for item in candidate.documents.all()}
+    labels = dict(DocumentType.choices)
+    authority = organisation_authority(organisation=candidate.organisation)
+    # The sub-committee's appraisal and the grassroots resolution exist only where the tree has them.
+    not_applicable = {"A8", "R6"} if authority.appraisal_by is None else set()
+    if authority.grassroots_resolution_by is None:
+        not_applicable |= {"A9", "R7"}
+    codes = [
+        code
+        for code in (RECOGNITION_REVIEW_DOCUMENTS if recognition else ADMISSION_REVIEW_DOCUMENTS)
+        if code not in not_applicable
+    ]
+    required = set(RECOGNITION_SENT_UP if recognition else ADMISSION_SENT_UP)
+    if not recognition and candidate.introduction_mode not in ("", "TWO_MEMBERS"):
+        required.add("A5")
+    documents: list[ReviewDocument] = []
+    for code in codes:
+        item = items.get(code)
+        recorded_on = getattr(candidate, RECORDED_IN_APP[code]) if code in RECORDED_IN_APP else None
+        problems: list[Reason] = []
+        if item is None and recorded_on is None and code in required:
+            problems.append(reason("documents_missing", "HD38 II.1.1", documents=(code,)))
+        if item is not None and item.status == DossierItem.Status.RETURNED:
+            problems.append(reason("returned_documents_pending", "QĐ294 4.3.1", documents=(code,)))
+        if code == "A1" and not recognition:
+            problems.extend(check_certificate(candidate.certificate_issue_date, considered_on, rules).reasons)
+        documents.append(ReviewDocument(code, str(labels[code]), item, problems, recorded_on))
+    flags: list[Reason] = [p for d in documents for p in d.problems]
+    if not recognition:
+        flags.extend(check_dossier_age(candidate.dossier_start_date, considered_on, rules).reasons)
+        if not any(m.role == "introducer" for m in candidate.mentorships.all()):
+            flags.append(reason("introducer_missing", "QĐ294 3.1-3.2"))
+    returns = list(candidate.returns.select_related("returned_by", "committee").prefetch_related("items"))
+    return {
+        "documents": documents,
+        "flags": flags,
+        "recognition": bool(recognition),
+        "considered_on": considered_on,
+        "votes": list(candidate.votes.all()),
+        "returns": returns,
+        "transitions": list(candidate.transitions.select_related("acting_user")),
+    }
+
+
+def committee_meeting_list(*, user: User, committee: Organisation) -> QuerySet[Any]:
+    from admission.models import CommitteeMeeting
+
+    return (
+        CommitteeMeeting.objects.filter(committee=committee)
+        .filter(scope_for(user).organisation_q("committee__"))
+        .annotate(
+            dossiers=Count("items"),
+            decided=Count("items", filter=~Q(items__outcome="pending")),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def committee_meeting_get(*, user: User, pk: int) -> Any:
+    """The meeting if the user's scope covers its committee; 404 otherwise."""
+    from admission.models import CommitteeMeeting
+
+    meeting = (
+        CommitteeMeeting.objects.filter(scope_for(user).organisation_q("committee__"), pk=pk)
+        .select_related("committee", "created_by")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def agenda_items(*, user: User, meeting: Any) -> list[Any]:
+    """The meeting's dossiers the user may see, in agenda order (one query)."""
+    from admission.models import AgendaItem
+
+    visible = candidate_list(user=user, include_closed=True).values("pk")
+    return list(
+        AgendaItem.objects.filter(meeting=meeting, candidate__in=visible)
+        .select_related("candidate__person", "candidate__organisation", "recorded_by")
+        .order_by("position", "pk")
     )

@@ -37,21 +37,25 @@ from admission.domain.votes import VotingBody, deadlock_reached, evaluate_vote, 
 from admission.models import (
     DOCUMENTS_BEFORE_BRANCH_VOTE,
     DOCUMENTS_BEFORE_RECOGNITION_VOTE,
+    AgendaItem,
     BranchMeeting,
     Candidate,
+    CommitteeMeeting,
     DossierItem,
+    DossierReturn,
     ListDecision,
     MentorRole,
     Mentorship,
+    ReturnedDocument,
     StageTransition,
     TrialTask,
     VerificationRequest,
     Vote,
 )
 from admission.rulebook import calendar_for, rulebook_for
-from admission.workflow import STEP_BY_KEY, VOTE_BODY, Step
+from admission.workflow import COMMITTEE_LEVEL, RETURN_TARGET, STEP_BY_KEY, VOTE_BODY, Step
 from members import services as member_services
-from members.authority import DecidingBody
+from members.authority import DecidingBody, OrgNode
 from members.models import MemberStatus, PartyMember, Person, User
 from members.selectors import organisation_authority, scope_for
 
@@ -71,6 +75,29 @@ class ConcurrentStageChange(Exception):
 def _require_edit(acting_user: User | None, candidate: Candidate) -> None:
     if acting_user is not None and not scope_for(acting_user).can_edit(candidate.organisation):
         raise PermissionDenied
+
+
+def due_committee(candidate: Candidate) -> OrgNode | None:
+    """The committee whose turn it is on the dossier (workflow.COMMITTEE_LEVEL), None at the branch."""
+    level = COMMITTEE_LEVEL.get(candidate.stage_enum)
+    if level is None:
+        return None
+    authority = organisation_authority(organisation=candidate.organisation)
+    if level == "appraisal":
+        return authority.appraisal_by
+    if level == "grassroots":
+        return authority.grassroots_resolution_by or authority.decider
+    return authority.decider
+
+
+def _require_level(acting_user: User | None, candidate: Candidate) -> None:
+    """Only staff of the committee that is due may act on a dossier sitting with a committee;
+    the branch, the committees below and those above cannot record its steps (no skipping)."""
+    if acting_user is None:
+        return  # system actions (imports, demo data) already went through their own checks
+    committee = due_committee(candidate)
+    if committee is not None and not scope_for(acting_user).acts_for_committee(committee.id):
+        raise StepRefused((reason("level_not_due", "QĐ294 4.3; HD06 3.6-3.7", committee=committee.name),))
 
 
 def _refuse_unless(result: CheckResult) -> None:
@@ -495,6 +522,7 @@ def candidate_step(
     stage = candidate.stage_enum
     if stage not in step.from_stages or step.kind == "vote":
         raise stages.IllegalTransition(stage, stage)
+    _require_level(acting_user, candidate)
     on_date: dt.date = (
         data.get("on_date") or (data.get(step.date_field) if step.date_field else None) or timezone.localdate(now)
     )
@@ -678,8 +706,6 @@ def _step_target_and_checks(
         return Stage.S16, found
     if key == "deadlock_revote":
         return Stage.S15, found
-    if key == "return_to_branch":
-        return Stage.S8, found
     if key == "drop":
         return Stage.S0, found
     if key == "remove":
@@ -738,6 +764,7 @@ def candidate_vote(
     stage = candidate.stage_enum
     if stage not in step.from_stages or step.kind != "vote":
         raise stages.IllegalTransition(stage, stage)
+    _require_level(acting_user, candidate)
     target, authority_body = _route(candidate) if step_key == "branch_vote" else (Stage.S16, None)
     body = VOTE_BODY.get(step_key)
     if step_key == "grassroots_vote":
@@ -852,6 +879,129 @@ def _consideration_facts(candidate: Candidate, meeting_date: dt.date) -> BranchC
     )
 
 
+# --- Committee review: returns and resubmission (issue 5) --------------------------------------
+
+
+def dossier_return(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    note: str,
+    documents: Mapping[str, str],
+    now: dt.datetime | None = None,
+) -> DossierReturn:
+    """The committee that is due returns the dossier to the branch, with a reason per document.
+
+    1. Only that committee's staff may return (`_require_level`); a general reason is required
+       and every named document needs its own reason.
+    2. One durable transaction: the backward transition (S8A/S9/S10 -> S8, S16 -> S15, CAS),
+       whose note lists the documents, so the branch's notification names them; the
+       DossierReturn and ReturnedDocument rows; each named document the dossier holds is
+       marked "returned" with the committee's reason.
+    Side effects: notifications to the branch's secretaries and the mentors (transition_notify).
+    """
+    now = now or timezone.now()
+    _require_edit(acting_user, candidate)
+    stage = candidate.stage_enum
+    target = RETURN_TARGET.get(stage)
+    if target is None:
+        raise stages.IllegalTransition(stage, Stage.S8)
+    _require_level(acting_user, candidate)
+    committee = due_committee(candidate)
+    assert committee is not None  # noqa: S101 - every RETURN_TARGET stage has a committee level
+    problems: list[Reason] = []
+    if not note.strip():
+        problems.append(reason("return_reason_required", "QĐ294 4.3.1"))
+    blank = tuple(code for code, text in documents.items() if not text.strip())
+    if blank:
+        problems.append(reason("return_document_reason_required", "QĐ294 4.3.1", documents=blank))
+    if problems:
+        raise StepRefused(tuple(problems))
+    summary = note.strip() + "".join(f"; {code}: {text.strip()}" for code, text in sorted(documents.items()))
+    with transaction.atomic(durable=True):
+        transition = candidate_transition(
+            acting_user=acting_user,
+            candidate=candidate,
+            expected_stage=stage,
+            to_stage=target,
+            on_date=timezone.localdate(now),
+            now=now,
+            note=summary[:2000],
+        )
+        returned = DossierReturn.objects.create(
+            candidate=candidate,
+            transition=transition,
+            from_stage=stage.value,
+            committee_id=committee.id,
+            returned_by=acting_user,
+            at=now,
+            note=note.strip(),
+        )
+        ReturnedDocument.objects.bulk_create(
+            ReturnedDocument(dossier_return=returned, doc_type=code, reason=text.strip()[:255])
+            for code, text in sorted(documents.items())
+        )
+        for code, text in documents.items():
+            DossierItem.objects.filter(candidate=candidate, doc_type=code).update(
+                status=DossierItem.Status.RETURNED, note=text.strip()[:255], updated_by=acting_user, updated_at=now
+            )
+    return returned
+
+
+def open_return(candidate: Candidate) -> DossierReturn | None:
+    """The return that brought the dossier back to the branch and is not resubmitted yet."""
+    latest = candidate.returns.select_related("transition").first()
+    if latest is None or latest.resubmitted_at is not None or latest.transition.to_stage != candidate.stage:
+        return None
+    return latest
+
+
+def returned_documents_pending(candidate: Candidate, returned: DossierReturn) -> tuple[str, ...]:
+    """Documents of the return that the branch has not recorded again (the return marked the held
+    ones "returned"; recording a document again marks it "received")."""
+    redone = set(
+        DossierItem.objects.filter(candidate=candidate, status=DossierItem.Status.RECEIVED).values_list(
+            "doc_type", flat=True
+        )
+    )
+    return tuple(item.doc_type for item in returned.items.all() if item.doc_type not in redone)
+
+
+def dossier_resubmit(
+    *, acting_user: User | None, candidate: Candidate, note: str = "", now: dt.datetime | None = None
+) -> StageTransition:
+    """The branch sends a returned dossier up again once every returned document is redone.
+
+    The branch's resolution stands (its date still starts the committee's deadline, QĐ294
+    4.3.1); a branch that must vote again does so with the vote step instead. The dossier goes
+    to the level the tree gives (S8A/S9/S10), or back to the recognition decision (S16).
+    Side effects: one durable transaction; the transition (CAS) and the return marked resubmitted.
+    """
+    now = now or timezone.now()
+    _require_edit(acting_user, candidate)
+    returned = open_return(candidate)
+    if returned is None:
+        raise StepRefused((reason("not_returned", "QĐ294 4.3.1"),))
+    pending = returned_documents_pending(candidate, returned)
+    if pending:
+        raise StepRefused((reason("returned_documents_pending", "QĐ294 4.3.1", documents=pending),))
+    stage = candidate.stage_enum
+    target = _route(candidate)[0] if stage == Stage.S8 else Stage.S16
+    with transaction.atomic(durable=True):
+        transition = candidate_transition(
+            acting_user=acting_user,
+            candidate=candidate,
+            expected_stage=stage,
+            to_stage=target,
+            on_date=timezone.localdate(now),
+            now=now,
+            note=note.strip(),
+            basis=f"Return {returned.pk}",
+        )
+        DossierReturn.objects.filter(pk=returned.pk).update(resubmitted_at=now)
+    return transition
+
+
 def calendar_token_set(*, acting_user: User, enable: bool) -> str:
     """Create a new private calendar-feed token (revoking any previous one), or revoke it."""
     import secrets
@@ -860,3 +1010,63 @@ def calendar_token_set(*, acting_user: User, enable: bool) -> str:
     with transaction.atomic(durable=True):
         User.objects.filter(pk=acting_user.pk).update(calendar_token=token)
     return token
+
+
+# --- Committee meetings: the agenda and the outcome per dossier (issue 5) ---------------------
+
+
+def committee_meeting_create(
+    *,
+    acting_user: User | None,
+    committee: Any,
+    held_on: dt.date,
+    title: str,
+    candidates: list[Candidate],
+) -> CommitteeMeeting:
+    """Put dossiers waiting for `committee` on the agenda of one of its meetings.
+
+    Only the committee's own staff may; every dossier must be due at this committee (the
+    caller passes rows from its review queue, checked again here). One durable transaction.
+    """
+    if acting_user is not None and not scope_for(acting_user).acts_for_committee(committee.pk):
+        raise PermissionDenied
+    foreign = [c for c in candidates if (due := due_committee(c)) is None or due.id != committee.pk]
+    if foreign:
+        raise StepRefused(tuple(reason("level_not_due", "QĐ294 4.3", committee=c.person.full_name) for c in foreign))
+    with transaction.atomic(durable=True):
+        meeting = CommitteeMeeting.objects.create(
+            committee=committee, held_on=held_on, title=title.strip(), created_by=acting_user
+        )
+        AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meeting, candidate=c, position=index, stage_listed=c.stage)
+            for index, c in enumerate(candidates, start=1)
+        )
+    return meeting
+
+
+def agenda_outcomes_record(
+    *,
+    acting_user: User | None,
+    meeting: CommitteeMeeting,
+    outcomes: Mapping[int, tuple[str, str]],
+    now: dt.datetime | None = None,
+) -> int:
+    """Record what the meeting decided on each dossier (outcome and note); returns the rows changed.
+
+    The outcome is the meeting's record; the decision itself (and its vote) is still recorded
+    with the step, which moves the dossier on. One durable transaction.
+    """
+    now = now or timezone.now()
+    if acting_user is not None and not scope_for(acting_user).acts_for_committee(meeting.committee_id):
+        raise PermissionDenied
+    valid = set(AgendaItem.Outcome.values)
+    changed = 0
+    with transaction.atomic(durable=True):
+        for item in AgendaItem.objects.select_for_update().filter(meeting=meeting, pk__in=list(outcomes)):
+            outcome, note = outcomes[item.pk]
+            if outcome not in valid or (item.outcome, item.note) == (outcome, note):
+                continue
+            item.outcome, item.note, item.recorded_by, item.recorded_at = outcome, note[:255], acting_user, now
+            item.save(update_fields=["outcome", "note", "recorded_by", "recorded_at"])
+            changed += 1
+    return changed

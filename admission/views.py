@@ -21,7 +21,7 @@ from admission.domain.stages import IllegalTransition, Stage
 from admission.filters import ReviewQueueFilter
 from admission.models import Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import STEP_BY_KEY, steps_for
+from admission.workflow import RETURN_TARGET, STEP_BY_KEY, steps_for
 from members.http import AuthenticatedRequest
 from members.models import User
 from members.selectors import organisation_get, scope_for
@@ -100,14 +100,25 @@ def candidate_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate) -> bool:
+    """False when the dossier sits with a committee and the user is not its staff (issue 5)."""
+    committee = services.due_committee(candidate)
+    return committee is None or scope_for(request.user).acts_for_committee(committee.id)
+
+
 @login_required
 def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get(user=request.user, pk=pk)
     context: dict[str, Any] = selectors.candidate_page(candidate=candidate, today=timezone.localdate())
+    can_edit = scope_for(request.user).can_edit(candidate.organisation)
+    returned = services.open_return(candidate)
     context.update(
         candidate=candidate,
-        steps=steps_for(candidate.stage_enum),
-        can_edit=scope_for(request.user).can_edit(candidate.organisation),
+        steps=steps_for(candidate.stage_enum) if _acts_on_stage(request, candidate) else [],
+        can_edit=can_edit,
+        due_committee=services.due_committee(candidate),
+        open_return=returned,
+        pending_documents=services.returned_documents_pending(candidate, returned) if returned else (),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     return render(request, "admission/candidate_detail.html", context)
@@ -119,6 +130,8 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     step = STEP_BY_KEY.get(step_key)
     if step is None or candidate.stage_enum not in step.from_stages:
         raise Http404
+    if not _acts_on_stage(request, candidate):
+        raise PermissionDenied
     form: Any
     if step.kind == "vote":
         form = forms.VoteRecordForm(request.POST or None, step=step)
@@ -150,7 +163,10 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
         except (services.ConcurrentStageChange, IllegalTransition):
             form.add_error(None, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
         else:
-            return redirect("candidate_detail", pk=candidate.pk)
+            # Committee staff came from the dossier review page and go back to it.
+            return redirect(
+                "dossier_review" if request.GET.get("next") == "review" else "candidate_detail", pk=candidate.pk
+            )
     return render(
         request, "admission/form.html", {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule}
     )
@@ -352,4 +368,150 @@ def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ]
     return render(
         request, "admission/queue.html", {"committee": committee, "filter": queue, "page": page, "rows": rows}
+    )
+
+
+# --- Committee review (issue 5): dossier page, return, resubmit, meetings ----------------------
+
+
+def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict[str, Any]:
+    """Everything the dossier review page shows, and what this user may do on it."""
+    from admission import document_views, upload_views
+
+    today = timezone.localdate()
+    context: dict[str, Any] = selectors.dossier_review(candidate=candidate, today=today)
+    committee = services.due_committee(candidate)
+    can_act = committee is not None and scope_for(request.user).acts_for_committee(committee.id)
+    calendar = calendar_for(candidate.organisation)
+    context.update(
+        candidate=candidate,
+        committee=committee,
+        can_act=can_act,
+        can_edit=scope_for(request.user).can_edit(candidate.organisation),
+        steps=steps_for(candidate.stage_enum) if can_act else [],
+        can_return=can_act and candidate.stage_enum in RETURN_TARGET,
+        flag_messages=reason_messages(context["flags"]),
+        waited=calendar.working_days_between(candidate.stage_entered_on, today),
+        overdue=candidate.next_due_on is not None and candidate.next_due_on < today,
+        days_left=(abs(calendar.working_days_between(today, candidate.next_due_on)) if candidate.next_due_on else None),
+    )
+    for document in context["documents"]:
+        document.messages = reason_messages(document.problems)
+    context.update(upload_views.scans_context(candidate=candidate) if hasattr(upload_views, "scans_context") else {})
+    if hasattr(document_views, "documents_context"):
+        context.update(document_views.documents_context(candidate=candidate, user=request.user))
+    return context
+
+
+@login_required
+def dossier_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The committee's review of one dossier; a POST returns it to the branch with reasons."""
+    candidate = selectors.candidate_get(user=request.user, pk=pk)
+    context = _review_context(request, candidate)
+    codes = [d.code for d in context["documents"]]
+    form = forms.DossierReturnForm(request.POST or None, document_codes=codes)
+    if request.method == "POST":
+        if not context["can_return"]:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.dossier_return(
+                    acting_user=request.user,
+                    candidate=candidate,
+                    note=form.cleaned_data["note"],
+                    documents=form.documents(),
+                )
+            except services.StepRefused as refused:
+                for text in reason_messages(refused.reasons):
+                    form.add_error(None, text)
+            except (services.ConcurrentStageChange, IllegalTransition):
+                form.add_error(None, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
+            else:
+                messages.success(request, _("Đã trả hồ sơ về chi bộ. Chi bộ đã được thông báo."))
+                return redirect("dossier_review", pk=candidate.pk)
+    context["return_form"] = form
+    context["labels"] = dict(DocumentType.choices)
+    return render(request, "admission/dossier_review.html", context)
+
+
+@login_required
+def dossier_resubmit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The branch sends a returned dossier up again (POST only)."""
+    if request.method != "POST":
+        raise Http404
+    candidate = _editable_candidate(request, pk)
+    try:
+        services.dossier_resubmit(acting_user=request.user, candidate=candidate, note=request.POST.get("note", ""))
+    except services.StepRefused as refused:
+        for text in reason_messages(refused.reasons):
+            messages.error(request, text)
+    except (services.ConcurrentStageChange, IllegalTransition):
+        messages.error(request, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
+    else:
+        messages.success(request, _("Đã gửi lại hồ sơ lên cấp trên."))
+    return redirect("candidate_detail", pk=candidate.pk)
+
+
+def _committee(request: AuthenticatedRequest, pk: int) -> Any:
+    committee = organisation_get(user=request.user, pk=pk)
+    if committee.is_branch:
+        raise Http404
+    return committee
+
+
+@login_required
+def committee_meetings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A committee's meetings, and a new one with the dossiers of its queue on the agenda."""
+    committee = _committee(request, pk)
+    can_act = scope_for(request.user).acts_for_committee(committee.pk)
+    queue = selectors.review_queue(user=request.user, committee=committee)
+    form = forms.CommitteeMeetingForm(
+        request.POST or None, queue=queue, initial={"candidates": list(queue.values_list("pk", flat=True)[:200])}
+    )
+    if request.method == "POST":
+        if not can_act:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                meeting = services.committee_meeting_create(
+                    acting_user=request.user,
+                    committee=committee,
+                    held_on=form.cleaned_data["held_on"],
+                    title=form.cleaned_data["title"],
+                    candidates=list(form.cleaned_data["candidates"]),
+                )
+            except services.StepRefused as refused:
+                for text in reason_messages(refused.reasons):
+                    form.add_error(None, text)
+            else:
+                messages.success(request, _("Đã lập chương trình họp."))
+                return redirect("committee_meeting", pk=meeting.pk)
+    meetings = selectors.committee_meeting_list(user=request.user, committee=committee)[:50]
+    return render(
+        request,
+        "admission/committee_meetings.html",
+        {"committee": committee, "meetings": meetings, "form": form, "can_act": can_act},
+    )
+
+
+@login_required
+def committee_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The printable agenda of a meeting and the outcome per dossier."""
+    meeting = selectors.committee_meeting_get(user=request.user, pk=pk)
+    can_act = scope_for(request.user).acts_for_committee(meeting.committee_id)
+    items = selectors.agenda_items(user=request.user, meeting=meeting)
+    form = forms.AgendaOutcomeForm(request.POST or None, items=items)
+    if request.method == "POST":
+        if not can_act:
+            raise PermissionDenied
+        if form.is_valid():
+            changed = services.agenda_outcomes_record(
+                acting_user=request.user, meeting=meeting, outcomes=form.outcomes()
+            )
+            messages.success(request, _("Đã lưu kết quả xét (%(n)s hồ sơ thay đổi).") % {"n": changed})
+            return redirect("committee_meeting", pk=meeting.pk)
+    return render(
+        request,
+        "admission/committee_meeting.html",
+        {"meeting": meeting, "committee": meeting.committee, "form": form, "can_act": can_act},
     )

@@ -177,15 +177,6 @@ STEPS: tuple[Step, ...] = (
         rule="QĐ294 4.2.3",
     ),
     Step(
-        "return_to_branch",
-        _("Trả hồ sơ về chi bộ"),
-        frozenset({S.S8A, S.S9, S.S10}),
-        None,
-        kind="back",
-        needs_note=True,
-        rule="QĐ294 4.3.1",
-    ),
-    Step(
         "drop",
         _("Đưa ra khỏi danh sách cảm tình Đảng"),
         frozenset({S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8}),
@@ -214,6 +205,21 @@ for _step in STEPS:
 
 # Which body votes at each vote step (the threshold follows from it, rules §5).
 VOTE_BODY = {"branch_vote": VotingBody.BRANCH, "recognition_vote": VotingBody.BRANCH}
+
+
+# Where the dossier sits with a committee, which level of the organisation tree acts on it
+# (members.authority): the sub-committee appraises (HD06 3.6b), the grassroots committee resolves
+# (3.6c; it is the decider when delegated), the deciding committee decides (QĐ294 4.3.2) and rules
+# on a recognition deadlock (4.2.3). Every step started from these stages is that level's.
+COMMITTEE_LEVEL: dict[Stage, Literal["appraisal", "grassroots", "decider"]] = {
+    S.S8A: "appraisal",
+    S.S9: "grassroots",
+    S.S10: "decider",
+    S.S16: "decider",
+    S.SY: "decider",
+}
+# A committee may return the dossier to the branch from these stages, to the stage given.
+RETURN_TARGET: dict[Stage, Stage] = {S.S8A: S.S8, S.S9: S.S8, S.S10: S.S8, S.S16: S.S15}
 
 
 def steps_for(stage: Stage) -> list[Step]:

@@ -15,6 +15,7 @@ from django.http import Http404
 from members import names
 from members.authority import Authority, OrgNode, admission_authority
 from members.models import (
+    COMMITTEE_ROLES,
     EDITING_ROLES,
     MemberStatus,
     Organisation,
@@ -57,6 +58,13 @@ class Scope:
 
     def can_edit(self, organisation: Organisation) -> bool:
         return self.everything or any(organisation.path.startswith(p) for p in self.edit_paths)
+
+    def acts_for_committee(self, organisation_id: int) -> bool:
+        """Staff or leader of exactly this committee (or an administrator): only the level that is
+        due acts on a dossier, not the committees above or below it (QĐ294 4.3; HD06 3.6-3.7)."""
+        return self.everything or any(
+            role in COMMITTEE_ROLES and org_id == organisation_id for role, org_id, _name in self.roles
+        )
 
 
 def _outermost(paths: list[str]) -> tuple[str, ...]:

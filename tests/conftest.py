@@ -10,7 +10,8 @@ Tree (codes):
            └─ DB branch
     W  commune committee under P
        └─ V  village branch
-Staff: Carol is committee staff of C (sees A and B); Eve is auditor of P; Oscar has no role.
+Staff: Carol is committee staff of C (sees A and B; resolves at S9); Gina is committee staff of
+G (decides for A and B at S10/S16); Eve is auditor of P; Oscar has no role.
 """
 
 from dataclasses import dataclass
@@ -86,6 +87,12 @@ def bob(tree: Tree) -> User:
 def carol(tree: Tree) -> User:
     """Committee staff of the grassroots committee C (branches A and B)."""
     return _persona("carol", tree.committee, Role.COMMITTEE_STAFF)
+
+
+@pytest.fixture
+def gina(tree: Tree) -> User:
+    """Committee staff of the provincial People's Committee organisation G: decides for A and B."""
+    return _persona("gina", tree.government, Role.COMMITTEE_STAFF)
 
 
 @pytest.fixture

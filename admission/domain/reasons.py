@@ -230,6 +230,30 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "{name} đã được phân công với vai trò này",
         "{name} is already assigned in this role",
     ),
+    "level_not_due": (
+        "Hồ sơ đang ở {committee}: chỉ cán bộ của cấp ủy này được ghi nhận bước này",
+        "The dossier is with {committee}: only that committee's staff may record this step",
+    ),
+    "return_reason_required": (
+        "Cần ghi lý do trả lại hồ sơ",
+        "Give the reason for returning the dossier",
+    ),
+    "return_document_reason_required": (
+        "Cần ghi lý do trả lại cho từng giấy tờ: {documents}",
+        "Give a reason for each returned document: {documents}",
+    ),
+    "not_returned": (
+        "Hồ sơ không bị cấp trên trả lại: chi bộ cần biểu quyết đề nghị",
+        "The dossier was not returned by a committee: the branch must vote on it",
+    ),
+    "returned_documents_pending": (
+        "Chưa bổ sung các giấy tờ bị trả lại: {documents}",
+        "The returned documents are not redone yet: {documents}",
+    ),
+    "introducer_missing": (
+        "Chưa có đảng viên giới thiệu (giấy giới thiệu)",
+        "No introducing member is recorded (introduction letter)",
+    ),
     "ceremony_missing": (
         "Chưa có ngày lễ kết nạp",
         "The ceremony date is missing",

@@ -43,3 +43,15 @@ def date_name(value: str) -> str:
 def rule_text(value: object) -> str:
     """The description of a RuleRef in the user's language."""
     return str(getattr(value, "description_en" if _lang() == "en" else "description_vi", ""))
+
+
+@register.filter
+def return_row(form: object, code: str) -> tuple[object, object]:
+    """The tick and reason fields of one document in the return form."""
+    return form[f"return_{code}"], form[f"reason_{code}"]  # type: ignore[index]
+
+
+@register.filter
+def get_item(mapping: object, key: str) -> object:
+    """`mapping[key]` in a template, or an empty list when absent."""
+    return mapping.get(key, []) if hasattr(mapping, "get") else []

@@ -111,13 +111,13 @@ def test_it_refuses_a_ceremony_before_the_branch_received_the_decision(tree, ali
     assert _snapshot(candidate) == before
 
 
-def test_it_refuses_a_decision_received_before_it_was_signed(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_decision_received_before_it_was_signed(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _walked(tree.branch_a, introducers, "S10", user=alice)  # S10 since 20/08/2025
     before = _snapshot(candidate)
 
     with pytest.raises(services.StepRefused) as refused:
         services.candidate_step(
-            acting_user=alice,
+            acting_user=gina,
             candidate=candidate,
             step_key="decision",
             data={"on_date": DECISION_ON, "decision_number": "QĐ-1", "decision_received_date": dt.date(2025, 9, 14)},
@@ -417,13 +417,13 @@ def test_it_lets_a_delegated_committee_decide_with_its_own_vote(tree) -> None:  
 # --- The committee's vote entered with the decision (rules §5: BTV > 1/2) -------------------------
 
 
-def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _walked(tree.branch_a, introducers, "S10", user=alice)
     data = {"on_date": dt.date(2025, 9, 15), "decision_received_date": dt.date(2025, 9, 18)}
     # Branch A's decision is the provincial People's Committee organisation's BTV: > 1/2 of 9 = 5.
     with pytest.raises(services.StepRefused) as refused:
         services.candidate_step(
-            acting_user=alice,
+            acting_user=gina,
             candidate=candidate,
             step_key="decision",
             now=at(dt.date(2025, 9, 18)),
@@ -436,7 +436,7 @@ def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, 
     assert candidate.stage == "S10"
 
     services.candidate_step(
-        acting_user=alice,
+        acting_user=gina,
         candidate=candidate,
         step_key="decision",
         now=at(dt.date(2025, 9, 18)),

@@ -144,6 +144,12 @@ def _produced() -> list[Reason]:
             reason("already_member", "", name="Nguyễn Văn A"),
             reason("ceremony_missing", ""),
             reason("mentor_already_assigned", "QĐ294 3.2", name="Lê Văn Giới"),
+            reason("level_not_due", "QĐ294 4.3", committee="Đảng bộ phường Thử"),
+            reason("return_reason_required", "QĐ294 4.3.1"),
+            reason("return_document_reason_required", "QĐ294 4.3.1", documents=("A4", "A6")),
+            reason("not_returned", "QĐ294 4.3.1"),
+            reason("introducer_missing", "QĐ294 3.1-3.2"),
+            reason("returned_documents_pending", "QĐ294 4.3.1", documents=("A4",)),
         ]
     )
     return produced
