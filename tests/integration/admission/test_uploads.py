@@ -210,9 +210,7 @@ def test_scan_get_is_scoped_through_the_candidate(media, candidate, alice, bob, 
         uploads.scan_get(user=alice, pk=scan.pk + 1000)
 
 
-def test_scans_context_groups_by_document_type_in_one_query(
-    media, candidate, alice, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_scans_context_groups_by_document_type_in_one_query(media, candidate, alice, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     first = uploads.scan_upload(
         acting_user=alice, candidate=candidate, doc_type="A4", uploaded_file=SimpleUploadedFile("gt1.pdf", PDF)
     )

@@ -66,7 +66,11 @@ REFUSED = [
     ("png-signature-then-garbage.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 50, BROKEN_IMAGE),
     ("jpeg-start-then-garbage.jpg", b"\xff\xd8\xff\xe0" + b"garbage" * 50, BROKEN_IMAGE),
     ("truncated.png", PNG[: len(PNG) // 2], BROKEN_IMAGE),
-    ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode", NOT_A_SCAN),
+    (
+        "setup.pdf",
+        b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode",
+        NOT_A_SCAN,
+    ),
     ("archive.png", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 100, NOT_A_SCAN),
     ("page.pdf", b"<!doctype html><html><script>alert(1)</script></html>", NOT_A_SCAN),
     ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', NOT_A_SCAN),
