@@ -11,6 +11,7 @@ supplied by committee staff, not code.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -22,7 +23,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
@@ -50,8 +51,8 @@ from admission.models import (
     DocumentTemplate,
     GeneratedDocument,
     GeneratedKind,
-    Mentorship,
     MentorRole,
+    Mentorship,
     Vote,
     VoteForm,
     VotePurpose,
@@ -94,8 +95,8 @@ def format_date(day: dt.date | None) -> str:
 
 
 def long_date(day: dt.date | None) -> str:
-    """"ngày 05 tháng 02 năm 2025": day below 10 and months 1-2 take a leading zero, as on
-    administrative documents, so nobody can add a digit by hand."""
+    """The place/date line's form, `ngày 05 tháng 02 năm 2025`: days below 10 and months 1-2 take
+    a leading zero, as on administrative documents, so that no digit can be added by hand."""
     if day is None:
         return f"ngày {BLANK} tháng {BLANK} năm {BLANK}"
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
@@ -280,9 +281,17 @@ def document_context(candidate: Candidate, *, today: dt.date | None = None) -> d
         authority: Authority | None = organisation_authority(organisation=branch)
     except NoDecidingBody:
         authority = None  # a tree being set up: the committee names print as blanks
-    superior = Organisation.objects.filter(pk=branch.parent_id).values_list("name", flat=True).first() or ""
+    superior = ""
+    if branch.parent_id is not None:
+        superior = Organisation.objects.filter(pk=branch.parent_id).values_list("name", flat=True).first() or ""
+    # Assignments in force, and those ended only because the candidacy closed (recognition or
+    # removal ends every assignment): documents printed afterwards still name them.
+    in_force = Q(ended_on__isnull=True)
+    closed_on = candidate.recognition_decision_date or candidate.removal_date
+    if closed_on is not None:
+        in_force |= Q(ended_on__gte=closed_on)
     mentorships = (
-        Mentorship.objects.filter(candidate=candidate, ended_on__isnull=True)
+        Mentorship.objects.filter(in_force, candidate=candidate)
         .select_related("member__person")
         .order_by("assigned_on", "pk")
     )
@@ -326,7 +335,10 @@ def sample_context() -> dict[str, Any]:
         occupation="Kỹ sư",
     )
     candidate = Candidate(
-        person=person, certificate_number="GCN-1", decision_number="1-QĐ/ĐU", **dict.fromkeys(CANDIDATE_DATE_FIELDS, day)
+        person=person,
+        certificate_number="GCN-1",
+        decision_number="1-QĐ/ĐU",
+        **dict.fromkeys(CANDIDATE_DATE_FIELDS, day),
     )
     vote = Vote(
         body=VotingBody.BRANCH.name,
@@ -411,10 +423,8 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any], *, strict: bo
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     # soffice is a wrapper script that starts soffice.bin: end the whole process group.
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:  # pragma: no cover - already gone
-        pass
     process.wait()
 
 
@@ -546,6 +556,29 @@ def document_generate(
     return document
 
 
+def generated_document_open(
+    *, acting_user: User, document: GeneratedDocument, candidate: Candidate, ip_address: str | None = None
+) -> File[bytes]:
+    """Open a generated file for download and write one DOWNLOAD_DOCUMENT audit row.
+
+    The caller has scoped `candidate` (the document's) to the user; Http404 when the file is gone.
+    """
+    from django.http import Http404
+
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    member_services.audit_record(
+        user=acting_user,
+        action=AuditLog.Action.DOWNLOAD_DOCUMENT,
+        person=candidate.person,
+        detail=f"{document.kind}.{document.format} #{document.pk} (mẫu {document.template_version})",
+        ip_address=ip_address,
+    )
+    return handle
+
+
 def _refuse_unless_docx(data: bytes) -> None:
     """The content must be a Word document (zip with word/document.xml), whatever its name."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -603,7 +636,9 @@ def check_template(data: bytes) -> None:
         message = _("Mẫu có lỗi cú pháp thẻ Jinja: %(error)s.") % {"error": exc.message}
         raise TemplateRefused(message + (" " + _("Gần đoạn: “%(text)s”.") % {"text": near} if near else "")) from exc
     except UndefinedError as exc:
-        raise TemplateRefused(_("Mẫu dùng giá trị không có trong dữ liệu: %(error)s.") % {"error": exc.message}) from exc
+        raise TemplateRefused(
+            _("Mẫu dùng giá trị không có trong dữ liệu: %(error)s.") % {"error": exc.message}
+        ) from exc
     except SecurityError as exc:
         raise TemplateRefused(_("Mẫu dùng thao tác không được phép: %(error)s.") % {"error": exc}) from exc
     except TemplateError as exc:
@@ -767,9 +802,7 @@ def _para(
 
 
 def _no_borders(table: Any) -> None:
-    borders = "".join(
-        f'<w:{edge} w:val="nil"/>' for edge in ("top", "left", "bottom", "right", "insideH", "insideV")
-    )
+    borders = "".join(f'<w:{edge} w:val="nil"/>' for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
     table._tbl.tblPr.append(parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"))
 
 
@@ -793,7 +826,8 @@ def _heading(document: Any, *, superior: str | None, issuer: str, number: str, d
     else:
         _para(left, (issuer, "b"), align="center", size=12, first=True)
     _para(left, "*", align="center")
-    _para(left, number, align="center", size=12)
+    if number:
+        _para(left, number, align="center", size=12)
     _para(right, ("ĐẢNG CỘNG SẢN VIỆT NAM", "bu"), align="center", first=True)
     _para(right, "", size=8)
     _para(right, (date_line, "i"), align="center")
@@ -848,6 +882,12 @@ def _signature(document: Any, *, recipients: list[str], lines: list[str], left_t
     _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=11)
 
 
+def _dotted_line(document: Any) -> None:
+    """A line to write on: a right tab with a dot leader spans the text width whatever the font."""
+    paragraph = _para(document, "\t", after=4)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(165), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+
+
 def _spacer(document: Any, points: float = 8) -> None:
     _para(document, "", size=points)
 
@@ -857,7 +897,7 @@ def _application_cover(document: Any) -> None:
         document,
         superior="{{ branch_superior_name|upper }}",
         issuer="{{ branch_name|upper }}",
-        number="*",
+        number="",
         date_line="{{ place }}, {{ long_date.today }}",
     )
     _title(document, "HỒ SƠ NGƯỜI XIN VÀO ĐẢNG", "Phần thông tin chi bộ theo dõi")
@@ -881,7 +921,10 @@ def _application_cover(document: Any) -> None:
         document,
         [
             ("Vào danh sách cảm tình Đảng", "{{ sympathiser_date }}"),
-            ("Giấy chứng nhận lớp nhận thức về Đảng", "số {{ certificate_number }}, cấp ngày {{ certificate_issue_date }}"),
+            (
+                "Giấy chứng nhận lớp nhận thức về Đảng",
+                "số {{ certificate_number }}, cấp ngày {{ certificate_issue_date }}",
+            ),
             ("Được phép lập hồ sơ", "{{ dossier_start_date }}"),
             ("Nộp đơn và lý lịch", "{{ application_date }}"),
             ("Đảng viên giới thiệu", "{{ introducers_text }}"),
@@ -1060,7 +1103,7 @@ def _probation_summary(document: Any) -> None:
         document,
         superior="{{ branch_superior_name|upper }}",
         issuer="{{ branch_name|upper }}",
-        number="*",
+        number="",
         date_line="{{ place }}, {{ long_date.today }}",
     )
     _title(document, "BẢN TỔNG HỢP", "quá trình 12 tháng dự bị của đảng viên")
@@ -1086,7 +1129,7 @@ def _probation_summary(document: Any) -> None:
     _vote_table(document, "recognition_branch_vote")
     _para(document, ("Nhận xét chung của chi ủy:", "b"), before=10, after=2)
     for _line in range(3):
-        _para(document, "…" * 60, after=2)
+        _dotted_line(document)
     _para(document, ("Tham chiếu: QĐ294 4.2; HD06 4.2–4.6.", "i"), size=11, before=4, after=10)
     _signature(
         document,
@@ -1100,7 +1143,7 @@ def _member_sheet(document: Any) -> None:
         document,
         superior="{{ branch_superior_name|upper }}",
         issuer="{{ branch_name|upper }}",
-        number="*",
+        number="",
         date_line="{{ place }}, {{ long_date.today }}",
     )
     _title(document, "PHIẾU ĐẢNG VIÊN", "Thông tin tổng hợp từ sổ theo dõi của chi bộ")
@@ -1141,7 +1184,7 @@ def _member_sheet(document: Any) -> None:
     _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=11)
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.APPLICATION_COVER.value: _application_cover,
     GeneratedKind.BRANCH_RESOLUTION.value: _branch_resolution,
     GeneratedKind.COMMITTEE_RESOLUTION.value: _committee_resolution,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from admission import forms, reminders, selectors, services
+from admission import forms, reminders, selectors, services, upload_views
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import IllegalTransition, Stage
 from admission.filters import ReviewQueueFilter
@@ -119,6 +119,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         due_committee=services.due_committee(candidate),
         open_return=returned,
         pending_documents=services.returned_documents_pending(candidate, returned) if returned else (),
+        **upload_views.scans_context(candidate=candidate),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     return render(request, "admission/candidate_detail.html", context)
@@ -376,7 +377,7 @@ def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict[str, Any]:
     """Everything the dossier review page shows, and what this user may do on it."""
-    from admission import document_views, upload_views
+    from admission import document_views
 
     today = timezone.localdate()
     context: dict[str, Any] = selectors.dossier_review(candidate=candidate, today=today)
@@ -397,7 +398,7 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
     )
     for document in context["documents"]:
         document.messages = reason_messages(document.problems)
-    context.update(upload_views.scans_context(candidate=candidate) if hasattr(upload_views, "scans_context") else {})
+    context.update(upload_views.scans_context(candidate=candidate))
     if hasattr(document_views, "documents_context"):
         context.update(document_views.documents_context(candidate=candidate, user=request.user))
     return context

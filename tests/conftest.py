@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from members.models import Organisation, OrganisationKind, Role, User
+from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, Role, User
 from members.services import role_assign
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import MemberFactory, OrganisationFactory, PersonFactory, UserFactory
 
 
 @dataclass
@@ -105,3 +105,12 @@ def eve(tree: Tree) -> User:
 def oscar(db) -> User:
     """A login without any role."""
     return _persona("oscar", None, None)
+
+
+@pytest.fixture
+def introducers(tree: Tree) -> list[PartyMember]:
+    """Two official members of branch A (admitted long ago)."""
+    return [
+        MemberFactory(person=PersonFactory(organisation=tree.branch_a, full_name=name), status=MemberStatus.OFFICIAL)
+        for name in ("Lê Văn Giới", "Phạm Thị Thiệu")
+    ]

@@ -51,7 +51,18 @@ def return_row(form: object, code: str) -> tuple[object, object]:
     return form[f"return_{code}"], form[f"reason_{code}"]  # type: ignore[index]
 
 
+
+VOTING_BODY_NAMES = {
+    "BRANCH": _("Chi bộ"),
+    "SUB_COMMITTEE_APPRAISAL": _("Đảng ủy bộ phận"),
+    "GRASSROOTS_COMMITTEE": _("Đảng ủy cơ sở"),
+    "DELEGATED_GRASSROOTS_COMMITTEE": _("Đảng ủy cơ sở được ủy quyền"),
+    "STANDING_COMMITTEE": _("Ban Thường vụ cấp ủy"),
+    "PROVINCIAL_STANDING_OFFICE": _("Thường trực tỉnh ủy"),
+}
+
+
 @register.filter
-def get_item(mapping: object, key: str) -> object:
-    """`mapping[key]` in a template, or an empty list when absent."""
-    return mapping.get(key, []) if hasattr(mapping, "get") else []
+def voting_body(value: str) -> str:
+    """The name of the body that voted (Vote.body stores the VotingBody name)."""
+    return str(VOTING_BODY_NAMES.get(value, value))
