@@ -205,12 +205,15 @@ def _build_context(
     card_number: str,
     today: dt.date,
 ) -> dict[str, Any]:
-    """Every value a template may print, already formatted (dates dd/mm/yyyy, blanks dotted)."""
-    with translation.override("vi"):
-        gender = str(Gender(person.gender).label) if person.gender in Gender.values else BLANK
-        education = (
-            str(EducationLevel(person.education_level).label) if person.education_level in EducationLevel.values else ""
-        )
+    """Every value a template may print, already formatted (dates dd/mm/yyyy, blanks dotted).
+
+    Call it under `translation.override("vi")`: the labels (gender, vote form) are the
+    documents' language, whatever the user's.
+    """
+    gender = str(Gender(person.gender).label) if person.gender in Gender.values else BLANK
+    education = (
+        str(EducationLevel(person.education_level).label) if person.education_level in EducationLevel.values else ""
+    )
     grassroots = authority.grassroots_resolution_by if authority else None
     appraisal = authority.appraisal_by if authority else None
     if grassroots is None and authority is not None and authority.body is DecidingBody.GRASSROOTS_COMMITTEE:
@@ -268,10 +271,20 @@ def _build_context(
     return context
 
 
+# The place line names the locality without its kind: "Hà Nội, ngày …", not "Thành phố Hà Nội, …".
+_UNIT_KINDS = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ", "Thị trấn ")
+
+
 def _place(organisation: Organisation) -> str:
     """The ward's name if the branch records it, else the province's (the place line)."""
     unit = organisation.administrative_unit()
-    return unit.split(", ")[0] if unit else ""
+    if not unit:
+        return ""
+    name = unit.split(", ")[0]
+    for kind in _UNIT_KINDS:
+        if name.startswith(kind) and len(name) > len(kind):
+            return name[len(kind) :]
+    return name
 
 
 def document_context(candidate: Candidate, *, today: dt.date | None = None) -> dict[str, Any]:
@@ -304,20 +317,21 @@ def document_context(candidate: Candidate, *, today: dt.date | None = None) -> d
     card = ""
     if candidate.member_id is not None:
         card = candidate.member.card_number if candidate.member else ""
-    return _build_context(
-        candidate=candidate,
-        person=candidate.person,
-        branch=branch,
-        branch_superior=superior,
-        authority=authority,
-        place=_place(branch),
-        votes=list(Vote.objects.filter(candidate=candidate)),
-        introducers=introducers,
-        mentors=mentors,
-        probation_end_date=end,
-        card_number=card,
-        today=today or timezone.localdate(),
-    )
+    with translation.override("vi"):
+        return _build_context(
+            candidate=candidate,
+            person=candidate.person,
+            branch=branch,
+            branch_superior=superior,
+            authority=authority,
+            place=_place(branch),
+            votes=list(Vote.objects.filter(candidate=candidate)),
+            introducers=introducers,
+            mentors=mentors,
+            probation_end_date=end,
+            card_number=card,
+            today=today or timezone.localdate(),
+        )
 
 
 def sample_context() -> dict[str, Any]:
@@ -354,20 +368,21 @@ def sample_context() -> dict[str, Any]:
         required=6,
         passed=True,
     )
-    return _build_context(
-        candidate=candidate,
-        person=person,
-        branch=Organisation(name="Chi bộ Mẫu"),
-        branch_superior="Đảng bộ Mẫu",
-        authority=None,
-        place="Mẫu",
-        votes=[vote],
-        introducers=["Lê Văn Một", "Trần Thị Hai"],
-        mentors=["Lê Văn Một"],
-        probation_end_date=day,
-        card_number="123456",
-        today=day,
-    )
+    with translation.override("vi"):
+        return _build_context(
+            candidate=candidate,
+            person=person,
+            branch=Organisation(name="Chi bộ Mẫu"),
+            branch_superior="Đảng bộ Mẫu",
+            authority=None,
+            place="Mẫu",
+            votes=[vote],
+            introducers=["Lê Văn Một", "Trần Thị Hai"],
+            mentors=["Lê Văn Một"],
+            probation_end_date=day,
+            card_number="123456",
+            today=day,
+        )
 
 
 # --- Which template applies --------------------------------------------------------------
@@ -514,19 +529,23 @@ def document_generate(
     now = now or timezone.now()
     today = timezone.localdate(now)
     template = template_for(kind=kind, organisation=candidate.organisation, on=today)
-    if template is not None:
-        with template.file.open("rb") as handle:
-            template_bytes = handle.read()
-        version = template.version
-    else:
-        template_bytes = default_template_bytes(kind)
+    context = document_context(candidate, today=today)
+    if template is None:
+        content = render_docx(default_template_bytes(kind), context)  # ours: an error here is a bug
         version = DEFAULT_TEMPLATE_VERSION
-    try:
-        content = render_docx(template_bytes, document_context(candidate, today=today))
-    except (TemplateError, SecurityError) as exc:
-        raise TemplateRefused(
-            _("Mẫu “%(version)s” không điền được dữ liệu: %(error)s") % {"version": version, "error": exc}
-        ) from exc
+    else:
+        version = template.version
+        try:
+            with template.file.open("rb") as handle:
+                content = render_docx(handle.read(), context)
+        except FileNotFoundError as exc:
+            raise TemplateRefused(
+                _("Tệp của mẫu “%(version)s” không còn trên máy chủ; hãy tải lên lại.") % {"version": version}
+            ) from exc
+        except Exception as exc:  # an uploaded template passed the check but fails on real data
+            raise TemplateRefused(
+                _("Mẫu “%(version)s” không điền được dữ liệu: %(error)s") % {"version": version, "error": exc}
+            ) from exc
     if fmt == GeneratedDocument.Format.PDF:
         content = docx_to_pdf(content)  # seconds of work: deliberately outside the transaction below
     with transaction.atomic(durable=True):
@@ -551,7 +570,7 @@ def document_generate(
                 ip_address=ip_address,
             )
         except Exception:
-            document.file.delete(save=False)  # no row, no file: a rollback must not leave orphans
+            document.file.delete(save=False)  # no row, no file: an error before commit leaves no orphan
             raise
     return document
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from admission import forms, reminders, selectors, services, upload_views
+from admission import document_views, forms, reminders, selectors, services, upload_views
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import IllegalTransition, Stage
 from admission.filters import ReviewQueueFilter
@@ -100,9 +100,10 @@ def candidate_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate) -> bool:
+def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate, committee: Any = "unset") -> bool:
     """False when the dossier sits with a committee and the user is not its staff (issue 5)."""
-    committee = services.due_committee(candidate)
+    if committee == "unset":
+        committee = services.due_committee(candidate)
     return committee is None or scope_for(request.user).acts_for_committee(committee.id)
 
 
@@ -112,14 +113,16 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = selectors.candidate_page(candidate=candidate, today=timezone.localdate())
     can_edit = scope_for(request.user).can_edit(candidate.organisation)
     returned = services.open_return(candidate)
+    committee = services.due_committee(candidate)
     context.update(
         candidate=candidate,
-        steps=steps_for(candidate.stage_enum) if _acts_on_stage(request, candidate) else [],
+        steps=steps_for(candidate.stage_enum) if _acts_on_stage(request, candidate, committee) else [],
         can_edit=can_edit,
-        due_committee=services.due_committee(candidate),
+        due_committee=committee,
         open_return=returned,
         pending_documents=services.returned_documents_pending(candidate, returned) if returned else (),
         **upload_views.scans_context(candidate=candidate),
+        **document_views.documents_context(candidate=candidate, user=request.user),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     return render(request, "admission/candidate_detail.html", context)
@@ -377,8 +380,6 @@ def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict[str, Any]:
     """Everything the dossier review page shows, and what this user may do on it."""
-    from admission import document_views
-
     today = timezone.localdate()
     context: dict[str, Any] = selectors.dossier_review(candidate=candidate, today=today)
     committee = services.due_committee(candidate)
@@ -399,8 +400,7 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
     for document in context["documents"]:
         document.messages = reason_messages(document.problems)
     context.update(upload_views.scans_context(candidate=candidate))
-    if hasattr(document_views, "documents_context"):
-        context.update(document_views.documents_context(candidate=candidate, user=request.user))
+    context.update(document_views.documents_context(candidate=candidate, user=request.user))
     return context
 
 

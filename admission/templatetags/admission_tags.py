@@ -51,7 +51,6 @@ def return_row(form: object, code: str) -> tuple[object, object]:
     return form[f"return_{code}"], form[f"reason_{code}"]  # type: ignore[index]
 
 
-
 VOTING_BODY_NAMES = {
     "BRANCH": _("Chi bộ"),
     "SUB_COMMITTEE_APPRAISAL": _("Đảng ủy bộ phận"),

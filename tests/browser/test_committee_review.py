@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from admission import services
 from admission.demo import at, walk_to
-from admission.models import Candidate, DossierReturn
+from admission.models import DossierReturn
 from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
 from tests.conftest import Tree
 from tests.factories import PersonFactory

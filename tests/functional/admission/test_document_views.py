@@ -18,9 +18,9 @@ from admission import docgen, services
 from admission.demo import at, walk_to
 from admission.document_views import documents_context
 from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
-from members.models import AuditLog, MemberStatus, Role
+from members.models import AuditLog, Role
 from members.services import role_assign
-from tests.factories import MemberFactory, PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
@@ -34,14 +34,10 @@ def media(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def candidate(tree):  # type: ignore[no-untyped-def]
+def candidate(tree, introducers):  # type: ignore[no-untyped-def]
     """Branch A's candidate after the admission ceremony (S12), walked by an administrator."""
     ada = UserFactory(username="ada")
     role_assign(acting_user=None, user=ada, organisation=tree.province, role=Role.ADMINISTRATOR)
-    introducers = [
-        MemberFactory(person=PersonFactory(organisation=tree.branch_a, full_name=name), status=MemberStatus.OFFICIAL)
-        for name in ("Lê Văn Giới", "Phạm Thị Thiệu")
-    ]
     person = PersonFactory(organisation=tree.branch_a, full_name=NAME)
     created = services.candidate_create(acting_user=ada, person=person, now=at(START))
     return walk_to(created, "S12", user=ada, introducers=introducers, start=START)
@@ -143,6 +139,33 @@ def test_outsiders_get_404_on_generate_download_and_template_pages(tree, candida
             client.get(reverse("document_template_default", args=[tree.committee.pk, "member_sheet"])).status_code
             == 404
         )
+    assert GeneratedDocument.objects.count() == 1
+    assert not AuditLog.objects.filter(action=AuditLog.Action.DOWNLOAD_DOCUMENT).exists()
+
+
+def test_anonymous_users_are_sent_to_the_login_page(tree, candidate, alice) -> None:  # type: ignore[no-untyped-def]
+    document = docgen.document_generate(
+        acting_user=alice, candidate=candidate, kind="member_sheet", fmt="docx", now=at(dt.date(2025, 10, 10))
+    )
+    template = docgen.document_template_upload(
+        acting_user=UserFactory(username="root", is_superuser=True),
+        organisation=tree.committee,
+        kind="member_sheet",
+        version="C-1",
+        effective_from=START,
+        file=SimpleUploadedFile("m.docx", _docx("{{ person_name }}")),
+    )
+    urls = [
+        ("post", reverse("document_generate", args=[candidate.pk])),
+        ("get", reverse("generated_download", args=[document.pk])),
+        ("get", reverse("document_templates", args=[tree.committee.pk])),
+        ("post", reverse("document_templates", args=[tree.committee.pk])),
+        ("get", reverse("document_template_download", args=[tree.committee.pk, template.pk])),
+        ("get", reverse("document_template_default", args=[tree.committee.pk, "member_sheet"])),
+    ]
+    for method, url in urls:
+        response = getattr(Client(), method)(url)
+        assert (response.status_code, response["Location"]) == (302, f"{reverse('login')}?next={url}")
     assert GeneratedDocument.objects.count() == 1
     assert not AuditLog.objects.filter(action=AuditLog.Action.DOWNLOAD_DOCUMENT).exists()
 

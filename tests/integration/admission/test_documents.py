@@ -440,3 +440,33 @@ def test_the_documents_context_takes_one_query_whatever_the_number_of_documents(
         assert len(context["generated_documents"]) == 20
         assert {d.created_by.username for d in context["generated_documents"]} == {"alice"}
     assert dict(context["generated_kinds"]).keys() == set(GeneratedKind.values)
+
+
+def test_it_prints_the_labels_in_vietnamese_whatever_the_users_language(recognised, alice) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with translation.override("en"):
+        text = docx_text(generate(alice, recognised, kind=GeneratedKind.BRANCH_RESOLUTION).file.read())
+        context = docgen.document_context(recognised, today=GENERATED_ON)
+    assert "Bỏ phiếu kín" in text
+    assert (context["gender"], context["education"]) == ("Nam", "Trung học phổ thông")
+
+
+def test_it_names_the_place_without_its_kind_of_unit(tree, recognised) -> None:  # type: ignore[no-untyped-def]
+    tree.branch_a.province_code = 1  # Thành phố Hà Nội
+    tree.branch_a.save()
+    recognised.refresh_from_db()
+    context = docgen.document_context(recognised, today=GENERATED_ON)
+    assert context["place"] == "Hà Nội"
+    assert context["place_date_today"] == "Hà Nội, ngày 01 tháng 12 năm 2026"
+
+
+def test_it_refuses_to_generate_from_an_uploaded_template_whose_file_is_gone(recognised, alice, carol) -> None:  # type: ignore[no-untyped-def]
+    template = upload(
+        carol, recognised.organisation.parent, version="C-1", effective_from=START, content=docx_with("x")
+    )
+    template.file.storage.delete(template.file.name)
+    with pytest.raises(docgen.TemplateRefused) as refused:
+        generate(alice, recognised)
+    assert "C-1" in refused.value.message
+    assert not GeneratedDocument.objects.exists()
