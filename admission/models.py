@@ -648,3 +648,81 @@ class GeneratedDocument(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+# --- Plans, statistics and imports (issue 6) ----------------------------------------------------
+
+
+class AnnualPlan(models.Model):
+    """An organisation's plan (chỉ tiêu) for one year: how many to admit and to send to the classes."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="annual_plans")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    admit = models.PositiveIntegerField(_("số kết nạp"), default=0)
+    awareness_class = models.PositiveIntegerField(_("số cử đi học lớp nhận thức về Đảng"), default=0)
+    new_member_class = models.PositiveIntegerField(_("số cử đi học lớp đảng viên mới"), default=0)
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True, default="")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("chỉ tiêu năm")
+        verbose_name_plural = _("chỉ tiêu năm")
+        ordering = ["organisation__path", "-year"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="plan_once_per_year")]
+
+
+class StatisticsReport(models.Model):
+    """A statistics report as computed and saved, with the baseline it chose (kept as it was)."""
+
+    class AdmittedBy(models.TextChoices):
+        CEREMONY = "ceremony", _("theo ngày lễ kết nạp")
+        DECISION = "decision", _("theo ngày quyết định kết nạp")
+
+    class Baseline(models.TextChoices):
+        TERM_START = "term_start", _("đảng viên đầu nhiệm kỳ")
+        YEAR_START = "year_start", _("đảng viên đầu năm")
+        PREVIOUS_YEAR_END = "previous_year_end", _("đảng viên cuối năm trước")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="statistics_reports")
+    period_start = models.DateField(_("từ ngày"))
+    period_end = models.DateField(_("đến ngày"))
+    admitted_by = models.CharField(max_length=10, choices=AdmittedBy.choices, default=AdmittedBy.CEREMONY)
+    baseline = models.CharField(max_length=20, choices=Baseline.choices, default=Baseline.YEAR_START)
+    baseline_date = models.DateField(_("ngày tính số đảng viên làm mốc"))
+    baseline_members = models.PositiveIntegerField(_("số đảng viên làm mốc"))
+    figures = models.JSONField(_("số liệu"), default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("báo cáo thống kê")
+        verbose_name_plural = _("báo cáo thống kê")
+        ordering = ["-created_at", "-pk"]
+
+
+class ImportBatch(models.Model):
+    """One Excel import (or dry run): who imported which file, and what it did row by row."""
+
+    class Status(models.TextChoices):
+        DRY_RUN = "dry_run", _("Chạy thử")
+        APPLIED = "applied", _("Đã nhập")
+        REFUSED = "refused", _("Có lỗi, không nhập")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("lần nhập Excel")
+        verbose_name_plural = _("các lần nhập Excel")
+        ordering = ["-created_at", "-pk"]

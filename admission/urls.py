@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import document_views, upload_views, views
+from admission import document_views, import_views, statistics_views, upload_views, views
 
 urlpatterns = [
     path("", views.overview, name="admission_overview"),
@@ -27,3 +27,5 @@ urlpatterns = [
 
 # Issue 5 features keep their routes beside their views.
 urlpatterns += document_views.urlpatterns + upload_views.urlpatterns
+# Issue 6 features likewise.
+urlpatterns += statistics_views.urlpatterns + import_views.urlpatterns

@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("admission/", include("admission.urls")),
+    path("api/v1/", include("admission.api.urls")),
     path("", include("members.urls")),
 ]

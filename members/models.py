@@ -194,6 +194,10 @@ class Person(models.Model):
     occupation = models.CharField(_("nghề nghiệp"), max_length=120, blank=True, default="")
     youth_union_member = models.BooleanField(_("đoàn viên Đoàn TNCS Hồ Chí Minh"), default=False)
     trade_union_member = models.BooleanField(_("đoàn viên công đoàn"), default=False)
+    # For the breakdowns of the public reports (§9 of the rules): pupils and students, and
+    # workers in private enterprises, are counted separately.
+    is_student = models.BooleanField(_("học sinh, sinh viên"), default=False)
+    private_enterprise_worker = models.BooleanField(_("người lao động trong doanh nghiệp tư nhân"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["search_key", "sort_key"])
 
