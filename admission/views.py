@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.contrib import messages
@@ -31,6 +32,23 @@ def reason_messages(reasons: tuple[Reason, ...] | list[Reason]) -> list[str]:
     """Reasons in the user's language, with the rule point that produced each."""
     lang: Literal["vi", "en"] = "en" if (get_language() or "vi").startswith("en") else "vi"
     return [f"{format_reason(r, lang)}" + (f" ({r.rule})" if r.rule else "") for r in reasons]
+
+
+def _run_service(action: Callable[[], Any], report: Callable[[str], Any]) -> tuple[bool, Any]:
+    """Run a write service; hand its refusals (rule reasons, someone else's change) to `report`
+    instead of raising, so the form is shown again with what was typed."""
+    try:
+        return True, action()
+    except services.StepRefused as refused:
+        for text in reason_messages(refused.reasons):
+            report(text)
+    except (services.ConcurrentStageChange, IllegalTransition):
+        report(_("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
+    return False, None
+
+
+def _form_errors(form: Any) -> Callable[[str], None]:
+    return lambda text: form.add_error(None, text)
 
 
 def _editable_candidate(request: AuthenticatedRequest, pk: int) -> Any:
@@ -85,12 +103,11 @@ def candidate_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.POST or None, people=selectors.people_without_candidacy(user=request.user, organisation=organisation)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            candidate = services.candidate_create(acting_user=request.user, person=form.cleaned_data["person"])
-        except services.StepRefused as refused:
-            for text in reason_messages(refused.reasons):
-                form.add_error(None, text)
-        else:
+        ok, candidate = _run_service(
+            lambda: services.candidate_create(acting_user=request.user, person=form.cleaned_data["person"]),
+            _form_errors(form),
+        )
+        if ok:
             messages.success(request, _("Đã bắt đầu theo dõi %(name)s.") % {"name": candidate.person.full_name})
             return redirect("candidate_detail", pk=candidate.pk)
     return render(
@@ -142,31 +159,10 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     else:
         form = forms.StepForm(request.POST or None, step=step)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if step.kind == "vote":
-                vote = services.candidate_vote(acting_user=request.user, candidate=candidate, step_key=step_key, **data)
-                if vote.passed:
-                    messages.success(
-                        request,
-                        _("Biểu quyết đạt: %(yes)s/%(n)s (cần %(required)s).")
-                        % {"yes": vote.yes, "n": vote.denominator, "required": vote.required},
-                    )
-                else:
-                    messages.warning(
-                        request,
-                        _("Biểu quyết không đạt: %(yes)s/%(n)s (cần %(required)s). Kết quả đã được ghi lại.")
-                        % {"yes": vote.yes, "n": vote.denominator, "required": vote.required},
-                    )
-            else:
-                services.candidate_step(acting_user=request.user, candidate=candidate, step_key=step_key, data=data)
-                messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
-        except services.StepRefused as refused:
-            for text in reason_messages(refused.reasons):
-                form.add_error(None, text)
-        except (services.ConcurrentStageChange, IllegalTransition):
-            form.add_error(None, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
-        else:
+        ok, _result = _run_service(
+            lambda: _record_step(request, candidate, step, form.cleaned_data), _form_errors(form)
+        )
+        if ok:
             # Committee staff came from the dossier review page and go back to it.
             return redirect(
                 "dossier_review" if request.GET.get("next") == "review" else "candidate_detail", pk=candidate.pk
@@ -174,6 +170,22 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     return render(
         request, "admission/form.html", {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule}
     )
+
+
+def _record_step(request: AuthenticatedRequest, candidate: Candidate, step: Any, data: dict[str, Any]) -> None:
+    """Record a step or a vote through its service and say how it went."""
+    if step.kind != "vote":
+        services.candidate_step(acting_user=request.user, candidate=candidate, step_key=step.key, data=data)
+        messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
+        return
+    vote = services.candidate_vote(acting_user=request.user, candidate=candidate, step_key=step.key, **data)
+    counts = {"yes": vote.yes, "n": vote.denominator, "required": vote.required}
+    if vote.passed:
+        messages.success(request, _("Biểu quyết đạt: %(yes)s/%(n)s (cần %(required)s).") % counts)
+    else:
+        messages.warning(
+            request, _("Biểu quyết không đạt: %(yes)s/%(n)s (cần %(required)s). Kết quả đã được ghi lại.") % counts
+        )
 
 
 def _simple_form_view(
@@ -184,12 +196,8 @@ def _simple_form_view(
     extra = {key: value(candidate) for key, value in form_kwargs.items()}
     form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
-        try:
-            save(candidate, form.cleaned_data)
-        except services.StepRefused as refused:
-            for text in reason_messages(refused.reasons):
-                form.add_error(None, text)
-        else:
+        ok, _result = _run_service(lambda: save(candidate, form.cleaned_data), _form_errors(form))
+        if ok:
             messages.success(request, _("Đã lưu."))
             return redirect("candidate_detail", pk=candidate.pk)
     return render(request, "admission/form.html", {"form": form, "title": title, "candidate": candidate})
@@ -268,8 +276,8 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = forms.MeetingForm(request.POST or None, outstanding=outstanding, listed=listed)
     if request.method == "POST" and form.is_valid():
         add, keep, remove = form.decisions()
-        try:
-            services.meeting_record(
+        ok, _result = _run_service(
+            lambda: services.meeting_record(
                 acting_user=request.user,
                 organisation=organisation,
                 held_on=form.cleaned_data["held_on"],
@@ -279,11 +287,10 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 add=add,
                 keep=keep,
                 remove=remove,
-            )
-        except services.StepRefused as refused:
-            for text in reason_messages(refused.reasons):
-                form.add_error(None, text)
-        else:
+            ),
+            _form_errors(form),
+        )
+        if ok:
             messages.success(request, _("Đã lưu biên bản họp chi bộ."))
             return redirect("admission_board", pk=organisation.pk)
     return render(
@@ -415,19 +422,16 @@ def dossier_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if not context["can_return"]:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                services.dossier_return(
+            ok, _result = _run_service(
+                lambda: services.dossier_return(
                     acting_user=request.user,
                     candidate=candidate,
                     note=form.cleaned_data["note"],
                     documents=form.documents(),
-                )
-            except services.StepRefused as refused:
-                for text in reason_messages(refused.reasons):
-                    form.add_error(None, text)
-            except (services.ConcurrentStageChange, IllegalTransition):
-                form.add_error(None, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
-            else:
+                ),
+                _form_errors(form),
+            )
+            if ok:
                 messages.success(request, _("Đã trả hồ sơ về chi bộ. Chi bộ đã được thông báo."))
                 return redirect("dossier_review", pk=candidate.pk)
     context["return_form"] = form
@@ -441,14 +445,13 @@ def dossier_resubmit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         raise Http404
     candidate = _editable_candidate(request, pk)
-    try:
-        services.dossier_resubmit(acting_user=request.user, candidate=candidate, note=request.POST.get("note", ""))
-    except services.StepRefused as refused:
-        for text in reason_messages(refused.reasons):
-            messages.error(request, text)
-    except (services.ConcurrentStageChange, IllegalTransition):
-        messages.error(request, _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
-    else:
+    ok, _result = _run_service(
+        lambda: services.dossier_resubmit(
+            acting_user=request.user, candidate=candidate, note=request.POST.get("note", "")
+        ),
+        lambda text: messages.error(request, text),
+    )
+    if ok:
         messages.success(request, _("Đã gửi lại hồ sơ lên cấp trên."))
     return redirect("candidate_detail", pk=candidate.pk)
 
@@ -473,18 +476,17 @@ def committee_meetings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if not can_act:
             raise PermissionDenied
         if form.is_valid():
-            try:
-                meeting = services.committee_meeting_create(
+            ok, meeting = _run_service(
+                lambda: services.committee_meeting_create(
                     acting_user=request.user,
                     committee=committee,
                     held_on=form.cleaned_data["held_on"],
                     title=form.cleaned_data["title"],
                     candidates=list(form.cleaned_data["candidates"]),
-                )
-            except services.StepRefused as refused:
-                for text in reason_messages(refused.reasons):
-                    form.add_error(None, text)
-            else:
+                ),
+                _form_errors(form),
+            )
+            if ok:
                 messages.success(request, _("Đã lập chương trình họp."))
                 return redirect("committee_meeting", pk=meeting.pk)
     meetings = selectors.committee_meeting_list(user=request.user, committee=committee)[:50]
