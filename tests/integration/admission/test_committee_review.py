@@ -18,7 +18,7 @@ from admission.domain.stages import IllegalTransition
 from admission.models import AgendaItem, Candidate, DossierItem, DossierReturn, Notification, StageTransition
 from members.models import Role
 from members.services import role_assign
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import MemberFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
@@ -286,3 +286,30 @@ def test_it_puts_due_dossiers_on_an_agenda_and_records_the_outcomes(tree, alice,
     assert services.agenda_outcomes_record(acting_user=carol, meeting=meeting, outcomes={item.pk: ("bogus", "")}) == 0
     with pytest.raises(PermissionDenied):
         services.agenda_outcomes_record(acting_user=alice, meeting=meeting, outcomes={item.pk: ("rejected", "")})
+
+
+@pytest.mark.parametrize(
+    ("branch", "stage", "committee"),
+    [
+        ("village", "S10", "commune"),  # village branches go straight to the commune committee (QĐ294 20.2.2)
+        ("delegated_branch", "S9", "delegated"),  # a delegated committee resolves and decides itself
+    ],
+)
+def test_it_derives_the_level_that_is_due_from_the_tree(tree, branch, stage, committee) -> None:  # type: ignore[no-untyped-def]
+    organisation = getattr(tree, branch)
+    members = [
+        MemberFactory(person=PersonFactory(organisation=organisation, full_name=name))
+        for name in ("Lê Văn Một", "Phạm Thị Hai")
+    ]
+    person = PersonFactory(organisation=organisation, full_name="Vi Văn Làng", date_of_birth=dt.date(1998, 5, 4))
+    candidate = services.candidate_create(acting_user=None, person=person, now=at(START))
+    walk_to(candidate, stage, user=None, introducers=members, start=START)
+
+    assert services.due_committee(candidate).id == getattr(tree, committee).pk  # type: ignore[union-attr]
+    staff = UserFactory(username=f"staff-{committee}")
+    role_assign(acting_user=None, user=staff, organisation=getattr(tree, committee), role=Role.COMMITTEE_STAFF)
+    assert [c.pk for c in selectors.review_queue(user=staff, committee=getattr(tree, committee))] == [candidate.pk]
+    if stage == "S9":  # the delegated committee's vote is the decision: straight to the ceremony
+        _grassroots_vote(staff, candidate, dt.date(2025, 8, 20))
+        candidate.refresh_from_db()
+        assert (candidate.stage, candidate.decision_date) == ("S11", dt.date(2025, 8, 20))
