@@ -21,3 +21,15 @@ def reminders_sweep() -> dict[str, int]:
 )
 def digest_send(delivery_id: int) -> str:
     return reminders.digest_send(delivery_id=delivery_id)
+
+
+@shared_task(expires=3600)
+def personal_data_purge() -> int:
+    """Nightly: anonymise people removed from the list longer ago than the retention setting."""
+    from django.conf import settings
+
+    from admission import services
+
+    if settings.PERSONAL_DATA_RETENTION_DAYS <= 0:
+        return 0
+    return services.personal_data_purge(now=timezone.now(), retention_days=settings.PERSONAL_DATA_RETENTION_DAYS)

@@ -208,7 +208,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},  # shorter than the interval: sweeps never pile up
     },
+    # https://crontab.guru/#30_2_*_*_* : every night at 02:30
+    "personal-data-purge": {
+        "task": "admission.tasks.personal_data_purge",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3600},
+    },
 }
+# Decree 13/2023/NĐ-CP: people removed from the list are anonymised this many days after the
+# removal (0 turns the nightly purge off).
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=5 * 365)
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
