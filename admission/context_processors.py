@@ -10,4 +10,10 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user=user)}  # type: ignore[arg-type]
+    from members.selectors import scope_for
+
+    return {
+        "unread_notifications": unread_count(user=user),  # type: ignore[arg-type]
+        # Evaluated only where the menu asks (the scope is cached on the user for the request).
+        "can_audit": lambda: scope_for(user).audits,
+    }

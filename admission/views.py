@@ -23,9 +23,11 @@ from admission.filters import ReviewQueueFilter
 from admission.models import Candidate, DocumentType
 from admission.rulebook import calendar_for
 from admission.workflow import RETURN_TARGET, STEP_BY_KEY, steps_for
+from members.auth import client_ip
 from members.http import AuthenticatedRequest
-from members.models import User
+from members.models import AuditLog, User
 from members.selectors import organisation_get, scope_for
+from members.services import audit_record
 
 
 def reason_messages(reasons: tuple[Reason, ...] | list[Reason]) -> list[str]:
@@ -49,6 +51,17 @@ def _run_service(action: Callable[[], Any], report: Callable[[str], Any]) -> tup
 
 def _form_errors(form: Any) -> Callable[[str], None]:
     return lambda text: form.add_error(None, text)
+
+
+def _audit_view(request: AuthenticatedRequest, candidate: Candidate, page: str) -> None:
+    """Every view of a person's data is written to the audit log (Decree 13/2023)."""
+    audit_record(
+        user=request.user,
+        action=AuditLog.Action.VIEW_PERSON,
+        person=candidate.person,
+        detail=f"{page} {candidate.pk}",
+        ip_address=client_ip(request),
+    )
 
 
 def _editable_candidate(request: AuthenticatedRequest, pk: int) -> Any:
@@ -127,6 +140,7 @@ def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate, committe
 @login_required
 def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get(user=request.user, pk=pk)
+    _audit_view(request, candidate, "candidate")
     context: dict[str, Any] = selectors.candidate_page(candidate=candidate, today=timezone.localdate())
     can_edit = scope_for(request.user).can_edit(candidate.organisation)
     returned = services.open_return(candidate)
@@ -415,6 +429,7 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
 def dossier_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The committee's review of one dossier; a POST returns it to the branch with reasons."""
     candidate = selectors.candidate_get(user=request.user, pk=pk)
+    _audit_view(request, candidate, "dossier review")
     context = _review_context(request, candidate)
     codes = [d.code for d in context["documents"]]
     form = forms.DossierReturnForm(request.POST or None, document_codes=codes)

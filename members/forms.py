@@ -86,3 +86,18 @@ class MemberSearchForm(forms.Form):
             (MemberStatus.PROBATIONARY, MemberStatus.PROBATIONARY.label),
         ],
     )
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log page (GET)."""
+
+    action = forms.ChoiceField(label=_("Hành động"), required=False)
+    since = forms.DateField(label=_("Từ ngày"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Đến ngày"), required=False, widget=DateInput())
+    q = forms.CharField(label=_("Người dùng hoặc người được xem"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from members.models import AuditLog
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Tất cả"))] + list(AuditLog.Action.choices)  # type: ignore[attr-defined]

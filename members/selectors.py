@@ -17,6 +17,7 @@ from members.authority import Authority, OrgNode, admission_authority
 from members.models import (
     COMMITTEE_ROLES,
     EDITING_ROLES,
+    AuditLog,
     MemberStatus,
     Organisation,
     PartyMember,
@@ -58,6 +59,11 @@ class Scope:
 
     def can_edit(self, organisation: Organisation) -> bool:
         return self.everything or any(organisation.path.startswith(p) for p in self.edit_paths)
+
+    @property
+    def audits(self) -> bool:
+        """Auditors and administrators read the audit log (of their subtree)."""
+        return self.everything or any(role == Role.AUDITOR for role, _org, _name in self.roles)
 
     def acts_for_committee(self, organisation_id: int) -> bool:
         """Staff or leader of exactly this committee (or an administrator): only the level that is
@@ -226,3 +232,36 @@ def member_list(
     else:
         qs = qs.filter(status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY])
     return _search(qs, search, "person__").order_by("person__sort_key", "pk")
+
+
+# --- Audit log -----------------------------------------------------------------------------
+
+
+def audit_log_list(
+    *,
+    user: User,
+    action: str = "",
+    since: Any = None,
+    until: Any = None,
+    search: str = "",
+) -> QuerySet[AuditLog]:
+    """Audit entries an auditor may read: those about people in their scope (administrators:
+    all, including failed logins, which concern no person). PermissionDenied for other roles."""
+    from django.core.exceptions import PermissionDenied
+
+    scope = scope_for(user)
+    if not scope.audits:
+        raise PermissionDenied
+    qs = AuditLog.objects.select_related("user", "person__organisation")
+    if not scope.everything:
+        qs = qs.filter(scope.organisation_q("person__organisation__"), person__isnull=False)
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    if search.strip():
+        key = names.search_key(search)
+        qs = qs.filter(Q(person__search_key__contains=key) | Q(user__username__icontains=search.strip()))
+    return qs.order_by("-at", "-pk")

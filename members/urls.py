@@ -13,4 +13,5 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("language/", views.set_language, name="set_language"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from members import selectors, services
 from members.auth import client_ip
-from members.forms import MemberSearchForm, PersonForm
+from members.forms import AuditFilterForm, MemberSearchForm, PersonForm
 from members.http import AuthenticatedRequest
-from members.models import Person, Role
+from members.models import AuditLog, Person, Role
 
 
 def _page(request: HttpRequest, queryset: Any, per_page: int = 25, param: str = "page") -> Any:
@@ -85,6 +85,13 @@ def person_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = selectors.person_get(user=request.user, pk=pk)
+    services.audit_record(
+        user=request.user,
+        action=AuditLog.Action.VIEW_PERSON,
+        person=person,
+        detail="person",
+        ip_address=client_ip(request),
+    )
     context = {
         "person": person,
         "membership": getattr(person, "membership", None),
@@ -157,3 +164,18 @@ def set_language(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
     return response
+
+
+@login_required
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
+    """Who viewed, exported, downloaded or revealed whose personal data (auditors, administrators)."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.audit_log_list(
+        user=request.user,
+        action=filters.get("action") or "",
+        since=filters.get("since"),
+        until=filters.get("until"),
+        search=filters.get("q") or "",
+    )
+    return render(request, "members/audit_log.html", {"form": form, "page": _page(request, entries, per_page=50)})

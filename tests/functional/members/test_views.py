@@ -462,3 +462,38 @@ def test_it_shows_the_second_page_of_a_search(alice, tree) -> None:
 
     assert _profile_links(html) == 3
     assert "Trần Văn Khác" not in html
+
+
+# --- The audit log (issue 7: every personal-data view is audited, auditors read it) ---------
+
+
+def test_it_audits_every_view_of_a_person_and_shows_it_to_the_auditor(alice, eve, bob, oscar, tree, people) -> None:
+    from members.models import AuditLog
+
+    _client(alice).get(reverse("person_detail", args=[people.a.pk]))
+    entry = AuditLog.objects.get(action=AuditLog.Action.VIEW_PERSON)
+    assert (entry.user, entry.person) == (alice, people.a)
+
+    page = _client(eve).get(reverse("audit_log"), {"action": "view_person", "q": "alice"})
+    assert page.status_code == 200
+    html = _html(page)
+    assert NAME_A in html
+    assert "alice" in html
+    # Branch secretaries and people without a role do not read the audit log.
+    for user in (alice, bob, oscar):
+        assert _client(user).get(reverse("audit_log")).status_code == 403
+
+
+def test_it_shows_the_auditor_only_entries_about_people_in_scope(eve, tree, people) -> None:
+    from members.models import AuditLog, Organisation, OrganisationKind
+    from members.services import audit_record
+    from tests.factories import PersonFactory
+
+    other_province = Organisation.objects.create(kind=OrganisationKind.PROVINCE, name="Tỉnh khác", code="X", path="/x/")
+    stranger = PersonFactory(organisation=other_province, full_name="Người Tỉnh Khác")
+    audit_record(user=None, action=AuditLog.Action.VIEW_PERSON, person=stranger)
+    audit_record(user=None, action=AuditLog.Action.LOGIN_FAILED, detail="eve")
+
+    html = _html(_client(eve).get(reverse("audit_log")))
+    assert "Người Tỉnh Khác" not in html
+    assert str(AuditLog.Action.LOGIN_FAILED.label) not in html
