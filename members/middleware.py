@@ -30,3 +30,39 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Send committee staff and administrators to the second-factor page until verified.
+
+    Runs after django-otp's OTPMiddleware (which sets `user.is_verified`). The pages needed to
+    verify, log out or switch language, and static files, stay reachable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from members.twofactor import requires_second_factor
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not self._exempt(request.path)
+            and requires_second_factor(user)  # type: ignore[arg-type]
+        ):
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        from django.urls import reverse
+
+        exempt = (reverse("two_factor"), reverse("logout"), reverse("set_language"), settings.STATIC_URL)
+        return path.startswith(exempt) or path == reverse("two_factor_qr")

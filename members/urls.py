@@ -14,4 +14,6 @@ urlpatterns = [
     path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("language/", views.set_language, name="set_language"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("accounts/2fa/", views.two_factor, name="two_factor"),
+    path("accounts/2fa/qr.svg", views.two_factor_qr, name="two_factor_qr"),
 ]

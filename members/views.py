@@ -179,3 +179,46 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
         search=filters.get("q") or "",
     )
     return render(request, "members/audit_log.html", {"form": form, "page": _page(request, entries, per_page=50)})
+
+
+@login_required
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
+    """Confirm a login with a TOTP code; the first time, set up the authenticator app."""
+    from members import twofactor
+
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    if request.user.is_verified():  # type: ignore[attr-defined]
+        return redirect(target or "dashboard")
+    device = twofactor.confirmed_device(request.user)
+    setting_up = device is None
+    error = ""
+    if request.method == "POST":
+        if twofactor.second_factor_verify(request=request, token=request.POST.get("token", "")):
+            messages.success(request, _("Đã xác thực hai lớp."))
+            return redirect(target or "dashboard")
+        error = _("Mã không đúng hoặc đã hết hạn. Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực.")
+    context = {"setting_up": setting_up, "error": error, "next": target}
+    if setting_up:
+        context["secret"] = twofactor.secret_text(twofactor.pending_device(request.user))
+    return render(request, "registration/two_factor.html", context)
+
+
+@login_required
+def two_factor_qr(request: AuthenticatedRequest) -> HttpResponse:
+    """The QR code of the device being set up (SVG); nothing once a device is confirmed."""
+    import io
+
+    from django.http import Http404
+    from django_otp.qr import write_qrcode_image
+
+    from members import twofactor
+
+    if twofactor.confirmed_device(request.user) is not None:
+        raise Http404
+    out = io.BytesIO()
+    write_qrcode_image(twofactor.pending_device(request.user).config_url, out)
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response

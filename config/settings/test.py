@@ -18,3 +18,6 @@ if not os.environ.get("TRACKER_TEST_REAL_SMTP"):
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The second factor is switched on by the tests that exercise it (tests/*/test_two_factor.py);
+# the other tests log committee staff in with force_login.
+TWO_FACTOR_REQUIRED = False

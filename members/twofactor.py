@@ -1,0 +1,68 @@
+"""TOTP second factor (RFC 6238, django-otp) for committee staff, committee leaders and
+administrators: the roles that see whole subtrees of personal data (issue 7).
+
+A password login of such a user is only half a login: `TwoFactorRequiredMiddleware` sends
+them to the second-factor page until the session is verified. The first time, the page
+creates an unconfirmed device and shows its QR code and key; the first valid code confirms it.
+API tokens are a separate credential, created from a verified session.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from members.auth import client_ip
+from members.models import COMMITTEE_ROLES, AuditLog, Role, User
+from members.selectors import scope_for
+from members.services import audit_record
+
+SECOND_FACTOR_ROLES = frozenset({*COMMITTEE_ROLES, Role.ADMINISTRATOR})
+
+
+def requires_second_factor(user: User) -> bool:
+    if not getattr(settings, "TWO_FACTOR_REQUIRED", True) or not user.is_authenticated:
+        return False
+    return user.is_superuser or any(role in SECOND_FACTOR_ROLES for role, _org, _name in scope_for(user).roles)
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def pending_device(user: User) -> TOTPDevice:
+    """The device being set up (unconfirmed), created on first use."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    return device
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The key in base32 groups of four, for typing into an authenticator app."""
+    text = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
+    """Check `token` against the user's device (the pending one during setup); on success the
+    session is verified and a pending device becomes confirmed. Failures are audited, and
+    django-otp throttles repeated failures per device."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - the views require a login
+    token = "".join(token.split())
+    device = confirmed_device(user) or pending_device(user)
+    if not token.isdigit() or not device.verify_token(token):
+        audit_record(user=user, action=AuditLog.Action.LOGIN_FAILED, detail="totp", ip_address=client_ip(request))
+        return False
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    return True
