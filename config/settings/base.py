@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "members",
     "admission",
 ]
@@ -56,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # TOTP second factor: who is verified, then who must be (committee staff, administrators).
+    "django_otp.middleware.OTPMiddleware",
+    "members.middleware.TwoFactorRequiredMiddleware",
     # Vietnamese unless the user chose English (not the browser's Accept-Language).
     "members.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,6 +102,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
+# Committee staff, committee leaders and administrators must confirm each login with a TOTP
+# code (issue 7). On by default outside development; the demo of scripts/run (debug) has it off.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "Phát triển đảng viên"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
