@@ -178,6 +178,10 @@ COVERED_ELSEWHERE = {
     "document_templates": "test_document_views.py",
     "document_template_download": "test_document_views.py",
     "document_template_default": "test_document_views.py",
+    "import_page": "test_import_views.py",
+    "import_template": "test_import_views.py",
+    "import_batch": "test_import_views.py",
+    "import_apply": "test_import_views.py",
 }
 
 

@@ -1,0 +1,263 @@
+"""The Excel import pages through the test client, persona by persona.
+
+alice (secretary of A) downloads the template, runs a dry run and imports; bob (B) and oscar
+(no role) get 404 on every import URL of branch A: "import_page", "import_template",
+"import_batch", "import_apply"; eve (auditor) reads the history but every POST is 403.
+"""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from admission import imports
+from admission.demo import TZ
+from admission.models import Candidate, ImportBatch
+from members.cccd import cccd_prefix
+from members.models import Gender, Person, User
+from tests.conftest import Tree
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 16, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def frozen():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _client(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _html(response) -> str:  # type: ignore[no-untyped-def]
+    return response.content.decode()
+
+
+def _upload(name: str, content: bytes) -> io.BytesIO:
+    """A file for the test client's multipart encoder, which names it after `.name`."""
+    fileobj = io.BytesIO(content)
+    fileobj.name = name
+    return fileobj
+
+
+BORN = dt.date(1998, 2, 1)
+
+
+def _row(name: str, serial: int, **extra: object) -> dict[str, object]:
+    return {
+        "branch": "A",
+        "full_name": name,
+        "date_of_birth": BORN.strftime("%d/%m/%Y"),
+        "gender": "Nam",
+        "cccd": cccd_prefix(province_code="019", gender=Gender.MALE, date_of_birth=BORN) + f"{serial:06d}",
+        "education_level": "Đại học",
+        "kind": "Ứng viên",
+        "stage": "S1",
+        "sympathiser_date": "10/01/2026",
+        **extra,
+    }
+
+
+def _workbook(rows: list[dict[str, object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = imports.DATA_SHEET
+    sheet.append([c.header for c in imports.COLUMNS])
+    for row in rows:
+        sheet.append([row.get(c.key) for c in imports.COLUMNS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD = [_row("Nguyễn Văn Một", 1), _row("Nguyễn Văn Hai", 2, stage="S0", sympathiser_date=None)]
+BAD = [
+    _row("Nguyễn Văn Một", 1),
+    _row("Nguyễn Văn Hai", 2, sympathiser_date="31/02/2026"),
+    _row("Ba", 3, branch="B"),
+]
+
+
+def _dry_run(client: Client, tree: Tree, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("import_page", args=[tree.branch_a.pk]), {"file": _upload("danh-sach.xlsx", _workbook(rows))}
+    )
+
+
+@pytest.fixture
+def batch(tree: Tree, alice: User) -> ImportBatch:
+    """A clean dry run of branch A by alice."""
+    return imports.import_dry_run(
+        acting_user=alice, organisation=tree.branch_a, file_name="danh-sach.xlsx", data=_workbook(GOOD), now=NOW
+    )
+
+
+def test_the_secretary_runs_a_dry_run_then_imports_into_her_branch(tree: Tree, alice: User) -> None:
+    client = _client(alice)
+    page = client.get(reverse("import_page", args=[tree.branch_a.pk]))
+    assert page.status_code == 200
+    assert reverse("import_template", args=[tree.branch_a.pk]) in _html(page)
+    assert 'type="file"' in _html(page) and "Chạy thử" in _html(page)
+
+    tried = _dry_run(client, tree, GOOD)
+
+    assert tried.status_code == 302
+    dry = ImportBatch.objects.get()
+    assert tried["Location"] == reverse("import_batch", args=[dry.pk])
+    assert not Person.objects.exists()
+    report = client.get(tried["Location"])
+    assert report.status_code == 200
+    assert 'id="apply-form"' in _html(report) and "Nguyễn Văn Một" in _html(report)
+
+    done = client.post(reverse("import_apply", args=[dry.pk]))
+
+    applied = ImportBatch.objects.get(status=ImportBatch.Status.APPLIED)
+    assert done.status_code == 302 and done["Location"] == reverse("import_batch", args=[applied.pk])
+    assert sorted(Candidate.objects.values_list("stage", flat=True)) == ["S0", "S1"]
+    result = client.get(done["Location"])
+    assert "Đã nhập 2 dòng: tạo mới 2, cập nhật 0, giữ nguyên 0." in _html(result)
+    history = _html(client.get(reverse("import_page", args=[tree.branch_a.pk])))
+    assert reverse("import_batch", args=[applied.pk]) in history and reverse("import_batch", args=[dry.pk]) in history
+    # The dry run cannot be imported twice.
+    again = client.post(reverse("import_apply", args=[dry.pk]))
+    assert again["Location"] == reverse("import_batch", args=[applied.pk])
+    assert ImportBatch.objects.count() == 2
+
+
+def test_the_dry_run_page_lists_every_error_in_vietnamese(tree: Tree, alice: User) -> None:
+    client = _client(alice)
+
+    response = client.get(_dry_run(client, tree, BAD)["Location"])
+
+    html = _html(response)
+    assert response.status_code == 200
+    assert "Ngày «31/02/2026» không có thật." in html
+    assert "Họ và tên phải có ít nhất họ và tên (hai từ)." in html
+    assert "Chi bộ mã «B» nằm ngoài phạm vi bạn được nhập" in html
+    assert 'id="row-4"' in html and 'id="row-3"' in html
+    assert 'id="apply-form"' not in html and 'id="has-errors"' in html
+    only = _html(client.get(response.request["PATH_INFO"] + "?errors=1"))
+    assert 'id="row-2"' not in only and 'id="row-3"' in only
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("hong.xlsx", b"PK\x03\x04 this is not really a zip", "không phải tệp Excel .xlsx"),
+        ("danh-sach.xlsx", "Họ và tên,Số CCCD\nLê Thị Mai,019300000111\n".encode(), "không phải tệp Excel .xlsx"),
+        ("trong.xlsx", b"", "trống"),
+    ],
+)
+def test_a_file_that_cannot_be_read_shows_a_message_not_an_error_page(
+    tree: Tree, alice: User, name: str, content: bytes, message: str
+) -> None:
+    response = _client(alice).post(reverse("import_page", args=[tree.branch_a.pk]), {"file": _upload(name, content)})
+
+    assert response.status_code == 200
+    assert message in _html(response)
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_damaged_workbook_shows_a_message(tree: Tree, alice: User) -> None:
+    data = bytearray(_workbook(GOOD))
+    data[300:700] = b"\x00" * 400
+
+    response = _client(alice).post(
+        reverse("import_page", args=[tree.branch_a.pk]), {"file": _upload("hong.xlsx", bytes(data))}
+    )
+
+    assert response.status_code == 200
+    assert "bị hỏng, không đọc được" in _html(response)
+
+
+def test_the_template_opens_in_openpyxl_with_its_headers(tree: Tree, alice: User) -> None:
+    response = _client(alice).get(reverse("import_template", args=[tree.branch_a.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="mau-nhap-excel-a.xlsx"' in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert [c.value for c in book[imports.DATA_SHEET][1]] == [c.header for c in imports.COLUMNS]
+    assert "Mã chi bộ" in [c.value for c in book[imports.DATA_SHEET][1]]
+    branches = [c.value for c in book[imports.LISTS_SHEET]["F"]][1:]
+    assert [code for code in branches if code] == ["A"]  # the branches alice may import into
+
+
+@pytest.mark.parametrize("persona", ["bob", "oscar"])
+def test_outsiders_get_404_on_every_import_url_of_the_branch(
+    request: pytest.FixtureRequest, tree: Tree, batch: ImportBatch, persona: str
+) -> None:
+    client = _client(request.getfixturevalue(persona))
+    urls = [
+        ("get", reverse("import_page", args=[tree.branch_a.pk])),
+        ("post", reverse("import_page", args=[tree.branch_a.pk])),
+        ("get", reverse("import_template", args=[tree.branch_a.pk])),
+        ("get", reverse("import_batch", args=[batch.pk])),
+        ("post", reverse("import_apply", args=[batch.pk])),
+    ]
+    for method, url in urls:
+        data = {"file": _upload("danh-sach.xlsx", _workbook(GOOD))} if method == "post" else {}
+        assert getattr(client, method)(url, data).status_code == 404, (method, url)
+    assert ImportBatch.objects.count() == 1 and not Person.objects.exists()
+
+
+def test_the_auditor_reads_the_history_but_cannot_import(tree: Tree, eve: User, batch: ImportBatch) -> None:
+    client = _client(eve)
+
+    page = client.get(reverse("import_page", args=[tree.branch_a.pk]))
+    report = client.get(reverse("import_batch", args=[batch.pk]))
+    upload = client.post(
+        reverse("import_page", args=[tree.branch_a.pk]), {"file": _upload("danh-sach.xlsx", _workbook(GOOD))}
+    )
+    apply = client.post(reverse("import_apply", args=[batch.pk]))
+
+    assert page.status_code == 200 and 'id="read-only"' in _html(page) and 'type="file"' not in _html(page)
+    assert report.status_code == 200 and 'id="apply-form"' not in _html(report)
+    assert (upload.status_code, apply.status_code) == (403, 403)
+    assert ImportBatch.objects.count() == 1 and not Person.objects.exists()
+
+
+def test_only_the_person_who_ran_the_dry_run_imports_it(tree: Tree, carol: User, batch: ImportBatch) -> None:
+    """Carol (committee C, above A) may import into A, but not someone else's dry run."""
+    assert _client(carol).post(reverse("import_apply", args=[batch.pk])).status_code == 403
+    assert not Person.objects.exists()
+
+
+def test_a_dry_run_whose_file_is_gone_asks_for_the_file_again(tree: Tree, alice: User, batch: ImportBatch) -> None:
+    imports.import_file_forget(sha256=batch.sha256)
+    client = _client(alice)
+
+    report = client.get(reverse("import_batch", args=[batch.pk]))
+    response = client.post(reverse("import_apply", args=[batch.pk]), follow=True)
+
+    assert 'id="apply-form"' not in _html(report)
+    assert "Tệp chạy thử không còn được lưu" in _html(response)
+    assert not Person.objects.exists()
+
+
+def test_anonymous_users_are_sent_to_the_login_page(tree: Tree, batch: ImportBatch) -> None:
+    for url in (
+        reverse("import_page", args=[tree.branch_a.pk]),
+        reverse("import_template", args=[tree.branch_a.pk]),
+        reverse("import_batch", args=[batch.pk]),
+    ):
+        response = _client(None).get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
