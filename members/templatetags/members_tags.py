@@ -10,3 +10,12 @@ HISTORY_TYPES = {"+": _("Tạo mới"), "~": _("Cập nhật"), "-": _("Xóa")}
 @register.filter
 def history_type(value: str) -> str:
     return str(HISTORY_TYPES.get(value, value))
+
+
+@register.filter
+def user_label(user: object) -> str:
+    """A user's full name, else their login, else "—" (deleted users leave None behind)."""
+    if user is None:
+        return "—"
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return full_name or getattr(user, "username", "") or "—"
