@@ -1,0 +1,520 @@
+"""Thin API views: parse and validate, call a selector or a service, serialize.
+
+Scoping is the UI's: lists start from the scoped selectors, a row outside the scope is 404
+(`candidate_get`, `organisation_get`, `person_get`), a write needs `can_edit` on the row's
+organisation (403), and the committee level is checked inside the services (400
+`level_not_due`). Errors are rendered by `admission.api.errors.exception_handler`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from admission import reminders, selectors, services
+from admission.api import selectors as api_selectors
+from admission.api import serializers as s
+from admission.api import services as api_services
+from admission.api.errors import ErrorSerializer, StepNotAvailable, error_item
+from admission.api.filters import (
+    MAX_ID,
+    CandidateFilter,
+    DeadlineFilter,
+    MemberFilter,
+    NotificationFilter,
+    OrganisationFilter,
+    PersonFilter,
+)
+from admission.api.permissions import ReadOrEdit
+from admission.domain.reasons import reason
+from admission.models import Candidate, Notification
+from admission.workflow import STEP_BY_KEY, STEPS
+from members import selectors as member_selectors
+from members import services as member_services
+from members.models import Organisation, PartyMember, Person, User
+from members.selectors import scope_for
+
+ERROR = ErrorSerializer
+STEP_KEYS = [step.key for step in STEPS]
+
+
+def parse_id(raw: object) -> int:
+    """A row id from the URL; anything but a positive bigint is 404 (never a database error)."""
+    text = str(raw)
+    if not re.fullmatch(r"[1-9][0-9]{0,18}", text) or int(text) > MAX_ID:
+        raise exceptions.NotFound()
+    return int(text)
+
+
+# Shared by every API view: the user's language for messages, and today's date read once. (A
+# comment, not a docstring: drf-spectacular would show a docstring as every operation's description.)
+class ApiMixin:
+    request: Any
+    lookup_value_regex = "[^/]+"  # any segment: a malformed id is a JSON 404 from the view
+    # No OPTIONS (DRF's metadata is not part of the contract): 405 like any undocumented method.
+    http_method_names = ["get", "post", "patch", "delete", "head"]
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)  # type: ignore[attr-defined]
+        user = request.user
+        # A token client sends no language cookie: messages follow the account's language.
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and getattr(user, "is_authenticated", False):
+            language = getattr(user, "preferred_language", "")
+            if language in {code for code, _name in settings.LANGUAGES}:
+                translation.activate(language)
+        request.today = timezone.localdate()
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response["Content-Language"] = translation.get_language()
+        return response
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        context["today"] = getattr(self.request, "today", None) or timezone.localdate()
+        return context
+
+
+def _user(request: Any) -> User:
+    return request.user  # type: ignore[no-any-return]
+
+
+# --- Organisations ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organisations in your scope", description="Ordered by their place in the tree."),
+    retrieve=extend_schema(summary="One organisation (404 outside your scope)"),
+)
+class OrganisationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Organisation.objects.none()
+    serializer_class = s.OrganisationSerializer
+    filterset_class = OrganisationFilter
+    permission_classes = [ReadOrEdit]
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return member_selectors.organisation_list(user=_user(self.request)).order_by("path")
+
+    def get_object(self) -> Organisation:
+        return member_selectors.organisation_get(user=_user(self.request), pk=parse_id(self.kwargs["pk"]))
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People in your scope", description="Vietnamese name order. CCCD always masked."),
+    retrieve=extend_schema(summary="One person (404 outside your scope)"),
+    create=extend_schema(
+        summary="Add a person to a branch",
+        request=s.PersonCreateSerializer,
+        responses={201: s.PersonSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a person's data",
+        description="Only the fields sent change. `cccd`: omit to keep, null to clear.",
+        request=s.PersonWriteSerializer,
+        responses={200: s.PersonSerializer},
+    ),
+)
+class PersonViewSet(
+    ApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Person.objects.none()
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilter
+    permission_classes = [ReadOrEdit]
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self) -> QuerySet[Person]:
+        return member_selectors.person_list(user=_user(self.request)).select_related("membership")
+
+    def get_object(self) -> Person:
+        return member_selectors.person_get(user=_user(self.request), pk=parse_id(self.kwargs["pk"]))
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        organisations = member_selectors.organisation_list(user=user)
+        serializer = s.PersonCreateSerializer(data=request.data, context={"organisations": organisations})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organisation = data.pop("organisation")
+        person = member_services.person_create(acting_user=user, organisation=organisation, **data)
+        person = member_selectors.person_get(user=user, pk=person.pk)
+        return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        person = self.get_object()
+        if not scope_for(user).can_edit(person.organisation):
+            raise PermissionDenied
+        serializer = s.PersonWriteSerializer(person, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        member_services.person_update(acting_user=user, person=person, **serializer.validated_data)
+        person = member_selectors.person_get(user=user, pk=person.pk)
+        return Response(s.PersonSerializer(person).data)
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Party members in your scope", description="Default: official and probationary."),
+    retrieve=extend_schema(summary="One party member (404 outside your scope)"),
+)
+class MemberViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = PartyMember.objects.none()
+    serializer_class = s.MemberSerializer
+    filterset_class = MemberFilter
+    permission_classes = [ReadOrEdit]
+
+    def get_queryset(self) -> QuerySet[PartyMember]:
+        scope = scope_for(_user(self.request))
+        return (
+            PartyMember.objects.filter(scope.organisation_q("organisation__"))
+            .select_related("person", "organisation")
+            .order_by("person__sort_key", "pk")
+        )
+
+    def get_object(self) -> PartyMember:
+        member = self.get_queryset().filter(pk=parse_id(self.kwargs["pk"])).first()
+        if member is None:
+            raise exceptions.NotFound()
+        return member
+
+
+# --- Candidates ------------------------------------------------------------------------------
+
+STEP_KEY_PARAMETER = OpenApiParameter(
+    "step_key",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    enum=STEP_KEYS,
+    description="The step to record (see the step table of the docs page); unknown keys are 404.",
+)
+CONFLICT = OpenApiResponse(ERROR, description="illegal_transition, step_not_available or concurrent_stage_change.")
+REFUSED = OpenApiResponse(ERROR, description="Invalid input, or the rules refuse the step (reason codes).")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Candidates in your scope",
+        description="Open candidacies by default (not S17/SX); ordered by name.",
+    ),
+    retrieve=extend_schema(
+        summary="One candidate with dates, history, votes and documents",
+        responses={200: s.CandidateDetailSerializer},
+    ),
+    create=extend_schema(
+        summary="Start following a person (stage S0)",
+        request=s.CandidateCreateSerializer,
+        responses={201: s.CandidateDetailSerializer, 400: REFUSED},
+    ),
+    partial_update=extend_schema(
+        summary="Set the approvals and exceptions (flags)",
+        description="Only the flags sent change; the step's deadline is recomputed.",
+        request=s.CandidateFlagsSerializer,
+        responses={200: s.CandidateDetailSerializer},
+    ),
+)
+class CandidateViewSet(
+    ApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Candidate.objects.none()
+    serializer_class = s.CandidateSerializer
+    filterset_class = CandidateFilter
+    permission_classes = [ReadOrEdit]
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self) -> QuerySet[Candidate]:
+        return selectors.candidate_list(user=_user(self.request), include_closed=True).order_by(
+            "person__sort_key", "pk"
+        )
+
+    def _editable(self, raw_pk: object) -> Candidate:
+        """The candidate in scope (404) that this user may change (403), as the UI's views."""
+        candidate = selectors.candidate_get(user=_user(self.request), pk=parse_id(raw_pk))
+        if not scope_for(_user(self.request)).can_edit(candidate.organisation):
+            raise PermissionDenied
+        return candidate
+
+    def _detail(self, pk: int) -> dict[str, Any]:
+        user = _user(self.request)
+        candidate = api_selectors.candidate_detail_list(user=user).filter(pk=pk).first()
+        if candidate is None:
+            raise exceptions.NotFound()
+        steps, committee = api_selectors.candidate_actions(user=user, candidate=candidate)
+        context = {
+            **self.get_serializer_context(),
+            "available_steps": {candidate.pk: steps},
+            "due_committees": {candidate.pk: committee},
+        }
+        return dict(s.CandidateDetailSerializer(candidate, context=context).data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._detail(parse_id(kwargs["pk"])))
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        serializer = s.CandidateCreateSerializer(
+            data=request.data, context={"people": member_selectors.person_list(user=user)}
+        )
+        serializer.is_valid(raise_exception=True)
+        candidate = services.candidate_create(acting_user=user, person=serializer.validated_data["person"])
+        return Response(self._detail(candidate.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        candidate = self._editable(kwargs["pk"])
+        serializer = s.CandidateFlagsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.candidate_update_flags(acting_user=_user(request), candidate=candidate, **serializer.validated_data)
+        return Response(self._detail(candidate.pk))
+
+    @extend_schema(
+        summary="Record a step (moves the candidate on)",
+        description=(
+            "Calls the same services as the step forms of the UI: `candidate_vote` for the vote steps "
+            "(branch_vote, grassroots_vote, recognition_vote), `candidate_step` for the others. A vote "
+            "below the threshold is recorded (`moved` false, 200). Only the committee whose turn it is "
+            "records committee steps (400 `level_not_due`)."
+        ),
+        parameters=[STEP_KEY_PARAMETER],
+        request=s.StepSerializer,
+        responses={200: s.StepResultSerializer, 400: REFUSED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_key>[^/]+)")
+    def step(self, request: Any, pk: str, step_key: str) -> Response:
+        step = STEP_BY_KEY.get(step_key)
+        if step is None:
+            raise exceptions.NotFound()
+        candidate = self._editable(pk)
+        stage = candidate.stage_enum
+        if stage not in step.from_stages:
+            raise StepNotAvailable(step=step.key, stage=stage.value, allowed_from=[x.value for x in step.from_stages])
+        serializer = s.StepSerializer(data=request.data, context={"step": step})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if step.needs_note and not data["note"].strip():
+            raise services.StepRefused((reason("note_required", step.rule, step=step.key),))
+        user = _user(request)
+        vote = None
+        if step.kind == "vote":
+            counts = data["vote"]
+            vote = services.candidate_vote(
+                acting_user=user,
+                candidate=candidate,
+                step_key=step.key,
+                held_on=data["on_date"],
+                note=data["note"],
+                **counts,
+            )
+        else:
+            payload = {key: value for key, value in data.items() if key != "vote"}
+            if "vote" in data:
+                payload.update({f"vote_{key}": value for key, value in data["vote"].items()})
+            services.candidate_step(acting_user=user, candidate=candidate, step_key=step.key, data=payload)
+            if "vote" in data:
+                vote = candidate.votes.order_by("-pk").first()
+        candidate.refresh_from_db(fields=["stage"])
+        moved = candidate.stage_enum != stage
+        transitions = candidate.transitions.select_related("acting_user").order_by("-at", "-pk")
+        transition = transitions.first() if moved else None
+        return Response(
+            {
+                "moved": moved,
+                "candidate": self._detail(candidate.pk),
+                "transition": s.TransitionSerializer(transition).data if transition else None,
+                "vote": s.VoteSerializer(vote).data if vote else None,
+            }
+        )
+
+    @extend_schema(
+        summary="Return the dossier to the branch (committee)",
+        description=(
+            "The committee whose turn it is returns the dossier (S8A/S9/S10 → S8, S16 → S15) with a "
+            "general reason and a reason per document (`services.dossier_return`)."
+        ),
+        request=s.ReturnSerializer,
+        responses={200: s.ReturnResultSerializer, 400: REFUSED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_dossier(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        returned = services.dossier_return(
+            acting_user=_user(request),
+            candidate=candidate,
+            note=data["note"],
+            documents={item["code"]: item["reason"] for item in data["documents"]},
+        )
+        return Response(
+            {"candidate": self._detail(candidate.pk), "dossier_return": s.DossierReturnSerializer(returned).data}
+        )
+
+    @extend_schema(
+        summary="Send a returned dossier up again (branch)",
+        description="Once every returned document is recorded again (`services.dossier_resubmit`).",
+        request=s.ResubmitSerializer,
+        responses={200: s.StepResultSerializer, 400: REFUSED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.ResubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        transition = services.dossier_resubmit(
+            acting_user=_user(request), candidate=candidate, note=serializer.validated_data["note"]
+        )
+        return Response(
+            {
+                "moved": True,
+                "candidate": self._detail(candidate.pk),
+                "transition": s.TransitionSerializer(transition).data,
+                "vote": None,
+            }
+        )
+
+    @extend_schema(
+        summary="Record a dossier document as held (or returned for correction)",
+        request=s.DocumentRecordSerializer,
+        responses={201: s.DocumentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def documents(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.DocumentRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.document_record(acting_user=_user(request), candidate=candidate, **serializer.validated_data)
+        return Response(s.DocumentSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+# --- Deadlines, notifications, statistics -----------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Deadlines of the candidates in your scope",
+        description=(
+            "Open candidates whose step has a legal deadline (`next_due_on`), nearest first, with the "
+            "legal date and the rule behind it. `overdue=1`: passed; `before=YYYY-MM-DD`: due before that day."
+        ),
+    )
+)
+class DeadlineListView(ApiMixin, mixins.ListModelMixin, generics.GenericAPIView):
+    queryset = Candidate.objects.none()
+    serializer_class = s.DeadlineSerializer
+    filterset_class = DeadlineFilter
+    permission_classes = [ReadOrEdit]
+
+    def get_queryset(self) -> QuerySet[Candidate]:
+        return api_selectors.deadline_list(user=_user(self.request))
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "deadlines": api_selectors.deadline_rules(page)}
+        return self.get_paginated_response(s.DeadlineSerializer(page, many=True, context=context).data)
+
+
+@extend_schema_view(list=extend_schema(summary="Your notifications", description="Unread first, then newest."))
+class NotificationViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Notification.objects.none()
+    serializer_class = s.NotificationSerializer
+    filterset_class = NotificationFilter
+    permission_classes = [IsAuthenticated]  # one's own notifications: auditors mark theirs read too
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return selectors.notification_list(user=_user(self.request))
+
+    @extend_schema(
+        summary="Mark notifications read",
+        request=s.MarkReadSerializer,
+        responses={200: s.MarkReadResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def mark_read(self, request: Any) -> Response:
+        serializer = s.MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data.get("ids")
+        marked = reminders.notifications_mark_read(user=_user(request), ids=ids, now=timezone.now())
+        return Response({"marked": marked})
+
+
+class StatisticsView(ApiMixin, APIView):
+    permission_classes = [ReadOrEdit]
+
+    @extend_schema(
+        summary="Counts in your scope",
+        description="Open candidates per stage and overdue; official and probationary members; organisations.",
+        responses={200: s.StatisticsSerializer},
+    )
+    def get(self, request: Any) -> Response:
+        counts = api_selectors.statistics_counts(user=_user(request), today=request.today)
+        counts["open_candidates_by_stage"] = [
+            {"stage": stage.value, "label": s.stage_label(stage.value), "count": n} for stage, n in counts.pop("stages")
+        ]
+        return Response(s.StatisticsSerializer(counts).data)
+
+
+class TokenView(ApiMixin, APIView):
+    """Your API token. Only a logged-in browser session (with its CSRF token) may create or revoke
+    it, so a leaked token cannot mint itself a successor."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser]  # no body is needed; a plain HTML form may send its CSRF field
+
+    @extend_schema(
+        summary="Create (or replace) your API token",
+        description="Session authentication and CSRF (X-CSRFToken header) only; any previous token stops working.",
+        request=None,
+        responses={201: s.TokenSerializer},
+    )
+    def post(self, request: Any) -> Response:
+        token = api_services.token_rotate(acting_user=_user(request))
+        response = Response(s.TokenSerializer(token).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Revoke your API token",
+        description="Session authentication and CSRF only.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Any) -> Response:
+        api_services.token_revoke(acting_user=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Anything else under /api/v1/: a JSON 404, never the HTML error page."""
+    return JsonResponse({"errors": [error_item("not_found", _("Không tìm thấy."))]}, status=404)
