@@ -26,7 +26,7 @@ START = dt.date(2025, 1, 6)
 # documents are generated the next day.
 GENERATED_ON = dt.date(2026, 12, 1)
 NAME = "Nguyễn Văn Đức"
-CCCD = "019095000123"  # born 1995, male, province code 019 (PersonFactory's date of birth)
+CCCD = "001095000123"  # born 1995, male, Hà Nội (001): a prefix PersonFactory's sequence never makes
 
 # Literal values the reference timeline records, per kind (dd/mm/yyyy as printed).
 EXPECTED = {
