@@ -135,7 +135,14 @@ class StageTransition(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["candidate", "at"], name="transition_cand_at")]
+        indexes = [
+            models.Index(fields=["candidate", "at"], name="transition_cand_at"),
+            # Statistics (admission.statistics): the stage visits that ended in a period, and the
+            # previous transition of each candidate (LAG) read in index order without the table.
+            models.Index(fields=["on_date"], name="transition_on_date"),
+            # (Key columns rather than INCLUDE, which SQLite does not have.)
+            models.Index(fields=["candidate", "at", "id", "on_date", "from_stage"], name="transition_visits"),
+        ]
 
 
 class MentorRole(models.TextChoices):

@@ -274,7 +274,12 @@ class PartyMember(models.Model):
     class Meta:
         verbose_name = _("đảng viên")
         verbose_name_plural = _("đảng viên")
-        indexes = [models.Index(fields=["organisation", "status"], name="member_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="member_org_status"),
+            # Statistics (admission.statistics): admissions of a period, by ceremony or decision date.
+            models.Index(fields=["ceremony_date"], name="member_ceremony_date"),
+            models.Index(fields=["admission_decision_date"], name="member_decision_date"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=MemberStatus.values), name="member_status_valid"),
             models.CheckConstraint(

@@ -182,6 +182,16 @@ COVERED_ELSEWHERE = {
     "import_template": "test_import_views.py",
     "import_batch": "test_import_views.py",
     "import_apply": "test_import_views.py",
+    "statistics_index": "test_statistics_views.py",
+    "statistics_organisation": "test_statistics_views.py",
+    "statistics_people": "test_statistics_views.py",
+    "statistics_export": "test_statistics_views.py",
+    "statistics_people_export": "test_statistics_views.py",
+    "statistics_report_save": "test_statistics_views.py",
+    "statistics_report": "test_statistics_views.py",
+    "plan_index": "test_statistics_views.py",
+    "plan_list": "test_statistics_views.py",
+    "plan_export": "test_statistics_views.py",
 }
 
 
