@@ -1235,11 +1235,10 @@ def _require_edit(acting_user: User | None, organisation: Organisation) -> None:
 
 
 def _audit(acting_user: User | None, batch: ImportBatch, ip_address: str | None) -> None:
-    # No IMPORT action exists yet; UPLOAD_DOCUMENT ("tải lên tài liệu") is the nearest: a file of
-    # personal data was uploaded. The detail names the batch, where the row-by-row report is.
+    # The detail names the batch, where the row-by-row report is.
     audit_record(
         user=acting_user,
-        action=AuditLog.Action.UPLOAD_DOCUMENT,
+        action=AuditLog.Action.IMPORT,
         detail=(
             f"import {batch.pk} {batch.status}: {batch.file_name} ({batch.rows} rows; "
             f"+{batch.created_count} ~{batch.updated_count} ={batch.unchanged_count})"

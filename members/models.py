@@ -234,6 +234,10 @@ class Person(models.Model):
         self.full_name = names.normalize_name(self.full_name or "")
         if len(self.full_name.split(" ")) < 2:
             errors.setdefault("full_name", []).append(_("Họ và tên phải có ít nhất họ và tên (hai từ)."))
+        elif self._name_too_long():
+            errors.setdefault("full_name", []).append(
+                _("Họ và tên quá dài: họ tối đa 40 ký tự, tên đệm 60 ký tự, tên 40 ký tự, cả họ tên 120 ký tự.")
+            )
         today = timezone.localdate()
         if self.date_of_birth and self.date_of_birth > today:
             errors.setdefault("date_of_birth", []).append(_("Ngày sinh không được ở tương lai."))
@@ -243,6 +247,19 @@ class Person(models.Model):
                 errors.setdefault("cccd", []).append(CCCD_MESSAGES[code])
         if errors:
             raise ValidationError(errors)
+
+    def _name_too_long(self) -> bool:
+        """Normalising can lengthen a name (NFC, "ß" -> "SS"), so the parts are measured after it."""
+
+        def limit(field: str) -> int:
+            return int(self._meta.get_field(field).max_length or 0)  # type: ignore[union-attr]
+
+        parts = zip(("family_name", "middle_name", "given_name"), names.split_name(self.full_name), strict=True)
+        return (
+            len(self.full_name) > limit("full_name")
+            or len(names.search_key(self.full_name)) > limit("search_key")
+            or any(len(part) > limit(field) for field, part in parts)
+        )
 
     @property
     def masked_cccd(self) -> str:
@@ -372,6 +389,7 @@ class AuditLog(models.Model):
         DOWNLOAD_DOCUMENT = "download_document", _("Tải/xem tài liệu trong hồ sơ")
         UPLOAD_DOCUMENT = "upload_document", _("Tải lên tài liệu")
         GENERATE_DOCUMENT = "generate_document", _("Tạo văn bản từ mẫu")
+        IMPORT = "import", _("Nhập dữ liệu từ Excel")
         LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -158,7 +158,32 @@ _targets("statistics_report", lambda s: (s.report, {"pk": s.report.pk}))
 _targets("import_batch import_apply", lambda s: (s.batch, {"pk": s.batch.pk}))
 # Pages about the user or lists of what they may see: no object in the URL.
 NO_OBJECT = set(
-    ["admission_overview", "notification_list", "preferences", "statistics_index", "plan_index", "dashboard", "organisation_tree", "member_list", "person_list", "set_language", "audit_log", "two_factor", "two_factor_qr", "api_schema", "api_docs", "api_token", "api_deadlines", "api_statistics", "api_organisation-list", "api_person-list", "api_member-list", "api_candidate-list", "api_notification-list", "api_notification-mark-read"]
+    [
+        "admission_overview",
+        "notification_list",
+        "preferences",
+        "statistics_index",
+        "plan_index",
+        "dashboard",
+        "organisation_tree",
+        "member_list",
+        "person_list",
+        "set_language",
+        "audit_log",
+        "two_factor",
+        "two_factor_qr",
+        "api_schema",
+        "api_docs",
+        "api_token",
+        "api_deadlines",
+        "api_statistics",
+        "api_organisation-list",
+        "api_person-list",
+        "api_member-list",
+        "api_candidate-list",
+        "api_notification-list",
+        "api_notification-mark-read",
+    ]
 )
 
 

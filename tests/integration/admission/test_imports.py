@@ -592,8 +592,8 @@ def test_it_records_who_imported_what(tree, alice) -> None:  # type: ignore[no-u
     assert imports.import_file_read(batch=tried) is None
     audits = list(AuditLog.objects.filter(user=alice).order_by("pk").values_list("action", "detail"))
     assert audits == [
-        ("upload_document", f"import {tried.pk} dry_run: chi-bo-A.xlsx (5 rows; +5 ~0 =0)"),
-        ("upload_document", f"import {done.pk} applied: chi-bo-A.xlsx (5 rows; +5 ~0 =0)"),
+        ("import", f"import {tried.pk} dry_run: chi-bo-A.xlsx (5 rows; +5 ~0 =0)"),
+        ("import", f"import {done.pk} applied: chi-bo-A.xlsx (5 rows; +5 ~0 =0)"),
     ]
 
 

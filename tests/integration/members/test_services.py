@@ -54,6 +54,9 @@ def test_it_creates_a_valid_person_with_one_history_row(alice, tree: Tree) -> No
             {"cccd": "019085123456", "date_of_birth": DOB}, "cccd", CCCD_MESSAGES["birth_year_mismatch"], id="cccd-year"
         ),
         pytest.param({"full_name": "Đức"}, "full_name", None, id="one-word-name"),
+        # 41 letters in the given name: the column holds 40 (a 500 before this check).
+        pytest.param({"full_name": "Nguyễn Văn " + "A" * 41}, "full_name", None, id="given-name-too-long"),
+        pytest.param({"full_name": "Nguyễn " + "Văn " * 30 + "Đức"}, "full_name", None, id="full-name-too-long"),
     ],
 )
 def test_it_refuses_invalid_data_on_the_right_field_and_writes_nothing(
