@@ -229,12 +229,32 @@ class Command(BaseCommand):
             .person
         )
         mentor.save(update_fields=["person"])
+        self._load_plans(orgs)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {Organisation.objects.count()} organisations, {Person.objects.count()} people "
                 f"and {Candidate.objects.count()} candidates."
             )
         )
+
+    def _load_plans(self, orgs: dict[str, Organisation]) -> None:
+        """This year's and last year's plans (chỉ tiêu) of the province's organisations, so the
+        statistics page has percentages of the plan to show."""
+        from admission.statistics import annual_plan_set
+
+        this_year = date.today().year  # noqa: DTZ011 - demo data follow the calendar year of the machine
+        for organisation in Organisation.objects.exclude(kind__in=["branch", "village_branch"]):
+            size = PartyMember.objects.filter(organisation__path__startswith=organisation.path).count()
+            for year in (this_year - 1, this_year):
+                admit = max(1, round(size * 0.035))  # the national target: 3-4 % of members a year
+                annual_plan_set(
+                    acting_user=None,
+                    organisation=organisation,
+                    year=year,
+                    admit=admit,
+                    awareness_class=admit * 2,
+                    new_member_class=admit,
+                )
 
     def _load_candidates(self, orgs: dict[str, Organisation]) -> None:
         """Follow the branches' outstanding non-members at different stages, dated back from today

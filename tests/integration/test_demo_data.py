@@ -1,0 +1,26 @@
+"""The demo data of `scripts/run` load through the real services and every demo login can work."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from admission.models import AnnualPlan, Candidate
+from members.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_loads_the_demo_province_once_and_its_logins_see_their_pages(capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("load_demo_data", force=True)
+    assert "Loaded 25 organisations" in capsys.readouterr().out
+    call_command("load_demo_data", force=True)
+    assert "already present" in capsys.readouterr().out
+
+    assert Candidate.objects.count() == 14
+    assert AnnualPlan.objects.exists()
+    for user in User.objects.all():
+        client = Client()
+        client.force_login(user)
+        assert client.get(reverse("dashboard")).status_code == 200, user.username
+        assert client.get(reverse("admission_overview")).status_code == 200, user.username
