@@ -293,6 +293,16 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
     "UNICODE_JSON": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Rate limits per token/user and per address (the cache counts: Redis in production, so all
+    # workers share them). Past the limit: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_LIMIT_ANON", default="60/minute"),
+        "user": env.str("API_RATE_LIMIT_USER", default="5000/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Theo dõi phát triển đảng viên – API",

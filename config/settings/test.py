@@ -21,3 +21,6 @@ CSRF_COOKIE_SECURE = False
 # The second factor is switched on by the tests that exercise it (tests/*/test_two_factor.py);
 # the other tests log committee staff in with force_login.
 TWO_FACTOR_REQUIRED = False
+# The schemathesis run sends thousands of requests as one user; the limit itself is tested with
+# a small rate (tests/functional/api/test_rate_limit.py).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/hour", "user": "100000/hour"}}  # noqa: F405
