@@ -5,11 +5,11 @@ committee staff their committee's subtree, administrators everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from members import names
@@ -135,28 +135,48 @@ def organisation_roots(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(path__in=scope.read_paths)
 
 
-def _subtree_member_count(status: str) -> Coalesce:
-    members = (
-        PartyMember.objects.filter(organisation__path__startswith=OuterRef("path"), status=status)
-        .order_by()
-        .values("status")  # one group, since status is fixed: COUNT(*) as a scalar subquery
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members), 0)
-
-
-def organisation_children_with_counts(*, user: User, parent: Organisation | None) -> QuerySet[Organisation]:
-    """Children of `parent` (or the user's roots) with member counts of each subtree.
-
-    Two correlated subqueries per row, all in one SQL statement.
-    """
+def organisation_children(*, user: User, parent: Organisation | None) -> QuerySet[Organisation]:
+    """Children of `parent` (or the user's roots), with their number of child organisations."""
     qs = organisation_roots(user=user) if parent is None else organisation_list(user=user, parent=parent)
-    return qs.annotate(
-        official_count=_subtree_member_count(MemberStatus.OFFICIAL),
-        probationary_count=_subtree_member_count(MemberStatus.PROBATIONARY),
-        child_count=Count("children", distinct=True),
-    ).order_by("kind", "name")
+    return qs.annotate(child_count=Count("children", distinct=True)).order_by("kind", "name")
+
+
+def attach_member_counts(organisations: Iterable[Organisation]) -> list[Organisation]:
+    """Set `official_count` and `probationary_count` of each subtree, in one query.
+
+    The members of the organisations' subtrees are grouped by organisation (each subtree is an
+    index range of paths) and rolled up in Python. A correlated subquery per row with a
+    `LIKE outer.path || '%'` pattern could not use the path index and took seconds on a province.
+    """
+    shown = list(organisations)
+    for organisation in shown:
+        organisation.official_count = organisation.probationary_count = 0  # type: ignore[attr-defined]
+    if not shown:
+        return shown
+    by_path = {organisation.path: organisation for organisation in shown}
+    subtrees = Q()
+    for path in by_path:
+        subtrees |= Q(organisation__path__startswith=path)
+    rows = (
+        PartyMember.objects.filter(subtrees, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY])
+        .values_list("organisation__path", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for path, status, n in rows:
+        prefix = "/"
+        for part in path.strip("/").split("/"):
+            prefix += f"{part}/"
+            target = by_path.get(prefix)
+            if target is not None:
+                field = "official_count" if status == MemberStatus.OFFICIAL else "probationary_count"
+                setattr(target, field, getattr(target, field) + n)
+    return shown
+
+
+def organisation_children_with_counts(*, user: User, parent: Organisation | None) -> list[Organisation]:
+    """Children of `parent` (or the user's roots) with member counts of each subtree (two queries)."""
+    return attach_member_counts(organisation_children(user=user, parent=parent))
 
 
 def organisation_ancestors(*, user: User, organisation: Organisation) -> list[Organisation]:

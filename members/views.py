@@ -30,7 +30,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     scope = selectors.scope_for(request.user)
     context = {
         "stats": selectors.scope_statistics(user=request.user),
-        "roots": selectors.organisation_children_with_counts(user=request.user, parent=None)[:20],
+        "roots": selectors.attach_member_counts(selectors.organisation_children(user=request.user, parent=None)[:20]),
         "scope": scope,
         "role_labels": Role.choices,
     }
@@ -39,14 +39,18 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def organisation_tree(request: AuthenticatedRequest) -> HttpResponse:
-    roots = selectors.organisation_children_with_counts(user=request.user, parent=None)
-    return render(request, "members/organisation_tree.html", {"page": _page(request, roots, 50)})
+    page = _page(request, selectors.organisation_children(user=request.user, parent=None), 50)
+    page.object_list = selectors.attach_member_counts(page.object_list)
+    return render(request, "members/organisation_tree.html", {"page": page})
 
 
 @login_required
 def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk)
-    children = selectors.organisation_children_with_counts(user=request.user, parent=organisation)
+    children = None
+    if not organisation.is_branch:
+        children = _page(request, selectors.organisation_children(user=request.user, parent=organisation), 50, "cpage")
+        children.object_list = selectors.attach_member_counts(children.object_list)
     form = MemberSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -55,7 +59,7 @@ def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "organisation": organisation,
         "ancestors": selectors.organisation_ancestors(user=request.user, organisation=organisation),
-        "children": _page(request, children, 50, param="cpage") if not organisation.is_branch else None,
+        "children": children,
         "members": _page(request, members),
         "form": form,
         "authority": authority,
