@@ -66,3 +66,36 @@ class TwoFactorRequiredMiddleware:
 
         exempt = (reverse("two_factor"), reverse("logout"), reverse("set_language"), settings.STATIC_URL)
         return path.startswith(exempt) or path == reverse("two_factor_qr")
+
+
+class UnicodeNormalizationMiddleware:
+    """Store text in Unicode NFC: normalise every posted form value before any view reads it.
+
+    Vietnamese typed on some systems arrives decomposed (NFD: "e" + combining marks), which would
+    look the same but neither match searches nor sort with composed text. Names are also
+    normalised by the model; this covers every other free-text field (notes, reasons, tasks…).
+    The JSON API does the same in its parser (admission.api.parsers).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # (The API reads JSON only, through its own normalising parser; a form body must reach it
+        # unread, so that it answers 415.)
+        if (
+            request.method == "POST"
+            and request.content_type in FORM_CONTENT_TYPES
+            and not request.path.startswith("/api/")
+        ):
+            import unicodedata
+
+            posted = request.POST.copy()
+            for key, values in posted.lists():
+                posted.setlist(key, [unicodedata.normalize("NFC", value) for value in values])
+            posted._mutable = False
+            request.POST = posted  # type: ignore[misc]
+        return self.get_response(request)
+
+
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
