@@ -94,7 +94,7 @@ class UnicodeNormalizationMiddleware:
             for key, values in posted.lists():
                 posted.setlist(key, [unicodedata.normalize("NFC", value) for value in values])
             posted._mutable = False
-            request.POST = posted  # type: ignore[misc]
+            request.POST = posted  # type: ignore[misc,assignment]
         return self.get_response(request)
 
 
