@@ -47,6 +47,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from admission.domain.deadlines import probation_end
 from admission.domain.votes import VotingBody
 from admission.models import (
+    CANDIDATE_DATE_FIELDS,
     Candidate,
     DocumentTemplate,
     GeneratedDocument,
@@ -119,31 +120,6 @@ def download_name(*, full_name: str, kind: str, fmt: str) -> str:
     return f"{stem}_{kind}.{fmt}"
 
 
-# The candidate's dates the templates can print, by model field name (§7 of the rules).
-CANDIDATE_DATE_FIELDS = (
-    "sympathiser_date",
-    "class_proposed_date",
-    "certificate_issue_date",
-    "dossier_start_date",
-    "application_date",
-    "union_resolution_date",
-    "introduction_date",
-    "verification_completed_date",
-    "comments_completed_date",
-    "branch_resolution_date",
-    "appraisal_date",
-    "grassroots_resolution_date",
-    "decision_date",
-    "decision_received_date",
-    "ceremony_date",
-    "records_completed_date",
-    "new_member_class_date",
-    "recognition_dossier_date",
-    "recognition_branch_date",
-    "recognition_decision_date",
-    "official_date",
-    "removal_date",
-)
 _VOTE_KEYS = ("held_on", "form", "summoned", "excluded", "denominator", "yes", "no", "abstain", "required", "result")
 # Which recorded vote each template slot shows: (purpose, level) -> voting bodies (Vote.body).
 _VOTE_SLOTS: dict[str, frozenset[str]] = {

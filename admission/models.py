@@ -120,6 +120,34 @@ class Candidate(models.Model):
         return Stage(self.stage)
 
 
+# The legal dates recorded on a candidate (§7 of the rules), in the order of the pipeline's steps:
+# what documents print and what the API returns.
+CANDIDATE_DATE_FIELDS = (
+    "sympathiser_date",
+    "class_proposed_date",
+    "certificate_issue_date",
+    "dossier_start_date",
+    "application_date",
+    "union_resolution_date",
+    "introduction_date",
+    "verification_completed_date",
+    "comments_completed_date",
+    "branch_resolution_date",
+    "appraisal_date",
+    "grassroots_resolution_date",
+    "decision_date",
+    "decision_received_date",
+    "ceremony_date",
+    "records_completed_date",
+    "new_member_class_date",
+    "recognition_dossier_date",
+    "recognition_branch_date",
+    "recognition_decision_date",
+    "official_date",
+    "removal_date",
+)
+
+
 class StageTransition(models.Model):
     """Append-only: every stage change with who, when, why and on what it rests."""
 

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from admission.api.errors import language
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
+    CANDIDATE_DATE_FIELDS,
     Candidate,
     DocumentType,
     DossierItem,
@@ -274,30 +275,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 # --- Candidates --------------------------------------------------------------------------------
 
-CANDIDATE_DATES = [
-    "sympathiser_date",
-    "class_proposed_date",
-    "certificate_issue_date",
-    "dossier_start_date",
-    "application_date",
-    "union_resolution_date",
-    "introduction_date",
-    "verification_completed_date",
-    "comments_completed_date",
-    "branch_resolution_date",
-    "appraisal_date",
-    "grassroots_resolution_date",
-    "decision_date",
-    "decision_received_date",
-    "ceremony_date",
-    "records_completed_date",
-    "new_member_class_date",
-    "recognition_dossier_date",
-    "recognition_branch_date",
-    "recognition_decision_date",
-    "official_date",
-    "removal_date",
-]
+CANDIDATE_DATES = list(CANDIDATE_DATE_FIELDS)
 
 
 class CandidateSerializer(serializers.ModelSerializer):
