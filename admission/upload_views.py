@@ -61,8 +61,12 @@ class ScanUploadForm(forms.Form):
 def _safe_next(request: AuthenticatedRequest, value: str | None) -> str | None:
     """`next` only when it is a path on this site: no open redirect, and no bare word that
     `redirect()` would try to reverse as a view name."""
-    if value and value.startswith("/") and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        value
+        and value.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return value
     return None
