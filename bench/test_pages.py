@@ -295,6 +295,7 @@ class SqlClock:
         self.calls: list[list[Query]] = []
         self._current: list[Query] | None = None
         self.light = light
+        self.slowest_select: Query | None = None  # light: the slowest SELECT, with its parameters
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -303,7 +304,16 @@ class SqlClock:
         finally:
             if self._current is not None:
                 ms = (time.perf_counter() - start) * 1000
-                self._current.append(Query(ms, sql[:2000], None, many) if self.light else Query(ms, sql, params, many))
+                if not self.light:
+                    self._current.append(Query(ms, sql, params, many))
+                else:
+                    self._current.append(Query(ms, sql[:2000], None, many))
+                    if (
+                        not many
+                        and sql.startswith("SELECT")
+                        and (self.slowest_select is None or ms > self.slowest_select.ms)
+                    ):
+                        self.slowest_select = Query(ms, sql, params, many)
 
     def begin(self) -> None:
         self._current = []
@@ -359,6 +369,8 @@ class SweepResult:
     retained: list[str]
     statements: list[str]
     profile: str
+    slowest: Query | None = None
+    explain: str = ""
 
 
 @dataclass
@@ -529,8 +541,12 @@ def test_sweep(days: int, mode: str, dataset: Dataset, results: Results, django_
     if ONLY and "sweep" not in ONLY:
         pytest.skip("not in BENCH_PAGES")
     now = dataset.generator.now + dt.timedelta(days=days)
-    with django_db_blocker.unblock(), _SweepUndo(now):
-        _sweep(days, mode, now, results)
+    with django_db_blocker.unblock():
+        with _SweepUndo(now):
+            result = _sweep(days, mode, now, results)
+        if result.slowest is not None and mode == "time":
+            # Explained once the sweep is undone: the plan of the first batch.
+            result.explain = _explain(result.slowest)
 
 
 class _SweepUndo:
@@ -576,7 +592,7 @@ class _SweepUndo:
             cursor.execute(f"VACUUM (ANALYZE) {', '.join(self.TABLES)}")
 
 
-def _sweep(days: int, mode: str, now: dt.datetime, results: Results) -> None:
+def _sweep(days: int, mode: str, now: dt.datetime, results: Results) -> SweepResult:
     due_candidates = Candidate.objects.filter(next_reminder_at__lte=now).count()
     due_reviews = BranchReview.objects.filter(next_reminder_at__lte=now).count()
     before = Notification.objects.count()
@@ -618,27 +634,28 @@ def _sweep(days: int, mode: str, now: dt.datetime, results: Results) -> None:
     for q in queries:
         grouped.setdefault(_compact_sql(q.sql, 200), []).append(q.ms)
     top = sorted(grouped.items(), key=lambda item: -sum(item[1]))[:6]
-    results.sweeps.append(
-        SweepResult(
-            days=days,
-            mode=mode,
-            now=now,
-            due_candidates=due_candidates,
-            due_reviews=due_reviews,
-            result=outcome,
-            seconds=seconds,
-            sql_s=sum(q.ms for q in queries) / 1000,
-            queries=len(queries),
-            notifications=notifications,
-            peak_bytes=peak,
-            rss_growth_bytes=rss_growth,
-            retained=retained,
-            statements=[f"{sum(ms) / 1000:7.2f} s {len(ms):>6} × {sql}" for sql, ms in top],
-            profile=profile,
-        )
+    result = SweepResult(
+        days=days,
+        mode=mode,
+        now=now,
+        due_candidates=due_candidates,
+        due_reviews=due_reviews,
+        result=outcome,
+        seconds=seconds,
+        sql_s=sum(q.ms for q in queries) / 1000,
+        queries=len(queries),
+        notifications=notifications,
+        peak_bytes=peak,
+        rss_growth_bytes=rss_growth,
+        retained=retained,
+        statements=[f"{sum(ms) / 1000:7.2f} s {len(ms):>6} × {sql}" for sql, ms in top],
+        profile=profile,
+        slowest=clock.slowest_select,
     )
+    results.sweeps.append(result)
     print(f"\nsweep +{days} d ({mode}): {outcome} in {seconds:.1f} s, {len(queries)} queries")  # noqa: T201
     assert outcome["reminders"] >= due_candidates + due_reviews
+    return result
 
 
 # --- The report --------------------------------------------------------------------------------
@@ -770,6 +787,10 @@ def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
         if timed and (timed.seconds >= SWEEP_TARGET_S or profiled or days == max(by_days)):
             body = [f"SQL: {timed.sql_s:.1f} s of {timed.seconds:.1f} s; statements with the most time:"]
             body += [f"  {line}" for line in timed.statements]
+            if timed.slowest is not None and timed.explain:
+                body += ["", f"slowest SELECT ({timed.slowest.ms:.1f} ms): {_compact_sql(timed.slowest.sql)}", ""]
+                body += ["EXPLAIN (ANALYZE, BUFFERS) once the sweep is undone (its first batch):"]
+                body += timed.explain.splitlines()
             if profiled:
                 body += ["", *profiled.profile.splitlines()]
             text = "\n".join(body).replace("## ", "#\u200b# ")
