@@ -187,3 +187,22 @@ def test_it_reads_the_member_list_in_the_same_number_of_queries_whatever_its_siz
         ]
 
     assert len(rows) == size
+
+
+def test_the_name_search_is_served_by_the_trigram_index(eve, people) -> None:
+    """`search_key__contains` is LIKE '%key%': only the pg_trgm GIN index (migration 0008) can answer it
+    without reading every person (a B-tree on search_key cannot serve a LIKE '%…%'). With sequential
+    scans priced out, the plan of the selectors' search filter must use that index."""
+    from django.db import connection
+
+    from members.models import Person
+
+    queryset = selectors._search(Person.objects.all(), "van o thon")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "person_search_key_trgm" in plan, plan
+    assert [p.full_name for p in queryset] == ["Lê Văn Ở Thôn"]
+    assert [p.full_name for p in selectors.person_list(user=_fresh(eve), search="van o thon")] == ["Lê Văn Ở Thôn"]
