@@ -1,7 +1,10 @@
-"""Helpers of the fault tests (tests/integration/test_faults.py): the real services of scripts/test.
+"""The real services of scripts/test, for the tests that drive them (tests/integration/test_faults.py,
+tests/integration/admission/test_worker_end_to_end.py).
 
+- A Celery worker process on the test Redis, sending to a local aiosmtpd inbox (fixtures
+  `worker` and `smtp_inbox`).
 - Redis: stop and start the redis-server that scripts/lib.sh `start_services` started
-  (REDIS_PORT, REDIS_SERVER_BIN, TEST_WORKDIR), as tests/integration/admission/test_worker_end_to_end.py does.
+  (REDIS_PORT, REDIS_SERVER_BIN, TEST_WORKDIR).
 - PostgreSQL: restart the throwaway cluster under $TEST_WORKDIR/pg with pg_ctl (as the postgres
   user when root, like scripts/lib.sh).
 - A tiny WSGI client: unlike django.test.Client it keeps Django's request_started/finished
@@ -41,7 +44,7 @@ def person(organisation: Organisation, full_name: str) -> Person:
     )
 
 
-# --- Celery worker and SMTP inbox (the pattern of tests/integration/admission/test_worker_end_to_end.py) ---
+# --- Celery worker and SMTP inbox ---------------------------------------------------------------
 
 
 class Inbox:
@@ -115,7 +118,7 @@ def worker(smtp_inbox: tuple[Inbox, int]) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def worker_log() -> Path:
-    return Path(os.environ.get("TEST_WORKDIR", "/tmp")) / "fault-worker.log"
+    return Path(os.environ.get("TEST_WORKDIR", "/tmp")) / "worker.log"
 
 
 def wait_for(condition: Any, seconds: float) -> bool:

@@ -26,14 +26,14 @@ from admission import reminders, services
 from admission.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery, Notification, StageTransition
 from members.models import User
-from tests import fault_helpers
-from tests.fault_helpers import person as make_person
-from tests.fault_helpers import wait_for, worker_log
+from tests import real_services
+from tests.real_services import person as make_person
+from tests.real_services import wait_for, worker_log
 
 pytestmark = pytest.mark.django_db(transaction=True)
-smtp_inbox = fault_helpers.smtp_inbox  # fixtures: a real SMTP server and Celery worker
-worker = fault_helpers.worker
-REPO = fault_helpers.REPO
+smtp_inbox = real_services.smtp_inbox  # fixtures: a real SMTP server and Celery worker
+worker = real_services.worker
+REPO = real_services.REPO
 START = dt.date(2025, 1, 6)
 # Reference path of admission.demo: at S11 the ceremony deadline is 30/10/2025; the first
 # reminder (7 days before) is due on 23/10/2025 07:00, the next on 29/10/2025 07:00.
@@ -267,7 +267,7 @@ def test_stage_changes_while_redis_is_down_commit_and_their_digest_goes_out_once
     inbox, _port = smtp_inbox
     alice.email, alice.digest_hour = "alice@example.invalid", 0
     alice.save()
-    fault_helpers.redis_stop()
+    real_services.redis_stop()
     try:
         person = make_person(tree.branch_a, "Đỗ Thị Mất Mạng")
         candidate = services.candidate_create(acting_user=alice, person=person, now=at(START))
@@ -290,7 +290,7 @@ def test_stage_changes_while_redis_is_down_commit_and_their_digest_goes_out_once
         assert result["digests"] == 1 and [s for _pk, s in pending] == ["pending"]
         assert inbox.messages == []
     finally:
-        fault_helpers.redis_start()
+        real_services.redis_start()
     reminders.sweep(now=timezone.now())  # the next beat tick
     assert wait_for(lambda: len(inbox.messages) == 1, seconds=60), worker_log().read_text()
     reminders.sweep(now=timezone.now())  # and another: nothing more goes out
@@ -306,14 +306,14 @@ def test_stage_changes_while_redis_is_down_commit_and_their_digest_goes_out_once
 
 
 def test_postgresql_restarted_during_a_burst_reconnects_and_leaves_no_half_written_step(tree, alice) -> None:  # type: ignore[no-untyped-def]
-    command = fault_helpers.pg_ctl_command()
+    command = real_services.pg_ctl_command()
     if command is None:
         pytest.skip("needs the PostgreSQL cluster of scripts/test (TEST_WORKDIR/pg and pg_ctl)")
     candidates = [
         services.candidate_create(acting_user=alice, person=make_person(tree.branch_a, f"Lê Văn Khởi {chr(65 + i)}"))
         for i in range(30)
     ]
-    web = fault_helpers.WsgiClient(User.objects.get(pk=alice.pk))
+    web = real_services.WsgiClient(User.objects.get(pk=alice.pk))
     board = reverse("admission_board", args=[tree.branch_a.pk])
     assert web.request("GET", board) == 200
     today = timezone.localdate().strftime("%d/%m/%Y")
@@ -323,7 +323,7 @@ def test_postgresql_restarted_during_a_burst_reconnects_and_leaves_no_half_writt
     def restart() -> None:
         try:
             time.sleep(0.3)
-            fault_helpers.pg_restart(command)
+            real_services.pg_restart(command)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)
         finally:

@@ -6,104 +6,21 @@ Needs the redis-server started by scripts/test (REDIS_URL, REDIS_PORT, REDIS_SER
 """
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.db import connection
 
 from admission import reminders, services
 from admission.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery
 from admission.tasks import digest_send as digest_send_task
+from tests import real_services
 from tests.factories import PersonFactory
+from tests.real_services import wait_for, worker_log
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-REPO = Path(__file__).resolve().parents[3]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_inbox():  # type: ignore[no-untyped-def]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def worker(smtp_inbox):  # type: ignore[no-untyped-def]
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs the redis-server started by scripts/test")
-    _inbox, port = smtp_inbox
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",  # the test database
-        "CELERY_BROKER_URL": os.environ["REDIS_URL"],
-        "TRACKER_TEST_REAL_SMTP": "1",
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-    }
-    log = open(Path(os.environ.get("TEST_WORKDIR", "/tmp")) / "worker.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while "ready." not in Path(log.name).read_text():
-        assert process.poll() is None, Path(log.name).read_text()
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.3)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
-
-
-def _wait_for(condition, seconds: float = 45.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
+smtp_inbox = real_services.smtp_inbox  # fixtures: a real SMTP server and Celery worker
+worker = real_services.worker
 
 
 def _probation_due(tree, alice, introducers):  # type: ignore[no-untyped-def]
@@ -139,9 +56,7 @@ def test_a_due_probation_reaches_the_inbox_once_through_the_real_worker(
     reminders.reminders_dispatch_due(now=now)
     pending = reminders.digests_dispatch_due(now=now)  # enqueues on commit, through Redis
     assert len(pending) == 1
-    assert _wait_for(lambda: len(inbox.messages) == 1), Path(
-        os.environ.get("TEST_WORKDIR", "/tmp"), "worker.log"
-    ).read_text()
+    assert wait_for(lambda: len(inbox.messages) == 1, seconds=45), worker_log().read_text()
     text = inbox.messages[0].decode("utf-8", "replace")
     assert "alice@example.invalid" in text
     assert DigestDelivery.objects.get(pk=pending[0]).status == "sent"
@@ -159,33 +74,14 @@ def test_redis_restarted_between_sweep_and_send_delivers_once_when_back(
     _probation_due(tree, alice, introducers)
     from django.utils import timezone
 
-    port = os.environ["REDIS_PORT"]
-    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], check=False, capture_output=True)
+    real_services.redis_stop()
     now = timezone.now()
     reminders.reminders_dispatch_due(now=now)
     pending = reminders.digests_dispatch_due(now=now)  # the enqueue fails: logged, the row stays pending
     assert DigestDelivery.objects.get(pk=pending[0]).status == "pending"
-    subprocess.run(
-        [
-            os.environ["REDIS_SERVER_BIN"],
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "yes",
-            "--dir",
-            os.environ.get("TEST_WORKDIR", "/tmp"),
-        ],
-        check=True,
-    )
-    time.sleep(1)
+    real_services.redis_start()
     reminders.digests_dispatch_due(now=timezone.now())  # the next beat tick re-enqueues pending rows
-    assert _wait_for(lambda: len(inbox.messages) == 1, seconds=60)
+    assert wait_for(lambda: len(inbox.messages) == 1, seconds=60)
     time.sleep(3)
     assert len(inbox.messages) == 1
     assert DigestDelivery.objects.get(pk=pending[0]).status == "sent"
