@@ -391,6 +391,8 @@ class AuditLog(models.Model):
         GENERATE_DOCUMENT = "generate_document", _("Tạo văn bản từ mẫu")
         IMPORT = "import", _("Nhập dữ liệu từ Excel")
         LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Dùng mã khôi phục xác thực hai lớp")
+        RECOVERY_CODES_ISSUED = "recovery_codes_issued", _("Tạo mã khôi phục xác thực hai lớp")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("accounts/2fa/", views.two_factor, name="two_factor"),
     path("accounts/2fa/qr.svg", views.two_factor_qr, name="two_factor_qr"),
+    path("accounts/2fa/recovery/", views.two_factor_recovery, name="two_factor_recovery"),
 ]

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +19,8 @@ from members.auth import client_ip
 from members.forms import AuditFilterForm, MemberSearchForm, PersonForm
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, Person, Role
+
+RECOVERY_CODES_SESSION_KEY = "two_factor_recovery_codes"  # shown once, then dropped from the session
 
 
 def _page(request: HttpRequest, queryset: Any, per_page: int = 25, param: str = "page") -> Any:
@@ -201,12 +203,47 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if twofactor.second_factor_verify(request=request, token=request.POST.get("token", "")):
             messages.success(request, _("Đã xác thực hai lớp."))
+            if setting_up:  # the authenticator is new: hand out the recovery codes, once
+                request.session[RECOVERY_CODES_SESSION_KEY] = twofactor.recovery_codes_issue(
+                    user=request.user, ip_address=client_ip(request)
+                )
+                recovery = reverse("two_factor_recovery")
+                return redirect(f"{recovery}?{urlencode({'next': target})}" if target else recovery)
             return redirect(target or "dashboard")
-        error = _("Mã không đúng hoặc đã hết hạn. Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực.")
+        error = _(
+            "Mã không đúng hoặc đã hết hạn. Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực, "
+            "hoặc một mã khôi phục chưa dùng."
+        )
     context = {"setting_up": setting_up, "error": error, "next": target}
     if setting_up:
         context["secret"] = twofactor.secret_text(twofactor.pending_device(request.user))
     return render(request, "registration/two_factor.html", context)
+
+
+@login_required
+def two_factor_recovery(request: AuthenticatedRequest) -> HttpResponse:
+    """The one-time recovery codes: shown once when the authenticator is set up or when the user
+    asks for a new set (POST, which voids the old one); otherwise how many are left."""
+    from django.http import Http404
+
+    from members import twofactor
+
+    if twofactor.confirmed_device(request.user) is None or not request.user.is_verified():  # type: ignore[attr-defined]
+        raise Http404
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    if request.method == "POST":
+        codes = twofactor.recovery_codes_issue(user=request.user, ip_address=client_ip(request))
+    context = {
+        "codes": [f"{code[:4]}-{code[4:]}" for code in codes or []],
+        "left": twofactor.recovery_codes_left(request.user),
+        "next": target,
+    }
+    response = render(request, "registration/two_factor_recovery.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -172,6 +172,7 @@ NO_OBJECT = set(
         "audit_log",
         "two_factor",
         "two_factor_qr",
+        "two_factor_recovery",
         "api_schema",
         "api_docs",
         "api_token",

@@ -1,12 +1,15 @@
 """TOTP second factor for committee staff and administrators (issue 7)."""
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members.models import AuditLog
@@ -63,7 +66,10 @@ def _set_up_and_verify(carol, tree, clock) -> None:  # type: ignore[no-untyped-d
     clock.shift(dt.timedelta(seconds=10))
     ok = client.post(reverse("two_factor"), {"token": _code(device), "next": queue})
     assert ok.status_code == 302
-    assert ok["Location"] == queue
+    assert ok["Location"] == f"{reverse('two_factor_recovery')}?next={quote(queue, safe='')}"
+    codes_page = client.get(ok["Location"]).content.decode()
+    assert len(_codes(codes_page)) == 10  # the recovery codes, shown once
+    assert f'href="{queue}" id="recovery-continue"' in codes_page
     assert client.get(queue).status_code == 200
     device.refresh_from_db()
     assert device.confirmed is True
@@ -97,3 +103,69 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(db) -> None:  # type: ig
     response = Client().get(reverse("two_factor"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def _codes(html: str) -> list[str]:
+    return re.findall(r"<li>([a-z2-7]{4}-[a-z2-7]{4})</li>", html)
+
+
+def test_setting_up_hands_out_ten_recovery_codes_once(carol) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False):
+        client = _logged_in("carol")
+        client.get(reverse("two_factor"))
+        device = TOTPDevice.objects.get(user=carol)
+        response = client.post(reverse("two_factor"), {"token": _code(device)}, follow=True)
+    codes = _codes(response.content.decode())
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert AuditLog.objects.filter(user=carol, action=AuditLog.Action.RECOVERY_CODES_ISSUED).count() == 1
+    # Shown once: the next visit only says how many are left.
+    again = client.get(reverse("two_factor_recovery")).content.decode()
+    assert _codes(again) == []
+    assert 'id="recovery-left"' in again
+    assert "10" in again
+
+
+def test_a_recovery_code_replaces_the_authenticator_once(carol) -> None:  # type: ignore[no-untyped-def]
+    from members import twofactor
+
+    TOTPDevice.objects.create(user=carol, name="TOTP", confirmed=True)
+    first, second, *_rest = twofactor.recovery_codes_issue(user=carol)
+    client = _logged_in("carol")
+    # Typed as shown (with the hyphen, in capitals): accepted, and used up.
+    ok = client.post(reverse("two_factor"), {"token": f"{first[:4]}-{first[4:]}".upper()})
+    assert ok["Location"] == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert AuditLog.objects.filter(user=carol, action=AuditLog.Action.RECOVERY_CODE_USED).count() == 1
+    assert twofactor.recovery_codes_left(carol) == 9
+
+    reused = _logged_in("carol")
+    refused = reused.post(reverse("two_factor"), {"token": first})
+    assert refused.status_code == 200
+    assert "mã khôi phục chưa dùng" in refused.content.decode()
+    assert reused.get(reverse("dashboard")).status_code == 302
+    assert AuditLog.objects.filter(user=carol, action=AuditLog.Action.LOGIN_FAILED, detail="recovery").count() == 1
+    assert StaticToken.objects.filter(device__user=carol, token=second).exists()
+
+
+def test_a_new_set_of_recovery_codes_voids_the_old_one(carol) -> None:  # type: ignore[no-untyped-def]
+    from members import twofactor
+
+    device = TOTPDevice.objects.create(user=carol, name="TOTP", confirmed=True)
+    old = twofactor.recovery_codes_issue(user=carol)
+    client = _logged_in("carol")
+    client.post(reverse("two_factor"), {"token": _code(device)})
+    new = _codes(client.post(reverse("two_factor_recovery")).content.decode())
+    assert len(new) == 10
+    assert not {code.replace("-", "") for code in new} & set(old)
+    assert twofactor.recovery_codes_left(carol) == 10
+    assert not StaticToken.objects.filter(token__in=old).exists()
+
+
+def test_the_recovery_page_needs_a_verified_session_with_an_authenticator(alice, carol) -> None:  # type: ignore[no-untyped-def]
+    assert _logged_in("alice").get(reverse("two_factor_recovery")).status_code == 404  # no authenticator
+    TOTPDevice.objects.create(user=carol, name="TOTP", confirmed=True)
+    unverified = _logged_in("carol")
+    assert unverified.get(reverse("two_factor_recovery")).status_code == 404
+    assert unverified.post(reverse("two_factor_recovery")).status_code == 404
+    assert not StaticToken.objects.filter(device__user=carol).exists()
