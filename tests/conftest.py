@@ -23,6 +23,15 @@ from members.services import role_assign
 from tests.factories import MemberFactory, OrganisationFactory, PersonFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (statistics figures, rate-limit counters): the
+    local-memory cache outlives the database rollback between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class Tree:
     province: Organisation

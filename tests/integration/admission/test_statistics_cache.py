@@ -1,0 +1,117 @@
+"""The statistics figures cache (admission/statistics_cache.py): a write anywhere below an
+organisation makes its cached figures stale, and only its own and its ancestors'."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from admission import services
+from admission.demo import at
+from admission.domain.stages import Stage
+from admission.models import AnnualPlan, CalendarOverride
+from admission.statistics_cache import figures_cached
+from members.models import Organisation
+from tests.conftest import Tree
+from tests.factories import MemberFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATISTICS_CACHE_SECONDS = 600
+    cache.clear()
+
+
+class Counter:
+    """A `compute` that says how many times it ran: each run returns a new number."""
+
+    def __init__(self) -> None:
+        self.calls = itertools.count(1)
+        self.last = 0
+
+    def __call__(self) -> dict[str, int]:
+        self.last = next(self.calls)
+        return {"run": self.last}
+
+
+def _figures(organisation: Organisation, counter: Counter, **params: str) -> int:
+    figures, _computed_at = figures_cached(organisation=organisation, params=params, today=TODAY, compute=counter)
+    return figures["run"]
+
+
+def _views(tree: Tree) -> dict[str, tuple[Organisation, Counter]]:
+    """Each organisation's page, viewed once (so that its figures are cached)."""
+    cache.clear()
+    views = {
+        name: (getattr(tree, name), Counter()) for name in ("province", "committee", "branch_a", "branch_b", "commune")
+    }
+    for organisation, counter in views.values():
+        assert _figures(organisation, counter) == 1
+    return views
+
+
+def _recomputed(views: dict[str, tuple[Organisation, Counter]]) -> set[str]:
+    """Which pages compute their figures again at the next view."""
+    return {name for name, (organisation, counter) in views.items() if _figures(organisation, counter) != 1}
+
+
+def test_the_figures_are_computed_once_per_organisation_query_and_day(tree) -> None:  # type: ignore[no-untyped-def]
+    counter = Counter()
+    assert _figures(tree.province, counter, year="2026") == 1
+    assert _figures(tree.province, counter, year="2026") == 1
+    assert _figures(tree.province, counter, year="2025") == 2  # another query
+    assert _figures(tree.commune, counter, year="2026") == 3  # another organisation
+    _figures_tomorrow, _ = figures_cached(
+        organisation=tree.province, params={"year": "2026"}, today=TODAY + dt.timedelta(days=1), compute=counter
+    )
+    assert _figures_tomorrow["run"] == 4  # another day
+
+
+def test_a_new_member_of_branch_a_makes_only_its_ancestors_figures_stale(tree) -> None:  # type: ignore[no-untyped-def]
+    views = _views(tree)
+    MemberFactory(person__organisation=tree.branch_a)
+    assert _recomputed(views) == {"province", "committee", "branch_a"}
+
+
+def test_a_person_moved_between_subtrees_makes_both_stale(tree) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_b)
+    views = _views(tree)
+    person.organisation = tree.village
+    person.save()
+    assert _recomputed(views) == {"province", "committee", "branch_b", "commune"}
+
+
+def test_a_stage_change_makes_the_branch_and_its_ancestors_stale(tree, alice) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a)
+    candidate = services.candidate_create(acting_user=alice, person=person, now=at(dt.date(2026, 3, 2)))
+    views = _views(tree)
+    with transaction.atomic():
+        services.candidate_transition(
+            acting_user=alice,
+            candidate=candidate,
+            expected_stage=Stage.S0,
+            to_stage=Stage.S1,
+            on_date=dt.date(2026, 3, 3),
+            now=at(dt.date(2026, 3, 3)),
+                    )
+    assert _recomputed(views) == {"province", "committee", "branch_a"}
+
+
+def test_a_plan_or_a_calendar_change_is_seen(tree) -> None:  # type: ignore[no-untyped-def]
+    views = _views(tree)
+    AnnualPlan.objects.create(organisation=tree.commune, year=2026, admit=5)
+    assert _recomputed(views) == {"province", "commune"}
+    views = _views(tree)
+    CalendarOverride.objects.create(day=dt.date(2026, 5, 4), is_working_day=False)  # nationwide
+    assert _recomputed(views) == set(views)
+
+
+def test_a_zero_lifetime_turns_the_cache_off(tree, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STATISTICS_CACHE_SECONDS = 0
+    counter = Counter()
+    assert [_figures(tree.province, counter) for _ in range(3)] == [1, 2, 3]
