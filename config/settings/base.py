@@ -122,6 +122,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 
 # --- Cache ----------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Statistics figures are cached until a write below the organisation (admission/statistics_cache.py);
+# the lifetime is only a safety net. 0: no cache.
+STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=600)
 
 # --- Internationalisation ------------------------------------------------
 # Source strings are written in Vietnamese (the default UI language); the
