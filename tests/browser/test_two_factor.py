@@ -36,6 +36,12 @@ def test_committee_staff_set_up_the_authenticator_at_first_login(page: Page, car
     page.fill("#id_token", f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
     page.locator("#verify").click()
 
+    # The recovery codes, shown once, then on to the page that was asked for.
+    expect(page.locator("h1")).to_have_text("Mã khôi phục xác thực hai lớp")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.screenshot(path=str(ARTIFACTS / "two-factor-recovery-codes.png"), full_page=True)
+    page.locator("#recovery-continue").click()
+
     expect(page).to_have_url(f"/admission/committees/{tree.committee.pk}/queue/")
     expect(page.locator("h1")).to_contain_text("Hồ sơ chờ xét")
     assert TOTPDevice.objects.get(user=carol).confirmed
