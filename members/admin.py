@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from members import services
-from members.models import AuditLog, Organisation, PartyMember, Person, RoleAssignment, User
+from members.models import ApiToken, AuditLog, Organisation, PartyMember, Person, RoleAssignment, User
 
 
 @admin.register(Organisation)
@@ -68,3 +68,16 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Revoke a program's API token (only its digest is stored: there is nothing to read)."""
+
+    list_display = ["user", "created"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "created"]
+    exclude = ["digest"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def,override]
+        return False  # created by the user from the API page, where the key is shown once

@@ -379,6 +379,25 @@ class RoleAssignment(models.Model):
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
 
 
+class ApiToken(models.Model):
+    """A program's credential for the REST API (`Authorization: Token <key>`), one per user.
+
+    Only the SHA-256 digest of the key is stored: the key is shown once, when it is created, and a
+    copy of the database does not let anyone call the API. The key is 160 random bits, so an
+    unsalted digest cannot be reversed by search (members.api_tokens)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created:%d/%m/%Y %H:%M})"
+
+
 class AuditLog(models.Model):
     """Append-only record of every view, export or reveal of personal data."""
 

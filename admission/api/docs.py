@@ -14,15 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
-from rest_framework.authtoken.models import Token
 
 from admission.api import schema as api_schema
-from admission.api import services as api_services
 from admission.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from admission.api.serializers import MAX_DAY, MIN_DAY
 from admission.domain.reasons import REASON_CODES
 from admission.workflow import STEPS, Step
+from members import api_tokens
 from members.http import AuthenticatedRequest
+from members.models import ApiToken
 
 # Codes of errors that are not rule reasons (HTTP-level and validation codes).
 API_CODES = [
@@ -78,9 +78,9 @@ def api_docs(request: AuthenticatedRequest) -> HttpResponse:
     new_token = ""
     if request.method == "POST":
         if request.POST.get("action") == "create":
-            new_token = api_services.token_rotate(acting_user=request.user).key
+            new_token = api_tokens.token_rotate(acting_user=request.user).key
         elif request.POST.get("action") == "revoke":
-            api_services.token_revoke(acting_user=request.user)
+            api_tokens.token_revoke(acting_user=request.user)
     schema = api_schema.api_schema()
     operations = api_schema.operations(schema)
     english = (get_language() or "vi").startswith("en")
@@ -92,7 +92,7 @@ def api_docs(request: AuthenticatedRequest) -> HttpResponse:
         "steps": _steps(),
         "reason_codes": sorted((code, texts[1] if english else texts[0]) for code, texts in REASON_CODES.items()),
         "api_codes": API_CODES,
-        "token": Token.objects.filter(user=request.user).only("created").first(),
+        "token": ApiToken.objects.filter(user=request.user).only("created").first(),
         "new_token": new_token,
         "page_size": DEFAULT_PAGE_SIZE,
         "max_page_size": MAX_PAGE_SIZE,

@@ -13,7 +13,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 
 from admission.api.errors import language
 from admission.domain.stages import STAGE_INFO, Stage
@@ -635,10 +634,8 @@ class StatisticsSerializer(serializers.Serializer):
     branches = serializers.IntegerField()
 
 
-class TokenSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(source="key", read_only=True, help_text="Send as 'Authorization: Token <token>'.")
+class TokenSerializer(serializers.Serializer):
+    """A token just issued (members.api_tokens.IssuedToken): the key is shown this once."""
 
-    class Meta:
-        model = Token
-        fields = ["token", "created"]
-        read_only_fields = fields
+    token = serializers.CharField(source="key", read_only=True, help_text="Send as 'Authorization: Token <token>'.")
+    created = serializers.DateTimeField(read_only=True)

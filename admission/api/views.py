@@ -30,7 +30,6 @@ from rest_framework.views import APIView
 from admission import reminders, selectors, services
 from admission.api import selectors as api_selectors
 from admission.api import serializers as s
-from admission.api import services as api_services
 from admission.api.errors import ErrorSerializer, StepNotAvailable, error_item
 from admission.api.filters import (
     MAX_ID,
@@ -45,6 +44,7 @@ from admission.api.permissions import ReadOrEdit
 from admission.domain.reasons import reason
 from admission.models import Candidate, Notification
 from admission.workflow import STEP_BY_KEY, STEPS
+from members import api_tokens
 from members import selectors as member_selectors
 from members import services as member_services
 from members.models import Organisation, PartyMember, Person, User
@@ -499,7 +499,7 @@ class TokenView(ApiMixin, APIView):
         responses={201: s.TokenSerializer},
     )
     def post(self, request: Any) -> Response:
-        token = api_services.token_rotate(acting_user=_user(request))
+        token = api_tokens.token_rotate(acting_user=_user(request))
         response = Response(s.TokenSerializer(token).data, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response
@@ -511,7 +511,7 @@ class TokenView(ApiMixin, APIView):
         responses={204: None},
     )
     def delete(self, request: Any) -> Response:
-        api_services.token_revoke(acting_user=_user(request))
+        api_tokens.token_revoke(acting_user=_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,7 +9,9 @@ decision of an S10 dossier (branch resolution 05/08/2025) is overdue.
 """
 
 import datetime as dt
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,14 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from admission import services
-from admission.api import services as api_services
 from admission.demo import at, walk_to
 from admission.domain.reasons import format_reason, reason
 from admission.models import Candidate, DossierItem, Notification, StageTransition, Vote
-from members.models import PartyMember, Person, User
+from members import api_tokens
+from members.models import ApiToken, PartyMember, Person, User
 from tests.conftest import Tree
 from tests.factories import PersonFactory
 
@@ -74,7 +75,7 @@ def b0(tree: Tree, bob: User) -> Candidate:
 
 def _api(user: User | None = None, token: str | None = None) -> Client:
     if user is not None:
-        token = api_services.token_rotate(acting_user=user).key
+        token = api_tokens.token_rotate(acting_user=user).key
     return Client(headers={"Authorization": f"Token {token}"} if token else {})
 
 
@@ -556,7 +557,7 @@ def test_it_creates_and_revokes_a_token_from_the_browser_session(alice: User, a0
 
     assert browser.delete(f"{API}/token/", headers={"X-CSRFToken": csrf}).status_code == 204
     assert _api(token=second).get(f"{API}/candidates/").status_code == 401
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
 
 
 def test_it_manages_the_token_on_the_docs_page(alice: User) -> None:
@@ -565,11 +566,15 @@ def test_it_manages_the_token_on_the_docs_page(alice: User) -> None:
 
     page = browser.post(f"{API}/docs/", {"action": "create"})
     assert page.status_code == 200
-    key = Token.objects.get(user=alice).key
-    assert key in page.content.decode() and page["Cache-Control"] == "no-store"
+    key = re.search(r'id="new-token">([0-9a-f]{40})<', page.content.decode()).group(1)
+    assert (
+        ApiToken.objects.get(user=alice).digest == hashlib.sha256(key.encode()).hexdigest()
+    )  # only the digest is kept
+    assert page["Cache-Control"] == "no-store"
+    assert _api(token=key).get(f"{API}/candidates/").status_code == 200
     assert key not in browser.get(f"{API}/docs/").content.decode()
     browser.post(f"{API}/docs/", {"action": "revoke"})
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
 
 
 # --- Documentation -----------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ the rates into the throttle classes when they are first imported, so the test se
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
+
+from members import api_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def fresh_counters():  # type: ignore[no-untyped-def]
 def test_a_token_is_limited_per_user(alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/minute", "anon": "100/minute"})
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_tokens.token_rotate(acting_user=alice).key}")
 
     statuses = [client.get("/api/v1/candidates/").status_code for _ in range(4)]
     refused = client.get("/api/v1/candidates/")

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from admission import services
-from admission.api import services as api_services
 from admission.demo import at, walk_to
 from admission.models import Candidate, Notification
 from admission.workflow import steps_for
+from members import api_tokens
 from members.models import PartyMember, User
 from tests.conftest import Tree
 from tests.factories import PersonFactory
@@ -91,7 +91,7 @@ def world(in_process_wsgi: None, tree: Tree, alice: User, carol: User, introduce
             candidates.append(walk_to(candidate, stage, user=alice, introducers=introducers, start=START))
         free = [PersonFactory(organisation=branch, full_name=f"Trần Thị Mới {i}") for i, branch in
                 enumerate((tree.branch_a, tree.branch_a, tree.branch_b))]  # fmt: skip
-        token = api_services.token_rotate(acting_user=carol)
+        token = api_tokens.token_rotate(acting_user=carol)
         Notification.objects.filter(user=alice).update(user=carol)
     return World(
         headers={"Authorization": f"Token {token.key}"},

@@ -218,3 +218,27 @@ def test_it_sets_the_materialised_path_of_a_child_below_its_parent(carol, tree: 
     assert stored.path == f"{tree.committee.path}{child.pk}/"
     assert stored.depth == tree.committee.depth + 1
     assert stored.ancestor_ids() == [*tree.committee.ancestor_ids(), child.pk]
+
+
+def test_the_migration_keeps_old_plain_tokens_working_as_digests(alice) -> None:  # type: ignore[no-untyped-def]
+    """members 0010: a key of rest_framework.authtoken (stored plain) still authenticates, and the
+    plain copy is gone."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from members.api_tokens import DigestTokenAuthentication
+
+    migration = importlib.import_module("members.migrations.0010_api_token_digest")
+    key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer, created timestamptz)"
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, now())", [key, alice.pk])
+    with connection.schema_editor() as editor:
+        migration.digest_old_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    user, _token = DigestTokenAuthentication().authenticate_credentials(key)
+    assert user == alice
