@@ -33,7 +33,7 @@ from members.selectors import organisation_get, scope_for
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONTENT_TYPES: dict[str, str] = {"docx": DOCX_CONTENT_TYPE, "pdf": "application/pdf"}
-RECENT_DOCUMENTS = 20
+RECENT_DOCUMENTS = selectors.RECENT_GENERATED_DOCUMENTS
 
 
 class GenerateForm(forms.Form):
@@ -62,13 +62,17 @@ class TemplateUploadForm(forms.Form):
         self.helper.add_input(Submit("upload", _("Tải mẫu lên"), css_class="btn-danger"))
 
 
-def documents_context(*, candidate: Candidate, user: User) -> dict[str, Any]:
-    """Context of `admission/_generated_documents.html`: one query, whatever the number of rows."""
-    documents = list(
-        GeneratedDocument.objects.filter(candidate=candidate)
-        .select_related("created_by")
-        .order_by("-created_at", "-pk")[:RECENT_DOCUMENTS]
-    )
+def documents_context(
+    *, candidate: Candidate, user: User, documents: list[GeneratedDocument] | None = None
+) -> dict[str, Any]:
+    """Context of `admission/_generated_documents.html`: one query, whatever the number of rows,
+    none when the page already read `documents` (the latest RECENT_DOCUMENTS, newest first)."""
+    if documents is None:
+        documents = list(
+            GeneratedDocument.objects.filter(candidate=candidate)
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")[:RECENT_DOCUMENTS]
+        )
     return {
         "generated_kinds": GeneratedKind.choices,
         "generated_documents": documents,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.rules import NoRuleSetInForce, RuleSet, rule_set_for
@@ -53,21 +53,31 @@ def calendar_from_overrides(rows: Iterable[tuple[date, bool]]) -> WorkingCalenda
     )
 
 
+def calendar_overrides(organisation: Organisation) -> QuerySet[CalendarOverride]:
+    """The calendar overrides that apply to `organisation`: national ones and its ancestors'."""
+    return CalendarOverride.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id__in=organisation.ancestor_ids())
+    )
+
+
+def rule_overrides(organisation: Organisation) -> QuerySet[RuleOverride]:
+    """The province's rule overrides (the province is the root of the organisation's path)."""
+    ancestors = organisation.ancestor_ids()
+    if not ancestors:
+        return RuleOverride.objects.none()
+    return RuleOverride.objects.filter(province_id=ancestors[0])
+
+
 def calendar_for(organisation: Organisation) -> WorkingCalendar:
     """Working days for `organisation`: the national overrides plus those of its ancestors (one query)."""
-    return calendar_from_overrides(
-        CalendarOverride.objects.filter(
-            Q(organisation__isnull=True) | Q(organisation_id__in=organisation.ancestor_ids())
-        ).values_list("day", "is_working_day")
-    )
+    return calendar_from_overrides(calendar_overrides(organisation).values_list("day", "is_working_day"))
 
 
 def rulebook_for(organisation: Organisation) -> RuleBook:
     """The province's rule overrides (the province is the root of the organisation's path)."""
-    ancestors = organisation.ancestor_ids()
-    if not ancestors:
+    if not organisation.ancestor_ids():
         return RuleBook()
-    rows = RuleOverride.objects.filter(province_id=ancestors[0]).values_list("effective_from", "key", "value", "label")
+    rows = rule_overrides(organisation).values_list("effective_from", "key", "value", "label")
     return RuleBook(overrides=tuple(rows))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,9 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from admission import bundle, rulebook
 from admission import dates as date_rules
+from admission.domain.calendar import WorkingCalendar
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
 from admission.domain.eligibility import check_certificate, check_dossier_age
 from admission.domain.reasons import Reason, reason
@@ -19,14 +22,22 @@ from admission.models import (
     CLOSED_STAGES,
     DOCUMENTS_BEFORE_BRANCH_VOTE,
     Candidate,
+    DocumentScan,
     DossierItem,
+    DossierReturn,
+    GeneratedDocument,
     Mentorship,
     Notification,
+    ReturnedDocument,
 )
 from admission.rulebook import calendar_for, rulebook_for
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
+from members.authority import NoDecidingBody
 from members.models import Organisation, Person, User
 from members.selectors import organisation_authority, organisation_list, scope_for
+
+# The generated documents listed on a candidate's page (admission/_generated_documents.html).
+RECENT_GENERATED_DOCUMENTS = 20
 
 
 def candidate_list(
@@ -168,25 +179,121 @@ def branches_overview(*, user: User, today: dt.date) -> QuerySet[Organisation]:
     )
 
 
-def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, object]:
-    """Everything the candidate page shows, in a fixed number of queries."""
-    calendar = calendar_for(candidate.organisation)
-    rulebook = rulebook_for(candidate.organisation)
-    dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook)
+USER_FIELDS = ("username", "first_name", "last_name")  # what user_label and str(user) read
+
+
+def _calendar_parts(organisation: Organisation) -> list[bundle.Part]:
+    """The calendar and rule overrides of `organisation`, as parts of a page's bundle."""
+    return [
+        bundle.Part("calendar", rulebook.calendar_overrides(organisation), fields=("day", "is_working_day")),
+        bundle.Part("rules", rulebook.rule_overrides(organisation), fields=("effective_from", "key", "value", "label")),
+        # The organisation chain, for the committee the dossier is due at (organisation_authority).
+        bundle.Part(
+            "chain",
+            Organisation.objects.filter(pk__in=organisation.ancestor_ids()),
+            fields=("kind", "name", "delegated_to_admit", "upper_level_powers", "path"),
+        ),
+    ]
+
+
+def _calendar_from(rows: dict[str, list[Any]]) -> tuple[WorkingCalendar, rulebook.RuleBook]:
+    calendar = rulebook.calendar_from_overrides((o.day, o.is_working_day) for o in rows["calendar"])
+    rules = rulebook.RuleBook(overrides=tuple((o.effective_from, o.key, o.value, o.label) for o in rows["rules"]))
+    return calendar, rules
+
+
+def _returns_parts(candidate: Candidate) -> list[bundle.Part]:
+    return [
+        bundle.Part(
+            "returns",
+            candidate.returns.all(),
+            related={"transition": ("to_stage",), "committee": ("name",), "returned_by": USER_FIELDS},
+        ),
+        bundle.Part("return_items", ReturnedDocument.objects.filter(dossier_return__candidate=candidate)),
+    ]
+
+
+def _returns_from(rows: dict[str, list[Any]]) -> list[DossierReturn]:
+    """The returns, newest first, each with its items (`r.items.all()` reads them without a query)."""
+    returns: list[DossierReturn] = rows["returns"]
+    items: dict[int, list[ReturnedDocument]] = {}
+    for item in rows["return_items"]:
+        items.setdefault(item.dossier_return_id, []).append(item)
+    for returned in returns:
+        bundle.set_prefetched(returned, "items", items.get(returned.pk, []))
+    return returns
+
+
+def _documents_parts(candidate: Candidate) -> list[bundle.Part]:
+    """Scans (admission/_scans.html) and the latest generated documents (_generated_documents.html)."""
+    return [
+        bundle.Part("documents", candidate.documents.all()),
+        bundle.Part(
+            "scans",
+            DocumentScan.objects.filter(candidate=candidate).order_by("doc_type", "-uploaded_at", "-pk"),
+            related={"uploaded_by": USER_FIELDS},
+        ),
+        bundle.Part(
+            "generated",
+            GeneratedDocument.objects.filter(candidate=candidate).order_by("-created_at", "-pk"),
+            related={"created_by": USER_FIELDS},
+            limit=RECENT_GENERATED_DOCUMENTS,
+        ),
+    ]
+
+
+def _open_return(candidate: Candidate, returns: list[DossierReturn], documents: list[DossierItem]) -> dict[str, Any]:
+    """services.open_return and services.returned_documents_pending, from rows already read."""
+    latest = returns[0] if returns else None
+    if latest is None or latest.resubmitted_at is not None or latest.transition.to_stage != candidate.stage:
+        return {"open_return": None, "pending_documents": ()}
+    redone = {d.doc_type for d in documents if d.status == DossierItem.Status.RECEIVED}
+    pending = tuple(item.doc_type for item in latest.items.all() if item.doc_type not in redone)
+    return {"open_return": latest, "pending_documents": pending}
+
+
+def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
+    """Everything the candidate page shows, in ONE query (admission.bundle) whatever the history:
+    transitions, mentors, votes, documents, tasks, verifications, the last 30 history rows, the
+    committee returns, scans, generated documents, calendar and rule overrides, organisation chain."""
+    history = candidate.history.order_by("-history_date")  # type: ignore[attr-defined]
+    rows = bundle.fetch(
+        [
+            bundle.Part("transitions", candidate.transitions.all(), related={"acting_user": USER_FIELDS}),
+            bundle.Part(
+                "mentorships",
+                Mentorship.objects.filter(candidate=candidate).order_by("assigned_on"),
+                related={"member": ("person",), "member__person": ("full_name",)},
+            ),
+            bundle.Part("votes", candidate.votes.all()),
+            bundle.Part("tasks", candidate.tasks.order_by("due_on")),
+            bundle.Part("verifications", candidate.verifications.order_by("sent_on")),
+            bundle.Part(
+                "history",
+                history,
+                fields=("history_date", "history_type", "history_change_reason", "stage", "history_user"),
+                related={"history_user": USER_FIELDS},
+                limit=30,
+            ),
+            *_returns_parts(candidate),
+            *_documents_parts(candidate),
+            *_calendar_parts(candidate.organisation),
+        ]
+    )
+    calendar, rules = _calendar_from(rows)
+    _prime_authority(candidate, rows)
+    dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rules)
     deadline = date_rules.stage_deadline(candidate.stage_enum, dates)
+    returns = _returns_from(rows)
     return {
         "dates": dates.named(),
         "deadline": deadline,
         "overdue": date_rules.is_overdue(deadline, today),
-        "transitions": list(candidate.transitions.select_related("acting_user")),
-        "mentorships": list(
-            Mentorship.objects.filter(candidate=candidate)
-            .select_related("member__person", "member__organisation")
-            .order_by("assigned_on")
-        ),
-        "votes": list(candidate.votes.all()),
-        "documents": {item.doc_type: item for item in candidate.documents.all()},
-        "tasks": list(candidate.tasks.order_by("due_on")),
+        "transitions": rows["transitions"],
+        "mentorships": rows["mentorships"],
+        "votes": rows["votes"],
+        "documents": {item.doc_type: item for item in rows["documents"]},
+        "tasks": rows["tasks"],
         "verifications": [
             (
                 v,
@@ -194,14 +301,25 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, object]
                     request_received_date=v.received_on,
                     abroad=v.abroad,
                     calendar=calendar,
-                    rules=rulebook.for_date(v.received_on),
+                    rules=rules.for_date(v.received_on),
                 ),
             )
-            for v in candidate.verifications.order_by("sent_on")
+            for v in rows["verifications"]
         ],
-        "history": list(candidate.history.select_related("history_user").order_by("-history_date")[:30]),  # type: ignore[attr-defined]
+        "history": rows["history"],
         "stage_info": STAGE_INFO[candidate.stage_enum],
+        **_open_return(candidate, returns, rows["documents"]),
+        "scans": rows["scans"],
+        "generated_documents": rows["generated"],
     }
+
+
+def _prime_authority(candidate: Candidate, rows: dict[str, list[Any]]) -> None:
+    """Who the dossier is due at is then known without a query (services.due_committee)."""
+    if len(rows["chain"]) == len(candidate.organisation.ancestor_ids()):
+        # An invalid tree is left to the caller, which asks again and meets the error where it did before.
+        with contextlib.suppress(NoDecidingBody):
+            organisation_authority(organisation=candidate.organisation, chain=rows["chain"])
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
@@ -340,9 +458,9 @@ class ReviewDocument:
     recorded_on: dt.date | None = None  # the date of a resolution recorded in the app
 
 
-def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, object]:
+def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
     """The committee's view of a dossier: documents with automatic validity flags, votes,
-    returns and history, in a fixed number of queries.
+    returns and history, in ONE query (admission.bundle) plus none for the organisation chain.
 
     Flags are judged on the day the branch considered the dossier (the rules' test, HD06 5.4),
     or today when it has not yet: expired awareness-class certificate (60 months), dossier
@@ -350,12 +468,23 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, object]
     """
     from admission.models import DocumentType
 
+    rows = bundle.fetch(
+        [
+            bundle.Part("transitions", candidate.transitions.all(), related={"acting_user": USER_FIELDS}),
+            bundle.Part("mentorships", Mentorship.objects.filter(candidate=candidate), fields=("role",)),
+            bundle.Part("votes", candidate.votes.all()),
+            *_returns_parts(candidate),
+            *_documents_parts(candidate),
+            *_calendar_parts(candidate.organisation),
+        ]
+    )
+    calendar, rulebook_ = _calendar_from(rows)
     recognition = candidate.stage_enum in {Stage.S15, Stage.S16, Stage.SY} or candidate.recognition_branch_date
-    rules = rulebook_for(candidate.organisation).for_date(candidate.branch_resolution_date or today)
+    rules = rulebook_.for_date(candidate.branch_resolution_date or today)
     considered_on = candidate.branch_resolution_date or today
-    items = {item.doc_type: item for item in candidate.documents.all()}
+    items = {item.doc_type: item for item in rows["documents"]}
     labels = dict(DocumentType.choices)
-    authority = organisation_authority(organisation=candidate.organisation)
+    authority = organisation_authority(organisation=candidate.organisation, chain=rows["chain"])
     # The sub-committee's appraisal and the grassroots resolution exist only where the tree has them.
     not_applicable = {"A8", "R6"} if authority.appraisal_by is None else set()
     if authority.grassroots_resolution_by is None:
@@ -383,17 +512,19 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, object]
     flags: list[Reason] = [p for d in documents for p in d.problems]
     if not recognition:
         flags.extend(check_dossier_age(candidate.dossier_start_date, considered_on, rules).reasons)
-        if not any(m.role == "introducer" for m in candidate.mentorships.all()):
+        if not any(m.role == "introducer" for m in rows["mentorships"]):
             flags.append(reason("introducer_missing", "QĐ294 3.1-3.2"))
-    returns = list(candidate.returns.select_related("returned_by", "committee").prefetch_related("items"))
     return {
         "documents": documents,
         "flags": flags,
         "recognition": bool(recognition),
         "considered_on": considered_on,
-        "votes": list(candidate.votes.all()),
-        "returns": returns,
-        "transitions": list(candidate.transitions.select_related("acting_user")),
+        "votes": rows["votes"],
+        "returns": _returns_from(rows),
+        "transitions": rows["transitions"],
+        "scans": rows["scans"],
+        "generated_documents": rows["generated"],
+        "calendar": calendar,
     }
 
 

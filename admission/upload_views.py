@@ -138,10 +138,12 @@ def scan_file(request: AuthenticatedRequest, pk: int) -> FileResponse:
     return response
 
 
-def scans_context(*, candidate: Candidate) -> dict[str, Any]:
-    """What the partial admission/_scans.html needs: the scans grouped by document type (one query)."""
+def scans_context(*, candidate: Candidate, scans: list[DocumentScan] | None = None) -> dict[str, Any]:
+    """What the partial admission/_scans.html needs: the scans grouped by document type (one query,
+    none when the page already read `scans`, in uploads.scan_list's order)."""
     scans_by_type: dict[str, list[DocumentScan]] = {}
-    scans = uploads.scan_list(candidate=candidate)
+    if scans is None:
+        scans = uploads.scan_list(candidate=candidate)
     for scan in scans:
         scans_by_type.setdefault(scan.doc_type, []).append(scan)
     return {"scans_by_type": scans_by_type, "scan_count": len(scans)}

@@ -141,19 +141,19 @@ def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate, committe
 def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get(user=request.user, pk=pk)
     _audit_view(request, candidate, "candidate")
+    # The selector reads every section in one query, open return and pending documents included.
     context: dict[str, Any] = selectors.candidate_page(candidate=candidate, today=timezone.localdate())
     can_edit = scope_for(request.user).can_edit(candidate.organisation)
-    returned = services.open_return(candidate)
     committee = services.due_committee(candidate)
     context.update(
         candidate=candidate,
         steps=steps_for(candidate.stage_enum) if _acts_on_stage(request, candidate, committee) else [],
         can_edit=can_edit,
         due_committee=committee,
-        open_return=returned,
-        pending_documents=services.returned_documents_pending(candidate, returned) if returned else (),
-        **upload_views.scans_context(candidate=candidate),
-        **document_views.documents_context(candidate=candidate, user=request.user),
+        **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
+        **document_views.documents_context(
+            candidate=candidate, user=request.user, documents=context.pop("generated_documents")
+        ),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     return render(request, "admission/candidate_detail.html", context)
@@ -405,7 +405,7 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
     context: dict[str, Any] = selectors.dossier_review(candidate=candidate, today=today)
     committee = services.due_committee(candidate)
     can_act = committee is not None and scope_for(request.user).acts_for_committee(committee.id)
-    calendar = calendar_for(candidate.organisation)
+    calendar = context.pop("calendar")
     context.update(
         candidate=candidate,
         committee=committee,
@@ -420,8 +420,12 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
     )
     for document in context["documents"]:
         document.messages = reason_messages(document.problems)
-    context.update(upload_views.scans_context(candidate=candidate))
-    context.update(document_views.documents_context(candidate=candidate, user=request.user))
+    context.update(upload_views.scans_context(candidate=candidate, scans=context.pop("scans")))
+    context.update(
+        document_views.documents_context(
+            candidate=candidate, user=request.user, documents=context.pop("generated_documents")
+        )
+    )
     return context
 
 

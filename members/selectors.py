@@ -185,14 +185,26 @@ def organisation_ancestors(*, user: User, organisation: Organisation) -> list[Or
     return list(organisation_list(user=user).filter(pk__in=ids).order_by("depth"))
 
 
-def organisation_authority(*, organisation: Organisation) -> Authority:
-    """Who decides admission for this branch (one query for the chain)."""
-    chain = {o.pk: o for o in Organisation.objects.filter(pk__in=organisation.ancestor_ids())}
-    nodes = [
-        OrgNode(o.pk, o.kind, o.name, o.delegated_to_admit, o.upper_level_powers)
-        for o in (chain[i] for i in organisation.ancestor_ids())
-    ]
-    return admission_authority(nodes)
+_AUTHORITY_CACHE_ATTR = "_tracker_authority"
+
+
+def organisation_authority(*, organisation: Organisation, chain: Iterable[Organisation] | None = None) -> Authority:
+    """Who decides admission for this branch.
+
+    One query for the chain of organisations, none when the caller already holds their rows
+    (`chain`: the rows of `organisation.ancestor_ids()`). The answer is kept on the instance, as
+    the scope is on the user: a page asks it several times (flags, due committee) for one request.
+    """
+    cached = getattr(organisation, _AUTHORITY_CACHE_ATTR, None)
+    if cached is not None and cached[0] == organisation.path:
+        return cached[1]  # type: ignore[no-any-return]
+    ids = organisation.ancestor_ids()
+    rows = chain if chain is not None else Organisation.objects.filter(pk__in=ids)
+    by_id = {o.pk: o for o in rows}
+    nodes = [OrgNode(o.pk, o.kind, o.name, o.delegated_to_admit, o.upper_level_powers) for o in (by_id[i] for i in ids)]
+    authority = admission_authority(nodes)
+    setattr(organisation, _AUTHORITY_CACHE_ATTR, (organisation.path, authority))
+    return authority
 
 
 def scope_statistics(*, user: User) -> dict[str, int]:

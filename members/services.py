@@ -154,15 +154,20 @@ def role_assign(
 def audit_record(
     *, user: User | None, action: str, person: Person | None = None, detail: str = "", ip_address: str | None = None
 ) -> AuditLog:
-    """Append one audit row. Runs in its own transaction so the record survives a later error."""
-    with transaction.atomic():
-        return AuditLog.objects.create(
-            user=user if user is not None and user.is_authenticated else None,
-            action=action,
-            person=person,
-            detail=detail[:255],
-            ip_address=ip_address,
-        )
+    """Append one audit row: a single INSERT, no transaction or savepoint of its own.
+
+    Outside a transaction (page views: ATOMIC_REQUESTS is off) the INSERT commits by itself before
+    the page is rendered, so the record survives a later error. Inside a caller's transaction (an
+    upload, a generated document) it commits or rolls back with the caller's writes, as it did
+    with the former savepoint, which only added two statements per view.
+    """
+    return AuditLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        person=person,
+        detail=detail[:255],
+        ip_address=ip_address,
+    )
 
 
 def person_reveal_identifier(*, acting_user: User, person: Person, ip_address: str | None) -> str:

@@ -233,9 +233,49 @@ def test_the_review_page_issues_the_same_queries_for_a_thin_and_a_full_dossier(
         client.get(url)
     _return_and_resubmit(alice, carol, s9, rounds=4)  # more returns, items, transitions and history
 
-    # session, user, scope, candidate, authority chain (twice: flags, due level), documents,
-    # mentorships, returns and their items, votes, transitions, calendar overrides, scans,
-    # generated documents, unread notifications: none of them grows with the dossier.
-    with django_assert_num_queries(len(thin.captured_queries)):
-        client.get(url)
-    assert len(thin.captured_queries) <= 25
+    # 1. session, 2. user, 3. scope, 4. candidate, 5. the audit row (one INSERT), 6. one UNION ALL
+    # (admission.bundle) for documents, mentorships, returns and their items, votes, transitions,
+    # scans, generated documents, calendar and rule overrides and the organisation chain (the
+    # flags and the committee due), 7. unread notifications: none of them grows with the dossier.
+    with django_assert_num_queries(REVIEW_PAGE_QUERIES):
+        response = client.get(url)
+    assert len(thin.captured_queries) == REVIEW_PAGE_QUERIES
+    html = response.content.decode()
+    assert html.count("<li>A6: Bổ sung</li>") == 5  # every return's item, read from the bundle
+    assert html.count("Chi bộ đã gửi lại") == 5  # every return, resubmitted
+
+
+REVIEW_PAGE_QUERIES = 7
+
+
+def test_the_candidate_page_shows_an_open_return_without_more_queries(
+    tree, alice, carol, s9, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    services.dossier_return(acting_user=carol, candidate=s9, note="Thiếu lý lịch", documents={"A6": "Bổ sung"})
+    client = _client(alice)
+    url = reverse("candidate_detail", args=[s9.pk])
+    client.get(url)  # warm the session
+
+    # The same 7 queries as on any candidate page (tests/functional/admission/test_views.py).
+    with django_assert_num_queries(7):
+        pending = client.get(url).content.decode()
+    services.document_record(acting_user=alice, candidate=s9, doc_type="A6", issued_on=dt.date(2025, 8, 22))
+    redone = client.get(url).content.decode()
+
+    assert 'id="open-return"' in pending and "Thiếu lý lịch" in pending
+    assert "A6 — Bổ sung" in pending and "chưa bổ sung" in pending
+    assert 'id="resubmit" disabled' in pending
+    assert "đã bổ sung" in redone and 'id="resubmit" disabled' not in redone and 'id="resubmit"' in redone
+
+
+def test_the_candidate_page_names_the_committee_due_without_more_queries(
+    tree, carol, s9, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client = _client(carol)
+    url = reverse("candidate_detail", args=[s9.pk])
+    client.get(url)
+
+    with django_assert_num_queries(7):
+        html = client.get(url).content.decode()
+
+    assert 'id="with-committee"' in html and tree.committee.name in html
