@@ -46,6 +46,7 @@ from admission.domain.calendar import WorkingCalendar
 from admission.domain.periods import add_months
 from admission.domain.reminders import next_occurrence
 from admission.domain.stages import Stage, next_after_branch_resolution, next_after_grassroots_resolution
+from admission.domain.statistics import PACKAGE_CALENDAR
 from admission.domain.votes import VotingBody, threshold_for, threshold_rule
 from admission.models import BranchReview, Candidate, StageTransition, Vote
 from admission.rulebook import RuleBook, calendar_for, rulebook_for
@@ -173,6 +174,7 @@ CANDIDATE_COLUMNS = (
 )  # fmt: skip
 TRANSITION_COLUMNS = (
     "id", "candidate_id", "from_stage", "to_stage", "at", "on_date", "acting_user_id", "note", "basis", "notified_at",
+    "entered_on", "package_working_days",
 )  # fmt: skip
 VOTE_COLUMNS = (
     "id", "candidate_id", "body", "purpose", "held_on", "summoned", "excluded", "denominator", "yes", "no",
@@ -645,6 +647,13 @@ class DatasetGenerator:
             next_wd.append(following)
         next_wd.reverse()
         self.iso, self.years, self.prev_wd, self.next_wd = iso, years, prev_wd, next_wd
+        # Stage visits are stored with their working days by the package calendar alone
+        # (StageTransition docstring): an index per day, the count of its working days up to it.
+        package_index, count = [], 0
+        for day in days:
+            count += PACKAGE_CALENDAR.is_working_day(day)
+            package_index.append(count)
+        self.package_index = package_index
         self.today_o = self.today.toordinal()
 
     def _prev(self, ordinal: int) -> int:
@@ -1296,9 +1305,15 @@ class DatasetGenerator:
                 basis = f"Vote {self._vote(candidate_id, source, org, day, randint)}"
             transition_id = self._next(StageTransition)
             at = self._at(day)
+            # The visit of `source` it ends: none for the first transition (no transition into S0).
+            visit = f"{NULL}\t{NULL}"
+            if k > 1:
+                entered_on = entered[k - 1]
+                working = self.package_index[day - self.base] - self.package_index[entered_on - self.base]
+                visit = f"{self._d(entered_on)}\t{working}"
             self.transitions.append(
                 f"{transition_id}\t{candidate_id}\t{source.value}\t{target.value}\t{at}\t{self._d(day)}\t{NULL}\t"
-                f"{note}\t{basis}\t{at}"
+                f"{note}\t{basis}\t{at}\t{visit}"
             )
         member_id: int | None = None
         member_status = ""

@@ -149,7 +149,30 @@ CANDIDATE_DATE_FIELDS = (
 
 
 class StageTransition(models.Model):
-    """Append-only: every stage change with who, when, why and on what it rests."""
+    """Append-only: every stage change with who, when, why and on what it rests.
+
+    Each row also ends a stage visit (of `from_stage`), and keeps how long that visit took, so
+    the statistics' time in stage is a GROUP BY over stored values instead of a LAG over every
+    transition of a subtree at each page view (admission.statistics._time_in_stage):
+
+    - `entered_on`: the day `from_stage` was entered, i.e. the `on_date` of the candidate's
+      previous transition (ordered by `at`, id); NULL for the first transition, whose first stay
+      in S0 has no transition into it and is not counted.
+    - `package_working_days`: the working days in (entered_on, on_date] counted with the calendar
+      of the `holidays` package alone (``admission.domain.statistics.PACKAGE_CALENDAR``), NULL
+      with `entered_on`.
+
+    Why the package calendar and not the organisation's: staff edit the override table
+    (CalendarOverride) at any time, for the whole country or one organisation, and a candidate
+    may move to an organisation with other overrides; the figures must use the calendar as it is
+    today. The overrides are few, so the reader corrects the stored count with them (+1/-1 per
+    override day inside the visit, ``override_deltas``) and stored values never go stale when
+    they change. The package calendar itself changes only with the pinned `holidays` version:
+    after upgrading it, run ``manage.py stage_times_refresh`` (the same recount as the migration).
+
+    Written by ``services.candidate_transition`` (the only writer in the application) and by the
+    dataset generator; ``admission.stage_times.stage_times_fill`` recounts rows written otherwise.
+    """
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="transitions")
     from_stage = models.CharField(max_length=4, choices=STAGE_CHOICES)
@@ -160,16 +183,22 @@ class StageTransition(models.Model):
     note = models.TextField(_("lý do / ghi chú"), blank=True, default="")
     basis = models.CharField(_("căn cứ (nghị quyết, quyết định)"), max_length=200, blank=True, default="")
     notified_at = models.DateTimeField(null=True, blank=True)
+    entered_on = models.DateField(null=True, blank=True, editable=False)
+    package_working_days = models.IntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
         indexes = [
             models.Index(fields=["candidate", "at"], name="transition_cand_at"),
-            # Statistics (admission.statistics): the stage visits that ended in a period, and the
-            # previous transition of each candidate (LAG) read in index order without the table.
+            # Statistics (admission.statistics): the stage visits that ended in a period.
             models.Index(fields=["on_date"], name="transition_on_date"),
-            # (Key columns rather than INCLUDE, which SQLite does not have.)
-            models.Index(fields=["candidate", "at", "id", "on_date", "from_stage"], name="transition_visits"),
+            # Time in stage of a subtree: per candidate of the subtree, its visits ended in the
+            # period with their stored times, read from the index alone (key columns rather
+            # than INCLUDE, which SQLite does not have).
+            models.Index(
+                fields=["candidate", "on_date", "from_stage", "package_working_days", "entered_on"],
+                name="transition_stage_time",
+            ),
         ]
 
 

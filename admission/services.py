@@ -33,6 +33,7 @@ from admission.domain.eligibility import (
 )
 from admission.domain.reasons import CheckResult, Reason, reason
 from admission.domain.stages import Stage
+from admission.domain.statistics import package_working_days
 from admission.domain.votes import VotingBody, deadlock_reached, evaluate_vote, threshold_for, threshold_rule
 from admission.models import (
     DOCUMENTS_BEFORE_BRANCH_VOTE,
@@ -129,7 +130,9 @@ def candidate_transition(
        for backward moves, drops, removals and escalations.
     2. Compare-and-swap: one UPDATE filtered on the expected stage also writes `fields`; if it
        changed no row, someone else moved the candidate first (ConcurrentStageChange).
-    3. Append the StageTransition row and apply the declarative cascade of the new stage.
+    3. Append the StageTransition row, with the visit of `expected_stage` it ends (entered on,
+       working days by the package calendar: `_visit_ended`), and apply the declarative cascade
+       of the new stage.
     4. Recompute the step's legal deadline (`next_due_on`).
     """
     stages.assert_transition(expected_stage, to_stage)
@@ -149,6 +152,7 @@ def candidate_transition(
     Candidate.history.bulk_history_create(  # type: ignore[attr-defined]
         [candidate], update=True, default_user=acting_user, default_change_reason=f"{expected_stage}→{to_stage}"
     )
+    entered_on, working_days = _visit_ended(candidate, on_date=on_date, now=now)
     transition = StageTransition.objects.create(
         candidate=candidate,
         from_stage=expected_stage.value,
@@ -158,11 +162,28 @@ def candidate_transition(
         acting_user=acting_user,
         note=note.strip(),
         basis=basis.strip(),
+        entered_on=entered_on,
+        package_working_days=working_days,
     )
     _apply_cascade(acting_user=acting_user, candidate=candidate, stage=to_stage, on_date=on_date)
     _refresh_due(candidate, transition=transition, now=now)
     reminders.transition_notify(candidate=candidate, transition=transition, now=now)
     return transition
+
+
+def _visit_ended(candidate: Candidate, *, on_date: dt.date, now: dt.datetime) -> tuple[dt.date | None, int | None]:
+    """The stage visit a new transition ends: the day it began (the previous transition's
+    `on_date` in (at, id) order, as the statistics' LAG read it) and its working days by the
+    package calendar; (None, None) for the first transition (StageTransition docstring)."""
+    entered_on = (
+        StageTransition.objects.filter(candidate=candidate, at__lte=now)
+        .order_by("-at", "-pk")
+        .values_list("on_date", flat=True)
+        .first()
+    )
+    if entered_on is None:
+        return None, None
+    return entered_on, package_working_days(entered_on, on_date)
 
 
 def _apply_cascade(*, acting_user: User | None, candidate: Candidate, stage: Stage, on_date: dt.date) -> None:

@@ -4,13 +4,16 @@ Reads aggregate in SQL (``Count`` with filters, ``values().annotate()`` histogra
 organisation that holds the rows, and roll the groups up the tree in Python: a page costs the
 same number of queries whatever the number of members. The arithmetic is pure
 (``admission.domain.statistics``). Working days come from the calendar in Python: time in stage
-sends SQL a table of working-day indexes per day and gets back a histogram; deadlines fetch the
+groups the visits stored on the transitions (StageTransition.entered_on, package_working_days)
+into a histogram, corrected by the calendar overrides; deadlines fetch the
 candidates grouped by their dates (one row per distinct combination) and compute each deadline
 once per distinct trigger day with ``admission.domain.deadlines``.
 
-Performance (bench/test_statistics.py, 150,000 members): indexes on the member dates and on the
-transitions (``on_date``; ``candidate, at, id, on_date, from_stage`` for the LAG read in index
-order); no summary table, so nothing to refresh.
+Performance (bench/test_statistics.py, 150,000 members; bench/test_pages.py): indexes on the member
+dates and on the transitions (``on_date``; ``candidate, on_date, from_stage, package_working_days,
+entered_on`` for the time in stage read from the index). The stage visits are stored when they end
+(the StageTransition docstring says why their working days count with the package calendar and how
+they stay right when the overrides change).
 
 Choices where the texts are silent (docs/decisions.md, "Statistics"):
 
@@ -42,8 +45,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import BooleanField, Case, CharField, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -171,7 +174,7 @@ class Subtree:
         """The root's child that holds `org_id` (None for the root itself)."""
         return stats.child_under(self.rows[org_id].path, self.root.path)
 
-    def calendars(self) -> Calendars:
+    def calendars(self, rows: RootRows | None = None) -> Calendars:
         """Calendars and rule book of the subtree's organisations (two queries, once).
 
         The same rules as ``rulebook.calendar_for``/``rulebook_for`` (the national overrides plus
@@ -180,7 +183,7 @@ class Subtree:
         own: a province of 2,000 branches usually builds one calendar, not 2,000.
         """
         if self._calendars is None:
-            self._calendars = Calendars.load(self)
+            self._calendars = Calendars.load(self, rows)
         return self._calendars
 
 
@@ -198,13 +201,12 @@ class Calendars:
     rules: RuleBook
 
     @classmethod
-    def load(cls, subtree: Subtree) -> Calendars:
+    def load(cls, subtree: Subtree, rows: RootRows | None = None) -> Calendars:
+        """From `rows` (``RootRows.load``) when the caller read them already, else one query."""
         root = subtree.root
-        above = root.ancestor_ids()
+        rows = rows if rows is not None else RootRows.load(root, years=())
         overrides: dict[int | None, list[tuple[dt.date, bool]]] = defaultdict(list)
-        for org_id, day, working in CalendarOverride.objects.filter(
-            Q(organisation__isnull=True) | Q(organisation_id__in=above) | Q(organisation__path__startswith=root.path)
-        ).values_list("organisation_id", "day", "is_working_day"):
+        for org_id, day, working in rows.calendar:
             overrides[org_id].append((day, working))
         keys = {
             pk: tuple(int(p) for p in row.path.strip("/").split("/") if p and int(p) in overrides)
@@ -218,11 +220,7 @@ class Calendars:
             for key in group_keys
         )
         number = {key: index for index, key in enumerate(group_keys)}
-        rules = RuleBook(
-            overrides=tuple(
-                RuleOverride.objects.filter(province_id=above[0]).values_list("effective_from", "key", "value", "label")
-            )
-        )
+        rules = RuleBook(overrides=tuple(rows.rules))
         return cls(
             groups=groups,
             paths=(root.path, *(subtree.rows[k[-1]].path for k in others)),
@@ -250,30 +248,102 @@ class Calendars:
             output_field=IntegerField(),
         )
 
-    def index_table(self, first: dt.date, last: dt.date) -> str:
-        """VALUES rows (key, index) for every day of [first, last] and calendar group: the key is
-        `group * DAY_KEY_SPAN + days since first` (one integer, so the join is a plain equality the
-        planner can hash: with (group, day) pairs it merged on the group alone and filtered the
-        day, 137 million rows on a province); the index of a day is the number of working days in
-        (first, day], so the working days between two days is a difference of indexes."""
-        rows: list[str] = []
-        for number, calendar in enumerate(self.groups):
-            index, day = 0, first
-            while day <= last:
-                if day > first and calendar.is_working_day(day):
-                    index += 1
-                rows.append(f"({number * DAY_KEY_SPAN + (day - first).days}, {index})")
-                day += ONE_DAY
-        return ", ".join(rows)
-
-
-# Far more days than any index table spans, so keys of two calendar groups never meet.
-DAY_KEY_SPAN = 100_000
-ONE_DAY = dt.timedelta(days=1)
-
 
 def _subtree_q(organisation: Organisation, prefix: str = "organisation__") -> Q:
     return Q(**{f"{prefix}path__startswith": organisation.path})
+
+
+def _typed_null(output_field: Any) -> Any:
+    """A NULL of a given type: each column of a UNION needs one type on PostgreSQL."""
+    return Cast(Value(None), output_field=output_field)
+
+
+def _union_all(parts: Sequence[QuerySet[Any]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of several querysets in one statement (UNION ALL), each selecting `columns`.
+
+    Every part annotates the same column names with the same types (typed NULLs where a part
+    has nothing to say); the first column is usually a constant naming the part. One round trip
+    instead of one per part: the statistics page reads a dozen small aggregates.
+    """
+    selects: list[str] = []
+    params: list[Any] = []
+    names = ", ".join(columns)
+    for number, part in enumerate(parts):
+        sql, part_params = part.values(*columns).query.sql_with_params()
+        selects.append(f"SELECT {names} FROM ({sql}) part{number}")  # noqa: S608 - compiled ORM SQL
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class RootRows:
+    """The small tables keyed by the root of a subtree, read in one statement: the calendar
+    overrides (national, of the root's ancestors and of its subtree), the province's rule
+    overrides and the subtree's plans of some years."""
+
+    calendar: list[tuple[int | None, dt.date, bool]]
+    rules: list[tuple[dt.date, str, int, str]]
+    plans: list[tuple[int, int, int]]  # organisation id, year, admit
+
+    COLUMNS = ("part", "org", "day", "flag", "key", "number", "label", "year")
+
+    @classmethod
+    def load(cls, root: Organisation, *, years: Iterable[int]) -> RootRows:
+        above = root.ancestor_ids()
+        text, integer = CharField(), IntegerField()
+        calendar = CalendarOverride.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation_id__in=above) | Q(organisation__path__startswith=root.path)
+        ).annotate(
+            part=Value("calendar", output_field=text),
+            org=F("organisation_id"),
+            flag=F("is_working_day"),
+            key=_typed_null(text),
+            number=_typed_null(integer),
+            label=_typed_null(text),
+            year=_typed_null(integer),
+        )
+        rules = RuleOverride.objects.filter(province_id=above[0]).annotate(
+            part=Value("rule", output_field=text),
+            org=F("province_id"),
+            # `key` and `label` are the override's own columns.
+            day=F("effective_from"),
+            flag=_typed_null(BooleanField()),
+            number=F("value"),
+            year=_typed_null(integer),
+        )
+        parts: list[QuerySet[Any]] = [
+            calendar,
+            rules,
+        ]
+        wanted = sorted(set(years))
+        if wanted:
+            parts.append(
+                AnnualPlan.objects.filter(_subtree_q(root), year__in=wanted).annotate(
+                    part=Value("plan", output_field=text),
+                    org=F("organisation_id"),
+                    day=_typed_null(DateField()),
+                    flag=_typed_null(BooleanField()),
+                    key=_typed_null(text),
+                    number=F("admit"),
+                    label=_typed_null(text),
+                )
+            )
+        found = cls(calendar=[], rules=[], plans=[])
+        for part, org, day, flag, key, number, label, year in _union_all(parts, cls.COLUMNS):
+            if part == "calendar":
+                found.calendar.append((org, _as_date(day), bool(flag)))
+            elif part == "rule":
+                found.rules.append((_as_date(day), key, number, label))
+            else:
+                found.plans.append((org, year, number))
+        return found
+
+
+def _as_date(value: Any) -> dt.date:
+    """SQLite hands raw SQL dates back as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 # --- Members on a day ----------------------------------------------------------------------
@@ -335,13 +405,19 @@ class Plans:
     effective: dict[int, dict[int, int | None]]
 
     @classmethod
-    def load(cls, subtree: Subtree, years: Iterable[int]) -> Plans:
-        """One query for every plan of the subtree in those years."""
+    def load(cls, subtree: Subtree, years: Iterable[int], rows: RootRows | None = None) -> Plans:
+        """Every plan of the subtree in those years: from `rows` (``RootRows.load`` with these
+        years) when the caller read them already, else one query."""
         wanted = sorted(set(years))
         own: dict[int, dict[int, int]] = {year: {} for year in wanted}
-        for org_id, year, admit in AnnualPlan.objects.filter(_subtree_q(subtree.root), year__in=wanted).values_list(
-            "organisation_id", "year", "admit"
-        ):
+        if rows is None:
+            found = AnnualPlan.objects.filter(_subtree_q(subtree.root), year__in=wanted).values_list(
+                "organisation_id", "year", "admit"
+            )
+            plan_rows: Iterable[tuple[int, int, int]] = found
+        else:
+            plan_rows = rows.plans
+        for org_id, year, admit in plan_rows:
             own[year][org_id] = admit
         effective = {
             year: stats.effective_plans(children=subtree.children, own=own[year], root=subtree.root.pk)
@@ -428,7 +504,8 @@ def _with_recognised_on(qs: QuerySet[PartyMember], query: StatisticsQuery) -> Qu
 
 def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int, dict[str, int]]:
     """Per organisation, in one scan of the subtree's members: members at the baseline, at the end
-    of the period and at the start of each trend year; admitted and recognised in the period."""
+    of the period and at the start of each trend year; admitted and recognised in the period;
+    admitted in each trend year."""
     counts: dict[str, Any] = {
         "base_official": Count("pk", filter=member_on_q(query.baseline_day, "official")),
         "base_probationary": Count("pk", filter=member_on_q(query.baseline_day, "probationary")),
@@ -437,21 +514,34 @@ def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int, dict[s
         "admitted": Count("pk", filter=Q(**{f"{query.admitted_field}__range": (query.start, query.end)})),
         "recognised": Count("pk", filter=_recognised_q(query)),
         **{f"start_{year}": Count("pk", filter=member_on_q(dt.date(year, 1, 1), "all")) for year in query.trend_years},
+        # Admissions of each trend year (the trend chart), in the same scan.
+        **{
+            f"admitted_{year}": Count(
+                "pk", filter=Q(**{f"{query.admitted_field}__range": (dt.date(year, 1, 1), dt.date(year, 12, 31))})
+            )
+            for year in query.trend_years
+        },
     }
     qs = _with_recognised_on(PartyMember.objects.filter(_subtree_q(subtree.root)), query)
     plain: list[dict[str, Any]] = [dict(row) for row in qs.values("organisation_id").annotate(**counts).order_by()]
     return {row["organisation_id"]: {name: int(row[name]) for name in counts} for row in plain}
 
 
-def _removed_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int, int]:
-    return dict(
+def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidate]:
+    """Removals from the probationary list in the period, per organisation (`_candidate_figures`)."""
+    return (
         Candidate.objects.filter(
             _subtree_q(subtree.root), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
         )
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
         .order_by()
-        .values_list("organisation_id", "n")
+        .annotate(
+            part=Value("removed", output_field=CharField()),
+            i1=F("organisation_id"),
+            i2=_typed_null(IntegerField()),
+            d1=_typed_null(DateField()),
+            d2=_typed_null(DateField()),
+            flag=_typed_null(BooleanField()),
+        )
     )
 
 
@@ -526,117 +616,110 @@ FUNNEL_FILTERS: dict[str, Q] = {
 FUNNEL_STEPS = tuple(FUNNEL_FILTERS)
 
 
-def _funnel(organisation: Organisation, query: StatisticsQuery) -> dict[str, Any]:
-    """The awareness-class cohort of the period: how far it went, and how fast (two queries)."""
+def _funnel_part(organisation: Organisation, query: StatisticsQuery) -> QuerySet[Candidate]:
+    """The awareness-class cohort of the period grouped by months to the ceremony (NULL: not
+    admitted), branch vote (1/0) and dossier (flag): `_funnel` adds the steps up."""
     cohort = Candidate.objects.filter(
         _subtree_q(organisation), certificate_issue_date__range=(query.start, query.end)
     ).order_by()
-    counts = cohort.aggregate(**{key: Count("pk", filter=q) for key, q in FUNNEL_FILTERS.items()})
-    months = dict(
-        _with_months(cohort.filter(ceremony_date__isnull=False), "certificate_issue_date", "ceremony_date", "months")
-        .values("months")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("months", "n")
+    return _with_months(cohort, "certificate_issue_date", "ceremony_date", "months").annotate(
+        part=Value("funnel", output_field=CharField()),
+        i1=F("months"),
+        i2=Case(When(FUNNEL_FILTERS["branch_vote"], then=Value(1)), default=Value(0), output_field=IntegerField()),
+        d1=_typed_null(DateField()),
+        d2=_typed_null(DateField()),
+        flag=Case(When(FUNNEL_FILTERS["dossier"], then=Value(True)), default=Value(False), output_field=BooleanField()),
     )
-    values = [counts[key] for key in FUNNEL_STEPS]
+
+
+def _funnel(rows: Iterable[tuple[int | None, int, bool, int]]) -> dict[str, Any]:
+    """The cohort's steps and median months to the ceremony, from (months, voted, dossier, n)."""
+    steps = dict.fromkeys(FUNNEL_STEPS, 0)
+    months: dict[int, int] = defaultdict(int)
+    for month, voted, dossier, count in rows:
+        steps["certificate"] += count
+        steps["dossier"] += count if dossier else 0
+        steps["branch_vote"] += count if voted else 0
+        if month is not None:  # the ceremony is held (FUNNEL_FILTERS["admitted"])
+            steps["admitted"] += count
+            months[int(month)] += count
+    values = [steps[key] for key in FUNNEL_STEPS]
     percents = stats.funnel_percentages(values)
-    median = stats.quantile(months, 0.5)
     return {
         "steps": [
             {"key": key, "count": count, "percent": None if pct is None else str(pct)}
             for key, count, pct in zip(FUNNEL_STEPS, values, percents, strict=True)
         ],
-        "median_months": median,
+        "median_months": stats.quantile(months, 0.5),
     }
 
 
 # --- Time in stage ---------------------------------------------------------------------------
 
-# How far back a visit that ends in the period may have begun and still be counted in SQL; the
-# few older ones are counted in Python.
-VISIT_LOOKBACK_YEARS = 5
-
 _VISITS_SQL = """
-WITH w(k, idx) AS (VALUES {index_table}),
-visits AS (
+SELECT v.stage, v.days + {correction}, COUNT(*)
+FROM (
     SELECT t.from_stage AS stage,
+           t.package_working_days AS days,
+           t.entered_on AS entered_on,
            t.on_date AS left_on,
-           LAG(t.on_date) OVER (PARTITION BY t.candidate_id ORDER BY t.at, t.id) AS entered_on,
            {group} AS grp
     FROM {transition} t
     JOIN {candidate} c ON c.id = t.candidate_id
     JOIN {organisation} o ON o.id = c.organisation_id
-    WHERE o.path LIKE %s AND t.on_date <= %s
-      AND t.candidate_id IN (
-          SELECT t2.candidate_id FROM {transition} t2 WHERE t2.on_date >= %s AND t2.on_date <= %s
-      )
-)
-SELECT v.stage,
-       wl.idx - we.idx,
-       v.grp,
-       CASE WHEN we.idx IS NULL THEN v.entered_on END,
-       CASE WHEN we.idx IS NULL THEN v.left_on END,
-       COUNT(*)
-FROM visits v
-JOIN w wl ON wl.k = v.grp * {span} + {left_days}
-LEFT JOIN w we ON we.k = v.grp * {span} + {entered_days}
-WHERE v.entered_on IS NOT NULL AND v.left_on >= %s AND v.left_on <= %s
-GROUP BY 1, 2, 3, 4, 5
+    WHERE o.path LIKE %s AND t.on_date >= %s AND t.on_date <= %s AND t.entered_on IS NOT NULL
+) v
+GROUP BY 1, 2
 """
 
 
-def _days_since(column: str, first: dt.date) -> str:
-    """SQL for the whole days from `first` to `column` (PostgreSQL date arithmetic, or SQLite's)."""
-    if connection.vendor == "postgresql":
-        return f"({column} - DATE '{first.isoformat()}')"
-    return f"CAST(julianday({column}) - julianday('{first.isoformat()}') AS INTEGER)"
+def _override_correction(calendars: Calendars, last: dt.date) -> tuple[str, list[Any]]:
+    """SQL for the working days the overrides add to (or take from) a visit's stored count.
 
-
-def _as_date(value: Any) -> dt.date:
-    """SQLite hands raw SQL dates back as text."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    The stored count uses the package calendar (StageTransition docstring); each calendar group
+    differs from it on its override days only (``stats.override_deltas``): +1/-1 for each such
+    day inside the visit (entered_on, left_on]. Days after `last` end no visit of the period.
+    """
+    terms: list[str] = []
+    params: list[Any] = []
+    several = len(calendars.groups) > 1
+    for number, calendar in enumerate(calendars.groups):
+        for day, delta in stats.override_deltas(calendar):
+            if day > last:
+                continue
+            group = f"v.grp = {number} AND " if several else ""
+            terms.append(f"CASE WHEN {group}v.entered_on < %s AND v.left_on >= %s THEN {delta} ELSE 0 END")
+            params += [day, day]
+    return (" + ".join(terms) if terms else "0"), params
 
 
 def _time_in_stage(subtree: Subtree, query: StatisticsQuery) -> list[dict[str, Any]]:
     """Median and 90th percentile of working days spent in each stage, visits ended in the period.
 
-    A visit of a stage runs from the transition into it to the next transition out of it, i.e.
-    between consecutive StageTransition rows of a candidate (LAG, portable to SQLite 3.25+); the
-    first stay in S0 has no transition into it and is not counted. Working days are counted in
-    SQL from a table of working-day indexes per calendar group (`Calendars.index_table`): one
-    query returns a histogram per stage, whatever the number of visits.
+    A visit of a stage runs from the transition into it to the next transition out of it; each
+    transition stores the visit it ends (day entered, working days by the package calendar, see
+    StageTransition), and the first stay in S0 has no transition into it and is not counted. One
+    query groups the visits of the subtree that ended in the period by stage and working days,
+    the stored count corrected by the calendar overrides of the visit's calendar group
+    (`_override_correction`): a histogram per stage, whatever the number of visits.
     """
     calendars = subtree.calendars()
-    first = dt.date(query.start.year - VISIT_LOOKBACK_YEARS, 1, 1)
-    table = calendars.index_table(first, query.end)
     group, group_params = calendars.group_sql("o.path")
+    correction, correction_params = _override_correction(calendars, query.end)
     sql = _VISITS_SQL.format(
-        index_table=table,
-        span=DAY_KEY_SPAN,
-        left_days=_days_since("v.left_on", first),
-        entered_days=_days_since("v.entered_on", first),
+        correction=correction,
         group=group,
         transition=StageTransition._meta.db_table,
         candidate=Candidate._meta.db_table,
         organisation=Organisation._meta.db_table,
     )
-    params: list[Any] = [
-        *group_params,
-        f"{subtree.root.path}%",
-        query.end,
-        query.start,
-        query.end,
-        query.start,
-        query.end,
-    ]
+    # Placeholders in text order: the correction (outer SELECT), then the group and the filters.
+    params: list[Any] = [*correction_params, *group_params, f"{subtree.root.path}%", query.start, query.end]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     histograms: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for stage, days, number, entered, left, count in rows:
-        if days is None:  # begun before the index table: rare, counted with the calendar itself
-            days = calendars.groups[number].working_days_between(_as_date(entered), _as_date(left))
+    for stage, days, count in rows:
         histograms[stage][days] += count
     order = [s.value for s in PIPELINE] + [Stage.SY.value, Stage.SZ.value]
     return [
@@ -710,30 +793,41 @@ DEADLINE_BY_KEY = {kind.key: kind for kind in DEADLINE_KINDS}
 OUTCOMES = ("met", "late", "overdue", "open")
 
 
-def _deadline_cases(
-    subtree: Subtree, query: StatisticsQuery, today: dt.date, kind: DeadlineKind, *, with_ids: bool = False
-) -> list[tuple[str, int, list[int]]]:
-    """(outcome, count, candidate ids) of every time limit of `kind` that ends in the period.
-
-    One query: candidates grouped by (calendar group, trigger, done, extended); each deadline is
-    computed once per distinct trigger and calendar with the functions of
-    ``admission.domain.deadlines``. Candidates removed (SX) before meeting a limit are not
-    counted as overdue or open.
-    """
+def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
+    """The candidates whose time limit of `kind` may end in the period, with their calendar group
+    (`grp`). Candidates removed (SX) before meeting a limit are left out (not overdue or open)."""
     window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
-    qs = (
+    return (
         Candidate.objects.filter(_subtree_q(subtree.root), **{f"{kind.trigger}__range": window})
         .exclude(Q(stage=Stage.SX.value) & Q(**{f"{kind.done}__isnull": True}))
         .order_by()
+        .annotate(grp=subtree.calendars().group_expression())
     )
+
+
+def _deadline_part(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
+    """`_deadline_qs` in the columns of `_candidate_figures`: group, trigger, done, extended."""
+    return _deadline_qs(subtree, query, kind).annotate(
+        part=Value(kind.key, output_field=CharField()),
+        i1=F("grp"),
+        i2=_typed_null(IntegerField()),
+        d1=F(kind.trigger),
+        d2=F(kind.done),
+        flag=F("deadline_extended"),
+    )
+
+
+def _deadline_outcomes(
+    subtree: Subtree,
+    query: StatisticsQuery,
+    today: dt.date,
+    kind: DeadlineKind,
+    rows: Iterable[tuple[int, dt.date, dt.date | None, bool, int, list[int]]],
+) -> list[tuple[str, int, list[int]]]:
+    """(outcome, count, candidate ids) of the limits that end in the period, from rows
+    (calendar group, trigger, done, extended, count, ids); each deadline is computed once per
+    distinct trigger and calendar with the functions of ``admission.domain.deadlines``."""
     calendars = subtree.calendars()
-    qs = qs.annotate(grp=calendars.group_expression())
-    columns = ["grp", kind.trigger, kind.done, "deadline_extended"]
-    rows: list[tuple[Any, ...]]
-    if with_ids:
-        rows = [(*row[:-1], 1, [row[-1]]) for row in qs.values_list(*columns, "pk")]
-    else:
-        rows = [(*row, []) for row in qs.values_list(*columns).annotate(n=Count("pk"))]
     memo: dict[tuple[int, dt.date, bool], dt.date] = {}
     found: list[tuple[str, int, list[int]]] = []
     for number, trigger, done, extended, count, ids in rows:
@@ -746,40 +840,68 @@ def _deadline_cases(
     return found
 
 
-def _deadlines(subtree: Subtree, query: StatisticsQuery, today: dt.date) -> list[dict[str, Any]]:
+def _deadline_cases(
+    subtree: Subtree, query: StatisticsQuery, today: dt.date, kind: DeadlineKind
+) -> list[tuple[str, int, list[int]]]:
+    """(outcome, 1, [candidate id]) of every time limit of `kind` that ends in the period (one
+    query; the people lists)."""
+    columns = ["grp", kind.trigger, kind.done, "deadline_extended", "pk"]
+    rows = [(*row[:-1], 1, [row[-1]]) for row in _deadline_qs(subtree, query, kind).values_list(*columns)]
+    return _deadline_outcomes(subtree, query, today, kind, rows)
+
+
+def _deadlines(
+    subtree: Subtree, query: StatisticsQuery, today: dt.date, rows: Mapping[str, list[tuple[Any, ...]]]
+) -> list[dict[str, Any]]:
+    """Limits met, late, overdue and open per kind, from the rows of `_candidate_figures`."""
     result = []
     for kind in DEADLINE_KINDS:
         totals = dict.fromkeys(OUTCOMES, 0)
-        for outcome, count, _ids in _deadline_cases(subtree, query, today, kind):
+        found: list[tuple[int, dt.date, dt.date | None, bool, int, list[int]]] = [
+            (int(number), _as_date(trigger), None if done is None else _as_date(done), bool(extended), count, [])
+            for number, _i2, trigger, done, extended, count in rows.get(kind.key, [])
+        ]
+        for outcome, count, _ids in _deadline_outcomes(subtree, query, today, kind, found):
             totals[outcome] += count
         decided = totals["met"] + totals["late"] + totals["overdue"]
         result.append({"key": kind.key, **totals, "met_percent": _pct_plan(totals["met"], decided)})
     return result
 
 
+CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
+
+
+def _candidate_figures(
+    subtree: Subtree, query: StatisticsQuery, today: dt.date
+) -> tuple[dict[int, int], dict[str, Any], list[dict[str, Any]]]:
+    """Removals per organisation, the funnel and the deadlines: six aggregates over the
+    subtree's candidates in one statement (`_union_all`), each a GROUP BY of its own filter."""
+    parts = [
+        _removed_part(subtree, query),
+        _funnel_part(subtree.root, query),
+        *(_deadline_part(subtree, query, kind) for kind in DEADLINE_KINDS),
+    ]
+    counted = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
+    by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n")):
+        by_part[name].append(tuple(values))
+    removed: dict[int, int] = defaultdict(int)
+    for org_id, _i2, _d1, _d2, _flag, count in by_part["removed"]:
+        removed[int(org_id)] += count
+    funnel = _funnel((months, voted, dossier, count) for months, voted, _d1, _d2, dossier, count in by_part["funnel"])
+    return dict(removed), funnel, _deadlines(subtree, query, today, by_part)
+
+
 # --- Everything on the page ----------------------------------------------------------------
 
 
-def _trend(subtree: Subtree, query: StatisticsQuery, plans: Plans, starts: Mapping[int, int]) -> list[dict[str, Any]]:
-    """Admissions, plan and start-of-year members (`starts`, by year) of the last five years (one query)."""
-    years = query.trend_years
-    field_name = query.admitted_field
-    admitted = dict(
-        PartyMember.objects.filter(
-            _subtree_q(subtree.root),
-            **{f"{field_name}__gte": dt.date(years[0], 1, 1), f"{field_name}__lte": dt.date(years[-1], 12, 31)},
-        )
-        .annotate(year=ExtractYear(field_name))
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("year", "n")
-    )
+def _trend(subtree: Subtree, query: StatisticsQuery, plans: Plans, totals: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Admissions, plan and start-of-year members of the last five years (from `_member_groups`)."""
     rows = []
-    for year in years:
+    for year in query.trend_years:
         plan = plans.effective[year].get(subtree.root.pk)
-        members = starts[year]
-        count = admitted.get(year, 0)
+        members = totals[f"start_{year}"]
+        count = totals[f"admitted_{year}"]
         rows.append(
             {
                 "year": year,
@@ -799,16 +921,21 @@ def statistics_figures(
     """Every figure of the statistics page of `organisation`'s subtree, JSON-serialisable.
 
     The same dictionary is rendered, exported and saved (StatisticsReport.figures). Labels are
-    not in it (keys only), so a saved report reads in either language. About twenty queries,
-    whatever the number of rows (tests/functional/admission/test_statistics_views.py).
+    not in it (keys only), so a saved report reads in either language. Six queries whatever the
+    number of rows (tests/functional/admission/test_statistics_views.py): the subtree, the small
+    tables keyed by the root (`RootRows`), the members (`_member_groups`), the breakdowns, the
+    candidates (`_candidate_figures`) and the time in stage.
     """
     if not scope_for(user).can_read(organisation):
         raise Http404
     subtree = Subtree.load(organisation)
     end_day = query.end
-    plans = Plans.load(subtree, [*query.years, *query.trend_years])
+    years = [*query.years, *query.trend_years]
+    root_rows = RootRows.load(organisation, years=years)
+    subtree.calendars(root_rows)
+    plans = Plans.load(subtree, years, root_rows)
     groups = _member_groups(subtree, query)
-    removed = _removed_groups(subtree, query)
+    removed, funnel, deadlines = _candidate_figures(subtree, query, today)
 
     def rollup(org_ids: Iterable[int]) -> dict[str, int]:
         total: dict[str, int] = defaultdict(int)
@@ -893,11 +1020,11 @@ def statistics_figures(
         },
         "children": children,
         "breakdowns": _breakdowns(organisation, query),
-        "funnel": _funnel(organisation, query),
+        "funnel": funnel,
         "time_in_stage": _time_in_stage(subtree, query),
-        "deadlines": _deadlines(subtree, query, today),
+        "deadlines": deadlines,
         "structure": {"date": structure_day.isoformat(), **structure},
-        "trend": _trend(subtree, query, plans, {year: totals[f"start_{year}"] for year in query.trend_years}),
+        "trend": _trend(subtree, query, plans, totals),
     }
 
 
@@ -1016,7 +1143,7 @@ def _candidate_people(
         if kind_key not in DEADLINE_BY_KEY or outcome not in OUTCOMES:
             raise Http404
         kind = DEADLINE_BY_KEY[kind_key]
-        cases = _deadline_cases(subtree, query, today, kind, with_ids=True)
+        cases = _deadline_cases(subtree, query, today, kind)
         candidates = candidates.filter(pk__in=[pk for found, _n, pks in cases if found == outcome for pk in pks])
         date_field = kind.done
     else:  # stage: the candidates who left the stage in the period (the visits of the medians)

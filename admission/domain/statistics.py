@@ -23,6 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
 
+from admission.domain.calendar import WorkingCalendar
+
 # --- Percentages -------------------------------------------------------------------------------
 
 PLAN_DECIMALS = 1
@@ -279,3 +281,43 @@ def funnel_percentages(counts: Sequence[int]) -> list[Decimal | None]:
     """Each step as a percentage (one decimal) of the first step: the cohort's conversion."""
     first = counts[0] if counts else 0
     return [percentage(count, first, decimals=PLAN_DECIMALS) for count in counts]
+
+
+# --- Time in stage -----------------------------------------------------------------------------
+
+# The calendar of the ``holidays`` package alone (Monday-Friday, VN public holidays, swap days
+# off, make-up Saturdays), without the staff override table. Stage times are stored counted with
+# it (``StageTransition.package_working_days``); the overrides, which staff may edit at any time,
+# are applied when the figures are read (:func:`override_deltas`).
+PACKAGE_CALENDAR = WorkingCalendar()
+
+
+def package_working_days(entered: date, left: date) -> int:
+    """Working days of a stage visit by the package calendar: days ``d`` with ``entered < d <= left``."""
+    return PACKAGE_CALENDAR.working_days_between(entered, left)
+
+
+def override_deltas(calendar: WorkingCalendar) -> list[tuple[date, int]]:
+    """The days where `calendar` differs from the package calendar: (day, +1 or -1), sorted.
+
+    A calendar differs from the package calendar only on its override days, so its working days
+    between two days are the package's plus the deltas of the days in between:
+
+    >>> from datetime import date
+    >>> tet_saturday = date(2026, 2, 14)  # a Saturday, made a working day by an override
+    >>> cal = WorkingCalendar(extra_working_days=frozenset({tet_saturday}))
+    >>> override_deltas(cal)
+    [(datetime.date(2026, 2, 14), 1)]
+    """
+    days = sorted(calendar.extra_working_days | calendar.extra_days_off)
+    found = []
+    for day in days:
+        delta = int(calendar.is_working_day(day)) - int(PACKAGE_CALENDAR.is_working_day(day))
+        if delta:
+            found.append((day, delta))
+    return found
+
+
+def visit_working_days(entered: date, left: date, package_days: int, deltas: Sequence[tuple[date, int]]) -> int:
+    """Working days of a visit by a calendar: the stored package count corrected by its deltas."""
+    return package_days + sum(delta for day, delta in deltas if entered < day <= left)

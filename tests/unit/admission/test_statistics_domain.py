@@ -288,3 +288,28 @@ def test_it_gives_each_funnel_step_as_a_share_of_the_first() -> None:
     ]
     assert s.funnel_percentages([0, 0]) == [None, None]
     assert s.funnel_percentages([]) == []
+
+
+# --- Time in stage: stored package counts corrected by the overrides --------------------------
+
+
+def test_a_visit_across_tet_counts_the_package_working_days() -> None:
+    # 06/02/2026 (Fri) -> 27/02/2026 (Fri): 15 weekdays, Tết 16-20/02 off (the package's 2026 days).
+    assert s.package_working_days(date(2026, 2, 6), date(2026, 2, 27)) == 10
+    assert s.package_working_days(date(2026, 2, 27), date(2026, 2, 6)) == -10
+
+
+def test_override_deltas_keep_only_the_days_that_differ_from_the_package() -> None:
+    from admission.domain.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar(
+        extra_working_days=frozenset({date(2026, 2, 14), date(2026, 3, 4)}),  # a Saturday; a Wednesday
+        extra_days_off=frozenset({date(2026, 2, 27), date(2026, 2, 28)}),  # a Friday; a Saturday
+    )
+    deltas = s.override_deltas(calendar)
+    assert deltas == [(date(2026, 2, 14), 1), (date(2026, 2, 27), -1)]
+    stored = s.package_working_days(date(2026, 2, 6), date(2026, 2, 27))
+    # The entry day is not in the visit, the last day is.
+    assert s.visit_working_days(date(2026, 2, 6), date(2026, 2, 27), stored, deltas) == stored
+    assert s.visit_working_days(date(2026, 2, 14), date(2026, 2, 27), 5, deltas) == 4
+    assert calendar.working_days_between(date(2026, 2, 6), date(2026, 2, 27)) == stored
