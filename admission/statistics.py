@@ -46,7 +46,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, CharField, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Left,
+    NullIf,
+    StrIndex,
+    Substr,
+)
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -253,6 +263,15 @@ def _subtree_q(organisation: Organisation, prefix: str = "organisation__") -> Q:
     return Q(**{f"{prefix}path__startswith": organisation.path})
 
 
+def _child_of_root(root: Organisation, path_field: str = "organisation__path") -> Any:
+    """SQL for the root's child whose subtree holds the row (NULL for the root's own rows): the
+    first id of the path after the root's (SQL twin of ``stats.child_under``), so aggregates
+    group by the few children instead of the thousands of organisations."""
+    rest = Substr(path_field, len(root.path) + 1)  # "23/456/" under child 23, "" for the root
+    first_id = Left(rest, StrIndex(rest, Value("/")) - 1)
+    return Cast(NullIf(first_id, Value("")), output_field=IntegerField())
+
+
 def _typed_null(output_field: Any) -> Any:
     """A NULL of a given type: each column of a UNION needs one type on PostgreSQL."""
     return Cast(Value(None), output_field=output_field)
@@ -420,7 +439,8 @@ class Plans:
         for org_id, year, admit in plan_rows:
             own[year][org_id] = admit
         effective = {
-            year: stats.effective_plans(children=subtree.children, own=own[year], root=subtree.root.pk)
+            # Only the root's and its children's plans are read (`total`): not the whole subtree.
+            year: stats.effective_plans(children=subtree.children, own=own[year], root=subtree.root.pk, complete=False)
             for year in wanted
         }
         return cls(own=own, effective=effective)
@@ -502,8 +522,9 @@ def _with_recognised_on(qs: QuerySet[PartyMember], query: StatisticsQuery) -> Qu
     return qs
 
 
-def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int, dict[str, int]]:
-    """Per organisation, in one scan of the subtree's members: members at the baseline, at the end
+def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int | None, dict[str, int]]:
+    """Per child of the root (None: the root's own members), in one scan of the subtree's
+    members: members at the baseline, at the end
     of the period and at the start of each trend year; admitted and recognised in the period;
     admitted in each trend year."""
     counts: dict[str, Any] = {
@@ -523,12 +544,13 @@ def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int, dict[s
         },
     }
     qs = _with_recognised_on(PartyMember.objects.filter(_subtree_q(subtree.root)), query)
-    plain: list[dict[str, Any]] = [dict(row) for row in qs.values("organisation_id").annotate(**counts).order_by()]
-    return {row["organisation_id"]: {name: int(row[name]) for name in counts} for row in plain}
+    grouped = qs.annotate(child=_child_of_root(subtree.root)).values("child").annotate(**counts).order_by()
+    plain: list[dict[str, Any]] = [dict(row) for row in grouped]
+    return {row["child"]: {name: int(row[name]) for name in counts} for row in plain}
 
 
 def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidate]:
-    """Removals from the probationary list in the period, per organisation (`_candidate_figures`)."""
+    """Removals from the probationary list in the period, per child of the root (`_candidate_figures`)."""
     return (
         Candidate.objects.filter(
             _subtree_q(subtree.root), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
@@ -536,7 +558,7 @@ def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidat
         .order_by()
         .annotate(
             part=Value("removed", output_field=CharField()),
-            i1=F("organisation_id"),
+            i1=_child_of_root(subtree.root),
             i2=_typed_null(IntegerField()),
             d1=_typed_null(DateField()),
             d2=_typed_null(DateField()),
@@ -873,8 +895,8 @@ CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
 
 def _candidate_figures(
     subtree: Subtree, query: StatisticsQuery, today: dt.date
-) -> tuple[dict[int, int], dict[str, Any], list[dict[str, Any]]]:
-    """Removals per organisation, the funnel and the deadlines: six aggregates over the
+) -> tuple[dict[int | None, int], dict[str, Any], list[dict[str, Any]]]:
+    """Removals per child of the root, the funnel and the deadlines: six aggregates over the
     subtree's candidates in one statement (`_union_all`), each a GROUP BY of its own filter."""
     parts = [
         _removed_part(subtree, query),
@@ -885,9 +907,9 @@ def _candidate_figures(
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n")):
         by_part[name].append(tuple(values))
-    removed: dict[int, int] = defaultdict(int)
-    for org_id, _i2, _d1, _d2, _flag, count in by_part["removed"]:
-        removed[int(org_id)] += count
+    removed: dict[int | None, int] = defaultdict(int)
+    for child, _i2, _d1, _d2, _flag, count in by_part["removed"]:
+        removed[None if child is None else int(child)] += count
     funnel = _funnel((months, voted, dossier, count) for months, voted, _d1, _d2, dossier, count in by_part["funnel"])
     return dict(removed), funnel, _deadlines(subtree, query, today, by_part)
 
@@ -937,21 +959,19 @@ def statistics_figures(
     groups = _member_groups(subtree, query)
     removed, funnel, deadlines = _candidate_figures(subtree, query, today)
 
-    def rollup(org_ids: Iterable[int]) -> dict[str, int]:
+    def rollup(keys: Iterable[int | None]) -> dict[str, int]:
+        """The counts of some children of the root (None: the root's own rows), added up."""
         total: dict[str, int] = defaultdict(int)
-        for org_id in org_ids:
-            for name, value in groups.get(org_id, {}).items():
+        for key in keys:
+            for name, value in groups.get(key, {}).items():
                 total[name] += value
-            total["removed"] += removed.get(org_id, 0)
+            total["removed"] += removed.get(key, 0)
         return total
 
-    by_child: dict[int | None, list[int]] = defaultdict(list)
-    for org_id in groups.keys() | removed.keys():
-        by_child[subtree.child_of(org_id)].append(org_id)
     children = []
     for child_id in subtree.child_ids:
         row = subtree.rows[child_id]
-        counts = rollup(by_child.get(child_id, []))
+        counts = rollup([child_id])
         plan = plans.total(child_id, query.years)
         base = counts["base_official"] + counts["base_probationary"]
         children.append(
@@ -970,7 +990,7 @@ def statistics_figures(
                 "probationary": counts["end_probationary"],
             }
         )
-    direct = rollup(by_child.get(None, []))
+    direct = rollup([None])
     totals = rollup(groups.keys() | removed.keys())
     baseline_members = totals["base_official"] + totals["base_probationary"]
     plan = plans.total(subtree.root.pk, query.years)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from admission.domain.periods import add_months
 from admission.domain.stages import Stage
 from admission.models import AnnualPlan, Candidate, StageTransition
+from admission.stage_times import stage_times_fill
 from bench.conftest import measure
 from members import services as member_services
 from members.models import (
@@ -213,7 +214,9 @@ def _candidates(branches: list[Organisation], count: int, today: dt.date, rng: r
                         left_date=candidate.removal_date,
                     )
                 )
-        StageTransition.objects.bulk_create(transitions, batch_size=BATCH)
+        created_transitions = StageTransition.objects.bulk_create(transitions, batch_size=BATCH)
+        # bulk_create bypasses candidate_transition, which stores the stage visits: recount them.
+        stage_times_fill(connection, candidate_ids=sorted({t.candidate_id for t in created_transitions}))
         created = PartyMember.objects.bulk_create(members, batch_size=BATCH)
         by_person = {m.person_id: m.pk for m in created}
         Candidate.objects.bulk_update(

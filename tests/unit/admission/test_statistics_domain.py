@@ -266,6 +266,28 @@ def test_it_computes_the_plan_of_a_subtree_only() -> None:
 
 
 @pytest.mark.parametrize(
+    ("own", "root"),
+    [({}, 1), ({1: 158, 2: 100, 3: 60}, 1), ({4: 3, 5: 2, 6: 4}, 1), ({2: 10, 6: 4}, 1), ({4: 0}, 1), ({4: 3}, 2)],
+)
+def test_an_incomplete_computation_gives_the_same_plans_to_the_root_and_its_children(
+    own: dict[int, int], root: int
+) -> None:
+    complete = s.effective_plans(children=TREE, own=own, root=root)
+    partial = s.effective_plans(children=TREE, own=own, root=root, complete=False)
+    for node in (root, *TREE.get(root, [])):
+        assert partial[node] == complete[node]
+    assert set(partial) <= set(complete)
+
+
+def test_an_incomplete_computation_skips_what_lies_under_a_childs_own_plan() -> None:
+    assert s.effective_plans(children=TREE, own={1: 158, 2: 100, 3: 60}, root=1, complete=False) == {
+        1: 158,
+        2: 100,
+        3: 60,
+    }
+
+
+@pytest.mark.parametrize(
     ("done", "as_of", "expected"),
     [
         (date(2025, 10, 8), date(2025, 12, 1), "met"),
