@@ -101,8 +101,10 @@ class Candidate(models.Model):
         indexes = [
             models.Index(fields=["organisation", "stage"], name="cand_org_stage"),
             models.Index(fields=["next_due_on"], name="cand_next_due", condition=Q(next_due_on__isnull=False)),
+            # The reminder sweep reads due candidates in (due, id) order from where its last batch
+            # stopped (admission.reminders._SweepState).
             models.Index(
-                fields=["next_reminder_at"], name="cand_next_reminder", condition=Q(next_reminder_at__isnull=False)
+                fields=["next_reminder_at", "id"], name="cand_due_keyset", condition=Q(next_reminder_at__isnull=False)
             ),
         ]
         constraints = [
@@ -488,8 +490,10 @@ class BranchReview(models.Model):
 
     class Meta:
         indexes = [
+            # The sweep reads due reviews in (due, id) order from where its last batch stopped
+            # (admission.reminders._SweepState): most branches share one due time.
             models.Index(
-                fields=["next_reminder_at"], name="review_next_reminder", condition=Q(next_reminder_at__isnull=False)
+                fields=["next_reminder_at", "id"], name="review_due_keyset", condition=Q(next_reminder_at__isnull=False)
             )
         ]
 

@@ -16,12 +16,13 @@ import datetime as dt
 import logging
 import smtplib
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Field, Model, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
 from admission import dates as date_rules
@@ -51,6 +52,7 @@ from members.models import Organisation, Role, RoleAssignment, User
 from members.selectors import scope_for
 
 logger = logging.getLogger(__name__)
+_Due = TypeVar("_Due", Candidate, BranchReview)
 
 BATCH_SIZE = 500
 # What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
@@ -268,31 +270,72 @@ def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) ->
     """
     _branch_reviews_start(now=now)
     handled = 0
+    state = _SweepState(now=now)
     while True:
-        count = _dispatch_candidate_batch(now=now, batch_size=batch_size)
+        count = _dispatch_candidate_batch(state, batch_size=batch_size)
         handled += count
         if count < batch_size:
             break
+    state = _SweepState(now=now)
     while True:
-        count = _dispatch_review_batch(now=now, batch_size=batch_size)
+        count = _dispatch_review_batch(state, batch_size=batch_size)
         handled += count
         if count < batch_size:
-            break
-    return handled
+            return handled
 
 
-def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
+@dataclass
+class _SweepState:
+    """What the batches of one pass of the sweep share.
+
+    - `after`: the (due, id) of the last row claimed. Each batch reads on from there in the order
+      of the (next_reminder_at, id) index (keyset) instead of from the start: the rows earlier
+      batches moved on leave dead index entries that every batch would otherwise walk again,
+      and most branches share one due time. Rows moved on never come back within the sweep
+      (their next reminder is after `now`); a row a concurrent sweep held (SKIP LOCKED) is that
+      sweep's, or the next beat's if it rolled back.
+    - `calendars`: one instance per distinct calendar, so that its working-day tables (built
+      lazily, per year) are built once per sweep rather than once per organisation and batch.
+    - `next_review`: a branch's next review reminder depends on its meeting day only.
+    """
+
+    now: dt.datetime
+    after: tuple[dt.datetime | None, int] | None = None  # never None once set: due rows have a due time
+    calendars: dict[WorkingCalendar, WorkingCalendar] = field(default_factory=dict)
+    next_review: dict[int, dt.datetime] = field(default_factory=dict)
+
+    def due(self, model: type[_Due]) -> QuerySet[_Due]:
+        """The rows of `model` due by `now` after the last batch, claimed in (due, id) order
+        (FOR UPDATE SKIP LOCKED: a concurrent sweep takes other rows)."""
+        due = model._default_manager.select_for_update(skip_locked=True, of=("self",)).filter(
+            next_reminder_at__lte=self.now
+        )
+        if self.after is not None:
+            # A row comparison, so that the index scan starts right there.
+            due = due.filter(TupleGreaterThan(Tuple(F("next_reminder_at"), F("pk")), self.after))
+        return due.order_by("next_reminder_at", "pk")
+
+    def shared_calendar(self, calendar: WorkingCalendar) -> WorkingCalendar:
+        return self.calendars.setdefault(calendar, calendar)
+
+    def review_after(self, meeting_day: int) -> dt.datetime:
+        """The review reminder after today's: the first meeting reminder from tomorrow on."""
+        found = self.next_review.get(meeting_day)
+        if found is None:
+            tomorrow = timezone.localdate(self.now) + dt.timedelta(days=1)
+            found = _due_at(_meeting_reminder_day(meeting_day, tomorrow), self.now)
+            self.next_review[meeting_day] = found
+        return found
+
+
+def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
+    now = state.now
     today = timezone.localdate(now)
     with transaction.atomic(durable=True):
-        batch = list(
-            Candidate.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(next_reminder_at__lte=now)
-            .select_related("person", "organisation")
-            .only(*REMINDER_FIELDS)
-            .order_by("next_reminder_at", "pk")[:batch_size]
-        )
+        batch = list(state.due(Candidate).select_related("person", "organisation").only(*REMINDER_FIELDS)[:batch_size])
         if not batch:
             return 0
+        last = (batch[-1].next_reminder_at, batch[-1].pk)  # before the loop below moves it on
         calendars, rulebooks = calendars_and_rulebooks({c.organisation for c in batch})
         leads = _leads_for({c.organisation for c in batch})
         parents = {c.organisation_id: c.organisation.parent_id for c in batch}
@@ -303,7 +346,7 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
         for candidate in batch:
             plan = reminder_plan(
                 candidate,
-                calendar=calendars[candidate.organisation_id],
+                calendar=state.shared_calendar(calendars[candidate.organisation_id]),
                 rulebook=rulebooks[candidate.organisation_id],
                 leads=leads[candidate.organisation_id],
             )
@@ -318,34 +361,51 @@ def _dispatch_candidate_batch(*, now: dt.datetime, batch_size: int) -> int:
                 # Escalation: the staff of the next level up are told too.
                 recipients |= staff_users[parents[candidate.organisation_id] or 0]
             rows.extend(_candidate_notifications(candidate, plan, due, recipients, now))
+            # After the last occurrence already due (current_occurrence): after today, so after now.
             following = next_occurrence(plan.target, plan.leads, today=today, after_sequence=due.sequence)
             candidate.next_reminder_at = _due_at(following.day, now)
             candidate.reminder_sequence = following.sequence
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         _advance(batch)
+    state.after = last
     return len(batch)
 
 
 def _advance(batch: list[Candidate]) -> None:
-    """Write every candidate's next reminder in one statement.
+    """Write every candidate's next reminder (one statement)."""
+    _rows_update(
+        Candidate,
+        ("next_reminder_at", "reminder_sequence"),
+        [(c.pk, c.next_reminder_at, c.reminder_sequence) for c in batch],
+    )
 
-    On PostgreSQL an UPDATE … FROM (VALUES …) (Django's bulk_update builds a CASE per row and
-    per field, which was half of the sweep's time); elsewhere (SQLite, the embedded default)
-    bulk_update.
+
+def _rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Set `fields` of many rows in one statement; each row is (pk, *values in the order of `fields`).
+
+    On PostgreSQL an UPDATE … FROM (VALUES …): Django's bulk_update builds a CASE per row and per
+    field, whose construction in Python and evaluation in PostgreSQL were most of the sweep's time.
+    Elsewhere (SQLite, the embedded default) bulk_update.
     """
-    if connection.vendor != "postgresql":
-        Candidate.objects.bulk_update(batch, ["next_reminder_at", "reminder_sequence"])
+    if not rows:
         return
-    table = Candidate._meta.db_table
-    values = ", ".join(["(%s, %s::timestamptz, %s::integer)"] * len(batch))
-    params: list[Any] = []
-    for candidate in batch:
-        params.extend([candidate.pk, candidate.next_reminder_at, candidate.reminder_sequence])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(
+            [model(pk=row[0], **dict(zip(fields, row[1:], strict=True))) for row in rows], list(fields)
+        )
+        return
+    quote = connection.ops.quote_name
+    # The primary key first; typed placeholders, or VALUES would type NULLs and numbers as text/integer.
+    key, *columns = [model._meta.pk, *(cast("Field[Any, Any]", model._meta.get_field(name)) for name in fields)]
+    names = [quote(str(f.column)) for f in (key, *columns)]  # type: ignore[union-attr]
+    placeholder = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in (key, *columns)) + ")"  # type: ignore[union-attr]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS c SET next_reminder_at = v.due, reminder_sequence = v.seq "  # noqa: S608 - table name from the model
-            f"FROM (VALUES {values}) AS v(id, due, seq) WHERE c.id = v.id",
-            params,
+            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model
+            f"FROM (VALUES {', '.join([placeholder] * len(rows))}) AS v({', '.join(names)}) "
+            f"WHERE t.{names[0]} = v.{names[0]}",
+            [value for row in rows for value in row],
         )
 
 
@@ -378,7 +438,11 @@ def _candidate_notifications(
 
 def _next_meeting_reminder(organisation: Organisation, after: dt.date) -> dt.date:
     """Two days before the branch's monthly meeting day (default the 5th), on or after `after`."""
-    day = min(organisation.meeting_day, 28)
+    return _meeting_reminder_day(organisation.meeting_day, after)
+
+
+def _meeting_reminder_day(meeting_day: int, after: dt.date) -> dt.date:
+    day = min(meeting_day, 28)
     candidate = dt.date(after.year, after.month, day) - dt.timedelta(days=2)
     if candidate < after:
         year, month = (after.year + 1, 1) if after.month == 12 else (after.year, after.month + 1)
@@ -411,66 +475,81 @@ def branch_review_schedule(*, organisation: Organisation, now: dt.datetime) -> B
     return review
 
 
-def _dispatch_review_batch(*, now: dt.datetime, batch_size: int) -> int:
-    today = timezone.localdate(now)
+def _dispatch_review_batch(state: _SweepState, *, batch_size: int) -> int:
+    """One durable transaction: claim up to `batch_size` due branch reviews, tell the branches'
+    secretaries and deputies, move each review on to next month."""
     with transaction.atomic(durable=True):
         batch = list(
-            BranchReview.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(next_reminder_at__lte=now)
-            .select_related("organisation")
-            .order_by("next_reminder_at", "pk")[:batch_size]
+            state.due(BranchReview).values_list(
+                "pk",
+                "organisation_id",
+                "next_reminder_at",
+                "sequence",
+                "organisation__meeting_day",
+                "organisation__name",
+            )[:batch_size]
         )
         if not batch:
             return 0
-        users = _branch_users({r.organisation_id for r in batch})
-        ids = [r.organisation_id for r in batch]
-        listed = dict(
-            Candidate.objects.filter(organisation_id__in=ids, stage__in=["S1", "S2"])
-            .values("organisation_id")
-            .annotate(n=Count("pk"))
-            .values_list("organisation_id", "n")
-        )
-        tasks_due = dict(
-            TrialTask.objects.filter(
-                candidate__organisation_id__in=ids,
-                closed=False,
-                done_on__isnull=True,
-                due_on__lte=today + dt.timedelta(days=7),
-            )
-            .values("candidate__organisation_id")
-            .annotate(n=Count("pk"))
-            .values_list("candidate__organisation_id", "n")
-        )
+        users = _branch_users({org_id for _pk, org_id, *_rest in batch})
         rows: list[Notification] = []
-        for review in batch:
-            meeting = review.next_reminder_at.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=2)  # type: ignore[union-attr]
-            when = meeting.strftime("%d/%m/%Y")
-            rows.extend(
-                Notification(
-                    user_id=user_id,
-                    key=f"review:{review.organisation_id}:{review.sequence}",
-                    kind=Notification.Kind.MONTHLY_REVIEW,
-                    organisation_id=review.organisation_id,
-                    due_on=meeting,
-                    text_vi=(
-                        f"Sinh hoạt chi bộ {review.organisation.name} ngày {when}: xét {listed.get(review.organisation_id, 0)} "
-                        f"người trong danh sách cảm tình Đảng, {tasks_due.get(review.organisation_id, 0)} nhiệm vụ đến hạn"
-                    ),
-                    text_en=(
-                        f"Branch meeting of {review.organisation.name} on {when}: review {listed.get(review.organisation_id, 0)} "
-                        f"sympathisers, {tasks_due.get(review.organisation_id, 0)} tasks due"
-                    ),
-                    created_at=now,
-                )
-                for user_id in users[review.organisation_id]
-            )
-            review.sequence += 1
-            review.next_reminder_at = _due_at(
-                _next_meeting_reminder(review.organisation, today + dt.timedelta(days=1)), now
-            )
+        if users:  # most branches have no secretary login: their counts are not needed
+            rows = _review_notifications([r for r in batch if users.get(r[1])], users, now=state.now)
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        BranchReview.objects.bulk_update(batch, ["next_reminder_at", "sequence"])
+        _rows_update(
+            BranchReview,
+            ("next_reminder_at", "sequence"),
+            [(pk, state.review_after(meeting_day), sequence + 1) for pk, _o, _d, sequence, meeting_day, _n in batch],
+        )
+    state.after = (batch[-1][2], batch[-1][0])
     return len(batch)
+
+
+def _review_notifications(
+    reviews: list[tuple[Any, ...]], users: dict[int, set[int]], *, now: dt.datetime
+) -> list[Notification]:
+    """The monthly-review notifications of the branches that have someone to tell (two queries)."""
+    today = timezone.localdate(now)
+    ids = [org_id for _pk, org_id, *_rest in reviews]
+    listed = dict(
+        Candidate.objects.filter(organisation_id__in=ids, stage__in=["S1", "S2"])
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    tasks_due = dict(
+        TrialTask.objects.filter(
+            candidate__organisation_id__in=ids,
+            closed=False,
+            done_on__isnull=True,
+            due_on__lte=today + dt.timedelta(days=7),
+        )
+        .values("candidate__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("candidate__organisation_id", "n")
+    )
+    rows: list[Notification] = []
+    for _pk, org_id, due, sequence, _meeting_day, name in reviews:
+        meeting = due.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=2)
+        when = meeting.strftime("%d/%m/%Y")
+        people, tasks = listed.get(org_id, 0), tasks_due.get(org_id, 0)
+        rows.extend(
+            Notification(
+                user_id=user_id,
+                key=f"review:{org_id}:{sequence}",
+                kind=Notification.Kind.MONTHLY_REVIEW,
+                organisation_id=org_id,
+                due_on=meeting,
+                text_vi=(
+                    f"Sinh hoạt chi bộ {name} ngày {when}: xét {people} "
+                    f"người trong danh sách cảm tình Đảng, {tasks} nhiệm vụ đến hạn"
+                ),
+                text_en=f"Branch meeting of {name} on {when}: review {people} sympathisers, {tasks} tasks due",
+                created_at=now,
+            )
+            for user_id in users[org_id]
+        )
+    return rows
 
 
 # --- Digests ----------------------------------------------------------------------------------
