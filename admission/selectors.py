@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from admission.domain.calendar import WorkingCalendar
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
 from admission.domain.eligibility import check_certificate, check_dossier_age
 from admission.domain.reasons import Reason, reason
+from admission.domain.rules import RuleSet
 from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
 from admission.models import (
     CLOSED_STAGES,
@@ -30,7 +31,6 @@ from admission.models import (
     Notification,
     ReturnedDocument,
 )
-from admission.rulebook import calendar_for, rulebook_for
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.authority import NoDecidingBody
 from members.models import Organisation, Person, User
@@ -98,7 +98,8 @@ def people_without_candidacy(*, user: User, organisation: Organisation) -> Query
 
 @dataclass
 class BoardCard:
-    candidate: Candidate
+    candidate: Candidate  # without its person: `name` is the person's full name
+    name: str
     next_step: Step | None
     deadline: ComputedDate | None
     overdue: bool
@@ -115,32 +116,46 @@ class BoardColumn:
 def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> list[BoardColumn]:
     """The secretary's pipeline board: open candidates by stage, each with next step and deadline.
 
-    Queries do not grow with the number of candidates: the candidates, their documents
-    (prefetch), the calendar overrides and the province's rule overrides.
+    Two queries whatever the number of candidates: the candidates (with their person's name
+    only: 300 cards need neither the whole person nor the branch row again), then one bundle
+    (admission.bundle) of the received documents of those at S8, the calendar and rule overrides.
     """
-    candidates = list(
-        candidate_list(user=user, organisation=organisation)
-        .prefetch_related(
-            Prefetch("documents", queryset=DossierItem.objects.filter(status=DossierItem.Status.RECEIVED))
-        )
-        .order_by("person__sort_key", "pk")
+    open_candidates = candidate_list(user=user, organisation=organisation).select_related(None)
+    candidates = list(open_candidates.annotate(person_name=F("person__full_name")).order_by("person__sort_key", "pk"))
+    at_s8 = open_candidates.filter(stage=Stage.S8).values("pk")
+    rows = bundle.fetch(
+        [
+            bundle.Part(
+                "documents",
+                DossierItem.objects.filter(status=DossierItem.Status.RECEIVED, candidate__in=at_s8),
+                fields=("candidate", "doc_type"),
+            ),
+            *_calendar_parts(organisation)[:2],
+        ]
     )
-    calendar = calendar_for(organisation)
-    rulebook = rulebook_for(organisation)
+    calendar, rulebook_ = _calendar_from(rows)
+    held: dict[int, set[str]] = {}
+    for item in rows["documents"]:
+        held.setdefault(item.candidate_id, set()).add(item.doc_type)
+    rules_today = rulebook_.for_date(today)
+    organisation_field = Candidate._meta.get_field("organisation")
     columns: dict[Stage, BoardColumn] = {}
     for candidate in candidates:
+        if candidate.organisation_id == organisation.pk:
+            organisation_field.set_cached_value(candidate, organisation)  # read without a query if ever needed
         stage = candidate.stage_enum
         # Only the dates that bound the step in progress: the board shows one deadline per card.
         dates = date_rules.candidate_dates(
-            candidate, calendar=calendar, rulebook=rulebook, only=date_rules.stage_deadline_names(stage)
+            candidate, calendar=calendar, rulebook=rulebook_, only=date_rules.stage_deadline_names(stage)
         )
         deadline = date_rules.stage_deadline(stage, dates)
         card = BoardCard(
             candidate=candidate,
+            name=candidate.person_name,  # type: ignore[attr-defined]
             next_step=STEP_BY_KEY.get(NEXT_STEP.get(stage, "")),
             deadline=deadline,
             overdue=date_rules.is_overdue(deadline, today),
-            blockers=_board_blockers(candidate, stage, today, rulebook),
+            blockers=_board_blockers(candidate, stage, today, rules_today, held.get(candidate.pk, set())),
         )
         column = columns.setdefault(stage, BoardColumn(stage, STAGE_INFO[stage].label_vi, []))
         column.cards.append(card)
@@ -148,16 +163,15 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> l
     return sorted(columns.values(), key=lambda c: order.get(c.stage, len(order)))
 
 
-def _board_blockers(candidate: Candidate, stage: Stage, today: dt.date, rulebook: date_rules.RuleBook) -> list[Reason]:
-    """What already stands in the way of the next step, from the prefetched rows only."""
+def _board_blockers(candidate: Candidate, stage: Stage, today: dt.date, rules: RuleSet, held: set[str]) -> list[Reason]:
+    """What already stands in the way of the next step, from rows already read (`held`: the
+    received documents)."""
     found: list[Reason] = []
-    rules = rulebook.for_date(today)
     if stage in {Stage.S3, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8} and candidate.certificate_issue_date:
         found.extend(check_certificate(candidate.certificate_issue_date, today, rules).reasons)
     if stage in {Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
         found.extend(check_dossier_age(candidate.dossier_start_date, today, rules).reasons)
     if stage == Stage.S8:
-        held = {item.doc_type for item in candidate.documents.all()}
         missing = tuple(doc for doc in DOCUMENTS_BEFORE_BRANCH_VOTE if doc not in held)
         if missing:
             found.append(reason("documents_missing", "HD38 II.1.1a", documents=missing))

@@ -426,11 +426,11 @@ BOARD_STAGES = ["S0", "S2", "S8", "S1", "S3", "S4", "S5", "S6", "S7", "S9", "S10
 #  1. the session, 2. the user (authentication middleware),
 #  3. her role assignments (scope_for, cached on the user for the request),
 #  4. the branch (organisation_get),
-#  5. the open candidates with person and organisation (candidate_list),
-#  6. their received documents (one prefetch),
-#  7. the calendar overrides, 8. the province's rule overrides (calendar_for / rulebook_for),
-#  9. the unread notifications badge (context processor).
-BOARD_QUERIES = 9
+#  5. the open candidates with their person's name (candidate_list),
+#  6. one bundle (admission.bundle): the received documents of those at S8, the calendar
+#     overrides and the province's rule overrides,
+#  7. the unread notifications badge (context processor).
+BOARD_QUERIES = 7
 CANDIDATE_PAGE_QUERIES = 7
 
 
@@ -509,3 +509,21 @@ def test_it_draws_the_candidate_page_in_queries_that_do_not_grow_with_the_histor
     # overrides, the organisation chain that names the committee due), 7. the unread
     # notifications badge.
     assert counts == [CANDIDATE_PAGE_QUERIES, CANDIDATE_PAGE_QUERIES]
+
+
+def test_the_board_names_the_documents_still_missing_before_the_branch_vote(alice, tree, introducers) -> None:  # type: ignore[no-untyped-def]
+    complete = _walked(tree, alice, "S8", introducers, name="Đỗ Văn Đủ")
+    lacking = _walked(tree, alice, "S8", introducers, name="Đỗ Văn Thiếu")
+    # A returned document is not held; a deleted one is missing too.
+    lacking.documents.filter(doc_type="A2").update(status=DossierItem.Status.RETURNED)
+    lacking.documents.filter(doc_type="A4").delete()
+    assert complete.documents.filter(status=DossierItem.Status.RECEIVED).count() >= 5
+    client = _client(alice)
+
+    with time_machine.travel(dt.datetime(2025, 3, 1, 9, 0, tzinfo=TZ), tick=False):
+        html = _html(client.get(reverse("admission_board", args=[tree.branch_a.pk])))
+
+    cards = {card.split("</a>")[0].rsplit(">", 1)[-1]: card for card in html.split("candidate-card")[1:]}
+    assert "Hồ sơ còn thiếu" not in cards["Đỗ Văn Đủ"]
+    assert "⚠ Hồ sơ còn thiếu: A2, A4" in cards["Đỗ Văn Thiếu"]
+    assert f'href="/admission/candidates/{lacking.pk}/"' in cards["Đỗ Văn Thiếu"]
