@@ -272,6 +272,15 @@ def _child_of_root(root: Organisation, path_field: str = "organisation__path") -
     return Cast(NullIf(first_id, Value("")), output_field=IntegerField())
 
 
+def _child_sql(root: Organisation, path_column: str) -> str:
+    """Raw SQL twin of `_child_of_root` (PostgreSQL, or SQLite's string functions)."""
+    start = len(root.path) + 1
+    if connection.vendor == "postgresql":
+        return f"NULLIF(split_part(substr({path_column}, {start}), '/', 1), '')::integer"
+    rest = f"substr({path_column}, {start})"
+    return f"CAST(NULLIF(substr({rest}, 1, instr({rest}, '/') - 1), '') AS INTEGER)"
+
+
 def _typed_null(output_field: Any) -> Any:
     """A NULL of a given type: each column of a UNION needs one type on PostgreSQL."""
     return Cast(Value(None), output_field=output_field)
@@ -436,11 +445,16 @@ class Plans:
             plan_rows: Iterable[tuple[int, int, int]] = found
         else:
             plan_rows = rows.plans
+        planned: set[int] = set()  # organisations with a plan of their own or below, any year
         for org_id, year, admit in plan_rows:
             own[year][org_id] = admit
+            if org_id in subtree.rows and org_id not in planned:
+                planned.update(int(p) for p in subtree.rows[org_id].path.strip("/").split("/"))
         effective = {
             # Only the root's and its children's plans are read (`total`): not the whole subtree.
-            year: stats.effective_plans(children=subtree.children, own=own[year], root=subtree.root.pk, complete=False)
+            year: stats.effective_plans(
+                children=subtree.children, own=own[year], root=subtree.root.pk, complete=False, planned=planned
+            )
             for year in wanted
         }
         return cls(own=own, effective=effective)
@@ -544,9 +558,18 @@ def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int | None,
         },
     }
     qs = _with_recognised_on(PartyMember.objects.filter(_subtree_q(subtree.root)), query)
-    grouped = qs.annotate(child=_child_of_root(subtree.root)).values("child").annotate(**counts).order_by()
-    plain: list[dict[str, Any]] = [dict(row) for row in grouped]
-    return {row["child"]: {name: int(row[name]) for name in counts} for row in plain}
+    # Grouped by organisation (one integer key per member row), then those few thousand groups
+    # by the root's child: the path is cut once per organisation, not once per member.
+    inner, params = qs.values("organisation_id").annotate(**counts).order_by().query.sql_with_params()
+    sums = ", ".join(f"SUM(g.{name})" for name in counts)
+    sql = (
+        f"SELECT {_child_sql(subtree.root, 'o.path')}, {sums} FROM ({inner}) g "  # noqa: S608 - compiled ORM SQL
+        f"JOIN {Organisation._meta.db_table} o ON o.id = g.organisation_id GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {child: {name: int(value) for name, value in zip(counts, values, strict=True)} for child, *values in rows}
 
 
 def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidate]:

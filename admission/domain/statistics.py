@@ -16,7 +16,7 @@ Choices where the texts are silent (docs/decisions.md, "Statistics"):
   ``percentile_cont`` and NumPy's default.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -236,7 +236,12 @@ def child_under(path: str, root_path: str) -> int | None:
 
 
 def effective_plans(
-    *, children: Mapping[int, Sequence[int]], own: Mapping[int, int], root: int, complete: bool = True
+    *,
+    children: Mapping[int, Sequence[int]],
+    own: Mapping[int, int],
+    root: int,
+    complete: bool = True,
+    planned: Container[int] | None = None,
 ) -> dict[int, int | None]:
     """The plan of every organisation of the root's subtree for one year.
 
@@ -247,15 +252,21 @@ def effective_plans(
     With ``complete=False`` only what the root and its children need is computed: the subtree
     of an organisation (other than the root) that has its own plan is not visited, since its
     plan does not depend on it (a province's page: a few dozen nodes instead of thousands).
+    `planned`, if given, holds every organisation with a plan of its own or below it (the
+    ancestors of the planned ones, themselves included): the others are None without a visit.
     """
     result: dict[int, int | None] = {}
     # Post-order without recursion: a node is settled after all of its children.
     stack: list[tuple[int, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
-        if not expanded and not complete and node != root and node in own:
-            result[node] = own[node]
-            continue
+        if not expanded and not complete and node != root:
+            if node in own:
+                result[node] = own[node]
+                continue
+            if planned is not None and node not in planned:
+                result[node] = None
+                continue
         if not expanded:
             stack.append((node, True))
             stack.extend((child, False) for child in children.get(node, ()))

@@ -279,6 +279,16 @@ def test_an_incomplete_computation_gives_the_same_plans_to_the_root_and_its_chil
     assert set(partial) <= set(complete)
 
 
+@pytest.mark.parametrize(("own", "planned"), [({}, set()), ({4: 3}, {1, 2, 4}), ({6: 1, 2: 5}, {1, 2, 3, 6})])
+def test_organisations_without_a_plan_below_are_not_visited(own: dict[int, int], planned: set[int]) -> None:
+    complete = s.effective_plans(children=TREE, own=own, root=1)
+    partial = s.effective_plans(children=TREE, own=own, root=1, complete=False, planned=planned)
+    assert {node: partial[node] for node in (1, 2, 3)} == {node: complete[node] for node in (1, 2, 3)}
+    parents = {child: parent for parent, children in TREE.items() for child in children}
+    # Nothing is visited below an unplanned child (6 under 3 when only 4 has a plan).
+    assert all(parents[node] in planned | {1} for node in partial if node != 1)
+
+
 def test_an_incomplete_computation_skips_what_lies_under_a_childs_own_plan() -> None:
     assert s.effective_plans(children=TREE, own={1: 158, 2: 100, 3: 60}, root=1, complete=False) == {
         1: 158,
