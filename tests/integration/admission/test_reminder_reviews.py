@@ -113,3 +113,29 @@ def test_many_due_reviews_are_handled_in_batches_each_once(tree, alice, bob, mon
     after = _reviews()
     assert {after[b.pk] for b in branches} == {(_seven(FIRST_DUE), 4)}
     assert after[extra.pk] == (_seven(dt.date(2025, 10, 20)), 0)
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "other"])
+def test_rows_update_writes_each_rows_values_nulls_included(tree, alice, monkeypatch, vendor: str) -> None:  # type: ignore[no-untyped-def]
+    """The sweep's one-statement UPDATE (VALUES typed by the model's columns, so a first row of
+    NULLs is still a timestamptz); `other` is the bulk_update path of SQLite."""
+    made = [
+        services.candidate_create(acting_user=alice, person=PersonFactory(organisation=tree.branch_a), now=at(TODAY))
+        for _i in range(3)
+    ]
+    Candidate.objects.filter(pk__in=[made[0].pk, made[2].pk]).update(next_reminder_at=at(TODAY), reminder_sequence=2)
+    if vendor != "postgresql":
+        monkeypatch.setattr(connection, "vendor", vendor)
+    reminders._rows_update(
+        Candidate,
+        ("next_reminder_at", "reminder_sequence"),
+        [(made[0].pk, None, None), (made[1].pk, _seven(FIRST_DUE), 4)],
+    )
+    reminders._rows_update(Candidate, ("next_reminder_at",), [])  # nothing to do: no statement
+    found = dict(
+        (pk, (due, seq))
+        for pk, due, seq in Candidate.objects.filter(pk__in=[c.pk for c in made]).values_list(
+            "pk", "next_reminder_at", "reminder_sequence"
+        )
+    )
+    assert found == {made[0].pk: (None, None), made[1].pk: (_seven(FIRST_DUE), 4), made[2].pk: (at(TODAY), 2)}
