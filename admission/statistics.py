@@ -1,8 +1,9 @@
 """Plans (chỉ tiêu) and statistics of an organisation's subtree (rules §9): reads, two writes, Excel.
 
 Reads aggregate in SQL (``Count`` with filters, ``values().annotate()`` histograms), grouped by the
-organisation that holds the rows, and roll the groups up the tree in Python: a page costs the
-same number of queries whatever the number of members. The arithmetic is pure
+child of the root that holds the rows (the statistics page) or by organisation, and add the
+groups up in Python: a page costs the same number of queries whatever the number of members, and
+the page's small aggregates share statements (``_union_all``: 12 queries in all). The arithmetic is pure
 (``admission.domain.statistics``). Working days come from the calendar in Python: time in stage
 groups the visits stored on the transitions (StageTransition.entered_on, package_working_days)
 into a histogram, corrected by the calendar overrides; deadlines fetch the
@@ -185,7 +186,7 @@ class Subtree:
         return stats.child_under(self.rows[org_id].path, self.root.path)
 
     def calendars(self, rows: RootRows | None = None) -> Calendars:
-        """Calendars and rule book of the subtree's organisations (two queries, once).
+        """Calendars and rule book of the subtree's organisations (read once: from `rows`, or one query).
 
         The same rules as ``rulebook.calendar_for``/``rulebook_for`` (the national overrides plus
         those of the organisation and its ancestors; the province's rule overrides), but the
