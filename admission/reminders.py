@@ -342,7 +342,7 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
         branch_users = _branch_users(parents)
         staff_users = _staff_users({p for p in parents.values() if p})
         mentors = _mentor_users([c.pk for c in batch])
-        rows: list[Notification] = []
+        rows: list[tuple[Any, ...]] = []
         for candidate in batch:
             plan = reminder_plan(
                 candidate,
@@ -365,7 +365,7 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
             following = next_occurrence(plan.target, plan.leads, today=today, after_sequence=due.sequence)
             candidate.next_reminder_at = _due_at(following.day, now)
             candidate.reminder_sequence = following.sequence
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        _notifications_insert(rows)
         _advance(batch)
     state.after = last
     return len(batch)
@@ -411,29 +411,74 @@ def _rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Seque
 
 def _candidate_notifications(
     candidate: Candidate, plan: Plan, due: Occurrence, recipients: set[int], now: dt.datetime
-) -> list[Notification]:
+) -> list[tuple[Any, ...]]:
     name = candidate.person.full_name
     when = plan.target.strftime("%d/%m/%Y")
     if due.overdue:
         vi, en = f"QUÁ HẠN {plan.label_vi} của {name} (hạn {when})", f"OVERDUE: {plan.label_en} of {name} (due {when})"
     else:
         vi, en = f"Sắp đến hạn {plan.label_vi} của {name}: {when}", f"Coming up: {plan.label_en} of {name} on {when}"
+    kind = Notification.Kind.PROBATION if plan.kind == ReminderKind.PROBATION else Notification.Kind.DEADLINE
+    key = f"{plan.kind}:{candidate.stage_transition_id}:{due.sequence}"
     return [
-        Notification(
-            user_id=user_id,
-            key=f"{plan.kind}:{candidate.stage_transition_id}:{due.sequence}",
-            kind=Notification.Kind.PROBATION if plan.kind == ReminderKind.PROBATION else Notification.Kind.DEADLINE,
-            organisation_id=candidate.organisation_id,
-            candidate=candidate,
-            transition_id=candidate.stage_transition_id,
-            due_on=plan.target,
-            overdue=due.overdue,
-            text_vi=vi[:300],
-            text_en=en[:300],
-            created_at=now,
+        (
+            user_id,
+            key,
+            kind.value,
+            candidate.organisation_id,
+            candidate.pk,
+            candidate.stage_transition_id,
+            plan.target,
+            due.overdue,
+            vi[:300],
+            en[:300],
+            now,
         )
         for user_id in recipients
     ]
+
+
+# The columns of the sweep's notification rows (_notifications_insert), in order.
+NOTIFICATION_FIELDS = (
+    "user",
+    "key",
+    "kind",
+    "organisation",
+    "candidate",
+    "transition",
+    "due_on",
+    "overdue",
+    "text_vi",
+    "text_en",
+    "created_at",
+)
+
+
+def _notifications_insert(rows: Sequence[Sequence[Any]]) -> None:
+    """Write the sweep's notifications (value rows in NOTIFICATION_FIELDS order) in one statement,
+    skipping any (user, key) already written: a re-run after a crash cannot duplicate one.
+
+    On PostgreSQL a plain INSERT … VALUES … ON CONFLICT DO NOTHING: building a model instance per
+    notification and bulk_create's per-field preparation were most of the Python time of a sweep
+    that tells every branch (one notification per secretary and deputy). Elsewhere bulk_create.
+    """
+    if not rows:
+        return
+    fields = [cast("Field[Any, Any]", Notification._meta.get_field(name)) for name in NOTIFICATION_FIELDS]
+    if connection.vendor != "postgresql":
+        names = [f.attname for f in fields]
+        Notification.objects.bulk_create(
+            [Notification(**dict(zip(names, row, strict=True))) for row in rows], ignore_conflicts=True
+        )
+        return
+    quote = connection.ops.quote_name
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608 - names from the model
+            f"VALUES {', '.join([placeholder] * len(rows))} ON CONFLICT DO NOTHING",
+            [value for row in rows for value in row],
+        )
 
 
 def _next_meeting_reminder(organisation: Organisation, after: dt.date) -> dt.date:
@@ -492,10 +537,10 @@ def _dispatch_review_batch(state: _SweepState, *, batch_size: int) -> int:
         if not batch:
             return 0
         users = _branch_users({org_id for _pk, org_id, *_rest in batch})
-        rows: list[Notification] = []
+        rows: list[tuple[Any, ...]] = []
         if users:  # most branches have no secretary login: their counts are not needed
             rows = _review_notifications([r for r in batch if users.get(r[1])], users, now=state.now)
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        _notifications_insert(rows)
         _rows_update(
             BranchReview,
             ("next_reminder_at", "sequence"),
@@ -507,7 +552,7 @@ def _dispatch_review_batch(state: _SweepState, *, batch_size: int) -> int:
 
 def _review_notifications(
     reviews: list[tuple[Any, ...]], users: dict[int, set[int]], *, now: dt.datetime
-) -> list[Notification]:
+) -> list[tuple[Any, ...]]:
     """The monthly-review notifications of the branches that have someone to tell (two queries)."""
     today = timezone.localdate(now)
     ids = [org_id for _pk, org_id, *_rest in reviews]
@@ -528,25 +573,17 @@ def _review_notifications(
         .annotate(n=Count("pk"))
         .values_list("candidate__organisation_id", "n")
     )
-    rows: list[Notification] = []
+    rows: list[tuple[Any, ...]] = []
+    kind = Notification.Kind.MONTHLY_REVIEW.value
     for _pk, org_id, due, sequence, _meeting_day, name in reviews:
         meeting = due.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=2)
         when = meeting.strftime("%d/%m/%Y")
         people, tasks = listed.get(org_id, 0), tasks_due.get(org_id, 0)
+        vi = f"Sinh hoạt chi bộ {name} ngày {when}: xét {people} người trong danh sách cảm tình Đảng, {tasks} nhiệm vụ đến hạn"
+        en = f"Branch meeting of {name} on {when}: review {people} sympathisers, {tasks} tasks due"
+        key = f"review:{org_id}:{sequence}"
         rows.extend(
-            Notification(
-                user_id=user_id,
-                key=f"review:{org_id}:{sequence}",
-                kind=Notification.Kind.MONTHLY_REVIEW,
-                organisation_id=org_id,
-                due_on=meeting,
-                text_vi=(
-                    f"Sinh hoạt chi bộ {name} ngày {when}: xét {people} "
-                    f"người trong danh sách cảm tình Đảng, {tasks} nhiệm vụ đến hạn"
-                ),
-                text_en=f"Branch meeting of {name} on {when}: review {people} sympathisers, {tasks} tasks due",
-                created_at=now,
-            )
+            (user_id, key, kind, org_id, None, None, meeting, False, vi[:300], en[:300], now)
             for user_id in users[org_id]
         )
     return rows
