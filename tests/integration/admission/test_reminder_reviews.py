@@ -1,6 +1,8 @@
 """Monthly branch-review reminders of the sweep: one per branch and month, never twice, in batches."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.db import connection
@@ -9,7 +11,7 @@ from admission import reminders, services
 from admission.demo import at, walk_to
 from admission.models import BranchReview, Candidate, Notification, TrialTask
 from members import services as member_services
-from members.models import Organisation
+from members.models import Organisation, Role
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,48 @@ def test_rows_update_writes_each_rows_values_nulls_included(tree, alice, monkeyp
         )
     )
     assert found == {made[0].pk: (None, None), made[1].pk: (_seven(FIRST_DUE), 4), made[2].pk: (at(TODAY), 2)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_tell_each_branch_once_and_move_it_on_once(tree, alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Double beat over the branch reviews: each sweep claims rows the other does not hold (SKIP
+    LOCKED) and reads on from its own last row (keyset), so every review is handled by exactly
+    one of them."""
+    branches = [tree.branch_a] + [
+        member_services._organisation_insert(kind="branch", name=f"Chi bộ {i}", code=f"CX{i}", parent=tree.committee)
+        for i in range(9)
+    ]
+    for branch in branches[1:]:
+        member_services.role_assign(acting_user=None, user=alice, organisation=branch, role=Role.BRANCH_SECRETARY)
+    reminders.reminders_dispatch_due(now=at(TODAY))
+    BranchReview.objects.filter(organisation__in=branches).update(next_reminder_at=_seven(dt.date(2025, 9, 3)))
+    update = reminders._rows_update
+
+    def slow_update(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(0.05)  # hold the batch's row locks while the other sweep runs
+        update(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "_rows_update", slow_update)
+    barrier = threading.Barrier(2)
+    handled: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            handled.append(reminders.reminders_dispatch_due(now=at(TODAY), batch_size=2))
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sum(handled) == len(branches)
+    keys = [key for _user, key, _org in _review_notes()]
+    assert sorted(keys) == sorted(f"review:{b.pk}:0" for b in branches)
+    assert {_reviews()[b.pk] for b in branches} == {(_seven(FIRST_DUE), 1)}
