@@ -263,9 +263,10 @@ def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) ->
     """Claim every candidate and branch whose reminder is due and write their notifications.
 
     Each batch is one durable transaction: SELECT … FOR UPDATE SKIP LOCKED (a concurrent sweep
-    takes other rows), one bulk INSERT of notifications (ON CONFLICT DO NOTHING on the unique
-    (user, key): a re-run after a crash cannot duplicate), one bulk UPDATE advancing each row to
-    its next occurrence. The number of queries per batch does not depend on how many are due.
+    takes other rows) from where the previous batch stopped in (due, id) order (_SweepState), one
+    bulk INSERT of notifications (ON CONFLICT DO NOTHING on the unique (user, key): a re-run after
+    a crash cannot duplicate), one UPDATE … FROM (VALUES …) advancing each row to its next
+    occurrence. The number of queries per batch does not depend on how many are due.
     Returns the number of candidates and branches handled.
     """
     _branch_reviews_start(now=now)
