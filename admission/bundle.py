@@ -4,11 +4,12 @@ A detail page shows a dozen short lists (a candidate's transitions, votes, docum
 One `prefetch_related` per list is one round trip per list, however short each is. Here each list is
 a `Part`: a filtered queryset whose rows are selected as JSON objects (JSON_BUILD_OBJECT on
 PostgreSQL, JSON_OBJECT on SQLite), tagged with the part's key and their position in the part's
-ordering (`ROW_NUMBER()`), and all parts are sent as one `UNION ALL`. The rows come back as model instances (with the foreign
-keys named in `related` attached, as `select_related` would), in the part's order.
+ordering (`ROW_NUMBER()`), and all parts are sent as one `UNION ALL`. The rows come back as model
+instances (with the foreign keys named in `related` attached, as `select_related` would), in the
+part's order.
 
-Fields not listed in a part are deferred, as with `.only()`: reading one later costs a query, which the
-pages' query-count tests would catch.
+Fields not listed in a part are deferred, as with `.only()`: reading one later costs a query, which
+the pages' query-count tests would catch. A part orders by its model's own fields only.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 
-# PostgreSQL's JSONB_BUILD_OBJECT takes at most 100 arguments (50 keys) per row.
+# PostgreSQL's JSON_BUILD_OBJECT takes at most 100 arguments (50 keys) per row.
 MAX_KEYS = 50
 
 
@@ -43,7 +44,8 @@ class Part:
 
 
 def _concrete(model: type[models.Model], names: tuple[str, ...] | None) -> list[models.Field[Any, Any]]:
-    """The model's concrete fields to load, primary key first (a name may be the field or its attname)."""
+    """The model's concrete fields to load, in the model's order, the primary key always included
+    (a name may be the field's name or its attname)."""
     meta = model._meta
     if names is None:
         return list(meta.concrete_fields)

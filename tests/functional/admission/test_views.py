@@ -21,6 +21,7 @@ from django.urls import URLPattern, reverse
 from admission import services
 from admission import urls as admission_urls
 from admission.demo import at, walk_to
+from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     BranchMeeting,
     Candidate,
@@ -527,3 +528,17 @@ def test_the_board_names_the_documents_still_missing_before_the_branch_vote(alic
     assert "Hồ sơ còn thiếu" not in cards["Đỗ Văn Đủ"]
     assert "⚠ Hồ sơ còn thiếu: A2, A4" in cards["Đỗ Văn Thiếu"]
     assert f'href="/admission/candidates/{lacking.pk}/"' in cards["Đỗ Văn Thiếu"]
+
+
+def test_the_board_is_drawn_in_the_users_language(alice, tree, introducers) -> None:  # type: ignore[no-untyped-def]
+    lacking = _walked(tree, alice, "S8", introducers, name="Đỗ Văn Thiếu")
+    lacking.documents.filter(doc_type="A4").delete()
+    client = _client(alice)
+    client.post(reverse("set_language"), {"language": "en"})
+
+    with time_machine.travel(dt.datetime(2025, 3, 1, 9, 0, tzinfo=TZ), tick=False):
+        html = _html(client.get(reverse("admission_board", args=[tree.branch_a.pk])))
+
+    assert f"S8 · {STAGE_INFO[Stage.S8].label_en}" in html
+    assert "Next step: " in html and "Deadline: " in html
+    assert "⚠ Missing documents: A4" in html
