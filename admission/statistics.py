@@ -287,22 +287,25 @@ def _typed_null(output_field: Any) -> Any:
     return Cast(Value(None), output_field=output_field)
 
 
-def _union_all(parts: Sequence[QuerySet[Any]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+def _union_all(
+    parts: Sequence[QuerySet[Any]], columns: Sequence[str], prefix: tuple[str, list[Any]] = ("", [])
+) -> list[tuple[Any, ...]]:
     """The rows of several querysets in one statement (UNION ALL), each selecting `columns`.
 
     Every part annotates the same column names with the same types (typed NULLs where a part
     has nothing to say); the first column is usually a constant naming the part. One round trip
-    instead of one per part: the statistics page reads a dozen small aggregates.
+    instead of one per part: the statistics page reads a dozen small aggregates. `prefix` is SQL
+    put before the statement (a WITH clause) and its parameters.
     """
     selects: list[str] = []
-    params: list[Any] = []
+    params: list[Any] = list(prefix[1])
     names = ", ".join(columns)
     for number, part in enumerate(parts):
         sql, part_params = part.values(*columns).query.sql_with_params()
         selects.append(f"SELECT {names} FROM ({sql}) part{number}")  # noqa: S608 - compiled ORM SQL
         params += part_params
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
+        cursor.execute(prefix[0] + " UNION ALL ".join(selects), params)
         return cursor.fetchall()
 
 
@@ -917,6 +920,27 @@ def _deadlines(
 CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
 
 
+def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
+    """On PostgreSQL, a WITH clause that reads the subtree's candidates once, under the name of
+    the candidate table: the six parts of `_candidate_figures` then scan those rows instead of
+    the whole table six times (Hà Nội on the national preset: 26,000 of 300,000 candidates). A
+    CTE shadows a table of the same name in PostgreSQL; SQLite refuses it (a circular
+    reference) and its demo databases are small, so it scans the table."""
+    if connection.vendor != "postgresql":
+        return "", []
+    candidate, organisation = Candidate._meta.db_table, Organisation._meta.db_table
+    # Only the columns the parts read (a narrower row to materialise than the whole candidate).
+    names = {"id", "organisation_id", "stage", "removal_date", "deadline_extended"}
+    names |= {"certificate_issue_date", "ceremony_date", "dossier_start_date", "branch_resolution_date"}
+    names |= {field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done)}
+    columns = ", ".join(f"c.{name}" for name in sorted(names))
+    return (
+        f'WITH "{candidate}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names
+        f'JOIN "{organisation}" o ON o.id = c.organisation_id WHERE o.path LIKE %s) ',
+        [f"{root.path}%"],
+    )
+
+
 def _candidate_figures(
     subtree: Subtree, query: StatisticsQuery, today: dt.date
 ) -> tuple[dict[int | None, int], dict[str, Any], list[dict[str, Any]]]:
@@ -929,7 +953,7 @@ def _candidate_figures(
     ]
     counted = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n")):
+    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n"), _subtree_candidates(subtree.root)):
         by_part[name].append(tuple(values))
     removed: dict[int | None, int] = defaultdict(int)
     for child, _i2, _d1, _d2, _flag, count in by_part["removed"]:
