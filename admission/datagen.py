@@ -50,6 +50,7 @@ from admission.domain.statistics import PACKAGE_CALENDAR
 from admission.domain.votes import VotingBody, threshold_for, threshold_rule
 from admission.models import BranchReview, Candidate, StageTransition, Vote
 from admission.rulebook import RuleBook, calendar_for, rulebook_for
+from admission.statistics_cache import statistics_touch_all
 from members import names
 from members.authority import DecidingBody, OrgNode, admission_authority
 from members.cccd import PROVINCE_CODES
@@ -548,6 +549,7 @@ class DatasetGenerator:
             finally:
                 loader.close()
         self._step("commit", started)
+        statistics_touch_all()  # COPY and bulk inserts bypass the signals of the statistics cache
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in WRITTEN_MODELS:

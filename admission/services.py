@@ -57,6 +57,7 @@ from admission.models import (
     Vote,
 )
 from admission.rulebook import calendar_for, rulebook_for
+from admission.statistics_cache import statistics_touch_all
 from admission.workflow import COMMITTEE_LEVEL, RETURN_TARGET, STEP_BY_KEY, VOTE_BODY, Step
 from members import services as member_services
 from members.authority import DecidingBody, OrgNode
@@ -1151,6 +1152,8 @@ def personal_data_purge(*, now: dt.datetime, retention_days: int) -> int:
         for file in files:
             file.storage.delete(file.name)
         done += 1
+    if done:  # names and birth dates changed by UPDATE, which the statistics cache does not see
+        statistics_touch_all()
     return done
 
 

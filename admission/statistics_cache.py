@@ -96,6 +96,26 @@ def figures_cached(
     return figures, computed_at
 
 
+def statistics_figures_cached(
+    *, user: Any, organisation: Organisation, query: Any, today: dt.date
+) -> tuple[dict[str, Any], dt.datetime]:
+    """`statistics.statistics_figures` through the cache, for the page and its export: the figures
+    and when they were computed. (A saved report is computed afresh.)"""
+    from django.http import Http404
+
+    from admission import statistics
+    from members.selectors import scope_for
+
+    if not scope_for(user).can_read(organisation):
+        raise Http404
+    return figures_cached(
+        organisation=organisation,
+        params=query.as_params(),
+        today=today,
+        compute=lambda: statistics.statistics_figures(user=user, organisation=organisation, query=query, today=today),
+    )
+
+
 def figures_forget(*, organisation: Organisation) -> None:
     """Recompute this organisation's figures at the next view (the page's "recompute" button)."""
     _bump([GENERATION.format(organisation.pk)])

@@ -33,6 +33,7 @@ from admission import statistics
 from admission.domain import statistics as stats
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import AnnualPlan, StatisticsReport
+from admission.statistics_cache import figures_forget, statistics_figures_cached
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
@@ -462,11 +463,12 @@ def plan_index(request: AuthenticatedRequest) -> HttpResponse:
 def statistics_organisation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     form, query = _query_from(request)
-    figures = statistics.statistics_figures(
+    figures, computed_at = statistics_figures_cached(
         user=request.user, organisation=organisation, query=query, today=timezone.localdate()
     )
     context = {
         "organisation": organisation,
+        "computed_at": computed_at,
         "form": form,
         "query": query,
         "query_string": urlencode(query.as_params()),
@@ -478,6 +480,26 @@ def statistics_organisation(request: AuthenticatedRequest, pk: int) -> HttpRespo
         "hidden_params": query.as_params().items(),
     }
     return render(request, "admission/statistics/page.html", context)
+
+
+def _posted_query(form: StatisticsForm) -> statistics.StatisticsQuery:
+    d = form.cleaned_data
+    return statistics.StatisticsQuery(
+        start=d["start"], end=d["end"], admitted_by=d["admitted_by"], baseline=d["baseline"], term_start=d["term_start"]
+    )
+
+
+@login_required
+@require_POST
+def statistics_recompute(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Drop the cached figures of this organisation (the page's "recompute" button) and show the page again."""
+    organisation = organisation_get(user=request.user, pk=pk)
+    form = StatisticsForm(request.POST)
+    figures_forget(organisation=organisation)
+    target = reverse("statistics_organisation", args=[organisation.pk])
+    if form.is_valid():
+        target = f"{target}?{urlencode(_posted_query(form).as_params())}"
+    return redirect(target)
 
 
 @login_required
@@ -679,7 +701,7 @@ def _share(part: int, whole: int) -> str | None:
 def statistics_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     _form, query = _query_from(request)
-    figures = statistics.statistics_figures(
+    figures, _computed_at = statistics_figures_cached(
         user=request.user, organisation=organisation, query=query, today=timezone.localdate()
     )
     presented = present(figures, lambda _figure, _key: None)
@@ -749,10 +771,7 @@ def statistics_report_save(request: AuthenticatedRequest, pk: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Kỳ thống kê không hợp lệ."))
         return redirect("statistics_organisation", pk=organisation.pk)
-    d = form.cleaned_data
-    query = statistics.StatisticsQuery(
-        start=d["start"], end=d["end"], admitted_by=d["admitted_by"], baseline=d["baseline"], term_start=d["term_start"]
-    )
+    query = _posted_query(form)
     now = timezone.now()
     figures = statistics.statistics_figures(
         user=request.user, organisation=organisation, query=query, today=timezone.localdate(now)
@@ -931,6 +950,7 @@ urlpatterns: list[URLPattern] = [
         name="statistics_people_export",
     ),
     path("organisations/<int:pk>/statistics/reports/", statistics_report_save, name="statistics_report_save"),
+    path("organisations/<int:pk>/statistics/recompute/", statistics_recompute, name="statistics_recompute"),
     path("statistics/reports/<int:pk>/", statistics_report, name="statistics_report"),
     path("plans/", plan_index, name="plan_index"),
     path("organisations/<int:pk>/plans/", plan_list, name="plan_list"),

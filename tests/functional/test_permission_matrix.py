@@ -127,7 +127,7 @@ _targets("admission_board candidate_create meeting_create", lambda s: (s.branch,
 _targets("person_create", lambda s: (s.branch, {"organisation_pk": s.branch.pk}))
 _targets(
     "committee_queue committee_meetings document_templates statistics_organisation statistics_people "
-    "statistics_export statistics_people_export statistics_report_save plan_list plan_export import_page "
+    "statistics_export statistics_people_export statistics_report_save statistics_recompute plan_list plan_export import_page "
     "import_template organisation_detail api_organisation-detail",
     lambda s: (s.committee, {"pk": s.committee.pk}),
 )

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from admission.stage_times import stage_times_fill
+from admission.statistics_cache import statistics_touch_all
 
 
 class Command(BaseCommand):
@@ -15,4 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic(durable=True):
             updated = stage_times_fill(connection)
+            statistics_touch_all()  # the time in stage of every page may have changed
         self.stdout.write(f"stage transitions recounted: {updated}")

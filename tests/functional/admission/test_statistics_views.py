@@ -341,8 +341,9 @@ PAGE_QUERIES = 12
 
 
 def test_the_statistics_page_costs_the_same_queries_for_small_and_larger_data(
-    data, carol, django_assert_num_queries
+    data, carol, django_assert_num_queries, settings
 ) -> None:  # type: ignore[no-untyped-def]
+    settings.STATISTICS_CACHE_SECONDS = 0  # the computation itself, every time
     client = _client(carol)
     url = reverse("statistics_organisation", args=[data.committee.pk])
     with time_machine.travel(TODAY, tick=False):
@@ -391,3 +392,56 @@ def test_a_report_without_figures_shows_its_period_and_baseline(data, carol) -> 
     )
     page = _client(carol).get(reverse("statistics_report", args=[report.pk])).content.decode()
     assert 'id="report-summary"' in page and "46 đảng viên" in page and 'id="chart-data"' not in page
+
+
+# A view served from the cache (admission/statistics_cache.py): session, user, roles, organisation,
+# saved reports and unread notifications; none of the figures' statements.
+CACHED_PAGE_QUERIES = 6
+
+
+def test_the_figures_come_from_the_cache_until_something_below_changes(
+    data, carol, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client = _client(carol)
+    url = reverse("statistics_organisation", args=[data.committee.pk])
+    with time_machine.travel(TODAY, tick=False):
+        first = client.get(url, PERIOD).content.decode()
+        with django_assert_num_queries(CACHED_PAGE_QUERIES):
+            again = client.get(url, PERIOD).content.decode()
+        assert _admitted(again) == _admitted(first)
+        assert "Số liệu tính lúc 09:00 20/11/2026" in again  # local time of TODAY
+        MemberFactory(
+            person__organisation=data.branch_a,
+            organisation=data.branch_a,
+            status=MemberStatus.PROBATIONARY,
+            ceremony_date=dt.date(2026, 10, 1),
+        )
+        after = client.get(url, PERIOD).content.decode()
+    assert _admitted(after) == _admitted(first) + 1
+
+
+def test_recompute_drops_the_cached_figures_and_keeps_the_period(data, carol, settings) -> None:  # type: ignore[no-untyped-def]
+    client = _client(carol)
+    url = reverse("statistics_organisation", args=[data.committee.pk])
+    with time_machine.travel(TODAY, tick=False):
+        first = client.get(url, PERIOD).content.decode()
+        # A write that bypasses the model signals (a raw UPDATE): the cache cannot know of it.
+        PartyMember.objects.filter(organisation=data.branch_a, ceremony_date__year=2026).update(
+            admission_decision_date=dt.date(2025, 5, 1), ceremony_date=dt.date(2025, 6, 1)
+        )
+        assert _admitted(client.get(url, PERIOD).content.decode()) == _admitted(first)
+        response = client.post(reverse("statistics_recompute", args=[data.committee.pk]), PERIOD)
+        assert response.status_code == 302
+        assert response["Location"].startswith(url + "?start=01%2F01%2F2026&end=31%2F12%2F2026")
+        fresh = client.get(response["Location"]).content.decode()
+    assert _admitted(fresh) < _admitted(first)
+
+
+@pytest.mark.parametrize("persona", ["bob", "oscar"])
+def test_outsiders_cannot_recompute(data, persona, request) -> None:  # type: ignore[no-untyped-def]
+    client = _client(request.getfixturevalue(persona))
+    assert client.post(reverse("statistics_recompute", args=[data.committee.pk]), PERIOD).status_code == 404
+
+
+def _admitted(html: str) -> int:
+    return int(re.search(r'id="stat-admitted"><a href="[^"]*">(\d+)<', html).group(1))
