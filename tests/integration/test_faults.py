@@ -27,6 +27,7 @@ from admission.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery, Notification, StageTransition
 from members.models import User
 from tests import real_services
+from tests.concurrency import failures, run_together
 from tests.real_services import person as make_person
 from tests.real_services import wait_for, worker_log
 
@@ -93,25 +94,13 @@ def test_two_concurrent_sweeps_notify_once_advance_once_and_digest_once(tree, al
         advance(batch)
 
     monkeypatch.setattr(reminders, "_advance", slow_advance)
-    barrier = threading.Barrier(2)
-    results: list[dict[str, int]] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(reminders.sweep(now=now))
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()  # each thread has its own connection
+    def sweep(wait):  # type: ignore[no-untyped-def]
+        wait()
+        return reminders.sweep(now=now)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    results = run_together(sweep)
+    assert not failures(results), results
     assert sum(r["reminders"] for r in results) == len(candidates)  # every due row claimed by exactly one sweep
     notes = _deadline_notes()
     assert len(notes) == len(set(notes)) == len(candidates)  # alice, once per candidate

@@ -1,7 +1,6 @@
 """Monthly branch-review reminders of the sweep: one per branch and month, never twice, in batches."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -12,6 +11,7 @@ from admission.demo import at, walk_to
 from admission.models import BranchReview, Candidate, Notification, TrialTask
 from members import services as member_services
 from members.models import Organisation, Role
+from tests.concurrency import failures, run_together
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,25 +163,13 @@ def test_two_concurrent_sweeps_tell_each_branch_once_and_move_it_on_once(tree, a
         update(*args, **kwargs)
 
     monkeypatch.setattr(reminders, "_rows_update", slow_update)
-    barrier = threading.Barrier(2)
-    handled: list[int] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            handled.append(reminders.reminders_dispatch_due(now=at(TODAY), batch_size=2))
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
+    def dispatch(wait):  # type: ignore[no-untyped-def]
+        wait()
+        return reminders.reminders_dispatch_due(now=at(TODAY), batch_size=2)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    handled = run_together(dispatch)
+    assert not failures(handled), handled
     assert sum(handled) == len(branches)
     keys = [key for _user, key, _org in _review_notes()]
     assert sorted(keys) == sorted(f"review:{b.pk}:0" for b in branches)

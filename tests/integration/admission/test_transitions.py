@@ -2,10 +2,8 @@
 reason note, and the compare-and-swap that lets only one of two concurrent writers win."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from admission import services
 from admission.demo import at, walk_to
@@ -13,6 +11,7 @@ from admission.domain.stages import TRANSITIONS, IllegalTransition, Stage
 from admission.models import Candidate, StageTransition
 from admission.workflow import STEPS
 from members.models import User
+from tests.concurrency import run_together
 from tests.factories import PersonFactory
 
 START = dt.date(2025, 1, 6)
@@ -159,39 +158,17 @@ def test_it_refuses_a_transition_when_the_row_changed_after_it_was_read(tree, al
 def test_it_lets_exactly_one_of_two_concurrent_steps_win(tree, alice) -> None:  # type: ignore[no-untyped-def]
     """Two real connections record the same step at the same moment (PostgreSQL row lock)."""
     candidate = _candidate(tree, alice, "S1")
-    barrier = threading.Barrier(2, timeout=20)
-    outcomes: list[object] = []
-    lock = threading.Lock()
 
-    def record() -> None:
-        try:
-            user = User.objects.get(pk=alice.pk)
-            mine = Candidate.objects.get(pk=candidate.pk)  # both read S1 before either writes
-            barrier.wait()
-            try:
-                services.candidate_step(
-                    acting_user=user,
-                    candidate=mine,
-                    step_key="propose_class",
-                    data={"on_date": CLASS_ON},
-                    now=at(CLASS_ON),
-                )
-            except Exception as error:  # the outcome is what the test asserts on
-                result: object = error
-            else:
-                result = "ok"
-            with lock:
-                outcomes.append(result)
-        finally:
-            connection.close()
+    def record(wait):  # type: ignore[no-untyped-def]
+        user = User.objects.get(pk=alice.pk)
+        mine = Candidate.objects.get(pk=candidate.pk)  # both read S1 before either writes
+        wait()
+        services.candidate_step(
+            acting_user=user, candidate=mine, step_key="propose_class", data={"on_date": CLASS_ON}, now=at(CLASS_ON)
+        )
+        return "ok"
 
-    threads = [threading.Thread(target=record) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert len(outcomes) == 2, outcomes
+    outcomes = run_together(record)
     assert outcomes.count("ok") == 1, outcomes
     (loser,) = [o for o in outcomes if o != "ok"]
     assert isinstance(loser, services.ConcurrentStageChange | IllegalTransition), repr(loser)
