@@ -57,7 +57,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from admission import reminders, selectors
@@ -194,6 +194,7 @@ def dataset(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
             "review": f"{dossier.stage}",
             "stats_province": f"{province_members:,} members, {province_candidates:,} candidates",
             "stats_commune": f"{commune_members:,} members, {in_scope(Candidate, commune):,} candidates",
+            "stats_province_cached": f"{province_members:,} members, {province_candidates:,} candidates",
             "members_province": f"{province_members:,} members",
             "members_commune": f"{commune_members:,} members",
             "members_search": "one full name",
@@ -214,6 +215,9 @@ class Page:
     label: str
     login: str  # bench login suffix, or "admin" (superuser)
     url: Callable[[Dataset], str]
+    # The statistics figures cache (admission/statistics_cache.py) is off unless a page says so:
+    # the statistics rows measure the computation, the "cached" rows a view served from the cache.
+    statistics_cache: bool = False
 
 
 PAGES = [
@@ -256,6 +260,13 @@ PAGES = [
         "Statistics of the commune (`statistics_organisation`)",
         "xa",
         lambda d: reverse("statistics_organisation", args=[d.commune.pk]),
+    ),
+    Page(
+        "stats_province_cached",
+        "Statistics of the province, figures from the cache",
+        "tinh",
+        lambda d: reverse("statistics_organisation", args=[d.root.pk]),
+        statistics_cache=True,
     ),
     Page("members_province", "Member list (`member_list`), province staff", "tinh", lambda d: reverse("member_list")),
     Page("members_commune", "Member list (`member_list`), commune staff", "xa", lambda d: reverse("member_list")),
@@ -470,7 +481,10 @@ def test_page(page: Page, dataset: Dataset, results: Results) -> None:
         clock.end()
         statuses.append(response.status_code)
 
-    with connection.execute_wrapper(clock):
+    with (
+        connection.execute_wrapper(clock),
+        override_settings(STATISTICS_CACHE_SECONDS=600 if page.statistics_cache else 0),
+    ):
         started = time.perf_counter()
         call()  # probe: status, and how many runs fit
         probe = time.perf_counter() - started
