@@ -190,6 +190,7 @@ COVERED_ELSEWHERE = {
     "statistics_people_export": "test_statistics_views.py",
     "statistics_report_save": "test_statistics_views.py",
     "statistics_report": "test_statistics_views.py",
+    "statistics_recompute": "test_statistics_views.py",
     "plan_index": "test_statistics_views.py",
     "plan_list": "test_statistics_views.py",
     "plan_export": "test_statistics_views.py",
