@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,16 +71,24 @@ def statistics_touch_all() -> None:
     _bump_now_and_on_commit([EPOCH])
 
 
+class CachedFigures(NamedTuple):
+    figures: dict[str, Any]
+    computed_at: dt.datetime
+    # Names this version of the figures (empty when the cache is off): the page also caches the
+    # HTML rendered from them under it ({% cache %} in statistics/page.html), per language.
+    key: str
+
+
 def figures_cached(
     *, organisation: Organisation, params: dict[str, Any], today: dt.date, compute: Callable[[], dict[str, Any]]
-) -> tuple[dict[str, Any], dt.datetime]:
+) -> CachedFigures:
     """The figures of `organisation` for `params` and `today`, and when they were computed.
 
     The caller has checked that the user may read `organisation` (the cached figures are the same
     for everyone who may)."""
     seconds = cache_seconds()
     if seconds <= 0:
-        return compute(), timezone.now()
+        return CachedFigures(compute(), timezone.now(), "")
     generation_key = GENERATION.format(organisation.pk)
     stamps = cache.get_many([EPOCH, generation_key])
     material = json.dumps(
@@ -90,15 +98,13 @@ def figures_cached(
     key = FIGURES.format(hashlib.sha256(material.encode()).hexdigest())
     hit = cache.get(key)
     if hit is not None:
-        return hit["figures"], hit["computed_at"]
+        return CachedFigures(hit["figures"], hit["computed_at"], key)
     figures, computed_at = compute(), timezone.now()
     cache.set(key, {"figures": figures, "computed_at": computed_at}, timeout=seconds)
-    return figures, computed_at
+    return CachedFigures(figures, computed_at, key)
 
 
-def statistics_figures_cached(
-    *, user: Any, organisation: Organisation, query: Any, today: dt.date
-) -> tuple[dict[str, Any], dt.datetime]:
+def statistics_figures_cached(*, user: Any, organisation: Organisation, query: Any, today: dt.date) -> CachedFigures:
     """`statistics.statistics_figures` through the cache, for the page and its export: the figures
     and when they were computed. (A saved report is computed afresh.)"""
     from django.http import Http404

@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import get_format, number_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,7 +34,7 @@ from admission import statistics
 from admission.domain import statistics as stats
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import AnnualPlan, StatisticsReport
-from admission.statistics_cache import figures_forget, statistics_figures_cached
+from admission.statistics_cache import cache_seconds, figures_forget, statistics_figures_cached
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
@@ -463,17 +464,21 @@ def plan_index(request: AuthenticatedRequest) -> HttpResponse:
 def statistics_organisation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     form, query = _query_from(request)
-    figures, computed_at = statistics_figures_cached(
+    cached = statistics_figures_cached(
         user=request.user, organisation=organisation, query=query, today=timezone.localdate()
     )
+    figures = cached.figures
     context = {
         "organisation": organisation,
-        "computed_at": computed_at,
+        "computed_at": cached.computed_at,
+        "figures_key": cached.key,
+        "figures_seconds": cache_seconds(),
         "form": form,
         "query": query,
         "query_string": urlencode(query.as_params()),
         "year_links": _year_links(request, query),
-        "f": present(figures, _people_link(organisation, query)),
+        # Only rendered when the HTML of these figures is not in the cache yet.
+        "f": SimpleLazyObject(lambda: present(figures, _people_link(organisation, query))),
         "charts": chart_data(figures),
         "can_edit": scope_for(request.user).can_edit(organisation),
         "reports": statistics.statistics_report_list(user=request.user, organisation=organisation),
@@ -701,9 +706,9 @@ def _share(part: int, whole: int) -> str | None:
 def statistics_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     _form, query = _query_from(request)
-    figures, _computed_at = statistics_figures_cached(
+    figures = statistics_figures_cached(
         user=request.user, organisation=organisation, query=query, today=timezone.localdate()
-    )
+    ).figures
     presented = present(figures, lambda _figure, _key: None)
     content = statistics.workbook_bytes(_statistics_sheets(organisation, presented))
     audit_record(

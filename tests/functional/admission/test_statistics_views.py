@@ -445,3 +445,20 @@ def test_outsiders_cannot_recompute(data, persona, request) -> None:  # type: ig
 
 def _admitted(html: str) -> int:
     return int(re.search(r'id="stat-admitted"><a href="[^"]*">(\d+)<', html).group(1))
+
+
+def test_the_cached_figures_are_rendered_in_each_users_language(data, carol, gina) -> None:  # type: ignore[no-untyped-def]
+    """The HTML of the figures is cached per language: a Vietnamese view first does not give an
+    English reader of the same page Vietnamese labels, nor the other way round."""
+    gina.preferred_language = "en"
+    gina.save()
+    url = reverse("statistics_organisation", args=[data.committee.pk])  # Gina's subtree contains it
+    with time_machine.travel(TODAY, tick=False):
+        vietnamese = _client(carol).get(url, PERIOD).content.decode()
+        english = _client(gina).get(url, PERIOD).content.decode()
+        vietnamese_again = _client(carol).get(url, PERIOD).content.decode()
+    label_vi, label_en = "Công nhận đảng viên chính thức", "Recognition as official member"
+    assert label_vi in vietnamese and label_en not in vietnamese
+    assert label_en in english and label_vi not in english
+    assert label_vi in vietnamese_again
+    assert _admitted(english) == _admitted(vietnamese) == _admitted(vietnamese_again)

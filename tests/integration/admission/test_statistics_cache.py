@@ -40,8 +40,7 @@ class Counter:
 
 
 def _figures(organisation: Organisation, counter: Counter, **params: str) -> int:
-    figures, _computed_at = figures_cached(organisation=organisation, params=params, today=TODAY, compute=counter)
-    return figures["run"]
+    return figures_cached(organisation=organisation, params=params, today=TODAY, compute=counter).figures["run"]
 
 
 def _views(tree: Tree) -> dict[str, tuple[Organisation, Counter]]:
@@ -66,10 +65,10 @@ def test_the_figures_are_computed_once_per_organisation_query_and_day(tree) -> N
     assert _figures(tree.province, counter, year="2026") == 1
     assert _figures(tree.province, counter, year="2025") == 2  # another query
     assert _figures(tree.commune, counter, year="2026") == 3  # another organisation
-    _figures_tomorrow, _ = figures_cached(
+    tomorrow = figures_cached(
         organisation=tree.province, params={"year": "2026"}, today=TODAY + dt.timedelta(days=1), compute=counter
     )
-    assert _figures_tomorrow["run"] == 4  # another day
+    assert tomorrow.figures["run"] == 4  # another day
 
 
 def test_a_new_member_of_branch_a_makes_only_its_ancestors_figures_stale(tree) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +97,7 @@ def test_a_stage_change_makes_the_branch_and_its_ancestors_stale(tree, alice) ->
             to_stage=Stage.S1,
             on_date=dt.date(2026, 3, 3),
             now=at(dt.date(2026, 3, 3)),
-                    )
+        )
     assert _recomputed(views) == {"province", "committee", "branch_a"}
 
 
