@@ -195,6 +195,7 @@ def dataset(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
             "stats_province": f"{province_members:,} members, {province_candidates:,} candidates",
             "stats_commune": f"{commune_members:,} members, {in_scope(Candidate, commune):,} candidates",
             "stats_province_cached": f"{province_members:,} members, {province_candidates:,} candidates",
+            "floor": "the user's settings",
             "members_province": f"{province_members:,} members",
             "members_commune": f"{commune_members:,} members",
             "members_search": "one full name",
@@ -221,6 +222,9 @@ class Page:
 
 
 PAGES = [
+    # The floor: a logged-in page that reads almost nothing (session, user, roles, notifications, one
+    # form), i.e. what any page costs in middleware, context processors and the base template.
+    Page("floor", "Floor: settings page (`preferences`), no data", "bithu", lambda d: reverse("preferences")),
     Page("dashboard", "Dashboard (`dashboard`, after login)", "tinh", lambda d: reverse("dashboard")),
     Page(
         "board", "Branch board (`admission_board`)", "bithu", lambda d: reverse("admission_board", args=[d.branch.pk])
