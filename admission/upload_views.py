@@ -15,7 +15,6 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.csp import CSP
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +24,7 @@ from django.views.decorators.csp import csp_override
 from admission import selectors, uploads
 from admission.models import Candidate, DocumentScan, DocumentType
 from members.auth import client_ip
-from members.http import AuthenticatedRequest
+from members.http import AuthenticatedRequest, safe_next
 from members.names import search_key
 from members.selectors import scope_for
 
@@ -58,20 +57,6 @@ class ScanUploadForm(forms.Form):
         self.helper.add_input(Submit("save", _("Tải lên"), css_class="btn-danger"))
 
 
-def _safe_next(request: AuthenticatedRequest, value: str | None) -> str | None:
-    """`next` only when it is a path on this site: no open redirect, and no bare word that
-    `redirect()` would try to reverse as a view name."""
-    if (
-        value
-        and value.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return value
-    return None
-
-
 @login_required
 def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get(user=request.user, pk=pk)  # 404 outside the user's scope
@@ -80,7 +65,7 @@ def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requested_type = request.GET.get("doc", "")
     initial = {
         "doc_type": requested_type if requested_type in DocumentType.values else None,
-        "next": _safe_next(request, request.GET.get("next")) or "",
+        "next": safe_next(request, request.GET.get("next")) or "",
     }
     form = ScanUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +86,7 @@ def scan_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 % {"name": scan.original_name, "doc": scan.get_doc_type_display()},
             )
             return redirect(
-                _safe_next(request, form.cleaned_data["next"]) or reverse("candidate_detail", args=[candidate.pk])
+                safe_next(request, form.cleaned_data["next"]) or reverse("candidate_detail", args=[candidate.pk])
             )
     return render(
         request,

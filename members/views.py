@@ -10,14 +10,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
 from members.auth import client_ip
 from members.forms import AuditFilterForm, MemberSearchForm, PersonForm
-from members.http import AuthenticatedRequest
+from members.http import AuthenticatedRequest, safe_next
 from members.models import AuditLog, Person, Role
 
 RECOVERY_CODES_SESSION_KEY = "two_factor_recovery_codes"  # shown once, then dropped from the session
@@ -159,11 +159,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("dashboard")
+    next_url = safe_next(request, request.POST.get("next")) or reverse("dashboard")
     response = HttpResponseRedirect(next_url)
     if language in {code for code, _name in settings.LANGUAGES}:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
@@ -192,9 +188,7 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Confirm a login with a TOTP code; the first time, set up the authenticator app."""
     from members import twofactor
 
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
+    target = safe_next(request, request.GET.get("next") or request.POST.get("next")) or ""
     if request.user.is_verified():  # type: ignore[attr-defined]
         return redirect(target or "dashboard")
     device = twofactor.confirmed_device(request.user)
@@ -230,9 +224,7 @@ def two_factor_recovery(request: AuthenticatedRequest) -> HttpResponse:
 
     if twofactor.confirmed_device(request.user) is None or not request.user.is_verified():  # type: ignore[attr-defined]
         raise Http404
-    target = request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
+    target = safe_next(request, request.GET.get("next")) or ""
     codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
     if request.method == "POST":
         codes = twofactor.recovery_codes_issue(user=request.user, ip_address=client_ip(request))
