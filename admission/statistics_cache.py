@@ -33,9 +33,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_init, post_save
+from django.http import Http404
 from django.utils import timezone
 
+from admission import statistics
+from admission.models import AnnualPlan, CalendarOverride, Candidate, RuleOverride, StageTransition
 from members.models import Organisation, PartyMember, Person
+from members.selectors import scope_for
 
 GENERATION = "statistics:generation:{}"
 EPOCH = "statistics:epoch"  # bumped by statistics_touch_all: every cached figure goes stale
@@ -107,11 +111,6 @@ def figures_cached(
 def statistics_figures_cached(*, user: Any, organisation: Organisation, query: Any, today: dt.date) -> CachedFigures:
     """`statistics.statistics_figures` through the cache, for the page and its export: the figures
     and when they were computed. (A saved report is computed afresh.)"""
-    from django.http import Http404
-
-    from admission import statistics
-    from members.selectors import scope_for
-
     if not scope_for(user).can_read(organisation):
         raise Http404
     return figures_cached(
@@ -141,13 +140,12 @@ def _organisation_path(organisation_id: int | None, instance: Model, field: str)
 
 def _remember_organisation(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     """The organisation an object was loaded with, so that moving it invalidates both subtrees."""
-    instance.__dict__["_statistics_organisation_id"] = instance.__dict__.get(_ORGANISATION_FIELD[sender] + "_id")
+    instance.__dict__["_statistics_organisation_id"] = instance.__dict__.get("organisation_id")
 
 
 def _organisation_changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
-    field = _ORGANISATION_FIELD[sender]
-    current = instance.__dict__.get(field + "_id")
-    paths = [_organisation_path(current, instance, field)]
+    current = instance.__dict__.get("organisation_id")
+    paths = [_organisation_path(current, instance, "organisation")]
     before = instance.__dict__.get("_statistics_organisation_id")
     if before is not None and before != current:
         paths.append(_organisation_path(before, instance, "-"))
@@ -157,14 +155,13 @@ def _organisation_changed(sender: type[Model], instance: Model, **kwargs: Any) -
 
 def _transition_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
     candidate = instance._state.fields_cache.get("candidate")
-    organisation_id = candidate.organisation_id if candidate is not None else None
-    if organisation_id is None:
-        from admission.models import Candidate
-
+    if candidate is not None:
+        path = _organisation_path(candidate.organisation_id, candidate, "organisation")
+    else:
         organisation_id = (
             Candidate.objects.filter(pk=instance.candidate_id).values_list("organisation_id", flat=True).first()
         )
-    path = _organisation_path(organisation_id, candidate or instance, "organisation")
+        path = _organisation_path(organisation_id, instance, "-")
     statistics_touch(paths=[path] if path else [])
 
 
@@ -182,15 +179,9 @@ def _global_or_organisation(sender: type[Model], instance: Any, **kwargs: Any) -
     statistics_touch(paths=[path] if path else [])
 
 
-_ORGANISATION_FIELD: dict[type[Model], str] = {}
-
-
 def connect_signals() -> None:
     """Called from AdmissionConfig.ready()."""
-    from admission.models import AnnualPlan, CalendarOverride, Candidate, RuleOverride, StageTransition
-
-    for model in (Person, PartyMember, Candidate, AnnualPlan):
-        _ORGANISATION_FIELD[model] = "organisation"
+    for model in (Person, PartyMember, Candidate, AnnualPlan):  # each belongs to an `organisation`
         post_init.connect(_remember_organisation, sender=model, dispatch_uid=f"statistics-init-{model.__name__}")
         post_save.connect(_organisation_changed, sender=model, dispatch_uid=f"statistics-save-{model.__name__}")
         post_delete.connect(_organisation_changed, sender=model, dispatch_uid=f"statistics-delete-{model.__name__}")
