@@ -587,6 +587,15 @@ class DossierReturn(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def is_open_for(self, candidate: Candidate) -> bool:
+        """Still waiting for the branch: not resubmitted, and the candidate is still at the stage
+        the return sent them to (a later move closes it)."""
+        return self.resubmitted_at is None and self.transition.to_stage == candidate.stage
+
+    def documents_pending(self, received: set[str]) -> tuple[str, ...]:
+        """The returned documents whose type is not among `received` (recorded again by the branch)."""
+        return tuple(item.doc_type for item in self.items.all() if item.doc_type not in received)
+
 
 class ReturnedDocument(models.Model):
     """One document the branch must redo or add, with the committee's reason."""

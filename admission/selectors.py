@@ -257,13 +257,13 @@ def _documents_parts(candidate: Candidate) -> list[bundle.Part]:
 
 
 def _open_return(candidate: Candidate, returns: list[DossierReturn], documents: list[DossierItem]) -> dict[str, Any]:
-    """services.open_return and services.returned_documents_pending, from rows already read."""
+    """services.open_return and services.returned_documents_pending (the same DossierReturn rules), from
+    rows already read."""
     latest = returns[0] if returns else None
-    if latest is None or latest.resubmitted_at is not None or latest.transition.to_stage != candidate.stage:
+    if latest is None or not latest.is_open_for(candidate):
         return {"open_return": None, "pending_documents": ()}
-    redone = {d.doc_type for d in documents if d.status == DossierItem.Status.RECEIVED}
-    pending = tuple(item.doc_type for item in latest.items.all() if item.doc_type not in redone)
-    return {"open_return": latest, "pending_documents": pending}
+    received = {d.doc_type for d in documents if d.status == DossierItem.Status.RECEIVED}
+    return {"open_return": latest, "pending_documents": latest.documents_pending(received)}
 
 
 def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:

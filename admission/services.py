@@ -976,20 +976,19 @@ def dossier_return(
 def open_return(candidate: Candidate) -> DossierReturn | None:
     """The return that brought the dossier back to the branch and is not resubmitted yet."""
     latest = candidate.returns.select_related("transition").first()
-    if latest is None or latest.resubmitted_at is not None or latest.transition.to_stage != candidate.stage:
-        return None
-    return latest
+    return latest if latest is not None and latest.is_open_for(candidate) else None
 
 
 def returned_documents_pending(candidate: Candidate, returned: DossierReturn) -> tuple[str, ...]:
     """Documents of the return that the branch has not recorded again (the return marked the held
     ones "returned"; recording a document again marks it "received")."""
-    redone = set(
-        DossierItem.objects.filter(candidate=candidate, status=DossierItem.Status.RECEIVED).values_list(
-            "doc_type", flat=True
+    return returned.documents_pending(
+        set(
+            DossierItem.objects.filter(candidate=candidate, status=DossierItem.Status.RECEIVED).values_list(
+                "doc_type", flat=True
+            )
         )
     )
-    return tuple(item.doc_type for item in returned.items.all() if item.doc_type not in redone)
 
 
 def dossier_resubmit(
