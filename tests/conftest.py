@@ -14,13 +14,42 @@ Staff: Carol is committee staff of C (sees A and B; resolves at S9); Gina is com
 G (decides for A and B at S10/S16); Eve is auditor of P; Oscar has no role.
 """
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, Role, User
 from members.services import role_assign
 from tests.factories import MemberFactory, OrganisationFactory, PersonFactory, UserFactory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift-days",
+        type=int,
+        default=int(os.environ.get("TEST_CLOCK_SHIFT_DAYS", "0")),
+        help="run the whole suite with the clock moved this many days from today (default 0, or "
+        "$TEST_CLOCK_SHIFT_DAYS): a test that only passes on some dates then fails. Tests that "
+        "freeze their own clock (time_machine.travel) still see the date they chose.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption("--clock-shift-days")
+    if days:
+        # tick=True: the shifted clock keeps running, as the real one does. The database's own
+        # clock is not moved; the code never reads it (architecture D: `now` comes from Python).
+        traveller = time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = config.getoption("--clock-shift-days")
+    return f"clock shifted by {days} days: today is {dt.date.today():%d/%m/%Y}" if days else None
 
 
 @pytest.fixture(autouse=True)

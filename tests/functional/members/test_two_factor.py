@@ -16,6 +16,8 @@ from members.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "test-password-1"
+# The TOTP codes of a set-up depend on the clock: frozen, so that a code cannot roll over mid-test.
+SET_UP_AT = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +36,7 @@ def _code(device: TOTPDevice) -> str:
 
 
 def test_committee_staff_set_up_the_authenticator_then_reach_their_pages(carol, tree) -> None:  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+    with time_machine.travel(SET_UP_AT, tick=False) as clock:
         _set_up_and_verify(carol, tree, clock)
 
 
@@ -110,17 +112,19 @@ def _codes(html: str) -> list[str]:
 
 
 def test_setting_up_hands_out_ten_recovery_codes_once(carol) -> None:  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False):
+    # Every request runs under the one frozen clock: the session it opens would have expired
+    # (SESSION_COOKIE_AGE) by the time a request made on the real clock arrived.
+    with time_machine.travel(SET_UP_AT, tick=False):
         client = _logged_in("carol")
         client.get(reverse("two_factor"))
         device = TOTPDevice.objects.get(user=carol)
         response = client.post(reverse("two_factor"), {"token": _code(device)}, follow=True)
-    codes = _codes(response.content.decode())
-    assert len(codes) == 10
-    assert len(set(codes)) == 10
-    assert AuditLog.objects.filter(user=carol, action=AuditLog.Action.RECOVERY_CODES_ISSUED).count() == 1
-    # Shown once: the next visit only says how many are left.
-    again = client.get(reverse("two_factor_recovery")).content.decode()
+        codes = _codes(response.content.decode())
+        assert len(codes) == 10
+        assert len(set(codes)) == 10
+        assert AuditLog.objects.filter(user=carol, action=AuditLog.Action.RECOVERY_CODES_ISSUED).count() == 1
+        # Shown once: the next visit only says how many are left.
+        again = client.get(reverse("two_factor_recovery")).content.decode()
     assert _codes(again) == []
     assert 'id="recovery-left"' in again
     assert "10" in again
