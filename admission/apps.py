@@ -7,6 +7,6 @@ class AdmissionConfig(AppConfig):
     verbose_name = _("Phát triển đảng viên")
 
     def ready(self) -> None:
-        from admission.statistics_cache import connect_signals
+        from admission.reporting.cache import connect_signals
 
         connect_signals()

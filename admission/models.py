@@ -155,7 +155,7 @@ class StageTransition(models.Model):
 
     Each row also ends a stage visit (of `from_stage`), and keeps how long that visit took, so
     the statistics' time in stage is a GROUP BY over stored values instead of a LAG over every
-    transition of a subtree at each page view (admission.statistics._time_in_stage):
+    transition of a subtree at each page view (admission.reporting.statistics._time_in_stage):
 
     - `entered_on`: the day `from_stage` was entered, i.e. the `on_date` of the candidate's
       previous transition (ordered by `at`, id); NULL for the first transition, whose first stay
@@ -173,7 +173,7 @@ class StageTransition(models.Model):
     after upgrading it, run ``manage.py stage_times_refresh`` (the same recount as the migration).
 
     Written by ``services.candidate_transition`` (the only writer in the application) and by the
-    dataset generator; ``admission.stage_times.stage_times_fill`` recounts rows written otherwise.
+    dataset generator; ``admission.reporting.stage_times.stage_times_fill`` recounts rows written otherwise.
     """
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="transitions")
@@ -192,7 +192,7 @@ class StageTransition(models.Model):
         ordering = ["at", "pk"]
         indexes = [
             models.Index(fields=["candidate", "at"], name="transition_cand_at"),
-            # Statistics (admission.statistics): the stage visits that ended in a period.
+            # Statistics (admission.reporting.statistics): the stage visits that ended in a period.
             models.Index(fields=["on_date"], name="transition_on_date"),
             # Time in stage of a subtree: per candidate of the subtree, its visits ended in the
             # period with their stored times, read from the index alone (key columns rather

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from admission import dates as candidate_date_rules
-from admission import reminders
+from admission import schedule
 from admission.domain import stages
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -42,14 +42,11 @@ from admission.models import (
     BranchMeeting,
     Candidate,
     CommitteeMeeting,
-    DocumentScan,
     DossierItem,
     DossierReturn,
-    GeneratedDocument,
     ListDecision,
     MentorRole,
     Mentorship,
-    Notification,
     ReturnedDocument,
     StageTransition,
     TrialTask,
@@ -57,7 +54,6 @@ from admission.models import (
     Vote,
 )
 from admission.rulebook import calendar_for, rulebook_for
-from admission.statistics_cache import statistics_touch_all
 from admission.workflow import COMMITTEE_LEVEL, RETURN_TARGET, STEP_BY_KEY, VOTE_BODY, Step
 from members import services as member_services
 from members.authority import DecidingBody, OrgNode
@@ -168,7 +164,7 @@ def candidate_transition(
     )
     _apply_cascade(acting_user=acting_user, candidate=candidate, stage=to_stage, on_date=on_date)
     _refresh_due(candidate, transition=transition, now=now)
-    reminders.transition_notify(candidate=candidate, transition=transition, now=now)
+    schedule.transition_notify(candidate=candidate, transition=transition, now=now)
     return transition
 
 
@@ -225,7 +221,7 @@ def _refresh_due(
     due = deadline.day if deadline else None
     Candidate.objects.filter(pk=candidate.pk).update(next_due_on=due)
     candidate.next_due_on = due
-    reminders.candidate_schedule_reminder(
+    schedule.candidate_schedule_reminder(
         candidate=candidate,
         transition=transition,
         now=now or timezone.now(),
@@ -1097,63 +1093,3 @@ def agenda_outcomes_record(
 
 
 # --- Personal-data retention (Decree 13/2023/NĐ-CP; issue 7) -------------------------------------
-
-
-def personal_data_purge(*, now: dt.datetime, retention_days: int) -> int:
-    """Anonymise the people removed from the list more than `retention_days` ago; returns how many.
-
-    A person qualifies when every candidacy of theirs ended in removal (SX) before the cutoff,
-    they hold no membership other than one removed or left before the cutoff, and no login is
-    linked to them. What identifies them goes: name (replaced by a neutral label), CCCD, contact
-    details, places, the day and month of birth (the year stays for age statistics), the
-    person's history rows, their notifications (whose texts carry the name), and their uploaded
-    scans and generated documents (rows and files). Gender, ethnicity, religion and the stage
-    dates stay, so past statistics do not change. One durable transaction per person, so a
-    failure leaves the others done; files are deleted after the commit.
-    """
-    cutoff = timezone.localdate(now) - dt.timedelta(days=retention_days)
-    removed_before = Candidate.objects.filter(stage=Stage.SX.value, removal_date__lt=cutoff).values("person_id")
-    candidates = (
-        Person.objects.filter(pk__in=removed_before, account__isnull=True)
-        .exclude(candidacies__stage__in=[s.value for s in Stage if s != Stage.SX])
-        .exclude(candidacies__stage=Stage.SX.value, candidacies__removal_date__gte=cutoff)
-        .exclude(membership__status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY])
-        .exclude(membership__left_date__gte=cutoff)
-        .exclude(full_name__startswith=ANONYMISED_PREFIX)
-    )
-    done = 0
-    for person_id in list(candidates.values_list("pk", flat=True)):
-        files: list[Any] = []
-        with transaction.atomic(durable=True):
-            person = Person.objects.select_for_update().get(pk=person_id)
-            files.extend(scan.file for scan in DocumentScan.objects.filter(candidate__person=person))
-            files.extend(doc.file for doc in GeneratedDocument.objects.filter(candidate__person=person))
-            DocumentScan.objects.filter(candidate__person=person).delete()
-            GeneratedDocument.objects.filter(candidate__person=person).delete()
-            Notification.objects.filter(candidate__person=person).delete()
-            Person.objects.filter(pk=person.pk).update(
-                full_name=f"{ANONYMISED_PREFIX} {person.pk}",
-                family_name=ANONYMISED_PREFIX,
-                middle_name="",
-                given_name=str(person.pk),
-                search_key=f"da xoa du lieu {person.pk}",
-                sort_key=f"~{person.pk:012d}",
-                cccd=None,
-                phone="",
-                email="",
-                hometown="",
-                residence="",
-                occupation="",
-                date_of_birth=person.date_of_birth.replace(month=1, day=1),
-            )
-            person.history.all().delete()  # type: ignore[attr-defined]
-        # The database no longer points at the files: remove them outside the transaction.
-        for file in files:
-            file.storage.delete(file.name)
-        done += 1
-    if done:  # names and birth dates changed by UPDATE, which the statistics cache does not see
-        statistics_touch_all()
-    return done
-
-
-ANONYMISED_PREFIX = "Đã xóa dữ liệu"

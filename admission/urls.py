@@ -1,6 +1,10 @@
 from django.urls import path
 
-from admission import document_views, import_views, statistics_views, upload_views, views
+from admission import views
+from admission.documents import upload_views
+from admission.documents import views as document_views
+from admission.imports import views as import_views
+from admission.reporting import views as statistics_views
 
 urlpatterns = [
     path("", views.overview, name="admission_overview"),

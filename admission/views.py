@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from admission import document_views, forms, reminders, selectors, services, upload_views
+from admission import forms, reminders, selectors, services
+from admission.documents import upload_views
+from admission.documents import views as document_views
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
 from admission.filters import ReviewQueueFilter

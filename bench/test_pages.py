@@ -6,7 +6,7 @@ directory, so select this module with -k:
     ./scripts/bench -k test_pages                          # province preset (default), ~3 min
     BENCH_PRESET=national ./scripts/bench -k test_pages    # 5.5 M members: ~6 min to generate, 5 GB
 
-A module-scoped fixture fills pytest-django's test database with `admission.datagen` (committed,
+A module-scoped fixture fills pytest-django's test database with `admission.devdata.generator` (committed,
 outside the per-test transactions, which roll back what the pages and the sweep write) and empties
 it again afterwards (`flush`), so the other benchmarks of the same `scripts/bench` run start from an
 empty database. Each page is requested with the Django test client, logged in (password) as the
@@ -61,7 +61,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from admission import reminders, selectors
-from admission.datagen import DatasetGenerator
+from admission.devdata.generator import DatasetGenerator
 from admission.models import BranchReview, Candidate, Notification
 from bench.conftest import measure
 from members.models import Organisation, PartyMember, RoleAssignment, User
@@ -765,7 +765,7 @@ def _page_lines(collected: Results, dataset_line: str) -> list[str]:
 def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
     lines = [
         SECTION_SWEEP + "\n",
-        "`admission.reminders.sweep(now=…)` (candidate reminders, branch reviews, digests) over everything due at "
+        "`admission.reminders.dispatch(now=…)` (candidate reminders, branch reviews, digests) over everything due at "
         "`now`, outside any test transaction: each batch commits, as in production. " + dataset_line + "\n",
     ]
     lines.append(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from admission.domain.periods import add_months
 from admission.domain.stages import Stage
 from admission.models import AnnualPlan, Candidate, StageTransition
-from admission.stage_times import stage_times_fill
+from admission.reporting.stage_times import stage_times_fill
 from bench.conftest import measure
 from members import services as member_services
 from members.models import (

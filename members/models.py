@@ -293,7 +293,7 @@ class PartyMember(models.Model):
         verbose_name_plural = _("đảng viên")
         indexes = [
             models.Index(fields=["organisation", "status"], name="member_org_status"),
-            # Statistics (admission.statistics): admissions of a period, by ceremony or decision date.
+            # Statistics (admission.reporting.statistics): admissions of a period, by ceremony or decision date.
             models.Index(fields=["ceremony_date"], name="member_ceremony_date"),
             models.Index(fields=["admission_decision_date"], name="member_decision_date"),
         ]

@@ -19,8 +19,8 @@ import os
 from dataclasses import dataclass
 
 import pytest
-import time_machine
 
+from config.clock_shift import start_from_environment
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, Role, User
 from members.services import role_assign
 from tests.factories import MemberFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -40,16 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     days = config.getoption("--clock-shift-days")
     if days:
-        # tick=True: the shifted clock keeps running, as the real one does. The database's own
-        # clock is not moved; the code never reads it (architecture D: `now` comes from Python).
-        traveller = time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
-        traveller.start()
-        config.add_cleanup(traveller.stop)
+        os.environ["TEST_CLOCK_SHIFT_DAYS"] = str(days)  # inherited by the processes tests start
+        start_from_environment()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     days = config.getoption("--clock-shift-days")
-    return f"clock shifted by {days} days: today is {dt.date.today():%d/%m/%Y}" if days else None
+    return f"clock shifted by {days} days: today is {dt.datetime.now(dt.UTC):%d/%m/%Y}" if days else None
 
 
 @pytest.fixture(autouse=True)

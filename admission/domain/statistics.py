@@ -1,6 +1,6 @@
 """Arithmetic of plans and statistics (rules §9): percentages, members on a date, bands, quantiles.
 
-Pure: the selectors in ``admission.statistics`` aggregate in SQL (counts, histograms) and hand the
+Pure: the selectors in ``admission.reporting.statistics`` aggregate in SQL (counts, histograms) and hand the
 numbers to these functions, so every rule below is unit-tested without a database.
 
 Choices where the texts are silent (docs/decisions.md, "Statistics"):
@@ -81,7 +81,7 @@ def member_status_on(member: MemberDates, day: date) -> MemberState | None:
        imported without dates); official since the ceremony, or forever without one.
     5. Otherwise probationary: ceremony on or before ``day`` (or unrecorded) and not yet official.
 
-    The SQL twin is ``admission.statistics.member_on_q``; the integration tests check both agree.
+    The SQL twin is ``admission.reporting.statistics.member_on_q``; the integration tests check both agree.
     """
     if member.left_date is not None:
         if member.left_date <= day:
@@ -146,7 +146,7 @@ def completed_months(start: date, end: date) -> int:
     """Whole months from ``start`` to ``end``: a month is complete on the same day of the month.
 
     The SQL twin (years*12 + months, minus one when the day is not reached) is in
-    ``admission.statistics``.
+    ``admission.reporting.statistics``.
     """
     return (end.year - start.year) * 12 + (end.month - start.month) - (end.day < start.day)
 

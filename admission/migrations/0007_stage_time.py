@@ -1,7 +1,7 @@
 """Stage visits stored on each transition (StageTransition.entered_on, package_working_days).
 
 Existing rows are counted in the migration with the set-based recount of
-``admission.stage_times`` (LAG for the day the stage was entered, a temporary table of working-day
+``admission.reporting.stage_times`` (LAG for the day the stage was entered, a temporary table of working-day
 indexes of the `holidays` package calendar for the working days). The LAG index
 `transition_visits` is replaced by `transition_stage_time`, which the statistics read instead.
 """
@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 
 def fill(apps: Any, schema_editor: Any) -> None:
-    from admission.stage_times import stage_times_fill
+    from admission.reporting.stage_times import stage_times_fill
 
     stage_times_fill(schema_editor.connection)
 

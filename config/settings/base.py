@@ -218,7 +218,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # https://crontab.guru/#*/5_*_*_*_* : every five minutes
     "reminders-sweep": {
-        "task": "admission.tasks.reminders_sweep",
+        "task": "admission.reminders.tasks.reminders_sweep",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},  # shorter than the interval: sweeps never pile up
     },

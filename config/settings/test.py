@@ -24,3 +24,8 @@ TWO_FACTOR_REQUIRED = False
 # The schemathesis run sends thousands of requests as one user; the limit itself is tested with
 # a small rate (tests/functional/api/test_rate_limit.py).
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/hour", "user": "100000/hour"}}  # noqa: F405
+
+# `TEST_CLOCK_SHIFT_DAYS`: this process (and the subprocesses tests start) run with today moved.
+from config.clock_shift import start_from_environment  # noqa: E402
+
+start_from_environment()

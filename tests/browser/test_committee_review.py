@@ -14,7 +14,7 @@ import time_machine
 from playwright.sync_api import Page, expect
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import DossierReturn
 from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
 from tests.conftest import Tree

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import AgendaItem, Candidate, DocumentType, MentorRole, TrialTask, VoteForm
 from members.models import EducationLevel, Gender, Organisation, Person
 
@@ -223,7 +223,7 @@ def test_meeting_create(tree, alice, introducers, as_alice) -> None:  # type: ig
     run()
 
 
-VALID_STEP = {  # bodies that pass on the reference timeline of admission.demo (START 06/01/2025)
+VALID_STEP = {  # bodies that pass on the reference timeline of admission.devdata.demo (START 06/01/2025)
     "add_to_list": {"on_date": "10/01/2025"},
     "certificate": {"on_date": "20/03/2025", "certificate_number": "12/GCN"},
     "branch_vote": {"held_on": "05/08/2025", "form": VoteForm.values[0], "summoned": "9", "excluded": "0",

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import (
     Candidate,
     CommitteeMeeting,

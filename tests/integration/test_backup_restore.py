@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from tests.factories import PersonFactory
 
 ROOT = Path(settings.BASE_DIR)

@@ -22,9 +22,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from admission import reminders, services
-from admission.demo import at, walk_to
+from admission import services
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery, Notification, StageTransition
+from admission.reminders import digests
+from admission.reminders import dispatch as reminders
 from members.models import User
 from tests import real_services
 from tests.concurrency import failures, run_together
@@ -36,7 +38,7 @@ smtp_inbox = real_services.smtp_inbox  # fixtures: a real SMTP server and Celery
 worker = real_services.worker
 REPO = real_services.REPO
 START = dt.date(2025, 1, 6)
-# Reference path of admission.demo: at S11 the ceremony deadline is 30/10/2025; the first
+# Reference path of admission.devdata.demo: at S11 the ceremony deadline is 30/10/2025; the first
 # reminder (7 days before) is due on 23/10/2025 07:00, the next on 29/10/2025 07:00.
 FIRST_DUE = dt.date(2025, 10, 23)
 SECOND_DUE = dt.date(2025, 10, 29)
@@ -86,7 +88,7 @@ def test_two_concurrent_sweeps_notify_once_advance_once_and_digest_once(tree, al
     now = at(FIRST_DUE)
     _small_batches(monkeypatch, 3)
     enqueued: list[int] = []
-    monkeypatch.setattr(reminders, "_enqueue", enqueued.extend)  # no worker here: record what goes to the broker
+    monkeypatch.setattr(digests, "_enqueue", enqueued.extend)  # no worker here: record what goes to the broker
     advance = reminders._advance
 
     def slow_advance(batch: list[Candidate]) -> None:
@@ -127,7 +129,7 @@ def test_a_sweep_crashing_between_batches_is_finished_by_the_next_without_duplic
     candidates = _due_at_s11(tree, alice, introducers, 7)
     now = at(FIRST_DUE)
     _small_batches(monkeypatch, 3)
-    monkeypatch.setattr(reminders, "_enqueue", lambda ids: None)
+    monkeypatch.setattr(digests, "_enqueue", lambda ids: None)
     advance = reminders._advance
     calls: list[int] = []
 

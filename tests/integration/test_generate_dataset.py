@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from admission import dates as date_rules
-from admission import reminders, services
+from admission import reminders, schedule, services
 from admission.domain.periods import add_months
 from admission.domain.reminders import next_occurrence
 from admission.domain.stages import Stage, can_transition
@@ -27,7 +27,7 @@ from members.selectors import organisation_authority
 
 TODAY = dt.date(2026, 3, 10)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-NOW = dt.datetime.combine(TODAY, dt.time(reminders.REMINDER_HOUR), tzinfo=TZ)
+NOW = dt.datetime.combine(TODAY, dt.time(schedule.REMINDER_HOUR), tzinfo=TZ)
 # The pipeline's dates in the order they happen.
 ORDERED_DATES = (
     "sympathiser_date",
@@ -146,7 +146,7 @@ def test_it_gives_every_candidate_a_history_that_ends_at_its_stage(dataset) -> N
             ),
         )
         assert candidate.next_due_on == (deadline.day if deadline else None)
-        plan = reminders.reminder_plan(candidate, calendar=calendar, rulebook=rulebook)
+        plan = schedule.reminder_plan(candidate, calendar=calendar, rulebook=rulebook)
         if plan is None:
             assert candidate.next_reminder_at is None
         else:

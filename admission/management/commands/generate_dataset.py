@@ -1,11 +1,11 @@
-"""Fill an empty database with a realistic generated dataset (admission.datagen; docs/dataset.md)."""
+"""Fill an empty database with a realistic generated dataset (admission.devdata.generator; docs/dataset.md)."""
 
 import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from admission.datagen import PRESETS, DatabaseNotEmpty, DatasetGenerator
+from admission.devdata.generator import PRESETS, DatabaseNotEmpty, DatasetGenerator
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from admission import services as admission_services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.periods import add_months
 from admission.models import Candidate
 from members import services
@@ -240,7 +240,7 @@ class Command(BaseCommand):
     def _load_plans(self, orgs: dict[str, Organisation]) -> None:
         """This year's and last year's plans (chỉ tiêu) of the province's organisations, so the
         statistics page has percentages of the plan to show."""
-        from admission.statistics import annual_plan_set
+        from admission.reporting.statistics import annual_plan_set
 
         this_year = date.today().year  # noqa: DTZ011 - demo data follow the calendar year of the machine
         for organisation in Organisation.objects.exclude(kind__in=["branch", "village_branch"]):

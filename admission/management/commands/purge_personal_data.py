@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from admission import services
+from admission import privacy
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
         if days <= 0:
             self.stdout.write("Retention is off (PERSONAL_DATA_RETENTION_DAYS <= 0).")
             return
-        count = services.personal_data_purge(now=timezone.now(), retention_days=days)
+        count = privacy.personal_data_purge(now=timezone.now(), retention_days=days)
         self.stdout.write(f"Anonymised {count} people removed more than {days} days ago.")

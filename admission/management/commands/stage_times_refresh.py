@@ -3,8 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from admission.stage_times import stage_times_fill
-from admission.statistics_cache import statistics_touch_all
+from admission.reporting.cache import statistics_touch_all
+from admission.reporting.stage_times import stage_times_fill
 
 
 class Command(BaseCommand):

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from admission import docgen, services
-from admission.demo import at, walk_to
-from admission.document_views import documents_context
+from admission import services
+from admission.devdata.demo import at, walk_to
+from admission.documents import generate as docgen
+from admission.documents.views import documents_context
 from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.models import AuditLog, Role
 from members.services import role_assign

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from admission import imports
-from admission.demo import TZ
+from admission.devdata.demo import TZ
+from admission.imports import people as imports
 from admission.models import Candidate, ImportBatch
 from members.cccd import cccd_prefix
 from members.models import Gender, Person, User

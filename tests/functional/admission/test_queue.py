@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from members.models import MemberStatus, Role
 from members.services import role_assign
 from tests.factories import MemberFactory, PersonFactory, UserFactory

@@ -2,7 +2,7 @@
 test client: who sees what, who may act, bad input kept on the form, bounded queries.
 
 Branch A (Alice) sits under the grassroots committee C (Carol resolves at S9) under G (Gina
-decides at S10). The timeline of admission.demo starts Mon 06/01/2025; the pages read the real
+decides at S10). The timeline of admission.devdata.demo starts Mon 06/01/2025; the pages read the real
 clock, so each test freezes it on Fri 22/08/2025, while the dossier waits at S9.
 """
 
@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import AgendaItem, Candidate, CommitteeMeeting, DossierReturn
 from members.models import User
 from tests.factories import PersonFactory

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from admission import statistics as st
-from admission.demo import at
+from admission.devdata.demo import at
 from admission.models import AnnualPlan, Candidate, StageTransition, StatisticsReport
-from admission.stage_times import stage_times_fill
+from admission.reporting import statistics as st
+from admission.reporting.stage_times import stage_times_fill
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
 from tests.factories import MemberFactory, PersonFactory
 
@@ -399,9 +399,7 @@ def test_a_report_without_figures_shows_its_period_and_baseline(data, carol) -> 
 CACHED_PAGE_QUERIES = 6
 
 
-def test_the_figures_come_from_the_cache_until_something_below_changes(
-    data, carol, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_figures_come_from_the_cache_until_something_below_changes(data, carol, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     client = _client(carol)
     url = reverse("statistics_organisation", args=[data.committee.pk])
     with time_machine.travel(TODAY, tick=False):

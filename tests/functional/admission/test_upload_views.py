@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from admission import services, uploads
+from admission import services
+from admission.documents import uploads
+from admission.documents.upload_views import scans_context
 from admission.models import Candidate, DocumentScan
-from admission.upload_views import scans_context
 from members.models import AuditLog, User
 from tests.conftest import Tree
 from tests.factories import PersonFactory

@@ -1,7 +1,7 @@
 """Admission views through the test client: every URL for every persona, the step forms with
 their Vietnamese reasons, and query counts that do not grow with the data.
 
-Candidates follow the reference timeline of admission.demo from START = Mon 06/01/2025 (list
+Candidates follow the reference timeline of admission.devdata.demo from START = Mon 06/01/2025 (list
 10/01, class 05/02, …, decision 15/09/2025 received 18/09, ceremony 03/10/2025). The views read
 the real clock, so each test freezes it (Asia/Ho_Chi_Minh) on a day that fits the timeline.
 """
@@ -20,7 +20,7 @@ from django.urls import URLPattern, reverse
 
 from admission import services
 from admission import urls as admission_urls
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     BranchMeeting,

@@ -3,7 +3,7 @@ tokens, steps through the same services as the step forms (same reason codes, sa
 StageTransition rows), pagination and filters, input that must be refused, the docs page and
 the OpenAPI document.
 
-Candidates follow the reference timeline of admission.demo from START = Mon 06/01/2025; the
+Candidates follow the reference timeline of admission.devdata.demo from START = Mon 06/01/2025; the
 clock is frozen on Mon 20/10/2025 (after the ceremony day of the timeline), so the committee
 decision of an S10 dossier (branch resolution 05/08/2025) is overdue.
 """
@@ -21,7 +21,7 @@ import time_machine
 from django.test import Client
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.reasons import format_reason, reason
 from admission.models import Candidate, DossierItem, Notification, StageTransition, Vote
 from members import api_tokens

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, Notification
 from admission.workflow import steps_for
 from members import api_tokens

@@ -1,7 +1,7 @@
 """Refused input leaves nothing half-saved: dates out of order, incomplete dossiers, impossible
 vote counts, expired certificates, thresholds, deadlock, mentors and the routes of the tree.
 
-Candidates follow the reference timeline of admission.demo from START = Mon 06/01/2025: list
+Candidates follow the reference timeline of admission.devdata.demo from START = Mon 06/01/2025: list
 10/01, class 05/02, certificate 20/03, dossier 02/04, application 15/04, introduction 05/05,
 verification 20/06, comments 10/07 (S8 from then), branch vote 05/08, grassroots vote 20/08,
 decision 15/09/2025 (received 18/09), ceremony 03/10/2025.
@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DossierItem, Mentorship, StageTransition, Vote
 from members.models import MemberStatus, PartyMember
 from tests.factories import MemberFactory, PersonFactory

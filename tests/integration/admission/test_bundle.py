@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from admission import bundle, services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DocumentScan, Mentorship, StageTransition, Vote
 from tests.factories import PersonFactory
 

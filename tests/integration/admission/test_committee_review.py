@@ -3,7 +3,7 @@ document, resubmission, and the committee meetings' agendas.
 
 Branch A sits under the grassroots committee C (Carol, its staff, resolves at S9), itself under
 the provincial People's Committee organisation G (Gina, its staff, decides at S10). Candidates
-follow the reference timeline of admission.demo from Mon 06/01/2025: branch vote Tue 05/08/2025,
+follow the reference timeline of admission.devdata.demo from Mon 06/01/2025: branch vote Tue 05/08/2025,
 grassroots vote 20/08, decision 15/09/2025.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from admission import selectors, services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.stages import IllegalTransition
 from admission.models import AgendaItem, Candidate, DossierItem, DossierReturn, Notification, StageTransition
 from members.models import Role

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
-from admission import docgen, services
-from admission.demo import at, walk_to
-from admission.document_views import documents_context
+from admission import services
+from admission.devdata.demo import at, walk_to
+from admission.documents import generate as docgen
+from admission.documents.views import documents_context
 from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.models import AuditLog, Role
 from members.services import role_assign
@@ -21,7 +22,7 @@ from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
-# The reference timeline (admission.demo.TIMELINE) from 06/01/2025 ends with the recognition
+# The reference timeline (admission.devdata.demo.TIMELINE) from 06/01/2025 ends with the recognition
 # decision on 30/11/2026 (each recognition step is dated from the previous one's entry);
 # documents are generated the next day.
 GENERATED_ON = dt.date(2026, 12, 1)

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, StageTransition
 from members.models import MemberStatus
 from tests.factories import PersonFactory

@@ -1,4 +1,4 @@
-"""Excel import (admission.imports) against PostgreSQL: dry run, all-or-nothing import, re-runs,
+"""Excel import (admission.imports.people) against PostgreSQL: dry run, all-or-nothing import, re-runs,
 CCCD leading zeros, stages walked along the organisation tree, no reminder blast, the record.
 
 Workbooks are built here with openpyxl; "today" is frozen at Monday 16/03/2026.
@@ -18,9 +18,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
-from admission import imports, reminders
-from admission.demo import TZ
+from admission import reminders
+from admission.devdata.demo import TZ
 from admission.domain.stages import Stage, can_transition
+from admission.imports import people as imports
 from admission.models import Candidate, ImportBatch, Notification, StageTransition
 from members.cccd import cccd_prefix
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person

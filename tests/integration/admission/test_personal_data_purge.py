@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from admission import services
-from admission.demo import at, walk_to
+from admission import privacy, services
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DocumentScan, Notification
 from members.models import Person
 from tests.factories import PersonFactory, UserFactory
@@ -58,8 +58,8 @@ def test_it_anonymises_people_removed_before_the_retention_period(tree, alice, i
     services.candidate_create(acting_user=alice, person=open_one, now=at(START))
     born = removed.person.date_of_birth
 
-    assert services.personal_data_purge(now=NOW, retention_days=400) == 0  # not yet 400 days
-    assert services.personal_data_purge(now=NOW, retention_days=300) == 1
+    assert privacy.personal_data_purge(now=NOW, retention_days=400) == 0  # not yet 400 days
+    assert privacy.personal_data_purge(now=NOW, retention_days=300) == 1
 
     person = Person.objects.get(pk=removed.person_id)
     assert person.full_name == f"Đã xóa dữ liệu {person.pk}"
@@ -73,14 +73,14 @@ def test_it_anonymises_people_removed_before_the_retention_period(tree, alice, i
     assert Candidate.objects.get(pk=removed.pk).removal_date == REMOVED_ON  # statistics keep their dates
     assert Person.objects.get(pk=open_one.pk).full_name == "Trịnh Văn Ở Lại"
     # Running again changes nothing.
-    assert services.personal_data_purge(now=NOW, retention_days=300) == 0
+    assert privacy.personal_data_purge(now=NOW, retention_days=300) == 0
 
 
 def test_it_keeps_a_removed_person_who_has_a_login(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
     removed = _removed(tree, alice, introducers, "Trịnh Văn Tài Khoản")
     UserFactory(username="taikhoan", person=removed.person)
 
-    assert services.personal_data_purge(now=NOW, retention_days=300) == 0
+    assert privacy.personal_data_purge(now=NOW, retention_days=300) == 0
     assert Person.objects.get(pk=removed.person_id).full_name == "Trịnh Văn Tài Khoản"
 
 

@@ -6,9 +6,10 @@ import time
 import pytest
 from django.db import connection
 
-from admission import reminders, services
-from admission.demo import at, walk_to
+from admission import schedule, services
+from admission.devdata.demo import at, walk_to
 from admission.models import BranchReview, Candidate, Notification, TrialTask
+from admission.reminders import dispatch as reminders
 from members import services as member_services
 from members.models import Organisation, Role
 from tests.concurrency import failures, run_together
@@ -21,7 +22,7 @@ FIRST_DUE = dt.date(2025, 10, 3)
 
 
 def _seven(day: dt.date) -> dt.datetime:
-    return at(day).replace(hour=reminders.REMINDER_HOUR)
+    return at(day).replace(hour=schedule.REMINDER_HOUR)
 
 
 def _reviews() -> dict[int, tuple[dt.datetime | None, int]]:

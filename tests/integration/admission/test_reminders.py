@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from admission import reminders, services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery, Notification
 from tests.factories import PersonFactory
 

@@ -1,7 +1,7 @@
 """Plans and statistics on PostgreSQL: members on past days, results against plans and baselines,
 breakdowns, the awareness-class funnel, time in stage, deadlines, plans and saved reports.
 
-Candidates are walked through the real services (admission.demo.walk_to): with START 06/01/2025
+Candidates are walked through the real services (admission.devdata.demo.walk_to): with START 06/01/2025
 the certificate is dated 20/03/2025, the branch resolution 05/08/2025, the decision 15/09/2025
 (received 18/09), the ceremony 03/10/2025; probation ends 03/10/2026, recognition 10/11/2026.
 """
@@ -14,10 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from admission import services
-from admission import statistics as st
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.statistics import MemberDates, member_status_on
 from admission.models import AnnualPlan, StatisticsReport
+from admission.reporting import statistics as st
 from admission.rulebook import calendar_for
 from members.models import Gender, MemberStatus, OrganisationKind, PartyMember, Person
 from members.services import member_remove

@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.db import transaction
 
 from admission import services
-from admission.demo import at
+from admission.devdata.demo import at
 from admission.domain.stages import Stage
 from admission.models import AnnualPlan, CalendarOverride
-from admission.statistics_cache import figures_cached
+from admission.reporting.cache import figures_cached
 from members.models import Organisation
 from tests.conftest import Tree
 from tests.factories import MemberFactory, PersonFactory

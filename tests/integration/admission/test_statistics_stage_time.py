@@ -14,12 +14,12 @@ import pytest
 from django.db import connection
 
 from admission import services
-from admission import statistics as st
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain import statistics as stats
 from admission.models import CalendarOverride, Candidate, StageTransition
+from admission.reporting import statistics as st
+from admission.reporting.stage_times import stage_times_fill
 from admission.rulebook import calendar_for
-from admission.stage_times import stage_times_fill
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

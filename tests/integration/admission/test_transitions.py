@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from admission import services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.domain.stages import TRANSITIONS, IllegalTransition, Stage
 from admission.models import Candidate, StageTransition
 from admission.workflow import STEPS

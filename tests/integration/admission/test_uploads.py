@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from PIL import Image
 
-from admission import services, uploads
+from admission import services
+from admission.documents import uploads
+from admission.documents.upload_views import scans_context
 from admission.models import Candidate, DocumentScan
-from admission.upload_views import scans_context
 from members.models import AuditLog, User
 from tests.conftest import Tree
 from tests.factories import PersonFactory

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from admission import reminders, services
-from admission.demo import at, walk_to
+from admission.devdata.demo import at, walk_to
 from admission.models import Candidate, DigestDelivery
 from admission.tasks import digest_send as digest_send_task
 from tests import real_services

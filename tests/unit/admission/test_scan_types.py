@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from admission.uploads import SCAN_MAX_PIXELS, ScanRefused, detect_scan_type, megabytes
+from admission.documents.uploads import SCAN_MAX_PIXELS, ScanRefused, detect_scan_type, megabytes
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n"

@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from admission import selectors, uploads
+from admission import selectors
+from admission.documents import uploads
 from admission.models import Candidate, DocumentScan, DocumentType
 from members.auth import client_ip
 from members.http import AuthenticatedRequest, safe_next

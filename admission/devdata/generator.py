@@ -8,10 +8,10 @@
    sub-committees), branches and village branches; `path` and `depth` computed here;
 2. party members (Person + PartyMember) with ordered dates: decision <= ceremony <= official
    (= end of probation, ceremony + 12 months) <= left;
-3. candidates spread over S0..S17 and SX along the reference timeline of `admission.demo`
+3. candidates spread over S0..S17 and SX along the reference timeline of `admission.devdata.demo`
    (working days of one calendar), with their StageTransition history, the passed votes, the
    probationary/official/removed member the real cascade creates from S12 on, `next_due_on`
-   from `admission.dates` and `next_reminder_at` from `admission.reminders` (never in the past);
+   from `admission.dates` and `next_reminder_at` from `admission.schedule` (never in the past);
 4. one BranchReview per branch, and benchmark logins per province.
 
 Everything is computed in Python and written with PostgreSQL COPY (chunks of ~100k rows,
@@ -41,7 +41,7 @@ from django.utils import timezone
 from vietnam_provinces import Province, Ward
 
 from admission import dates as date_rules
-from admission import reminders
+from admission import schedule
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.periods import add_months
 from admission.domain.reminders import next_occurrence
@@ -49,8 +49,8 @@ from admission.domain.stages import Stage, next_after_branch_resolution, next_af
 from admission.domain.statistics import PACKAGE_CALENDAR
 from admission.domain.votes import VotingBody, threshold_for, threshold_rule
 from admission.models import BranchReview, Candidate, StageTransition, Vote
+from admission.reporting.cache import statistics_touch_all
 from admission.rulebook import RuleBook, calendar_for, rulebook_for
-from admission.statistics_cache import statistics_touch_all
 from members import names
 from members.authority import DecidingBody, OrgNode, admission_authority
 from members.cccd import PROVINCE_CODES
@@ -98,7 +98,7 @@ DELEGATED_SHARE, SUB_COMMITTEE_SHARE, UPPER_POWERS_SHARE = 0.05, 0.04, 0.01
 # Rough size of each province: its number of wards, the two metropolises weighted up.
 PROVINCE_BOOST = {1: 2.5, 79: 1.6}
 
-# --- Candidates: where they are and how long each step takes (days, after admission.demo) -------
+# --- Candidates: where they are and how long each step takes (days, after admission.devdata.demo) -------
 
 STAGE_WEIGHTS: dict[Stage, float] = {
     S.S0: 10, S.S1: 13, S.S2: 5, S.S3: 2.5, S.S4: 3, S.S5: 3, S.S6: 4, S.S7: 3, S.S8: 4, S.S8A: 0.6,
@@ -460,7 +460,7 @@ class _Loader:
 
 
 class _Facts:
-    """What `admission.dates` and `admission.reminders` read of a candidate (a stand-in, no ORM)."""
+    """What `admission.dates` and `admission.schedule` read of a candidate (a stand-in, no ORM)."""
 
     certificate_issue_date: dt.date | None = None
     dossier_start_date: dt.date | None = None
@@ -519,7 +519,7 @@ class DatasetGenerator:
         self.log = log
         tz = timezone.get_current_timezone()
         # Reminders become due at REMINDER_HOUR local time; "now" of the load is that hour today.
-        self.now = dt.datetime.combine(self.today, dt.time(reminders.REMINDER_HOUR), tzinfo=tz)
+        self.now = dt.datetime.combine(self.today, dt.time(schedule.REMINDER_HOUR), tzinfo=tz)
         self.now_text = self.now.isoformat(sep=" ")
         self.summary = Summary(password=password)
         self._name_cache: dict[tuple[str, str, str], str] = {}
@@ -668,7 +668,7 @@ class DatasetGenerator:
         return NULL if ordinal is None else self.iso[ordinal - self.base]
 
     def _at(self, ordinal: int) -> str:
-        """10:00 local time (03:00 UTC) on that day, as services are called by admission.demo."""
+        """10:00 local time (03:00 UTC) on that day, as services are called by admission.devdata.demo."""
         return f"{self.iso[ordinal - self.base]} 03:00:00+00"
 
     # -- the tree --
@@ -1014,8 +1014,8 @@ class DatasetGenerator:
                 if not org.holds_people:
                     continue
                 if org.meeting_day not in due_by_day:
-                    day = reminders._next_meeting_reminder(Organisation(meeting_day=org.meeting_day), self.today)
-                    due_by_day[org.meeting_day] = reminders._due_at(day, self.now).isoformat(sep=" ")
+                    day = schedule.next_meeting_reminder(Organisation(meeting_day=org.meeting_day), self.today)
+                    due_by_day[org.meeting_day] = schedule.due_at(day, self.now).isoformat(sep=" ")
                 rows.append(f"{self._next(BranchReview)}\t{org.id}\t{due_by_day[org.meeting_day]}\t0")
                 if len(rows) >= CHUNK_ROWS:
                     loader.flush(BranchReview)
@@ -1403,12 +1403,12 @@ class DatasetGenerator:
         )
         deadline = date_rules.stage_deadline(stage, dates)
         due = deadline.day.isoformat() if deadline else NULL
-        plan = reminders.reminder_plan(candidate, calendar=self.calendar, rulebook=self.rulebook)
+        plan = schedule.reminder_plan(candidate, calendar=self.calendar, rulebook=self.rulebook)
         if plan is None:
             found = (due, NULL, NULL)
         else:
             occurrence = next_occurrence(plan.target, plan.leads, today=self.today)
-            at = reminders._due_at(occurrence.day, self.now)
+            at = schedule.due_at(occurrence.day, self.now)
             found = (due, at.isoformat(sep=" "), str(occurrence.sequence))
         self._deadline_cache[key] = found
         return found

@@ -25,54 +25,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_init, post_save
 from django.http import Http404
 from django.utils import timezone
 
-from admission import statistics
 from admission.models import AnnualPlan, CalendarOverride, Candidate, RuleOverride, StageTransition
+from admission.reporting import statistics
+from members.freshness import EPOCH, GENERATION, organisation_forget
+from members.freshness import everything_changed as statistics_touch_all
+from members.freshness import organisations_changed as statistics_touch
 from members.models import Organisation, PartyMember, Person
 from members.selectors import scope_for
 
-GENERATION = "statistics:generation:{}"
-EPOCH = "statistics:epoch"  # bumped by statistics_touch_all: every cached figure goes stale
 FIGURES = "statistics:figures:{}"
 
 
 def cache_seconds() -> int:
     return int(getattr(settings, "STATISTICS_CACHE_SECONDS", 600))
-
-
-def _bump(keys: Iterable[str]) -> None:
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # not there yet (or evicted): any new value differs from the one read
-            cache.set(key, int(timezone.now().timestamp() * 1000), timeout=None)
-
-
-def _bump_now_and_on_commit(keys: list[str]) -> None:
-    _bump(keys)
-    transaction.on_commit(lambda: _bump(keys))
-
-
-def statistics_touch(*, paths: Iterable[str]) -> None:
-    """The subtrees containing these organisation paths have changed: bump every ancestor's generation."""
-    ids = {part for path in paths for part in path.strip("/").split("/") if part}
-    if ids:
-        _bump_now_and_on_commit([GENERATION.format(org_id) for org_id in sorted(ids)])
-
-
-def statistics_touch_all() -> None:
-    """Everything may have changed (dataset generation, a nationwide calendar override)."""
-    _bump_now_and_on_commit([EPOCH])
 
 
 class CachedFigures(NamedTuple):
@@ -123,7 +98,7 @@ def statistics_figures_cached(*, user: Any, organisation: Organisation, query: A
 
 def figures_forget(*, organisation: Organisation) -> None:
     """Recompute this organisation's figures at the next view (the page's "recompute" button)."""
-    _bump([GENERATION.format(organisation.pk)])
+    organisation_forget(organisation_id=organisation.pk)
 
 
 # --- Signals: which writes change whose figures ------------------------------------------------

@@ -1,7 +1,7 @@
 """Plans and statistics pages, charts and Excel exports (issue 6).
 
 Thin views: organisations are scoped by `organisation_get` (404 outside the user's scope), the
-figures come from `admission.statistics` as one JSON-serialisable dictionary, which
+figures come from `admission.reporting.statistics` as one JSON-serialisable dictionary, which
 `present()` turns into labelled, formatted rows with a link to the people behind each number.
 Charts read the same figures from a `json_script` block (strict CSP: no inline script).
 """
@@ -30,11 +30,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from admission import statistics
 from admission.domain import statistics as stats
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import AnnualPlan, StatisticsReport
-from admission.statistics_cache import cache_seconds, figures_forget, statistics_figures_cached
+from admission.reporting import statistics
+from admission.reporting.cache import cache_seconds, figures_forget, statistics_figures_cached
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest

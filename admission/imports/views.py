@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from admission import imports
+from admission.imports import people as imports
 from admission.models import ImportBatch
 from members.auth import client_ip
 from members.http import AuthenticatedRequest

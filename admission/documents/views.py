@@ -1,7 +1,7 @@
 """Generated dossier documents (DOCX/PDF) and organisations' template versions.
 
 Thin views: candidates are scoped by `selectors.candidate_get` and organisations by
-`organisation_get` (404 outside the user's scope); the work is in `admission.docgen`.
+`organisation_get` (404 outside the user's scope); the work is in `admission.documents.generate`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from admission import docgen, selectors
+from admission import selectors
+from admission.documents import generate as docgen
 from admission.models import Candidate, DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.auth import client_ip
 from members.forms import DateInput

@@ -1,0 +1,155 @@
+"""E-mail digests (architecture C.3): at most one a user and day, sent at most once.
+
+`digests_dispatch_due(now)` creates the day's DigestDelivery rows and enqueues their sends after
+commit; `digest_send(delivery_id)` claims one, re-checks the world and sends outside any transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+
+from celery import current_app
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from admission.models import DigestDelivery, Notification
+from admission.reminders.emails import digest_message
+from members.models import User
+from members.selectors import scope_for
+
+logger = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 5
+# The send task, enqueued by name: the tasks module imports this one, not the reverse.
+DIGEST_SEND_TASK = "admission.reminders.tasks.digest_send"
+
+
+class TransientSendError(Exception):
+    """The SMTP server said no (or could not be reached): nothing was accepted, retry later."""
+
+
+def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
+    """Create today's digest for every user whose digest hour has come and who has something new.
+
+    At most one DigestDelivery per user and day (unique). Every delivery still pending today is
+    (re-)enqueued after commit: if the broker was down at the last sweep, it goes out now, and
+    a duplicate in the queue is harmless (the send claims the row first).
+    """
+    today = timezone.localdate(now)
+    hour = timezone.localtime(now).hour
+    with transaction.atomic(durable=True):
+        waiting = (
+            User.objects.filter(is_active=True, email_digest=True, digest_hour__lte=hour)
+            .exclude(email="")
+            .filter(notifications__digest__isnull=True, notifications__read_at__isnull=True)
+            .exclude(digests__day=today)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        DigestDelivery.objects.bulk_create(
+            [DigestDelivery(user_id=user_id, day=today, created_at=now) for user_id in waiting], ignore_conflicts=True
+        )
+        pending = list(
+            DigestDelivery.objects.filter(day=today, status=DigestDelivery.Status.PENDING).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _enqueue(pending), robust=True)
+    return pending
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        current_app.send_task(DIGEST_SEND_TASK, args=(delivery_id,))
+
+
+def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notification]:
+    """The notifications a digest may contain: not e-mailed, unread, still true and still in scope.
+
+    An item about a stage visit that has ended (the candidate moved on between sweep and send)
+    is left out; so is anything the user can no longer see (their role changed).
+    """
+    scope = scope_for(user)
+    items = list(
+        Notification.objects.filter(user=user, digest__isnull=True, read_at__isnull=True)
+        .select_related("candidate", "organisation")
+        .order_by("-overdue", "organisation__path", "due_on", "pk")
+    )
+    return [
+        n
+        for n in items
+        if scope.can_read(n.organisation)
+        and (
+            n.candidate is None
+            or n.kind == Notification.Kind.STAGE_CHANGE
+            or n.candidate.stage_transition_id == n.transition_id
+        )
+    ]
+
+
+def digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Send one digest at most once. Returns the final status.
+
+    1. Claim: pending -> sending by a conditional UPDATE; anyone else (a duplicate task, a
+       redelivery after a crash) finds no pending row and stops.
+    2. Re-check the world (digest_items); nothing left -> skipped.
+    3. Send outside any transaction.
+    4. Sent -> mark the row and its notifications. Refused or unreachable (known not accepted)
+       -> back to pending for a retry, failed after MAX_SEND_ATTEMPTS. Anything else (the
+       server may have accepted it) -> unknown: flagged for staff, never re-sent automatically.
+    """
+    now = now or timezone.now()
+    claimed = DigestDelivery.objects.filter(pk=delivery_id, status=DigestDelivery.Status.PENDING).update(
+        status=DigestDelivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return "not-claimed"
+    delivery = DigestDelivery.objects.select_related("user").get(pk=delivery_id)
+    items = digest_items(user=delivery.user)
+    if not items:
+        DigestDelivery.objects.filter(pk=delivery_id).update(status=DigestDelivery.Status.SKIPPED)
+        return DigestDelivery.Status.SKIPPED
+    message = digest_message(user=delivery.user, items=items, day=delivery.day)
+    try:
+        message.send()  # outside any transaction: never hold a DB transaction across SMTP
+    except (
+        smtplib.SMTPRecipientsRefused,
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPDataError,
+        smtplib.SMTPConnectError,
+        ConnectionRefusedError,
+    ) as error:
+        final = (
+            DigestDelivery.Status.FAILED if delivery.attempts >= MAX_SEND_ATTEMPTS else DigestDelivery.Status.PENDING
+        )
+        DigestDelivery.objects.filter(pk=delivery_id).update(status=final, error=str(error)[:300])
+        if final == DigestDelivery.Status.PENDING:
+            raise TransientSendError(str(error)) from error
+        return final
+    except Exception as error:
+        logger.exception("digest %s: outcome unknown", delivery_id)
+        DigestDelivery.objects.filter(pk=delivery_id).update(
+            status=DigestDelivery.Status.UNKNOWN, error=str(error)[:300]
+        )
+        return DigestDelivery.Status.UNKNOWN
+    with transaction.atomic():
+        DigestDelivery.objects.filter(pk=delivery_id).update(
+            status=DigestDelivery.Status.SENT, sent_at=timezone.now(), error=""
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(digest_id=delivery_id)
+    return DigestDelivery.Status.SENT
+
+
+def stale_sends_flag(*, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Rows stuck in `sending` (the worker died mid-send) become `unknown` for staff to check."""
+    return DigestDelivery.objects.filter(status=DigestDelivery.Status.SENDING, claimed_at__lt=now - older_than).update(
+        status=DigestDelivery.Status.UNKNOWN, error="worker stopped during the send"
+    )
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None, now: dt.datetime) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=now)

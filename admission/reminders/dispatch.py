@@ -1,0 +1,387 @@
+"""The reminder sweep (architecture C.2): what beat triggers every five minutes.
+
+`reminders_dispatch_due(now)` (and `manage.py send_due_reminders`) claims due candidates and
+branches in batches (FOR UPDATE SKIP LOCKED), writes one Notification per recipient with a unique
+key, and advances each to its next occurrence. `sweep(now)` also runs the digests
+(`admission.reminders.digests`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Field, Model, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils import timezone
+
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.reminders import Occurrence, ReminderKind, current_occurrence, next_occurrence
+from admission.domain.stages import Stage
+from admission.models import BranchReview, Candidate, Notification, TrialTask
+from admission.reminders.digests import digests_dispatch_due, stale_sends_flag
+from admission.rulebook import calendars_and_rulebooks
+from admission.schedule import (
+    Plan,
+    branch_users,
+    due_at,
+    leads_for,
+    meeting_reminder_day,
+    mentor_users,
+    next_meeting_reminder,
+    reminder_plan,
+    staff_users,
+)
+from members.models import Organisation
+
+_Due = TypeVar("_Due", Candidate, BranchReview)
+
+BATCH_SIZE = 500
+# What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
+REMINDER_FIELDS = (
+    "stage",
+    "next_reminder_at",
+    "reminder_sequence",
+    "stage_transition_id",
+    "certificate_issue_date",
+    "dossier_start_date",
+    "branch_resolution_date",
+    "decision_received_date",
+    "ceremony_date",
+    "recognition_branch_date",
+    "deadline_extended",
+    "person__full_name",
+    "organisation__path",
+    "organisation__parent_id",
+    "organisation__name",
+)
+# Steps the committee must act on: its staff are reminded before the deadline, not only after.
+COMMITTEE_STAGES = frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S16})
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+
+def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Claim every candidate and branch whose reminder is due and write their notifications.
+
+    Each batch is one durable transaction: SELECT … FOR UPDATE SKIP LOCKED (a concurrent sweep
+    takes other rows) from where the previous batch stopped in (due, id) order (_SweepState), one
+    bulk INSERT of notifications (ON CONFLICT DO NOTHING on the unique (user, key): a re-run after
+    a crash cannot duplicate), one UPDATE … FROM (VALUES …) advancing each row to its next
+    occurrence. The number of queries per batch does not depend on how many are due.
+    Returns the number of candidates and branches handled.
+    """
+    _branch_reviews_start(now=now)
+    handled = 0
+    state = _SweepState(now=now)
+    while True:
+        count = _dispatch_candidate_batch(state, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            break
+    state = _SweepState(now=now)
+    while True:
+        count = _dispatch_review_batch(state, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            return handled
+
+
+@dataclass
+class _SweepState:
+    """What the batches of one pass of the sweep share.
+
+    - `after`: the (due, id) of the last row claimed. Each batch reads on from there in the order
+      of the (next_reminder_at, id) index (keyset) instead of from the start: the rows earlier
+      batches moved on leave dead index entries that every batch would otherwise walk again,
+      and most branches share one due time. Rows moved on never come back within the sweep
+      (their next reminder is after `now`); a row a concurrent sweep held (SKIP LOCKED) is that
+      sweep's, or the next beat's if it rolled back.
+    - `calendars`: one instance per distinct calendar, so that its working-day tables (built
+      lazily, per year) are built once per sweep rather than once per organisation and batch.
+    - `next_review`: a branch's next review reminder depends on its meeting day only.
+    """
+
+    now: dt.datetime
+    after: tuple[dt.datetime | None, int] | None = None  # never None once set: due rows have a due time
+    calendars: dict[WorkingCalendar, WorkingCalendar] = field(default_factory=dict)
+    next_review: dict[int, dt.datetime] = field(default_factory=dict)
+
+    def due(self, model: type[_Due]) -> QuerySet[_Due]:
+        """The rows of `model` due by `now` after the last batch, claimed in (due, id) order
+        (FOR UPDATE SKIP LOCKED: a concurrent sweep takes other rows)."""
+        due = model._default_manager.select_for_update(skip_locked=True, of=("self",)).filter(
+            next_reminder_at__lte=self.now
+        )
+        if self.after is not None:
+            # A row comparison, so that the index scan starts right there.
+            due = due.filter(TupleGreaterThan(Tuple(F("next_reminder_at"), F("pk")), self.after))
+        return due.order_by("next_reminder_at", "pk")
+
+    def shared_calendar(self, calendar: WorkingCalendar) -> WorkingCalendar:
+        return self.calendars.setdefault(calendar, calendar)
+
+    def review_after(self, meeting_day: int) -> dt.datetime:
+        """The review reminder after today's: the first meeting reminder from tomorrow on."""
+        found = self.next_review.get(meeting_day)
+        if found is None:
+            tomorrow = timezone.localdate(self.now) + dt.timedelta(days=1)
+            found = due_at(meeting_reminder_day(meeting_day, tomorrow), self.now)
+            self.next_review[meeting_day] = found
+        return found
+
+
+def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
+    now = state.now
+    today = timezone.localdate(now)
+    with transaction.atomic(durable=True):
+        batch = list(state.due(Candidate).select_related("person", "organisation").only(*REMINDER_FIELDS)[:batch_size])
+        if not batch:
+            return 0
+        last = (batch[-1].next_reminder_at, batch[-1].pk)  # before the loop below moves it on
+        calendars, rulebooks = calendars_and_rulebooks({c.organisation for c in batch})
+        leads = leads_for({c.organisation for c in batch})
+        parents = {c.organisation_id: c.organisation.parent_id for c in batch}
+        users_of_branch = branch_users(parents)
+        users_of_staff = staff_users({p for p in parents.values() if p})
+        mentors = mentor_users([c.pk for c in batch])
+        rows: list[tuple[Any, ...]] = []
+        for candidate in batch:
+            plan = reminder_plan(
+                candidate,
+                calendar=state.shared_calendar(calendars[candidate.organisation_id]),
+                rulebook=rulebooks[candidate.organisation_id],
+                leads=leads[candidate.organisation_id],
+            )
+            if plan is None or candidate.reminder_sequence is None:
+                candidate.next_reminder_at, candidate.reminder_sequence = None, None
+                continue
+            due = current_occurrence(plan.target, plan.leads, today=today, from_sequence=candidate.reminder_sequence)
+            recipients = set(users_of_branch[candidate.organisation_id])
+            if plan.kind == ReminderKind.PROBATION:
+                recipients |= mentors[candidate.pk]
+            if due.overdue or candidate.stage_enum in COMMITTEE_STAGES:
+                # Escalation: the staff of the next level up are told too.
+                recipients |= users_of_staff[parents[candidate.organisation_id] or 0]
+            rows.extend(_candidate_notifications(candidate, plan, due, recipients, now))
+            # After the last occurrence already due (current_occurrence): after today, so after now.
+            following = next_occurrence(plan.target, plan.leads, today=today, after_sequence=due.sequence)
+            candidate.next_reminder_at = due_at(following.day, now)
+            candidate.reminder_sequence = following.sequence
+        _notifications_insert(rows)
+        _advance(batch)
+    state.after = last
+    return len(batch)
+
+
+def _advance(batch: list[Candidate]) -> None:
+    """Write every candidate's next reminder (one statement)."""
+    _rows_update(
+        Candidate,
+        ("next_reminder_at", "reminder_sequence"),
+        [(c.pk, c.next_reminder_at, c.reminder_sequence) for c in batch],
+    )
+
+
+def _rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Set `fields` of many rows in one statement; each row is (pk, *values in the order of `fields`).
+
+    On PostgreSQL an UPDATE … FROM (VALUES …): Django's bulk_update builds a CASE per row and per
+    field, whose construction in Python and evaluation in PostgreSQL were most of the sweep's time.
+    Elsewhere (SQLite, the embedded default) bulk_update.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(
+            [model(pk=row[0], **dict(zip(fields, row[1:], strict=True))) for row in rows], list(fields)
+        )
+        return
+    quote = connection.ops.quote_name
+    # The primary key first; typed placeholders, or VALUES would type NULLs and numbers as text/integer.
+    key, *columns = [model._meta.pk, *(cast("Field[Any, Any]", model._meta.get_field(name)) for name in fields)]
+    names = [quote(str(f.column)) for f in (key, *columns)]  # type: ignore[union-attr]
+    placeholder = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in (key, *columns)) + ")"  # type: ignore[union-attr]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model
+            f"FROM (VALUES {', '.join([placeholder] * len(rows))}) AS v({', '.join(names)}) "
+            f"WHERE t.{names[0]} = v.{names[0]}",
+            [value for row in rows for value in row],
+        )
+
+
+def _candidate_notifications(
+    candidate: Candidate, plan: Plan, due: Occurrence, recipients: set[int], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    name = candidate.person.full_name
+    when = plan.target.strftime("%d/%m/%Y")
+    if due.overdue:
+        vi, en = f"QUÁ HẠN {plan.label_vi} của {name} (hạn {when})", f"OVERDUE: {plan.label_en} of {name} (due {when})"
+    else:
+        vi, en = f"Sắp đến hạn {plan.label_vi} của {name}: {when}", f"Coming up: {plan.label_en} of {name} on {when}"
+    kind = Notification.Kind.PROBATION if plan.kind == ReminderKind.PROBATION else Notification.Kind.DEADLINE
+    key = f"{plan.kind}:{candidate.stage_transition_id}:{due.sequence}"
+    return [
+        (
+            user_id,
+            key,
+            kind.value,
+            candidate.organisation_id,
+            candidate.pk,
+            candidate.stage_transition_id,
+            plan.target,
+            due.overdue,
+            vi[:300],
+            en[:300],
+            now,
+        )
+        for user_id in recipients
+    ]
+
+
+# The columns of the sweep's notification rows (_notifications_insert), in order.
+NOTIFICATION_FIELDS = (
+    "user",
+    "key",
+    "kind",
+    "organisation",
+    "candidate",
+    "transition",
+    "due_on",
+    "overdue",
+    "text_vi",
+    "text_en",
+    "created_at",
+)
+
+
+def _notifications_insert(rows: Sequence[Sequence[Any]]) -> None:
+    """Write the sweep's notifications (value rows in NOTIFICATION_FIELDS order) in one statement,
+    skipping any (user, key) already written: a re-run after a crash cannot duplicate one.
+
+    On PostgreSQL a plain INSERT … VALUES … ON CONFLICT DO NOTHING: building a model instance per
+    notification and bulk_create's per-field preparation were most of the Python time of a sweep
+    that tells every branch (one notification per secretary and deputy). Elsewhere bulk_create.
+    """
+    if not rows:
+        return
+    fields = [cast("Field[Any, Any]", Notification._meta.get_field(name)) for name in NOTIFICATION_FIELDS]
+    if connection.vendor != "postgresql":
+        names = [f.attname for f in fields]
+        Notification.objects.bulk_create(
+            [Notification(**dict(zip(names, row, strict=True))) for row in rows], ignore_conflicts=True
+        )
+        return
+    quote = connection.ops.quote_name
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608 - names from the model
+            f"VALUES {', '.join([placeholder] * len(rows))} ON CONFLICT DO NOTHING",
+            [value for row in rows for value in row],
+        )
+
+
+def _branch_reviews_start(*, now: dt.datetime) -> None:
+    """Give every branch without one its first monthly-review reminder (new branches, imports)."""
+    missing = Organisation.objects.filter(
+        kind__in=["branch", "grassroots_branch", "village_branch"], review_reminder__isnull=True
+    ).only("pk", "meeting_day")
+    today = timezone.localdate(now)
+    BranchReview.objects.bulk_create(
+        [BranchReview(organisation=o, next_reminder_at=due_at(next_meeting_reminder(o, today), now)) for o in missing],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def branch_review_schedule(*, organisation: Organisation, now: dt.datetime) -> BranchReview:
+    """Start (or restart) the monthly-review reminders of a branch."""
+    day = next_meeting_reminder(organisation, timezone.localdate(now))
+    review, _created = BranchReview.objects.update_or_create(
+        organisation=organisation, defaults={"next_reminder_at": due_at(day, now)}
+    )
+    return review
+
+
+def _dispatch_review_batch(state: _SweepState, *, batch_size: int) -> int:
+    """One durable transaction: claim up to `batch_size` due branch reviews, tell the branches'
+    secretaries and deputies, move each review on to next month."""
+    with transaction.atomic(durable=True):
+        batch = list(
+            state.due(BranchReview).values_list(
+                "pk",
+                "organisation_id",
+                "next_reminder_at",
+                "sequence",
+                "organisation__meeting_day",
+                "organisation__name",
+            )[:batch_size]
+        )
+        if not batch:
+            return 0
+        users = branch_users({org_id for _pk, org_id, *_rest in batch})
+        rows: list[tuple[Any, ...]] = []
+        if users:  # most branches have no secretary login: their counts are not needed
+            rows = _review_notifications([r for r in batch if users.get(r[1])], users, now=state.now)
+        _notifications_insert(rows)
+        _rows_update(
+            BranchReview,
+            ("next_reminder_at", "sequence"),
+            [(pk, state.review_after(meeting_day), sequence + 1) for pk, _o, _d, sequence, meeting_day, _n in batch],
+        )
+    state.after = (batch[-1][2], batch[-1][0])
+    return len(batch)
+
+
+def _review_notifications(
+    reviews: list[tuple[Any, ...]], users: dict[int, set[int]], *, now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    """The monthly-review notifications of the branches that have someone to tell (two queries)."""
+    today = timezone.localdate(now)
+    ids = [org_id for _pk, org_id, *_rest in reviews]
+    listed = dict(
+        Candidate.objects.filter(organisation_id__in=ids, stage__in=["S1", "S2"])
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    tasks_due = dict(
+        TrialTask.objects.filter(
+            candidate__organisation_id__in=ids,
+            closed=False,
+            done_on__isnull=True,
+            due_on__lte=today + dt.timedelta(days=7),
+        )
+        .values("candidate__organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("candidate__organisation_id", "n")
+    )
+    rows: list[tuple[Any, ...]] = []
+    kind = Notification.Kind.MONTHLY_REVIEW.value
+    for _pk, org_id, due, sequence, _meeting_day, name in reviews:
+        meeting = due.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=2)
+        when = meeting.strftime("%d/%m/%Y")
+        people, tasks = listed.get(org_id, 0), tasks_due.get(org_id, 0)
+        vi = f"Sinh hoạt chi bộ {name} ngày {when}: xét {people} người trong danh sách cảm tình Đảng, {tasks} nhiệm vụ đến hạn"
+        en = f"Branch meeting of {name} on {when}: review {people} sympathisers, {tasks} tasks due"
+        key = f"review:{org_id}:{sequence}"
+        rows.extend(
+            (user_id, key, kind, org_id, None, None, meeting, False, vi[:300], en[:300], now)
+            for user_id in users[org_id]
+        )
+    return rows
+
+
+def sweep(*, now: dt.datetime) -> dict[str, int]:
+    """Everything beat triggers every five minutes (and `manage.py send_due_reminders`)."""
+    handled = reminders_dispatch_due(now=now)
+    digests = digests_dispatch_due(now=now)
+    stale = stale_sends_flag(now=now)
+    return {"reminders": handled, "digests": len(digests), "stale": stale}

@@ -1,0 +1,217 @@
+"""The reminder schedule of the pipeline: kept by every stage transition, in its transaction.
+
+Each transition recomputes `Candidate.next_reminder_at` from the pure schedule
+(`admission.domain.reminders`) and writes the in-app notifications of returns, approvals and
+decisions (architecture C.1). This is part of the pipeline core because the transition itself
+must keep it; the sweep that sends what falls due is the reminders feature (`admission.reminders`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from admission import dates as date_rules
+from admission.domain.calendar import WorkingCalendar
+from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTimes, ReminderKind, next_occurrence
+from admission.domain.stages import STAGE_INFO, Stage
+from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
+from admission.rulebook import RuleBook
+from members.models import Organisation, Role, RoleAssignment
+
+REMINDER_HOUR = 7  # local time at which a day's reminders become due
+BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY)
+# Transitions the secretary and mentor are told about at once.
+NOTIFIED_TRANSITIONS = {
+    (Stage.S8A, Stage.S8): "returned",
+    (Stage.S9, Stage.S8): "returned",
+    (Stage.S10, Stage.S8): "returned",
+    (Stage.S8, Stage.S9): "approved",
+    (Stage.S8A, Stage.S9): "approved",
+    (Stage.S9, Stage.S10): "approved",
+    (Stage.S9, Stage.S11): "decided",
+    (Stage.S10, Stage.S11): "decided",
+    (Stage.S16, Stage.S17): "decided",
+}
+STAGE_CHANGE_TEXT = {
+    "returned": (
+        "Hồ sơ của {name} đã bị trả về chi bộ: {note}",
+        "The dossier of {name} was returned to the branch: {note}",
+    ),
+    "approved": (
+        "Hồ sơ của {name} đã được chuyển lên cấp trên ({stage_vi})",
+        "The dossier of {name} moved up ({stage_en})",
+    ),
+    "decided": ("Đã có quyết định đối với {name}: {stage_vi}", "A decision was issued for {name}: {stage_en}"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: ReminderKind
+    target: dt.date
+    leads: LeadTimes
+    label_vi: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Leads:
+    probation: LeadTimes = PROBATION_LEADS
+    deadline: LeadTimes = DEADLINE_LEADS
+
+
+def reminder_plan(
+    candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook, leads: Leads | None = None
+) -> Plan | None:
+    """What to remind about for the step in progress, if anything (the legal date that bounds it)."""
+    stage = candidate.stage_enum
+    dates = date_rules.candidate_dates(
+        candidate, calendar=calendar, rulebook=rulebook, only=date_rules.stage_deadline_names(stage) | {"probation_end"}
+    )
+    info = STAGE_INFO[stage]
+    leads = leads or Leads()
+    if stage == Stage.S13 and dates.probation_end is not None:
+        return Plan(
+            ReminderKind.PROBATION, dates.probation_end.day, leads.probation, "hết thời kỳ dự bị", "end of probation"
+        )
+    if stage in {Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
+        return None  # validity dates are shown on the board and in the monthly review
+    deadline = date_rules.stage_deadline(stage, dates)
+    if deadline is None:
+        return None
+    return Plan(ReminderKind.DEADLINE, deadline.day, leads.deadline, info.label_vi.lower(), info.label_en.lower())
+
+
+def due_at(day: dt.date, now: dt.datetime) -> dt.datetime:
+    moment = dt.datetime.combine(day, dt.time(REMINDER_HOUR), tzinfo=timezone.get_current_timezone())
+    return max(moment, now) if day <= timezone.localdate(now) else moment
+
+
+def candidate_schedule_reminder(
+    *,
+    candidate: Candidate,
+    transition: StageTransition | None,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    rulebook: RuleBook,
+) -> None:
+    """Set the candidate's next reminder for a new stage visit (called inside the transition's transaction).
+
+    Occurrences already past are skipped (no backfill blast for imported or late-recorded data).
+    """
+    plan = reminder_plan(
+        candidate,
+        calendar=calendar,
+        rulebook=rulebook,
+        leads=leads_for([candidate.organisation])[candidate.organisation_id],
+    )
+    occurrence = next_occurrence(plan.target, plan.leads, today=timezone.localdate(now)) if plan else None
+    candidate.next_reminder_at = due_at(occurrence.day, now) if occurrence else None
+    candidate.reminder_sequence = occurrence.sequence if occurrence else None
+    if transition is not None:
+        candidate.stage_transition = transition
+    Candidate.objects.filter(pk=candidate.pk).update(
+        next_reminder_at=candidate.next_reminder_at,
+        reminder_sequence=candidate.reminder_sequence,
+        stage_transition=candidate.stage_transition,
+    )
+
+
+def transition_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
+    """In-app notifications (and tomorrow's digest) for returns, approvals and decisions."""
+    what = NOTIFIED_TRANSITIONS.get((Stage(transition.from_stage), Stage(transition.to_stage)))
+    if what is None:
+        return
+    to_stage = STAGE_INFO[Stage(transition.to_stage)]
+    vi, en = STAGE_CHANGE_TEXT[what]
+    params = {
+        "name": candidate.person.full_name,
+        "note": transition.note or "—",
+        "stage_vi": to_stage.label_vi,
+        "stage_en": to_stage.label_en,
+    }
+    recipients = (
+        branch_users({candidate.organisation_id})[candidate.organisation_id]
+        | mentor_users([candidate.pk])[candidate.pk]
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=f"stage:{transition.pk}",
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=candidate.organisation_id,
+                candidate=candidate,
+                transition=transition,
+                text_vi=vi.format(**params)[:300],
+                text_en=en.format(**params)[:300],
+                created_at=now,
+            )
+            for user_id in recipients
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# --- Recipients: one query each for a whole batch ------------------------------------------
+
+
+def users_with_roles(organisation_ids: Iterable[int], roles: Iterable[str]) -> defaultdict[int, set[int]]:
+    """Active users holding one of `roles` on each organisation (one query)."""
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for org_id, user_id in RoleAssignment.objects.filter(
+        organisation_id__in=list(organisation_ids), role__in=list(roles), active=True, user__is_active=True
+    ).values_list("organisation_id", "user_id"):
+        found[org_id].add(user_id)
+    return found
+
+
+def branch_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    return users_with_roles(organisation_ids, BRANCH_ROLES)
+
+
+def staff_users(organisation_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    return users_with_roles(organisation_ids, [Role.COMMITTEE_STAFF])
+
+
+def mentor_users(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for candidate_id, user_id in Mentorship.objects.filter(
+        candidate_id__in=list(candidate_ids), ended_on__isnull=True, member__person__account__isnull=False
+    ).values_list("candidate_id", "member__person__account"):
+        found[candidate_id].add(user_id)
+    return found
+
+
+def leads_for(organisations: Iterable[Organisation]) -> dict[int, Leads]:
+    """Each organisation's lead times: its nearest ancestor's ReminderSettings (one query)."""
+    orgs = {o.pk: o for o in organisations}
+    ancestors = {pk: o.ancestor_ids() for pk, o in orgs.items()}
+    settings_by_org = {
+        s.organisation_id: s
+        for s in ReminderSettings.objects.filter(organisation_id__in={i for ids in ancestors.values() for i in ids})
+    }
+    found = {}
+    for pk, ids in ancestors.items():
+        nearest = next((settings_by_org[i] for i in reversed(ids) if i in settings_by_org), None)
+        found[pk] = Leads(*nearest.lead_times()) if nearest else Leads()  # type: ignore[arg-type]
+    return found
+
+
+def next_meeting_reminder(organisation: Organisation, after: dt.date) -> dt.date:
+    """Two days before the branch's monthly meeting day (default the 5th), on or after `after`."""
+    return meeting_reminder_day(organisation.meeting_day, after)
+
+
+def meeting_reminder_day(meeting_day: int, after: dt.date) -> dt.date:
+    day = min(meeting_day, 28)
+    candidate = dt.date(after.year, after.month, day) - dt.timedelta(days=2)
+    if candidate < after:
+        year, month = (after.year + 1, 1) if after.month == 12 else (after.year, after.month + 1)
+        candidate = dt.date(year, month, day) - dt.timedelta(days=2)
+    return candidate
