@@ -15,6 +15,7 @@ from admission.domain.deadlines import ComputedDate
 from admission.domain.stages import Stage
 from admission.models import Candidate
 from admission.rulebook import RuleBook
+from admission.workflow import STAGE_DEADLINE  # the legal dates bounding the step in progress
 
 
 @dataclass(frozen=True)
@@ -81,25 +82,6 @@ def candidate_dates(
             extended=c.deadline_extended,
         )
     return CandidateDates(**found)
-
-
-# Which legal date is the deadline of each step in progress.
-STAGE_DEADLINE: dict[Stage, tuple[str, ...]] = {
-    Stage.S4: ("dossier_valid_until",),
-    Stage.S5: ("dossier_valid_until",),
-    Stage.S6: ("dossier_valid_until",),
-    Stage.S7: ("dossier_valid_until",),
-    Stage.S8: ("dossier_valid_until", "certificate_valid_until"),
-    Stage.S8A: ("decision_deadline",),
-    Stage.S9: ("decision_deadline",),
-    Stage.S10: ("decision_deadline",),
-    Stage.S11: ("ceremony_deadline",),
-    Stage.S12: ("member_records_deadline",),
-    Stage.S13: ("probation_end",),
-    Stage.S14: ("recognition_branch_deadline",),
-    Stage.S15: ("recognition_branch_deadline",),
-    Stage.S16: ("recognition_decision_deadline",),
-}
 
 
 def stage_deadline_names(stage: Stage) -> frozenset[str]:

@@ -21,6 +21,7 @@ from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTime
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
 from admission.rulebook import RuleBook
+from admission.workflow import VALIDITY_ONLY_STAGES
 from members.models import Organisation, Role, RoleAssignment
 
 REMINDER_HOUR = 7  # local time at which a day's reminders become due
@@ -79,7 +80,7 @@ def reminder_plan(
         return Plan(
             ReminderKind.PROBATION, dates.probation_end.day, leads.probation, "hết thời kỳ dự bị", "end of probation"
         )
-    if stage in {Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
+    if stage in VALIDITY_ONLY_STAGES:
         return None  # validity dates are shown on the board and in the monthly review
     deadline = date_rules.stage_deadline(stage, dates)
     if deadline is None:

@@ -245,7 +245,12 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
 def _record_step(request: AuthenticatedRequest, candidate: Candidate, step: Any, data: dict[str, Any]) -> None:
     """Record a step or a vote through its service and say how it went."""
     if step.kind != "vote":
-        services.candidate_step(acting_user=request.user, candidate=candidate, step_key=step.key, data=data)
+        services.candidate_step(
+            acting_user=request.user,
+            candidate=candidate,
+            step_key=step.key,
+            data=services.StepInput.from_fields(step, data),
+        )
         messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
         return
     vote = services.candidate_vote(acting_user=request.user, candidate=candidate, step_key=step.key, **data)

@@ -1,23 +1,74 @@
-"""The steps a user records on a candidate, as one declarative table.
+"""The life cycle as one declarative table: every act a user records on a candidate.
 
-Each step names the stages it starts from, the candidate field holding its legal date (or
-None when the date is only kept on the transition) and the extra fields its form asks for.
-Where it leads and what it checks is in `services.candidate_step` / `services.candidate_vote`.
+Each `Step` says, in one place (rules references resolve in docs/rules.md):
+
+- `from_stages`: the stages it can be recorded from;
+- `target`: where it leads, a stage or a `Router` whose answer depends on the organisation tree;
+- `owner`: the body the rules give the act to, and `recorded_by` where the tracker lets another
+  body enter it (e.g. the branch enters the grassroots committee's written permission it received);
+- `vote`: who votes and so which threshold applies (admission.domain.votes), if the act is a vote;
+- `requires` / `produces`: the dossier documents it needs held, and those it creates;
+- `bounded_by` / `starts`: the legal dates (admission.dates) that bound it and those it starts;
+- `effects`: the cascade it triggers, i.e. the effects of entering its target stage(s)
+  (admission.domain.stages.CASCADE), each with a handler in `services` (a test checks them all).
+
+The services (what a step checks and writes), the reminders (whose turn it is, who is late), the
+statistics, the data generator and the permission tests read this table; nothing re-encodes it.
+Example: the 45-working-day decision rule is `decision` below: owned by the deciding committee,
+bounded by `decision_deadline` (started by `branch_vote`), producing document A10 (QĐ294 4.3.1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from admission.domain import stages
 from admission.domain.stages import Stage
-from admission.domain.votes import VotingBody
-from admission.models import VotePurpose
+from admission.models import DOCUMENTS_BEFORE_BRANCH_VOTE, DOCUMENTS_BEFORE_RECOGNITION_VOTE, VotePurpose
 
 S = Stage
+
+
+class Body(StrEnum):
+    """The bodies that own acts of the life cycle (rules §1 organisation terms, §5)."""
+
+    BRANCH = "branch"  # chi bộ: its meeting, or its committee (chi ủy) between meetings
+    SUB_COMMITTEE = "sub_committee"  # đảng ủy bộ phận: appraises (QĐ294 20.3.3)
+    GRASSROOTS_COMMITTEE = "grassroots_committee"  # đảng ủy cơ sở, or the body playing that role
+    DECIDING_COMMITTEE = "deciding_committee"  # the competent committee's standing body (QĐ294 4.3.2)
+    PROVINCIAL_STANDING = "provincial_standing"  # BTV of the province: written consents (QĐ294 1.1.2, 3.5)
+
+
+COMMITTEE_BODIES = frozenset({Body.SUB_COMMITTEE, Body.GRASSROOTS_COMMITTEE, Body.DECIDING_COMMITTEE})
+
+
+class Router(StrEnum):
+    """Targets that depend on where the branch sits in the organisation tree (services resolve them)."""
+
+    # S8A when a sub-committee appraises, else S9 with a grassroots committee, else S10 (HD06 3.6b-c, 3.7a).
+    AFTER_BRANCH_RESOLUTION = "after_branch_resolution"
+    # S11 when the grassroots committee is delegated to decide (it issues the decision), else S10.
+    AFTER_GRASSROOTS_RESOLUTION = "after_grassroots_resolution"
+
+
+ROUTER_TARGETS: dict[Router, frozenset[Stage]] = {
+    Router.AFTER_BRANCH_RESOLUTION: frozenset({S.S8A, S.S9, S.S10}),
+    Router.AFTER_GRASSROOTS_RESOLUTION: frozenset({S.S10, S.S11}),
+}
+
+
+class VoteBy(StrEnum):
+    """Who votes; the voting body (and so the threshold) follows from it and the organisation tree."""
+
+    BRANCH = "branch"  # official members, >= 2/3 (ĐL 4.3; HD06 3.6b)
+    SUB_COMMITTEE = "sub_committee"  # appraisal, > 1/2 [project default]
+    GRASSROOTS_COMMITTEE = "grassroots_committee"  # >= 2/3 of its members; of all members when delegated
+    DECIDING_COMMITTEE = "deciding_committee"  # standing committee or standing office > 1/2 (HD06 3.7)
 
 
 @dataclass(frozen=True)
@@ -25,201 +76,365 @@ class Step:
     key: str
     label: Promise | str
     from_stages: frozenset[Stage]
-    date_field: str | None  # candidate field set to the event date
-    extra_fields: tuple[str, ...] = ()
+    target: Stage | Router
+    owner: Body
+    rule: str
+    date_field: str | None = None  # candidate field set to the event date
+    extra_fields: tuple[str, ...] = ()  # further candidate fields the step records
     kind: Literal["step", "vote", "back"] = "step"
+    vote: VoteBy | None = None
     vote_purpose: str = ""
-    needs_note: bool = False
-    rule: str = ""
-    # The committee's vote may be entered with the step (counts, threshold checked, kept).
+    # A committee's vote may be entered with the step (counts, threshold checked, kept).
     committee_vote: bool = False
+    needs_note: bool = False
+    requires: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
+    bounded_by: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
+    # None: the body whose turn it is at the candidate's stage records it (see TURN).
+    recorded_by: Body | None = None
 
+    @property
+    def targets(self) -> frozenset[Stage]:
+        return ROUTER_TARGETS[self.target] if isinstance(self.target, Router) else frozenset({self.target})
+
+    @property
+    def effects(self) -> frozenset[str]:
+        return frozenset().union(*(stages.CASCADE[target] for target in self.targets))
+
+
+_ADMISSION_DECISION = frozenset({S.S11, S.S12, S.S13, S.S14, S.S15, S.S16, S.S17})
 
 STEPS: tuple[Step, ...] = (
     Step(
-        "add_to_list", _("Đưa vào danh sách cảm tình Đảng"), frozenset({S.S0}), "sympathiser_date", rule="HD38 I.1.1b"
+        "add_to_list",
+        _("Đưa vào danh sách cảm tình Đảng"),
+        frozenset({S.S0}),
+        S.S1,
+        Body.BRANCH,
+        "HD38 I.1.1b",
+        date_field="sympathiser_date",
     ),
     Step(
         "propose_class",
         _("Đề nghị học lớp bồi dưỡng nhận thức về Đảng"),
         frozenset({S.S1}),
-        "class_proposed_date",
-        rule="HD06 3.1",
+        S.S2,
+        Body.BRANCH,
+        "HD06 3.1",
+        date_field="class_proposed_date",
     ),
     Step(
         "certificate",
         _("Ghi nhận giấy chứng nhận lớp nhận thức"),
         frozenset({S.S1, S.S2}),
-        "certificate_issue_date",
-        ("certificate_number",),
-        rule="HD06 3.1, 5.4b",
+        S.S3,
+        Body.BRANCH,  # issued by the political centre; the branch records it
+        "HD06 3.1, 5.4b",
+        date_field="certificate_issue_date",
+        extra_fields=("certificate_number",),
+        produces=("A1",),
+        starts=("certificate_valid_until",),
     ),
     Step(
         "permit_dossier",
         _("Đảng ủy cơ sở cho phép lập hồ sơ"),
         frozenset({S.S3}),
-        "dossier_start_date",
-        rule="HD38 I.1.1c-d",
+        S.S4,
+        Body.GRASSROOTS_COMMITTEE,
+        "HD38 I.1.1c-d",
+        date_field="dossier_start_date",
+        starts=("dossier_valid_until",),  # the 12-month dossier clock (HD06 5.4a; rules §0)
+        recorded_by=Body.BRANCH,  # the branch enters the permission it received
     ),
     Step(
-        "application", _("Nhận đơn xin vào Đảng và lý lịch"), frozenset({S.S4}), "application_date", rule="HD06 3.2-3.3"
+        "application",
+        _("Nhận đơn xin vào Đảng và lý lịch"),
+        frozenset({S.S4}),
+        S.S5,
+        Body.BRANCH,
+        "HD06 3.2-3.3",
+        date_field="application_date",
+        produces=("A2", "A3"),
+        bounded_by=("dossier_valid_until",),
     ),
     Step(
         "introduction",
         _("Hoàn thành giới thiệu"),
         frozenset({S.S5}),
-        "introduction_date",
-        ("introduction_mode", "union_resolution_date"),
-        rule="ĐL 4; QĐ294 3.1-3.2",
+        S.S6,
+        Body.BRANCH,
+        "ĐL 4; QĐ294 3.1-3.2",
+        date_field="introduction_date",
+        extra_fields=("introduction_mode", "union_resolution_date"),
+        produces=("A4", "A5"),
+        bounded_by=("dossier_valid_until",),
     ),
     Step(
         "verification",
         _("Hoàn thành thẩm tra lý lịch"),
         frozenset({S.S6}),
-        "verification_completed_date",
-        rule="HD06 3.4",
+        S.S7,
+        Body.GRASSROOTS_COMMITTEE,  # it certifies the biography after verification
+        "HD06 3.4",
+        date_field="verification_completed_date",
+        bounded_by=("dossier_valid_until",),
+        recorded_by=Body.BRANCH,
     ),
-    Step("comments", _("Tổng hợp ý kiến nhận xét"), frozenset({S.S7}), "comments_completed_date", rule="HD06 3.5"),
+    Step(
+        "comments",
+        _("Tổng hợp ý kiến nhận xét"),
+        frozenset({S.S7}),
+        S.S8,
+        Body.BRANCH,
+        "HD06 3.5",
+        date_field="comments_completed_date",
+        produces=("A6",),
+        bounded_by=("dossier_valid_until",),
+    ),
     Step(
         "branch_vote",
         _("Chi bộ biểu quyết đề nghị kết nạp"),
         frozenset({S.S8}),
-        "branch_resolution_date",
+        Router.AFTER_BRANCH_RESOLUTION,
+        Body.BRANCH,
+        "HD06 3.6; ĐL 4.3",
+        date_field="branch_resolution_date",
         kind="vote",
+        vote=VoteBy.BRANCH,
         vote_purpose=VotePurpose.ADMISSION,
-        rule="HD06 3.6; ĐL 4.3",
+        requires=DOCUMENTS_BEFORE_BRANCH_VOTE,
+        produces=("A7",),
+        bounded_by=("dossier_valid_until", "certificate_valid_until"),
+        starts=("decision_deadline",),
     ),
     Step(
         "appraisal",
         _("Đảng ủy bộ phận thẩm định"),
         frozenset({S.S8A}),
-        "appraisal_date",
-        rule="HD06 3.6b",
-        committee_vote=True,
+        S.S9,
+        Body.SUB_COMMITTEE,
+        "HD06 3.6b",
+        date_field="appraisal_date",
+        vote=VoteBy.SUB_COMMITTEE,
         vote_purpose=VotePurpose.ADMISSION,
+        committee_vote=True,
+        produces=("A8",),
+        bounded_by=("decision_deadline",),
     ),
     Step(
         "grassroots_vote",
         _("Đảng ủy cơ sở biểu quyết"),
         frozenset({S.S9}),
-        "grassroots_resolution_date",
+        Router.AFTER_GRASSROOTS_RESOLUTION,
+        Body.GRASSROOTS_COMMITTEE,
+        "HD06 3.6c, 3.7a",
+        date_field="grassroots_resolution_date",
         kind="vote",
+        vote=VoteBy.GRASSROOTS_COMMITTEE,
         vote_purpose=VotePurpose.ADMISSION,
-        rule="HD06 3.6c, 3.7a",
+        produces=("A9",),
+        bounded_by=("decision_deadline",),
     ),
     Step(
         "decision",
         _("Ghi nhận quyết định kết nạp"),
         frozenset({S.S10}),
-        "decision_date",
-        ("decision_number", "decision_received_date"),
-        rule="QĐ294 4.3",
-        committee_vote=True,
+        S.S11,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.3",
+        date_field="decision_date",
+        extra_fields=("decision_number", "decision_received_date"),
+        vote=VoteBy.DECIDING_COMMITTEE,
         vote_purpose=VotePurpose.ADMISSION,
+        committee_vote=True,
+        produces=("A10",),
+        bounded_by=("decision_deadline",),
+        starts=("ceremony_deadline",),
     ),
-    Step("ceremony", _("Tổ chức lễ kết nạp"), frozenset({S.S11}), "ceremony_date", rule="QĐ294 4.1; HD06 3.8"),
+    Step(
+        "ceremony",
+        _("Tổ chức lễ kết nạp"),
+        frozenset({S.S11}),
+        S.S12,
+        Body.BRANCH,
+        "QĐ294 4.1; HD06 3.8",
+        date_field="ceremony_date",
+        bounded_by=("ceremony_deadline",),
+        starts=("member_records_deadline", "probation_end"),
+    ),
     Step(
         "records",
         _("Hoàn thành lý lịch, phiếu đảng viên"),
         frozenset({S.S12}),
-        "records_completed_date",
-        rule="HD38 I.2",
+        S.S13,
+        Body.BRANCH,
+        "HD38 I.2",
+        date_field="records_completed_date",
+        produces=("A11",),
+        bounded_by=("member_records_deadline",),
     ),
     Step(
         "probation_review",
         _("Hết thời gian dự bị: lập hồ sơ công nhận"),
         frozenset({S.S13}),
-        None,
-        ("new_member_class_date",),
-        rule="QĐ294 4.2.1",
+        S.S14,
+        Body.BRANCH,
+        "QĐ294 4.2.1",
+        extra_fields=("new_member_class_date",),
+        bounded_by=("probation_end",),
+        starts=("recognition_branch_deadline",),
     ),
     Step(
         "recognition_dossier",
         _("Hoàn thành hồ sơ xét công nhận"),
         frozenset({S.S14}),
-        "recognition_dossier_date",
-        rule="HD06 4.2-4.4",
+        S.S15,
+        Body.BRANCH,
+        "HD06 4.2-4.4",
+        date_field="recognition_dossier_date",
+        requires=DOCUMENTS_BEFORE_RECOGNITION_VOTE,
+        bounded_by=("recognition_branch_deadline",),
     ),
     Step(
         "recognition_vote",
         _("Chi bộ biểu quyết công nhận đảng viên chính thức"),
         frozenset({S.S15}),
-        "recognition_branch_date",
+        S.S16,
+        Body.BRANCH,
+        "QĐ294 4.2.1; HD06 4.5",
+        date_field="recognition_branch_date",
         kind="vote",
+        vote=VoteBy.BRANCH,
         vote_purpose=VotePurpose.RECOGNITION,
-        rule="QĐ294 4.2.1; HD06 4.5",
+        produces=("R5",),
+        bounded_by=("recognition_branch_deadline",),
+        starts=("recognition_decision_deadline",),
     ),
     Step(
         "recognition_decision",
         _("Ghi nhận quyết định công nhận đảng viên chính thức"),
         frozenset({S.S16}),
-        "recognition_decision_date",
-        rule="QĐ294 4.2.2, 4.3.1",
-        committee_vote=True,
+        S.S17,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.2.2, 4.3.1",
+        date_field="recognition_decision_date",
+        vote=VoteBy.DECIDING_COMMITTEE,
         vote_purpose=VotePurpose.RECOGNITION,
+        committee_vote=True,
+        produces=("R8",),
+        bounded_by=("recognition_decision_deadline",),
     ),
     Step(
         "deadlock_recognise",
         _("Cấp trên kết luận công nhận: chuyển sang bước ra quyết định"),
         frozenset({S.SY}),
-        None,
+        S.S16,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.2.3",
         kind="back",
         needs_note=True,
-        rule="QĐ294 4.2.3",
     ),
     Step(
         "deadlock_revote",
         _("Cấp trên yêu cầu chi bộ biểu quyết lại"),
         frozenset({S.SY}),
-        None,
+        S.S15,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.2.3",
         kind="back",
         needs_note=True,
-        rule="QĐ294 4.2.3",
     ),
     Step(
         "drop",
         _("Đưa ra khỏi danh sách cảm tình Đảng"),
         frozenset({S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8}),
-        None,
+        S.S0,
+        Body.BRANCH,
+        "HD38 I.1.1b",
         kind="back",
         needs_note=True,
-        rule="HD38 I.1.1b",
     ),
     Step(
         "remove",
         _("Xóa tên khỏi danh sách đảng viên dự bị"),
         frozenset({S.S13, S.S14, S.S15, S.S16, S.SY}),
-        "removal_date",
+        S.SX,
+        Body.DECIDING_COMMITTEE,  # after the branch's and the grassroots committee's resolutions
+        "HD06 4.6",
+        date_field="removal_date",
         needs_note=True,
-        rule="HD06 4.6",
+    ),
+    Step(
+        "annul",
+        _("Hủy quyết định kết nạp sai"),
+        _ADMISSION_DECISION,
+        S.SZ,
+        Body.DECIDING_COMMITTEE,  # the committee that issued the decision, or its superior
+        "QĐ294 4.4; HD38 I.3",
+        kind="back",
+        needs_note=True,
+        recorded_by=Body.DECIDING_COMMITTEE,
+    ),
+    Step(
+        "annulment_redecide",
+        _("Làm lại các bước sai và xét quyết định lại"),
+        frozenset({S.SZ}),
+        S.S10,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.4",
+        kind="back",
+        needs_note=True,
+    ),
+    Step(
+        "annulment_remove",
+        _("Không đủ tiêu chuẩn: xóa tên sau khi hủy quyết định"),
+        frozenset({S.SZ}),
+        S.SX,
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.4",
+        date_field="removal_date",
+        needs_note=True,
     ),
 )
 STEP_BY_KEY = {step.key: step for step in STEPS}
 
-# The next forward step from each stage: what the board shows as "next step".
+# The forward step of each stage: what the board shows as "next step", and whose turn it is.
 NEXT_STEP: dict[Stage, str] = {}
 for _step in STEPS:
-    if _step.kind != "back" and _step.key not in {"remove"}:
+    if _step.kind != "back" and _step.key not in {"remove", "annulment_remove"}:
         for _stage in _step.from_stages:
             NEXT_STEP.setdefault(_stage, _step.key)
+# Stages left only by a ruling of the committee above (deadlock, annulment).
+for _step in STEPS:
+    if _step.kind == "back" and _step.owner in COMMITTEE_BODIES:
+        for _stage in _step.from_stages:
+            if _stage in {S.SY, S.SZ}:
+                NEXT_STEP.setdefault(_stage, _step.key)
 
-# Which body votes at each vote step (the threshold follows from it, rules §5).
-VOTE_BODY = {"branch_vote": VotingBody.BRANCH, "recognition_vote": VotingBody.BRANCH}
-
-
-# Where the dossier sits with a committee, which level of the organisation tree acts on it
-# (members.authority): the sub-committee appraises (HD06 3.6b), the grassroots committee resolves
-# (3.6c; it is the decider when delegated), the deciding committee decides (QĐ294 4.3.2) and rules
-# on a recognition deadlock (4.2.3). Every step started from these stages is that level's.
-COMMITTEE_LEVEL: dict[Stage, Literal["appraisal", "grassroots", "decider"]] = {
-    S.S8A: "appraisal",
-    S.S9: "grassroots",
-    S.S10: "decider",
-    S.S16: "decider",
-    S.SY: "decider",
+# Whose turn it is at each stage: the body that records the stage's forward step. Every step from
+# a stage whose turn is a committee's is recorded by that committee's staff (no skipping a level);
+# a step with its own `recorded_by` (annulment) needs that body whatever the stage.
+TURN: dict[Stage, Body] = {
+    stage: STEP_BY_KEY[key].recorded_by or STEP_BY_KEY[key].owner for stage, key in NEXT_STEP.items()
 }
-# A committee may return the dossier to the branch from these stages, to the stage given.
-RETURN_TARGET: dict[Stage, Stage] = {S.S8A: S.S8, S.S9: S.S8, S.S10: S.S8, S.S16: S.S15}
+COMMITTEE_TURNS: frozenset[Stage] = frozenset(stage for stage, body in TURN.items() if body in COMMITTEE_BODIES)
+
+# The legal date(s) bounding the step in progress at each stage (the page's and the reminders' deadline).
+STAGE_DEADLINE: dict[Stage, tuple[str, ...]] = {
+    stage: STEP_BY_KEY[key].bounded_by for stage, key in NEXT_STEP.items() if STEP_BY_KEY[key].bounded_by
+}
+# Where the dossier's legal dates at S4-S7 only say how long it stays valid: shown, not reminded.
+VALIDITY_ONLY_STAGES: frozenset[Stage] = frozenset(
+    stage for stage, names in STAGE_DEADLINE.items() if set(names) <= {"dossier_valid_until", "certificate_valid_until"}
+)
+
+# A committee whose turn it is may return the dossier to the branch, to the stage of the branch's
+# last act: its resolution (S8) for admission, its recognition vote (S15) for recognition.
+RETURN_TARGET: dict[Stage, Stage] = {
+    stage: S.S15 if STEP_BY_KEY[NEXT_STEP[stage]].vote_purpose == VotePurpose.RECOGNITION else S.S8
+    for stage in (S.S8A, S.S9, S.S10, S.S16)
+}
 
 
 def steps_for(stage: Stage) -> list[Step]:

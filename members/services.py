@@ -130,6 +130,21 @@ def member_make_official(*, acting_user: User | None, member: PartyMember, offic
     return member
 
 
+def member_restore_probation(
+    *, acting_user: User | None, member: PartyMember, admission_decision_date: date | None, ceremony_date: date | None
+) -> PartyMember:
+    """A membership ended by an annulled decision starts again from the new decision and ceremony
+    (QĐ294 4.4: the dates are fixed anew); runs in the caller's transaction."""
+    _require_edit(acting_user, member.organisation)
+    member.status = MemberStatus.PROBATIONARY
+    member.left_date = None
+    member.admission_decision_date = admission_decision_date
+    member.ceremony_date = ceremony_date
+    with transaction.atomic():
+        member.save(update_fields=["status", "left_date", "admission_decision_date", "ceremony_date"])
+    return member
+
+
 def member_remove(*, acting_user: User | None, member: PartyMember, removed_on: date) -> PartyMember:
     """Remove a probationary member's name (xóa tên, HD06 4.6); runs in the caller's transaction."""
     _require_edit(acting_user, member.organisation)

@@ -339,7 +339,12 @@ class CandidateViewSet(
             payload = {key: value for key, value in data.items() if key != "vote"}
             if "vote" in data:
                 payload.update({f"vote_{key}": value for key, value in data["vote"].items()})
-            services.candidate_step(acting_user=user, candidate=candidate, step_key=step.key, data=payload)
+            services.candidate_step(
+                acting_user=user,
+                candidate=candidate,
+                step_key=step.key,
+                data=services.StepInput.from_fields(step, payload),
+            )
             if "vote" in data:
                 vote = candidate.votes.order_by("-pk").first()
         candidate.refresh_from_db(fields=["stage"])

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from admission import services
 from admission.domain.periods import add_months
 from admission.models import Candidate
-from admission.workflow import COMMITTEE_LEVEL
+from admission.workflow import COMMITTEE_TURNS, STEP_BY_KEY
 from members.models import PartyMember, User
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,7 +40,13 @@ def _step(key: str, offset: int, **extra: object) -> Action:
             "on_date": day,
             **{k: (start + _days(v) if k.endswith("_date") and isinstance(v, int) else v) for k, v in extra.items()},
         }
-        services.candidate_step(acting_user=user, candidate=candidate, step_key=key, data=data, now=at(day))
+        services.candidate_step(
+            acting_user=user,
+            candidate=candidate,
+            step_key=key,
+            data=services.StepInput.from_fields(STEP_BY_KEY[key], data),
+            now=at(day),
+        )
 
     return run
 
@@ -107,7 +113,7 @@ def _probation_review(
         acting_user=user,
         candidate=candidate,
         step_key="probation_review",
-        data={"on_date": day, "new_member_class_date": candidate.ceremony_date + _days(150)},
+        data=services.StepInput(on_date=day, new_member_class_date=candidate.ceremony_date + _days(150)),
         now=at(day),
     )
 
@@ -170,7 +176,7 @@ def walk_to(
     or by the system (None) when not given: a branch secretary may not record them.
     """
     while candidate.stage != target:
-        acting = committee_user if candidate.stage_enum in COMMITTEE_LEVEL else user
+        acting = committee_user if candidate.stage_enum in COMMITTEE_TURNS else user
         TIMELINE[candidate.stage](candidate, acting, introducers, start)
         candidate.refresh_from_db()
     return candidate

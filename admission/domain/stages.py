@@ -179,22 +179,19 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     # holds a certificate that is still valid (60 months, HD06 5.4b; it travels with a person
     # who moves, HD06 3.9a). S0: removed from the list, reviewed monthly (HD38 I.1.1b).
     Stage.S1: frozenset({Stage.S2, Stage.S3, Stage.S0}),
-    # S1: the class was not completed; back on the list for a later class (reason required).
-    Stage.S2: frozenset({Stage.S3, Stage.S1, Stage.S0}),
+    Stage.S2: frozenset({Stage.S3, Stage.S0}),
     Stage.S3: frozenset({Stage.S4, Stage.S0}),
-    # S4-S7 are done in this order (HD06 3.2-3.5); a later dossier step may go back to an
-    # earlier one, e.g. a replacement introducer (QĐ294 3.2.2) or a changed biography.
+    # S4-S7 are done in this order (HD06 3.2-3.5).
     Stage.S4: frozenset({Stage.S5, Stage.S0}),
-    Stage.S5: frozenset({Stage.S6, Stage.S4, Stage.S0}),
-    Stage.S6: frozenset({Stage.S7, Stage.S4, Stage.S5, Stage.S0}),
-    Stage.S7: frozenset({Stage.S8, Stage.S4, Stage.S5, Stage.S6, Stage.S0}),
+    Stage.S5: frozenset({Stage.S6, Stage.S0}),
+    Stage.S6: frozenset({Stage.S7, Stage.S0}),
+    Stage.S7: frozenset({Stage.S8, Stage.S0}),
     # Forward by the org tree (next_after_branch_resolution): the sub-committee appraises
     # (HD06 3.6b), else the grassroots committee resolves (3.6c), else a chi bộ cơ sở or a
     # village branch goes straight to the deciding committee (HD06 3.7a; QĐ294 20.2.2).
-    # Back to S4-S7 to redo documents, notably after 12 months (HD06 5.4a). No deadlock edge:
-    # QĐ294 4.2.3 (3 failed votes) is about recognition or removal only; a failed admission
-    # vote leaves the candidate here for a later meeting, or drops them (S0).
-    Stage.S8: frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S0}),
+    # No deadlock edge: QĐ294 4.2.3 (3 failed votes) is about recognition or removal only; a
+    # failed admission vote leaves the candidate here for a later meeting, or drops them (S0).
+    Stage.S8: frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S0}),
     # The appraisal goes to the grassroots committee, or the dossier returns to the branch.
     # The sub-committee cannot drop a candidate: it has no power over personnel (QĐ294 20.3.3).
     Stage.S8A: frozenset({Stage.S9, Stage.S8}),
@@ -213,11 +210,10 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.S13: frozenset({Stage.S14, Stage.SX, Stage.SZ}),
     # S14 -> S15 is legal once probation has ended (check_recognition_ready).
     Stage.S14: frozenset({Stage.S15, Stage.SX, Stage.SZ}),
-    # S14: the recognition dossier is incomplete. SY: 3 failed branch votes (QĐ294 4.2.3).
-    Stage.S15: frozenset({Stage.S16, Stage.S14, Stage.SX, Stage.SY, Stage.SZ}),
-    # S16 covers the appraisal and grassroots resolution on recognition (HD38 II.1.1c(6)-(7))
-    # and the decision; S15 when returned to the branch; SY after 3 failed grassroots votes.
-    Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SY, Stage.SZ}),
+    # SY: 3 failed branch votes (QĐ294 4.2.3).
+    Stage.S15: frozenset({Stage.S16, Stage.SX, Stage.SY, Stage.SZ}),
+    # S16 is the recognition decision; S15 when the committee returns the dossier to the branch.
+    Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SZ}),
     # Recognition ends the pipeline, but a wrong admission found later is still annulled
     # (QĐ294 4.4; HD38 I.3 re-fixes the admission and recognition dates).
     Stage.S17: frozenset({Stage.SZ}),
@@ -226,9 +222,10 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     # The superior committee decides (QĐ294 4.2.3): recognise (S16, the decision step), remove
     # (SX), or have the branch vote again (S15).
     Stage.SY: frozenset({Stage.S15, Stage.S16, Stage.SX}),
-    # Standards not met: the branch removes the name (SX). Only authority or procedure wrong:
-    # redo the faulty step and decide again (QĐ294 4.4); earlier dossier steps via S8 -> S4..S7.
-    Stage.SZ: frozenset({Stage.SX, Stage.S8, Stage.S9, Stage.S10}),
+    # Standards not met: the name is removed (SX). Only authority or procedure wrong: the faulty
+    # steps are redone and the committee decides again (S10; QĐ294 4.4), returning the dossier
+    # to the branch from there when the branch's own steps were at fault.
+    Stage.SZ: frozenset({Stage.SX, Stage.S10}),
 }
 
 
@@ -244,19 +241,22 @@ REQUIRES_REASON: frozenset[tuple[Stage, Stage]] = frozenset(
     (source, target) for source, targets in TRANSITIONS.items() for target in targets if _needs_reason(source, target)
 )
 
-# Side effects of entering a stage, applied by the service in the transition's transaction.
-CANCEL_PENDING_REMINDERS = "cancel_pending_reminders"
+# Side effects of entering a stage, applied by the service in the transition's transaction; each
+# has a handler in `admission.services` (CASCADE_HANDLERS; a test checks that every one has).
+# The reminders of the stage left are replaced by those of the new one (its legal deadline and
+# next reminder are recomputed from the schedule).
+RESCHEDULE_REMINDERS = "reschedule_reminders"
 CLOSE_TASKS = "close_tasks"  # open trial tasks of the sympathiser / probationer
 END_MENTORSHIPS = "end_mentorships"  # open helper assignments
-START_DOSSIER_CLOCK = "start_dossier_clock"  # 12-month dossier clock (HD06 5.4a; rules §0)
 CREATE_PROBATIONARY_MEMBER = "create_probationary_member"  # ceremony held (ĐL 5.1)
 MAKE_MEMBER_OFFICIAL = "make_member_official"  # official as of probation end (QĐ294 4.2.2)
 REMOVE_MEMBER = "remove_member"  # xóa tên (HD06 4.6)
-ANNUL_DECISION = "annul_decision"  # QĐ294 4.4; membership then settled by SX or re-decision
+# QĐ294 4.4: the decision no longer stands, so neither does the membership it created; it is
+# settled by removal (SX) or by the new decision and ceremony (CREATE_PROBATIONARY_MEMBER).
+ANNUL_DECISION = "annul_decision"
 
 _EXTRA_EFFECTS: dict[Stage, frozenset[str]] = {
     Stage.S0: frozenset({CLOSE_TASKS, END_MENTORSHIPS}),
-    Stage.S3: frozenset({START_DOSSIER_CLOCK}),
     Stage.S12: frozenset({CREATE_PROBATIONARY_MEMBER}),
     Stage.S17: frozenset({MAKE_MEMBER_OFFICIAL, CLOSE_TASKS, END_MENTORSHIPS}),
     Stage.SX: frozenset({REMOVE_MEMBER, CLOSE_TASKS, END_MENTORSHIPS}),
@@ -264,13 +264,13 @@ _EXTRA_EFFECTS: dict[Stage, frozenset[str]] = {
 }
 
 CASCADE: dict[Stage, frozenset[str]] = {
-    stage: frozenset({CANCEL_PENDING_REMINDERS}) | _EXTRA_EFFECTS.get(stage, frozenset()) for stage in Stage
+    stage: frozenset({RESCHEDULE_REMINDERS}) | _EXTRA_EFFECTS.get(stage, frozenset()) for stage in Stage
 }
 """Effects implied by *entering* a stage, as data (Oscar's ``cascade``).
 
-Entering any stage cancels the reminders of the previous one (the new stage's reminders are
-recomputed from the deadlines). Leaving the pipeline (S0, SX) or finishing it (S17) closes open
-tasks and helper assignments.
+Entering any stage replaces the reminders of the previous one (the new stage's are recomputed
+from the deadlines). Leaving the pipeline (S0, SX) or finishing it (S17) closes open tasks and
+helper assignments.
 """
 
 

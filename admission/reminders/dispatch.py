@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.reminders import Occurrence, ReminderKind, current_occurrence, next_occurrence
-from admission.domain.stages import Stage
 from admission.models import BranchReview, Candidate, Notification, TrialTask
 from admission.reminders.digests import digests_dispatch_due, stale_sends_flag
 from admission.rulebook import calendars_and_rulebooks
@@ -35,6 +34,7 @@ from admission.schedule import (
     reminder_plan,
     staff_users,
 )
+from admission.workflow import COMMITTEE_TURNS
 from members.models import Organisation
 
 _Due = TypeVar("_Due", Candidate, BranchReview)
@@ -58,8 +58,6 @@ REMINDER_FIELDS = (
     "organisation__parent_id",
     "organisation__name",
 )
-# Steps the committee must act on: its staff are reminded before the deadline, not only after.
-COMMITTEE_STAGES = frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S16})
 
 
 # --- The sweep ---------------------------------------------------------------------------------
@@ -164,7 +162,9 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
             recipients = set(users_of_branch[candidate.organisation_id])
             if plan.kind == ReminderKind.PROBATION:
                 recipients |= mentors[candidate.pk]
-            if due.overdue or candidate.stage_enum in COMMITTEE_STAGES:
+            if (
+                due.overdue or candidate.stage_enum in COMMITTEE_TURNS
+            ):  # the committee must act: told before the deadline too
                 # Escalation: the staff of the next level up are told too.
                 recipients |= users_of_staff[parents[candidate.organisation_id] or 0]
             rows.extend(_candidate_notifications(candidate, plan, due, recipients, now))

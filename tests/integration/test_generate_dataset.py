@@ -251,7 +251,7 @@ def test_it_creates_benchmark_logins_with_roles(dataset) -> None:
         (
             "S8A",
             lambda c: services.candidate_step(
-                acting_user=None, candidate=c, step_key="appraisal", data={"on_date": TODAY}, now=NOW
+                acting_user=None, candidate=c, step_key="appraisal", data=services.StepInput(on_date=TODAY), now=NOW
             ),
         ),
         (
@@ -276,26 +276,30 @@ def test_it_creates_benchmark_logins_with_roles(dataset) -> None:
                 acting_user=None,
                 candidate=c,
                 step_key="decision",
-                data={"on_date": TODAY, "decision_received_date": TODAY},
+                data=services.StepInput(on_date=TODAY, decision_received_date=TODAY),
                 now=NOW,
             ),
         ),
         (
             "S11",
             lambda c: services.candidate_step(
-                acting_user=None, candidate=c, step_key="ceremony", data={"on_date": TODAY}, now=NOW
+                acting_user=None, candidate=c, step_key="ceremony", data=services.StepInput(on_date=TODAY), now=NOW
             ),
         ),
         (
             "S12",
             lambda c: services.candidate_step(
-                acting_user=None, candidate=c, step_key="records", data={"on_date": TODAY}, now=NOW
+                acting_user=None, candidate=c, step_key="records", data=services.StepInput(on_date=TODAY), now=NOW
             ),
         ),
         (
             "S16",
             lambda c: services.candidate_step(
-                acting_user=None, candidate=c, step_key="recognition_decision", data={"on_date": TODAY}, now=NOW
+                acting_user=None,
+                candidate=c,
+                step_key="recognition_decision",
+                data=services.StepInput(on_date=TODAY),
+                now=NOW,
             ),
         ),
     ],

@@ -467,20 +467,24 @@ def _with_transitions(tree: Tree, alice: User, rounds: int, name: str) -> Candid
     for _ in range(rounds):
         day += dt.timedelta(days=1)
         services.candidate_step(
-            acting_user=alice, candidate=candidate, step_key="add_to_list", data={"on_date": day}, now=at(day)
+            acting_user=alice,
+            candidate=candidate,
+            step_key="add_to_list",
+            data=services.StepInput(on_date=day),
+            now=at(day),
         )
         day += dt.timedelta(days=1)
         services.candidate_step(
             acting_user=alice,
             candidate=candidate,
             step_key="drop",
-            data={"on_date": day, "note": "Chưa đủ điều kiện"},
+            data=services.StepInput(on_date=day, note="Chưa đủ điều kiện"),
             now=at(day),
         )
     for key in ("add_to_list", "propose_class"):
         day += dt.timedelta(days=1)
         services.candidate_step(
-            acting_user=alice, candidate=candidate, step_key=key, data={"on_date": day}, now=at(day)
+            acting_user=alice, candidate=candidate, step_key=key, data=services.StepInput(on_date=day), now=at(day)
         )
     candidate.refresh_from_db()
     assert candidate.stage == "S2"

@@ -80,7 +80,7 @@ def test_it_refuses_a_ceremony_dated_before_the_decision(tree, alice, introducer
             acting_user=alice,
             candidate=candidate,
             step_key="ceremony",
-            data={"on_date": dt.date(2025, 9, 14)},
+            data=services.StepInput(on_date=dt.date(2025, 9, 14)),
             now=at(dt.date(2025, 10, 3)),
         )
 
@@ -101,7 +101,7 @@ def test_it_refuses_a_ceremony_before_the_branch_received_the_decision(tree, ali
             acting_user=alice,
             candidate=candidate,
             step_key="ceremony",
-            data={"on_date": dt.date(2025, 9, 16)},  # signed 15/09, received 18/09
+            data=services.StepInput(on_date=dt.date(2025, 9, 16)),  # signed 15/09, received 18/09
             now=at(dt.date(2025, 10, 3)),
         )
 
@@ -120,7 +120,9 @@ def test_it_refuses_a_decision_received_before_it_was_signed(tree, alice, gina, 
             acting_user=gina,
             candidate=candidate,
             step_key="decision",
-            data={"on_date": DECISION_ON, "decision_number": "QĐ-1", "decision_received_date": dt.date(2025, 9, 14)},
+            data=services.StepInput(
+                on_date=DECISION_ON, decision_number="QĐ-1", decision_received_date=dt.date(2025, 9, 14)
+            ),
             now=at(dt.date(2025, 9, 20)),
         )
 
@@ -147,12 +149,12 @@ def test_it_refuses_event_dates_in_the_future_or_before_the_stage_began(tree, al
     step = {"acting_user": alice, "candidate": candidate, "step_key": "propose_class", "now": at(CLASS_ON)}
 
     if not refused_with:
-        services.candidate_step(data={"on_date": on_date}, **step)
+        services.candidate_step(data=services.StepInput(on_date=on_date), **step)
         row = Candidate.objects.get(pk=candidate.pk)
         assert (row.stage, row.class_proposed_date, row.stage_entered_on) == ("S2", on_date, on_date)
         return
     with pytest.raises(services.StepRefused) as refused:
-        services.candidate_step(data={"on_date": on_date}, **step)
+        services.candidate_step(data=services.StepInput(on_date=on_date), **step)
 
     assert _codes(refused) == refused_with
     if refused_with == ["date_order"]:
@@ -419,7 +421,7 @@ def test_it_lets_a_delegated_committee_decide_with_its_own_vote(tree) -> None:  
 
 def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _walked(tree.branch_a, introducers, "S10", user=alice)
-    data = {"on_date": dt.date(2025, 9, 15), "decision_received_date": dt.date(2025, 9, 18)}
+    entered = {"on_date": dt.date(2025, 9, 15), "decision_received_date": dt.date(2025, 9, 18)}
     # Branch A's decision is the provincial People's Committee organisation's BTV: > 1/2 of 9 = 5.
     with pytest.raises(services.StepRefused) as refused:
         services.candidate_step(
@@ -427,7 +429,7 @@ def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, 
             candidate=candidate,
             step_key="decision",
             now=at(dt.date(2025, 9, 18)),
-            data={**data, "vote_summoned": 9, "vote_yes": 4, "vote_no": 5},
+            data=services.StepInput(**entered, vote=services.VoteCounts(summoned=9, yes=4, no=5)),
         )
     assert [r.code for r in refused.value.reasons] == ["vote_threshold_not_reached"]
     failed = Vote.objects.get(candidate=candidate, body="STANDING_COMMITTEE")
@@ -440,7 +442,7 @@ def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, 
         candidate=candidate,
         step_key="decision",
         now=at(dt.date(2025, 9, 18)),
-        data={**data, "vote_summoned": 9, "vote_yes": 5, "vote_no": 4},
+        data=services.StepInput(**entered, vote=services.VoteCounts(summoned=9, yes=5, no=4)),
     )
     candidate.refresh_from_db()
     assert candidate.stage == "S11"

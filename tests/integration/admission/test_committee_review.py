@@ -78,7 +78,7 @@ def test_it_lets_neither_the_branch_nor_the_deciding_committee_skip_the_grassroo
             acting_user=gina,
             candidate=candidate,
             step_key="decision",
-            data={"on_date": dt.date(2025, 9, 15)},
+            data=services.StepInput(on_date=dt.date(2025, 9, 15)),
             now=at(dt.date(2025, 9, 15)),
         )
     assert Candidate.objects.get(pk=candidate.pk).stage == "S9"
@@ -90,11 +90,9 @@ def test_it_lets_neither_the_branch_nor_the_deciding_committee_skip_the_grassroo
 
 def test_it_lets_only_the_deciding_committee_record_the_decision(tree, alice, carol, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _at_stage(tree, alice, introducers, "S10")
-    data = {
-        "on_date": dt.date(2025, 9, 15),
-        "decision_number": "15-QĐ/ĐU",
-        "decision_received_date": dt.date(2025, 9, 18),
-    }
+    data = services.StepInput(
+        on_date=dt.date(2025, 9, 15), decision_number="15-QĐ/ĐU", decision_received_date=dt.date(2025, 9, 18)
+    )
     for intruder in (alice, carol):  # the branch, and the grassroots committee below the decider
         with pytest.raises(services.StepRefused) as refused:
             services.candidate_step(

@@ -27,7 +27,7 @@ def _removed(tree, alice, introducers, name: str) -> Candidate:  # type: ignore[
         acting_user=alice,
         candidate=candidate,
         step_key="remove",
-        data={"on_date": REMOVED_ON, "note": "Vi phạm tư cách đảng viên dự bị"},
+        data=services.StepInput(on_date=REMOVED_ON, note="Vi phạm tư cách đảng viên dự bị"),
         now=at(REMOVED_ON),
     )
     candidate.refresh_from_db()

@@ -59,7 +59,7 @@ def test_it_escalates_to_committee_staff_once_overdue(waiting_for_ceremony, alic
 def test_it_never_blasts_old_dates_after_an_import_or_a_late_recording(waiting_for_ceremony, alice) -> None:  # type: ignore[no-untyped-def]
     # Recomputed a year later (e.g. data imported): the 7/1/0-day reminders are long past.
     later = at(dt.date(2026, 11, 20))
-    services._refresh_due(Candidate.objects.get(pk=waiting_for_ceremony.pk), now=later)
+    services.refresh_due(Candidate.objects.get(pk=waiting_for_ceremony.pk), now=later)
     candidate = Candidate.objects.get(pk=waiting_for_ceremony.pk)
     assert candidate.next_reminder_at >= later  # type: ignore[operator]
     reminders.reminders_dispatch_due(now=later + dt.timedelta(days=7))
@@ -119,7 +119,11 @@ def test_it_skips_a_digest_whose_item_changed_stage_between_sweep_and_send(waiti
     Notification.objects.filter(kind="stage_change").update(read_at=now)  # only the deadline reminder is left
     delivery = _digest_for(alice, now)
     services.candidate_step(
-        acting_user=alice, candidate=waiting_for_ceremony, step_key="ceremony", data={"on_date": now.date()}, now=now
+        acting_user=alice,
+        candidate=waiting_for_ceremony,
+        step_key="ceremony",
+        data=services.StepInput(on_date=now.date()),
+        now=now,
     )
     assert reminders.digest_send(delivery_id=delivery.pk, now=now) == "skipped"
     assert mail.outbox == []

@@ -428,7 +428,9 @@ def test_it_counts_deadlines_met_late_overdue_and_open(tree, carol, alice, intro
         acting_user=None,
         candidate=late,
         step_key="decision",
-        data={"on_date": D(2025, 10, 20), "decision_number": "QĐ-T", "decision_received_date": D(2025, 10, 21)},
+        data=services.StepInput(
+            on_date=D(2025, 10, 20), decision_number="QĐ-T", decision_received_date=D(2025, 10, 21)
+        ),
         now=at(D(2025, 10, 22)),
     )
 
@@ -477,7 +479,7 @@ def test_it_counts_removals_from_the_probationary_list(tree, carol, alice, intro
         acting_user=None,
         candidate=candidate,
         step_key="remove",
-        data={"on_date": D(2026, 1, 15), "note": "Vi phạm tư cách đảng viên dự bị"},
+        data=services.StepInput(on_date=D(2026, 1, 15), note="Vi phạm tư cách đảng viên dự bị"),
         now=at(D(2026, 1, 16)),
     )
     figures = st.statistics_figures(user=carol, organisation=tree.committee, query=_query(2026), today=D(2026, 6, 1))

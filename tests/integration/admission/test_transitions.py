@@ -62,7 +62,7 @@ def test_it_refuses_a_step_that_does_not_start_from_the_current_stage(tree, alic
             acting_user=alice,
             candidate=candidate,
             step_key="propose_class",
-            data={"on_date": LISTED_ON},
+            data=services.StepInput(on_date=LISTED_ON),
             now=at(LISTED_ON),
         )
 
@@ -82,7 +82,7 @@ def test_it_refuses_a_drop_from_the_list_without_a_reason(tree, alice, note) -> 
             acting_user=alice,
             candidate=candidate,
             step_key="drop",
-            data={"on_date": CLASS_ON, "note": note},
+            data=services.StepInput(on_date=CLASS_ON, note=note),
             now=at(CLASS_ON),
         )
 
@@ -100,7 +100,7 @@ def test_it_drops_from_the_list_with_a_reason_and_keeps_it_on_the_transition(tre
         acting_user=alice,
         candidate=candidate,
         step_key="drop",
-        data={"on_date": CLASS_ON, "note": "  Chuyển công tác  "},
+        data=services.StepInput(on_date=CLASS_ON, note="  Chuyển công tác  "),
         now=at(CLASS_ON),
     )
 
@@ -164,7 +164,11 @@ def test_it_lets_exactly_one_of_two_concurrent_steps_win(tree, alice) -> None:  
         mine = Candidate.objects.get(pk=candidate.pk)  # both read S1 before either writes
         wait()
         services.candidate_step(
-            acting_user=user, candidate=mine, step_key="propose_class", data={"on_date": CLASS_ON}, now=at(CLASS_ON)
+            acting_user=user,
+            candidate=mine,
+            step_key="propose_class",
+            data=services.StepInput(on_date=CLASS_ON),
+            now=at(CLASS_ON),
         )
         return "ok"
 
@@ -206,7 +210,7 @@ def test_it_never_offers_a_step_that_the_transition_table_refuses(tree, alice, s
             acting_user=alice,
             candidate=candidate,
             step_key=step_key,
-            data={"on_date": day, "note": "Lý do"},
+            data=services.StepInput(on_date=day, note="Lý do"),
             now=at(day),
         )
     except services.StepRefused:

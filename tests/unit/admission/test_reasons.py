@@ -40,7 +40,7 @@ def _codes_in_source() -> set[str]:
     """Every string literal passed as the code to reason(...) or Reason(...) in the domain
     package and in the admission services and selectors that build reasons of their own."""
     codes: set[str] = set()
-    for path in [*DOMAIN.glob("*.py"), *DOMAIN.parent.glob("*.py")]:
+    for path in [*DOMAIN.glob("*.py"), *DOMAIN.parent.glob("*.py"), *(DOMAIN.parent / "services").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue

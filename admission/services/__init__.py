@@ -1,0 +1,71 @@
+"""Every write of the admission pipeline (architecture A: services own their transaction).
+
+- `transitions`: the single mutation point of the stage and the cascade of entering a stage;
+- `steps`: recording the steps of `workflow.STEPS` (typed input, rule checks, votes);
+- `candidates`: following a candidate, branch meetings, helpers, flags, tasks, documents;
+- `review`: committee review (returns, resubmission, committee meetings).
+
+Other packages import the names below from `admission.services`.
+"""
+
+from admission.services.base import ConcurrentStageChange, StepRefused, due_committee
+from admission.services.candidates import (
+    CANDIDATE_FLAGS,
+    calendar_token_set,
+    candidate_create,
+    candidate_update_flags,
+    document_record,
+    meeting_record,
+    mentor_assign,
+    task_assign,
+    task_complete,
+    verification_record,
+)
+from admission.services.review import (
+    agenda_outcomes_record,
+    committee_meeting_create,
+    dossier_resubmit,
+    dossier_return,
+    open_return,
+    returned_documents_pending,
+)
+from admission.services.steps import (
+    StepInput,
+    VoteCounts,
+    candidate_step,
+    candidate_vote,
+    is_youth_union_case,
+    step_target,
+)
+from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, refresh_due
+
+__all__ = [
+    "CANDIDATE_FLAGS",
+    "CASCADE_HANDLERS",
+    "ConcurrentStageChange",
+    "StepInput",
+    "StepRefused",
+    "VoteCounts",
+    "agenda_outcomes_record",
+    "calendar_token_set",
+    "candidate_create",
+    "candidate_step",
+    "candidate_transition",
+    "candidate_update_flags",
+    "candidate_vote",
+    "committee_meeting_create",
+    "document_record",
+    "dossier_resubmit",
+    "dossier_return",
+    "due_committee",
+    "is_youth_union_case",
+    "meeting_record",
+    "mentor_assign",
+    "open_return",
+    "refresh_due",
+    "returned_documents_pending",
+    "step_target",
+    "task_assign",
+    "task_complete",
+    "verification_record",
+]

@@ -1,0 +1,79 @@
+"""What every write service of the pipeline shares: its errors and its authority checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from admission.domain.eligibility import check_order
+from admission.domain.reasons import CheckResult, Reason, reason
+from admission.models import Candidate
+from admission.workflow import TURN, Body, Step
+from members.authority import OrgNode
+from members.models import User
+from members.selectors import organisation_authority, scope_for
+
+
+class StepRefused(Exception):
+    """The rules do not allow the step yet; `reasons` say why (shown on the form)."""
+
+    def __init__(self, reasons: tuple[Reason, ...]) -> None:
+        super().__init__(", ".join(r.code for r in reasons))
+        self.reasons = reasons
+
+
+class ConcurrentStageChange(Exception):
+    """Someone else changed the candidate's stage between reading and writing."""
+
+
+def require_edit(acting_user: User | None, candidate: Candidate) -> None:
+    if acting_user is not None and not scope_for(acting_user).can_edit(candidate.organisation):
+        raise PermissionDenied
+
+
+def committee_of(body: Body, candidate: Candidate) -> OrgNode | None:
+    """The committee of the organisation tree that is `body` for this candidate's branch (None: the branch)."""
+    authority = organisation_authority(organisation=candidate.organisation)
+    if body == Body.SUB_COMMITTEE:
+        return authority.appraisal_by
+    if body == Body.GRASSROOTS_COMMITTEE:
+        return authority.grassroots_resolution_by or authority.decider
+    if body == Body.DECIDING_COMMITTEE:
+        return authority.decider
+    return None
+
+
+def due_committee(candidate: Candidate) -> OrgNode | None:
+    """The committee whose turn it is on the dossier (workflow.TURN), None at the branch."""
+    body = TURN.get(candidate.stage_enum, Body.BRANCH)
+    return committee_of(body, candidate)
+
+
+def require_turn(acting_user: User | None, candidate: Candidate, step: Step | None = None) -> None:
+    """Only staff of the committee whose turn it is may act on a dossier sitting with a committee;
+    the branch, the committees below and those above cannot record its steps (no skipping). A step
+    that names the body recording it (an annulment) needs that body's staff whatever the stage."""
+    if acting_user is None:
+        return  # system actions (imports, demo data) already went through their own checks
+    body = step.recorded_by if step is not None and step.recorded_by is not None else None
+    committee = committee_of(body, candidate) if body is not None else due_committee(candidate)
+    if committee is not None and not scope_for(acting_user).acts_for_committee(committee.id):
+        raise StepRefused((reason("level_not_due", "QĐ294 4.3; HD06 3.6-3.7", committee=committee.name),))
+
+
+def refuse_unless(result: CheckResult) -> None:
+    if not result.ok:
+        raise StepRefused(result.reasons)
+
+
+def date_problems(on_date: dt.date, candidate: Candidate | None, now: dt.datetime) -> list[Reason]:
+    """A recorded event cannot be in the future nor before the step it ends began."""
+    today = timezone.localdate(now)
+    found = []
+    if on_date > today:
+        found.append(reason("date_in_future", "", day=on_date))
+    if candidate is not None and on_date < candidate.stage_entered_on:
+        found.extend(check_order("stage_entered", candidate.stage_entered_on, "event", on_date).reasons)
+    return found

@@ -1,0 +1,301 @@
+"""Writes around the steps: following a candidate, branch meetings, helpers and introducers,
+approvals and exceptions, trial tasks, dossier documents, verification requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from admission.domain.eligibility import MentorFacts, check_mentor, check_order
+from admission.domain.reasons import reason
+from admission.domain.stages import Stage
+from admission.models import (
+    BranchMeeting,
+    Candidate,
+    DossierItem,
+    ListDecision,
+    MentorRole,
+    Mentorship,
+    TrialTask,
+    VerificationRequest,
+)
+from admission.rulebook import rulebook_for
+from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
+from admission.services.transitions import candidate_transition, refresh_due
+from members.models import MemberStatus, Organisation, PartyMember, Person, User
+from members.selectors import scope_for
+
+
+def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
+    """Start following an outstanding non-member (S0) in their branch.
+
+    Side effects: one transaction; one Candidate row and its history row.
+    """
+    now = now or timezone.now()
+    candidate = Candidate(
+        person=person,
+        organisation=person.organisation,
+        stage=Stage.S0.value,
+        stage_entered_at=now,
+        stage_entered_on=timezone.localdate(now),
+    )
+    require_edit(acting_user, candidate)
+    if Candidate.objects.filter(person=person).exclude(stage__in=[Stage.S17, Stage.SX]).exists():
+        raise StepRefused((reason("candidacy_open", "", name=person.full_name),))
+    if PartyMember.objects.filter(
+        person=person, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY]
+    ).exists():
+        raise StepRefused((reason("already_member", "", name=person.full_name),))
+    with transaction.atomic(durable=True):
+        candidate.save()
+    return candidate
+
+
+def meeting_record(
+    *,
+    acting_user: User | None,
+    organisation: Any,
+    held_on: dt.date,
+    official_members: int,
+    present: int,
+    minutes: str,
+    add: list[Candidate],
+    keep: list[Candidate],
+    remove: Mapping[int, str],
+    now: dt.datetime | None = None,
+) -> BranchMeeting:
+    """Record a monthly branch meeting and its sympathiser-list decisions (HD38 I.1.1b).
+
+    Side effects: one transaction; the meeting, one ListDecision per person, and a stage
+    transition S0→S1 for each person added and S1/S2…→S0 for each person removed.
+    """
+    now = now or timezone.now()
+    if acting_user is not None and not scope_for(acting_user).can_edit(organisation):
+        raise PermissionDenied
+    problems = list(date_problems(held_on, None, now))
+    for candidate_id, why in remove.items():
+        if not why.strip():
+            problems.append(reason("note_required", "HD38 I.1.1b", step=str(candidate_id)))
+    if problems:
+        raise StepRefused(tuple(problems))
+    with transaction.atomic(durable=True):
+        meeting = BranchMeeting.objects.create(
+            organisation=organisation,
+            held_on=held_on,
+            official_members=official_members,
+            present=present,
+            minutes=minutes,
+            created_by=acting_user,
+        )
+        for candidate in add:
+            _same_branch(candidate, organisation)
+            candidate_transition(
+                acting_user=acting_user,
+                candidate=candidate,
+                expected_stage=Stage.S0,
+                to_stage=Stage.S1,
+                on_date=held_on,
+                now=now,
+                basis=f"BranchMeeting {held_on:%d/%m/%Y}",
+                fields={"sympathiser_date": held_on},
+            )
+            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.ADD)
+        for candidate in keep:
+            _same_branch(candidate, organisation)
+            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.KEEP)
+        for candidate in Candidate.objects.filter(pk__in=list(remove), organisation=organisation):
+            candidate_transition(
+                acting_user=acting_user,
+                candidate=candidate,
+                expected_stage=candidate.stage_enum,
+                to_stage=Stage.S0,
+                on_date=held_on,
+                now=now,
+                note=remove[candidate.pk],
+            )
+            ListDecision.objects.create(
+                meeting=meeting, candidate=candidate, decision=ListDecision.Decision.REMOVE, reason=remove[candidate.pk]
+            )
+    return meeting
+
+
+def _same_branch(candidate: Candidate, organisation: Any) -> None:
+    if candidate.organisation_id != organisation.pk:
+        raise PermissionDenied
+
+
+def mentor_assign(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    member: PartyMember,
+    together_since: dt.date | None,
+    assigned_on: dt.date,
+    role: str = MentorRole.MENTOR,
+    is_replacement: bool = False,
+) -> Mentorship:
+    """Assign an official member to help or introduce the candidate (branch resolution, QĐ294 3.2).
+
+    Refused with reasons when the member is not official, from another grassroots unit, or has
+    not been with the candidate for 12 months (a replacement is exempt, QĐ294 3.2.2).
+    """
+    require_edit(acting_user, candidate)
+    facts = _mentor_facts(candidate, member, together_since, is_replacement)
+    rules = rulebook_for(candidate.organisation).for_date(assigned_on)
+    refuse_unless(check_mentor(facts, assigned_on, rules))
+    if Mentorship.objects.filter(candidate=candidate, member=member, role=role, ended_on__isnull=True).exists():
+        raise StepRefused((reason("mentor_already_assigned", "QĐ294 3.2", name=member.person.full_name),))
+    with transaction.atomic(durable=True):
+        return Mentorship.objects.create(
+            candidate=candidate,
+            member=member,
+            role=role,
+            together_since=together_since or assigned_on,
+            is_replacement=is_replacement,
+            assigned_on=assigned_on,
+        )
+
+
+def _grassroots_unit(ancestors: list[int], kinds: dict[int, str]) -> int | None:
+    """The nearest grassroots organisation (or village branch) on a path, by id."""
+    for org_id in reversed(ancestors):
+        if kinds.get(org_id) in {"grassroots_committee", "grassroots_branch", "village_branch"}:
+            return org_id
+    return None
+
+
+def _mentor_facts(
+    candidate: Candidate, member: PartyMember, together_since: dt.date | None, is_replacement: bool
+) -> MentorFacts:
+    ids = set(candidate.organisation.ancestor_ids()) | set(member.organisation.ancestor_ids())
+    kinds = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    same_unit = _grassroots_unit(candidate.organisation.ancestor_ids(), kinds) == _grassroots_unit(
+        member.organisation.ancestor_ids(), kinds
+    )
+    return MentorFacts(
+        is_official=member.status == MemberStatus.OFFICIAL,
+        same_grassroots_unit=same_unit,
+        together_since=together_since,
+        is_replacement=is_replacement,
+        name=member.person.full_name,
+    )
+
+
+def introducer_facts(candidate: Candidate) -> tuple[MentorFacts, ...]:
+    """The rule facts of the candidate's current introducers (QĐ294 3.2)."""
+    return tuple(
+        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
+        for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
+            "member__person", "member__organisation"
+        )
+    )
+
+
+CANDIDATE_FLAGS = (
+    "area_exception",
+    "literacy_exception_approved",
+    "over_60_approved",
+    "readmission",
+    "readmission_approved",
+    "political_issue_unresolved",
+    "deadline_extended",
+)
+
+
+def candidate_update_flags(*, acting_user: User | None, candidate: Candidate, **flags: bool) -> Candidate:
+    """Record the approvals and exceptions the eligibility rules read (E3, E5, E6, E7, E10; QĐ294 4.3.1).
+
+    Side effects: one transaction; the candidate row and a history row; the step deadline is
+    recomputed (an extension moves the decision deadline by 15 working days).
+    """
+    require_edit(acting_user, candidate)
+    unknown = set(flags) - set(CANDIDATE_FLAGS)
+    if unknown:
+        raise ValueError(f"not a candidate flag: {sorted(unknown)}")
+    for name, value in flags.items():
+        setattr(candidate, name, bool(value))
+    with transaction.atomic(durable=True):
+        candidate._history_user = acting_user  # type: ignore[attr-defined]
+        candidate.save(update_fields=list(flags))
+        refresh_due(candidate)
+    return candidate
+
+
+def task_assign(*, acting_user: User | None, candidate: Candidate, description: str, due_on: dt.date) -> TrialTask:
+    require_edit(acting_user, candidate)
+    with transaction.atomic(durable=True):
+        return TrialTask.objects.create(candidate=candidate, description=description, due_on=due_on)
+
+
+def task_complete(
+    *, acting_user: User | None, task: TrialTask, result: str, done_on: dt.date | None, now: dt.datetime | None = None
+) -> TrialTask:
+    """Record the result of a trial task (HD38 I.1.1b: tasks test the sympathiser)."""
+    require_edit(acting_user, task.candidate)
+    problems = date_problems(done_on, None, now or timezone.now()) if done_on else []
+    if problems:
+        raise StepRefused(tuple(problems))
+    task.result, task.done_on = result.strip(), done_on
+    with transaction.atomic(durable=True):
+        task.save(update_fields=["result", "done_on"])
+    return task
+
+
+def document_record(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    doc_type: str,
+    issued_on: dt.date,
+    note: str = "",
+    returned: bool = False,
+) -> DossierItem:
+    """Mark a dossier document as held (or returned for correction) with its date."""
+    require_edit(acting_user, candidate)
+    status = DossierItem.Status.RETURNED if returned else DossierItem.Status.RECEIVED
+    with transaction.atomic(durable=True):
+        item, _created = DossierItem.objects.update_or_create(
+            candidate=candidate,
+            doc_type=doc_type,
+            defaults={"issued_on": issued_on, "note": note, "status": status, "updated_by": acting_user},
+        )
+    return item
+
+
+def verification_record(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    subject: str,
+    addressee: str,
+    sent_on: dt.date,
+    received_on: dt.date,
+    abroad: bool = False,
+    replied_on: dt.date | None = None,
+) -> VerificationRequest:
+    require_edit(acting_user, candidate)
+    refuse_unless(check_order("verification_sent", sent_on, "verification_received", received_on))
+    with transaction.atomic(durable=True):
+        return VerificationRequest.objects.create(
+            candidate=candidate,
+            subject=subject,
+            addressee=addressee,
+            sent_on=sent_on,
+            received_on=received_on,
+            abroad=abroad,
+            replied_on=replied_on,
+        )
+
+
+def calendar_token_set(*, acting_user: User, enable: bool) -> str:
+    """Create a new private calendar-feed token (revoking any previous one), or revoke it."""
+    token = secrets.token_urlsafe(32) if enable else ""
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk=acting_user.pk).update(calendar_token=token)
+    return token

@@ -1,0 +1,205 @@
+"""The single mutation point of `Candidate.stage`, and the cascade of entering a stage.
+
+`candidate_transition` is the only code that assigns the stage (compare-and-swap on the stage it
+expects, architecture B). The effects of entering a stage are declared in
+`admission.domain.stages.CASCADE`; each has its handler in CASCADE_HANDLERS below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from admission import dates as candidate_date_rules
+from admission import schedule
+from admission.domain import stages
+from admission.domain.reasons import reason
+from admission.domain.stages import Stage
+from admission.domain.statistics import package_working_days
+from admission.models import Candidate, Mentorship, StageTransition, TrialTask
+from admission.rulebook import calendar_for, rulebook_for
+from admission.services.base import ConcurrentStageChange, StepRefused
+from members import services as member_services
+from members.freshness import organisations_changed
+from members.models import MemberStatus, User
+
+
+def candidate_transition(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    expected_stage: Stage,
+    to_stage: Stage,
+    on_date: dt.date,
+    now: dt.datetime,
+    note: str = "",
+    basis: str = "",
+    fields: Mapping[str, Any] | None = None,
+) -> StageTransition:
+    """Move `candidate` from `expected_stage` to `to_stage`; must run inside a transaction.
+
+    1. The transition table must allow it (IllegalTransition) and a reason note is required
+       for backward moves, drops, removals and escalations.
+    2. Compare-and-swap: one UPDATE filtered on the expected stage also writes `fields`; if it
+       changed no row, someone else moved the candidate first (ConcurrentStageChange).
+    3. Append the StageTransition row, with the visit of `expected_stage` it ends (entered on,
+       working days by the package calendar: `_visit_ended`), and apply the declarative cascade
+       of the new stage (CASCADE_HANDLERS), which ends with the new step's legal deadline
+       (`next_due_on`) and next reminder.
+    4. Notify the branch of returns, approvals and decisions; mark the organisation's figures stale.
+    """
+    stages.assert_transition(expected_stage, to_stage)
+    if (expected_stage, to_stage) in stages.REQUIRES_REASON and not note.strip():
+        raise StepRefused((reason("note_required", "", step=f"{expected_stage}→{to_stage}"),))
+    changes = dict(fields or {})
+    # Compare-and-swap: only the writer that still sees `expected_stage` wins.
+    # failed_votes counts the failed votes of the step in progress (QĐ294 4.2.3): a new step starts at 0.
+    changes.setdefault("failed_votes", 0)
+    updated = Candidate.objects.filter(pk=candidate.pk, stage=expected_stage.value).update(
+        stage=to_stage.value, stage_entered_at=now, stage_entered_on=on_date, **changes
+    )
+    if updated != 1:
+        raise ConcurrentStageChange(f"candidate {candidate.pk} is no longer in {expected_stage}")
+    candidate.refresh_from_db()
+    # The UPDATE above bypasses save(), so write the history row (who, when, new values) here.
+    Candidate.history.bulk_history_create(  # type: ignore[attr-defined]
+        [candidate], update=True, default_user=acting_user, default_change_reason=f"{expected_stage}→{to_stage}"
+    )
+    entered_on, working_days = _visit_ended(candidate, on_date=on_date, now=now)
+    transition = StageTransition.objects.create(
+        candidate=candidate,
+        from_stage=expected_stage.value,
+        to_stage=to_stage.value,
+        at=now,
+        on_date=on_date,
+        acting_user=acting_user,
+        note=note.strip(),
+        basis=basis.strip(),
+        entered_on=entered_on,
+        package_working_days=working_days,
+    )
+    cascade_apply(
+        CascadeContext(acting_user=acting_user, candidate=candidate, transition=transition, on_date=on_date, now=now),
+        stages.CASCADE[to_stage],
+    )
+    schedule.transition_notify(candidate=candidate, transition=transition, now=now)
+    organisations_changed(paths=[candidate.organisation.path])  # its statistics figures are stale
+    return transition
+
+
+def _visit_ended(candidate: Candidate, *, on_date: dt.date, now: dt.datetime) -> tuple[dt.date | None, int | None]:
+    """The stage visit a new transition ends: the day it began (the previous transition's
+    `on_date` in (at, id) order, as the statistics' LAG read it) and its working days by the
+    package calendar; (None, None) for the first transition (StageTransition docstring)."""
+    entered_on = (
+        StageTransition.objects.filter(candidate=candidate, at__lte=now)
+        .order_by("-at", "-pk")
+        .values_list("on_date", flat=True)
+        .first()
+    )
+    if entered_on is None:
+        return None, None
+    return entered_on, package_working_days(entered_on, on_date)
+
+
+@dataclass(frozen=True)
+class CascadeContext:
+    acting_user: User | None
+    candidate: Candidate
+    transition: StageTransition
+    on_date: dt.date
+    now: dt.datetime
+
+
+def _close_tasks(ctx: CascadeContext) -> None:
+    TrialTask.objects.filter(candidate=ctx.candidate, closed=False).update(closed=True)
+
+
+def _end_mentorships(ctx: CascadeContext) -> None:
+    Mentorship.objects.filter(candidate=ctx.candidate, ended_on__isnull=True).update(ended_on=ctx.on_date)
+
+
+def _create_probationary_member(ctx: CascadeContext) -> None:
+    # The step service already checked the acting user's scope: the member services run as the system.
+    candidate = ctx.candidate
+    if candidate.member is None:
+        member = member_services.member_create(
+            acting_user=None,
+            person=candidate.person,
+            status=MemberStatus.PROBATIONARY,
+            admission_decision_date=candidate.decision_date,
+            ceremony_date=candidate.ceremony_date,
+        )
+        Candidate.objects.filter(pk=candidate.pk).update(member=member)
+        candidate.member = member
+    elif candidate.member.status == MemberStatus.REMOVED:  # admitted again after an annulled decision
+        member_services.member_restore_probation(
+            acting_user=None,
+            member=candidate.member,
+            admission_decision_date=candidate.decision_date,
+            ceremony_date=candidate.ceremony_date,
+        )
+
+
+def _make_member_official(ctx: CascadeContext) -> None:
+    if ctx.candidate.member is not None:
+        member_services.member_make_official(
+            acting_user=None, member=ctx.candidate.member, official_date=ctx.candidate.official_date or ctx.on_date
+        )
+
+
+def _remove_member(ctx: CascadeContext) -> None:
+    member = ctx.candidate.member
+    if member is not None and member.status != MemberStatus.REMOVED:
+        member_services.member_remove(acting_user=None, member=member, removed_on=ctx.on_date)
+
+
+def _reschedule_reminders(ctx: CascadeContext) -> None:
+    refresh_due(ctx.candidate, transition=ctx.transition, now=ctx.now)
+
+
+# Every effect of stages.CASCADE and its handler, in the order they run (the reminders last: they
+# read the dates the others may have written).
+CASCADE_HANDLERS: dict[str, Callable[[CascadeContext], None]] = {
+    stages.CLOSE_TASKS: _close_tasks,
+    stages.END_MENTORSHIPS: _end_mentorships,
+    stages.CREATE_PROBATIONARY_MEMBER: _create_probationary_member,
+    stages.MAKE_MEMBER_OFFICIAL: _make_member_official,
+    stages.REMOVE_MEMBER: _remove_member,
+    stages.ANNUL_DECISION: _remove_member,  # the decision no longer stands; settled by SX or a new one
+    stages.RESCHEDULE_REMINDERS: _reschedule_reminders,
+}
+
+
+def cascade_apply(ctx: CascadeContext, effects: Iterable[str]) -> None:
+    wanted = set(effects)
+    for effect, handler in CASCADE_HANDLERS.items():
+        if effect in wanted:
+            handler(ctx)
+
+
+def refresh_due(
+    candidate: Candidate, *, transition: StageTransition | None = None, now: dt.datetime | None = None
+) -> None:
+    """Recompute the step's legal deadline and, for a new stage visit, its next reminder."""
+    calendar = calendar_for(candidate.organisation)
+    rulebook = rulebook_for(candidate.organisation)
+    stage = candidate.stage_enum
+    dates = candidate_date_rules.candidate_dates(
+        candidate, calendar=calendar, rulebook=rulebook, only=candidate_date_rules.stage_deadline_names(stage)
+    )
+    deadline = candidate_date_rules.stage_deadline(stage, dates)
+    due = deadline.day if deadline else None
+    Candidate.objects.filter(pk=candidate.pk).update(next_due_on=due)
+    candidate.next_due_on = due
+    schedule.candidate_schedule_reminder(
+        candidate=candidate,
+        transition=transition,
+        now=now or timezone.now(),
+        calendar=calendar,
+        rulebook=rulebook,
+    )
