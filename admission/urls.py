@@ -4,7 +4,7 @@ from admission import views
 from admission.documents import upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
-from admission.reporting import views as statistics_views
+from admission.reporting import urls as statistics_urls
 
 urlpatterns = [
     path("", views.overview, name="admission_overview"),
@@ -32,4 +32,4 @@ urlpatterns = [
 # Issue 5 features keep their routes beside their views.
 urlpatterns += document_views.urlpatterns + upload_views.urlpatterns
 # Issue 6 features likewise.
-urlpatterns += statistics_views.urlpatterns + import_views.urlpatterns
+urlpatterns += statistics_urls.urlpatterns + import_views.urlpatterns

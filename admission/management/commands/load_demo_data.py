@@ -240,7 +240,7 @@ class Command(BaseCommand):
     def _load_plans(self, orgs: dict[str, Organisation]) -> None:
         """This year's and last year's plans (chỉ tiêu) of the province's organisations, so the
         statistics page has percentages of the plan to show."""
-        from admission.reporting.statistics import annual_plan_set
+        from admission.reporting.plans import annual_plan_set
 
         this_year = date.today().year  # noqa: DTZ011 - demo data follow the calendar year of the machine
         for organisation in Organisation.objects.exclude(kind__in=["branch", "village_branch"]):

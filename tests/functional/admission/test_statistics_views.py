@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from admission.devdata.demo import at
 from admission.models import AnnualPlan, Candidate, StageTransition, StatisticsReport
 from admission.reporting import statistics as st
+from admission.reporting.plans import annual_plan_set
+from admission.reporting.query import StatisticsQuery
 from admission.reporting.stage_times import stage_times_fill
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
 from tests.factories import MemberFactory, PersonFactory
@@ -104,7 +106,7 @@ def _add(tree, count: int, offset: int = 0) -> None:  # type: ignore[no-untyped-
 def data(tree, carol):  # type: ignore[no-untyped-def]
     _add(tree, 6)
     for organisation, admit in ((tree.committee, 10), (tree.branch_a, 4), (tree.branch_b, 4)):
-        st.annual_plan_set(
+        annual_plan_set(
             acting_user=carol, organisation=organisation, year=2026, admit=admit, awareness_class=2, new_member_class=2
         )
     return tree
@@ -126,7 +128,7 @@ def _urls(tree, report_pk: int) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def report(data, carol):  # type: ignore[no-untyped-def]
-    query = st.StatisticsQuery.for_year(2026)
+    query = StatisticsQuery.for_year(2026)
     figures = st.statistics_figures(user=carol, organisation=data.committee, query=query, today=dt.date(2026, 11, 20))
     return st.statistics_report_save(
         acting_user=carol, organisation=data.committee, query=query, figures=figures, now=at(dt.date(2026, 11, 20))

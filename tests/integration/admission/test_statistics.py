@@ -18,6 +18,9 @@ from admission.devdata.demo import at, walk_to
 from admission.domain.statistics import MemberDates, member_status_on
 from admission.models import AnnualPlan, StatisticsReport
 from admission.reporting import statistics as st
+from admission.reporting.people import statistics_people
+from admission.reporting.plans import annual_plan_set, plan_table
+from admission.reporting.query import StatisticsQuery, _pct_base
 from admission.rulebook import calendar_for
 from members.models import Gender, MemberStatus, OrganisationKind, PartyMember, Person
 from members.services import member_remove
@@ -30,8 +33,8 @@ D = dt.date
 _numbers = count()
 
 
-def _query(year: int, **options: object) -> st.StatisticsQuery:
-    return st.StatisticsQuery.for_year(year, **options)  # type: ignore[arg-type]
+def _query(year: int, **options: object) -> StatisticsQuery:
+    return StatisticsQuery.for_year(year, **options)  # type: ignore[arg-type]
 
 
 def _bulk_members(branch, total: int, *, ceremony: D, status: str = MemberStatus.OFFICIAL) -> None:  # type: ignore[no-untyped-def]
@@ -176,7 +179,7 @@ def year_2026(tree, carol):  # type: ignore[no-untyped-def]
     _bulk_members(tree.branch_a, 100, ceremony=D(2026, 4, 2), status=MemberStatus.PROBATIONARY)
     _bulk_members(tree.branch_b, 62, ceremony=D(2026, 9, 2), status=MemberStatus.PROBATIONARY)
     for organisation, admit in ((tree.committee, 158), (tree.branch_a, 100), (tree.branch_b, 60)):
-        st.annual_plan_set(
+        annual_plan_set(
             acting_user=carol, organisation=organisation, year=2026, admit=admit, awareness_class=0, new_member_class=0
         )
     return tree
@@ -227,7 +230,7 @@ def test_it_compares_with_the_baseline_chosen(year_2026, carol, baseline, term_s
     query = _query(2026, baseline=baseline, term_start=term_start)
     figures = st.statistics_figures(user=carol, organisation=year_2026.committee, query=query, today=D(2026, 12, 31))
     assert (figures["baseline"]["date"], figures["baseline"]["members"]) == (day, members)
-    assert figures["totals"]["baseline_percent"] == (None if members == 0 else st._pct_base(162, members))
+    assert figures["totals"]["baseline_percent"] == (None if members == 0 else _pct_base(162, members))
 
 
 def test_it_counts_admissions_by_ceremony_or_by_decision_date(tree, carol) -> None:  # type: ignore[no-untyped-def]
@@ -254,7 +257,7 @@ def test_it_refuses_an_organisation_outside_the_scope(tree, bob) -> None:  # typ
     with pytest.raises(Http404):
         st.statistics_figures(user=bob, organisation=tree.committee, query=_query(2026), today=D(2026, 6, 1))
     with pytest.raises(Http404):
-        st.plan_table(user=bob, organisation=tree.branch_a, year=2026)
+        plan_table(user=bob, organisation=tree.branch_a, year=2026)
 
 
 # --- Breakdowns --------------------------------------------------------------------------------
@@ -322,7 +325,7 @@ def test_it_breaks_the_admissions_down(admissions_2025, carol) -> None:  # type:
     ],
 )
 def test_it_lists_the_people_behind_each_breakdown(admissions_2025, carol, key, names) -> None:  # type: ignore[no-untyped-def]
-    people = st.statistics_people(
+    people = statistics_people(
         user=carol,
         organisation=admissions_2025.committee,
         query=_query(2025),
@@ -341,7 +344,7 @@ def test_it_lists_the_people_behind_each_breakdown(admissions_2025, carol, key, 
 
 def test_it_scopes_the_people_lists(admissions_2025, bob) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Http404):
-        st.statistics_people(
+        statistics_people(
             user=bob,
             organisation=admissions_2025.branch_a,
             query=_query(2025),
@@ -349,7 +352,7 @@ def test_it_scopes_the_people_lists(admissions_2025, bob) -> None:  # type: igno
             key="",
             today=D(2025, 12, 31),
         )
-    own = st.statistics_people(
+    own = statistics_people(
         user=bob,
         organisation=admissions_2025.branch_b,
         query=_query(2025),
@@ -363,7 +366,7 @@ def test_it_scopes_the_people_lists(admissions_2025, bob) -> None:  # type: igno
 @pytest.mark.parametrize("key", ["age:90_99", "group:nobody", "child:999999", "year:abc", "nonsense"])
 def test_it_refuses_unknown_keys(admissions_2025, carol, key) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Http404):
-        st.statistics_people(
+        statistics_people(
             user=carol,
             organisation=admissions_2025.committee,
             query=_query(2025),
@@ -415,7 +418,7 @@ def test_it_measures_the_working_days_spent_in_each_stage(tree, carol, pipeline)
     assert (stages["S8"]["count"], stages["S8"]["median"]) == (2, float(s8))
     assert stages["S9"]["count"] == 1  # only the admitted one has left S9
     assert "S0" not in stages  # the first stay in S0 has no transition into it
-    people = st.statistics_people(
+    people = statistics_people(
         user=carol, organisation=tree.committee, query=_query(2025), figure="stage", key="S8", today=D(2025, 12, 1)
     )
     assert sorted(row.person.full_name for row in people.rows) == ["Bùi Thị Chờ", "Hoàng Văn Kết"]
@@ -444,7 +447,7 @@ def test_it_counts_deadlines_met_late_overdue_and_open(tree, carol, alice, intro
     assert table(D(2025, 12, 1))["ceremony"] == (1, 0, 0, 1)
     assert table(D(2025, 12, 3))["ceremony"] == (1, 0, 1, 0)
     assert table(D(2025, 10, 1))["decision"] == (1, 1, 0, 1)  # 09/10 not reached yet on 01/10
-    people = st.statistics_people(
+    people = statistics_people(
         user=carol,
         organisation=tree.committee,
         query=_query(2025),
@@ -460,7 +463,7 @@ def test_it_counts_recognition_by_official_date_or_by_decision(tree, carol, alic
     _walk(tree, alice, introducers, "S17", "Phạm Văn Chính")  # official 03/10/2026, decided 10/11/2026
 
     def recognised(start: D, end: D, by: str) -> int:
-        query = st.StatisticsQuery(start=start, end=end, admitted_by=by)
+        query = StatisticsQuery(start=start, end=end, admitted_by=by)
         return st.statistics_figures(user=carol, organisation=tree.committee, query=query, today=D(2026, 12, 1))[
             "totals"
         ]["recognised"]
@@ -518,10 +521,10 @@ def test_it_counts_the_organisations_as_in_the_public_reports(tree, eve) -> None
 
 
 def test_it_sets_plans_in_the_edit_scope_only(tree, alice, bob, carol, eve) -> None:  # type: ignore[no-untyped-def]
-    plan = st.annual_plan_set(
+    plan = annual_plan_set(
         acting_user=alice, organisation=tree.branch_a, year=2026, admit=2, awareness_class=3, new_member_class=2
     )
-    again = st.annual_plan_set(
+    again = annual_plan_set(
         acting_user=carol,
         organisation=tree.branch_a,
         year=2026,
@@ -534,22 +537,22 @@ def test_it_sets_plans_in_the_edit_scope_only(tree, alice, bob, carol, eve) -> N
     assert again.history.count() == 2  # type: ignore[attr-defined]
     for user, organisation in ((alice, tree.committee), (bob, tree.branch_a), (eve, tree.branch_a)):
         with pytest.raises(PermissionDenied):
-            st.annual_plan_set(
+            annual_plan_set(
                 acting_user=user, organisation=organisation, year=2026, admit=1, awareness_class=0, new_member_class=0
             )
     with pytest.raises(ValidationError):
-        st.annual_plan_set(
+        annual_plan_set(
             acting_user=carol, organisation=tree.branch_a, year=2026, admit=-1, awareness_class=0, new_member_class=0
         )
     with pytest.raises(ValidationError):
-        st.annual_plan_set(
+        annual_plan_set(
             acting_user=carol, organisation=tree.branch_a, year=1999, admit=1, awareness_class=0, new_member_class=0
         )
     assert AnnualPlan.objects.count() == 1
 
 
 def test_it_lists_the_childrens_plans_against_the_parents(year_2026, carol) -> None:  # type: ignore[no-untyped-def]
-    table = st.plan_table(user=carol, organisation=year_2026.committee, year=2026)
+    table = plan_table(user=carol, organisation=year_2026.committee, year=2026)
     assert (table["parent"]["plan"].admit, table["children_sum"], table["children_admitted"]) == (158, 160, 162)
     rows = {
         row["name"]: (row["plan"].admit, row["effective"], row["admitted"], row["plan_percent"])

@@ -18,6 +18,7 @@ from admission.devdata.demo import at, walk_to
 from admission.domain import statistics as stats
 from admission.models import CalendarOverride, Candidate, StageTransition
 from admission.reporting import statistics as st
+from admission.reporting.query import StatisticsQuery
 from admission.reporting.stage_times import stage_times_fill
 from admission.rulebook import calendar_for
 from tests.factories import PersonFactory
@@ -51,7 +52,7 @@ def _expected(organisation_ids: set[int], start: D, end: D) -> dict[str, dict[in
 
 def _figures(user, organisation, year: int) -> dict[str, tuple[int, float | None, float | None]]:  # type: ignore[no-untyped-def]
     figures = st.statistics_figures(
-        user=user, organisation=organisation, query=st.StatisticsQuery.for_year(year), today=D(2026, 12, 1)
+        user=user, organisation=organisation, query=StatisticsQuery.for_year(year), today=D(2026, 12, 1)
     )
     return {row["stage"]: (row["count"], row["median"], row["p90"]) for row in figures["time_in_stage"]}
 

@@ -1,0 +1,267 @@
+"""The organisations under a root, read once, and the SQL every figure of the subtree shares.
+
+``Subtree`` (one query) groups rows by the root's child that holds them; ``Calendars`` are the
+working calendars and rule book of its organisations; ``RootRows`` reads the small tables keyed by
+the root (calendar and rule overrides, plans) in one statement with ``_union_all``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Case, CharField, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Left, NullIf, StrIndex, Substr
+
+from admission.domain import statistics as stats
+from admission.domain.calendar import WorkingCalendar
+from admission.models import AnnualPlan, CalendarOverride, RuleOverride
+from admission.rulebook import RuleBook, calendar_from_overrides
+from members.models import Organisation, OrganisationKind
+
+KIND_ORDER = {kind: index for index, kind in enumerate(OrganisationKind.values)}
+
+
+# --- The subtree ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    id: int
+    parent_id: int | None
+    path: str
+    kind: str
+    name: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass
+class Subtree:
+    """The organisations under (and including) a root, read with one query."""
+
+    root: Organisation
+    rows: dict[int, OrgRow]
+    children: dict[int, list[int]] = field(default_factory=dict)
+    _calendars: Calendars | None = None
+
+    @classmethod
+    def load(cls, root: Organisation) -> Subtree:
+        rows = {
+            pk: OrgRow(pk, parent, path, kind, name, valid_from, valid_to)
+            for pk, parent, path, kind, name, valid_from, valid_to in Organisation.objects.filter(
+                path__startswith=root.path
+            ).values_list("pk", "parent_id", "path", "kind", "name", "valid_from", "valid_to")
+        }
+        children: dict[int, list[int]] = defaultdict(list)
+        for row in sorted(rows.values(), key=lambda r: (KIND_ORDER.get(r.kind, 99), r.name, r.id)):
+            if row.parent_id is not None and row.id != root.pk:
+                children[row.parent_id].append(row.id)
+        return cls(root=root, rows=rows, children=dict(children))
+
+    @property
+    def child_ids(self) -> list[int]:
+        return self.children.get(self.root.pk, [])
+
+    def child_of(self, org_id: int) -> int | None:
+        """The root's child that holds `org_id` (None for the root itself)."""
+        return stats.child_under(self.rows[org_id].path, self.root.path)
+
+    def calendars(self, rows: RootRows | None = None) -> Calendars:
+        """Calendars and rule book of the subtree's organisations (read once: from `rows`, or one query).
+
+        The same rules as ``rulebook.calendar_for``/``rulebook_for`` (the national overrides plus
+        those of the organisation and its ancestors; the province's rule overrides), but the
+        organisations are grouped by the organisations above them that have overrides of their
+        own: a province of 2,000 branches usually builds one calendar, not 2,000.
+        """
+        if self._calendars is None:
+            self._calendars = Calendars.load(self, rows)
+        return self._calendars
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """Calendar groups of a subtree: group 0 is the root's; group i > 0 covers `paths[i]`.
+
+    A group i > 0 is the subtree of the deepest organisation with calendar overrides of its own;
+    groups are numbered deepest first so that `group_sql` can test the paths in order.
+    """
+
+    groups: tuple[WorkingCalendar, ...]
+    paths: tuple[str, ...]  # paths[0] is the root's path
+    group_of: dict[int, int]
+    rules: RuleBook
+
+    @classmethod
+    def load(cls, subtree: Subtree, rows: RootRows | None = None) -> Calendars:
+        """From `rows` (``RootRows.load``) when the caller read them already, else one query."""
+        root = subtree.root
+        rows = rows if rows is not None else RootRows.load(root, years=())
+        overrides: dict[int | None, list[tuple[dt.date, bool]]] = defaultdict(list)
+        for org_id, day, working in rows.calendar:
+            overrides[org_id].append((day, working))
+        keys = {
+            pk: tuple(int(p) for p in row.path.strip("/").split("/") if p and int(p) in overrides)
+            for pk, row in subtree.rows.items()
+        }
+        root_key = keys[root.pk]
+        others = sorted({k for k in keys.values() if k != root_key}, key=lambda k: -len(subtree.rows[k[-1]].path))
+        group_keys = [root_key, *others]
+        groups = tuple(
+            calendar_from_overrides([*overrides.get(None, []), *(row for i in key for row in overrides[i])])
+            for key in group_keys
+        )
+        number = {key: index for index, key in enumerate(group_keys)}
+        rules = RuleBook(overrides=tuple(rows.rules))
+        return cls(
+            groups=groups,
+            paths=(root.path, *(subtree.rows[k[-1]].path for k in others)),
+            group_of={pk: number[key] for pk, key in keys.items()},
+            rules=rules,
+        )
+
+    def of(self, org_id: int) -> WorkingCalendar:
+        return self.groups[self.group_of[org_id]]
+
+    def group_sql(self, path_column: str) -> tuple[str, list[str]]:
+        """SQL for the group number of a row whose organisation path is `path_column`."""
+        if len(self.groups) == 1:
+            return "0", []
+        whens = " ".join(f"WHEN {path_column} LIKE %s THEN {i}" for i in range(1, len(self.groups)))
+        return f"CASE {whens} ELSE 0 END", [f"{path}%" for path in self.paths[1:]]
+
+    def group_expression(self) -> Any:
+        """The ORM twin of `group_sql` for rows with an `organisation`."""
+        if len(self.groups) == 1:
+            return Value(0, output_field=IntegerField())
+        return Case(
+            *[When(organisation__path__startswith=path, then=Value(i)) for i, path in enumerate(self.paths) if i],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+
+def _subtree_q(organisation: Organisation, prefix: str = "organisation__") -> Q:
+    return Q(**{f"{prefix}path__startswith": organisation.path})
+
+
+def _child_of_root(root: Organisation, path_field: str = "organisation__path") -> Any:
+    """SQL for the root's child whose subtree holds the row (NULL for the root's own rows): the
+    first id of the path after the root's (SQL twin of ``stats.child_under``), so aggregates
+    group by the few children instead of the thousands of organisations."""
+    rest = Substr(path_field, len(root.path) + 1)  # "23/456/" under child 23, "" for the root
+    first_id = Left(rest, StrIndex(rest, Value("/")) - 1)
+    return Cast(NullIf(first_id, Value("")), output_field=IntegerField())
+
+
+def _child_sql(root: Organisation, path_column: str) -> str:
+    """Raw SQL twin of `_child_of_root` (PostgreSQL, or SQLite's string functions)."""
+    start = len(root.path) + 1
+    if connection.vendor == "postgresql":
+        return f"NULLIF(split_part(substr({path_column}, {start}), '/', 1), '')::integer"
+    rest = f"substr({path_column}, {start})"
+    return f"CAST(NULLIF(substr({rest}, 1, instr({rest}, '/') - 1), '') AS INTEGER)"
+
+
+def _typed_null(output_field: Any) -> Any:
+    """A NULL of a given type: each column of a UNION needs one type on PostgreSQL."""
+    return Cast(Value(None), output_field=output_field)
+
+
+def _union_all(
+    parts: Sequence[QuerySet[Any]], columns: Sequence[str], prefix: tuple[str, list[Any]] = ("", [])
+) -> list[tuple[Any, ...]]:
+    """The rows of several querysets in one statement (UNION ALL), each selecting `columns`.
+
+    Every part annotates the same column names with the same types (typed NULLs where a part
+    has nothing to say); the first column is usually a constant naming the part. One round trip
+    instead of one per part: the statistics page reads a dozen small aggregates. `prefix` is SQL
+    put before the statement (a WITH clause) and its parameters.
+    """
+    selects: list[str] = []
+    params: list[Any] = list(prefix[1])
+    names = ", ".join(columns)
+    for number, part in enumerate(parts):
+        sql, part_params = part.values(*columns).query.sql_with_params()
+        selects.append(f"SELECT {names} FROM ({sql}) part{number}")  # noqa: S608 - compiled ORM SQL
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(prefix[0] + " UNION ALL ".join(selects), params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class RootRows:
+    """The small tables keyed by the root of a subtree, read in one statement: the calendar
+    overrides (national, of the root's ancestors and of its subtree), the province's rule
+    overrides and the subtree's plans of some years."""
+
+    calendar: list[tuple[int | None, dt.date, bool]]
+    rules: list[tuple[dt.date, str, int, str]]
+    plans: list[tuple[int, int, int]]  # organisation id, year, admit
+
+    COLUMNS = ("part", "org", "day", "flag", "key", "number", "label", "year")
+
+    @classmethod
+    def load(cls, root: Organisation, *, years: Iterable[int]) -> RootRows:
+        above = root.ancestor_ids()
+        text, integer = CharField(), IntegerField()
+        calendar = CalendarOverride.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation_id__in=above) | Q(organisation__path__startswith=root.path)
+        ).annotate(
+            part=Value("calendar", output_field=text),
+            org=F("organisation_id"),
+            flag=F("is_working_day"),
+            key=_typed_null(text),
+            number=_typed_null(integer),
+            label=_typed_null(text),
+            year=_typed_null(integer),
+        )
+        rules = RuleOverride.objects.filter(province_id=above[0]).annotate(
+            part=Value("rule", output_field=text),
+            org=F("province_id"),
+            # `key` and `label` are the override's own columns.
+            day=F("effective_from"),
+            flag=_typed_null(BooleanField()),
+            number=F("value"),
+            year=_typed_null(integer),
+        )
+        parts: list[QuerySet[Any]] = [
+            calendar,
+            rules,
+        ]
+        wanted = sorted(set(years))
+        if wanted:
+            parts.append(
+                AnnualPlan.objects.filter(_subtree_q(root), year__in=wanted).annotate(
+                    part=Value("plan", output_field=text),
+                    org=F("organisation_id"),
+                    day=_typed_null(DateField()),
+                    flag=_typed_null(BooleanField()),
+                    key=_typed_null(text),
+                    number=F("admit"),
+                    label=_typed_null(text),
+                )
+            )
+        found = cls(calendar=[], rules=[], plans=[])
+        for part, org, day, flag, key, number, label, year in _union_all(parts, cls.COLUMNS):
+            if part == "calendar":
+                found.calendar.append((org, _as_date(day), bool(flag)))
+            elif part == "rule":
+                found.rules.append((_as_date(day), key, number, label))
+            else:
+                found.plans.append((org, year, number))
+        return found
+
+
+def _as_date(value: Any) -> dt.date:
+    """SQLite hands raw SQL dates back as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
