@@ -1,4 +1,4 @@
-"""Excel import of people, members and candidates: template, dry run, import (issue 6).
+"""Excel import of people, members and candidates: template, dry run, import.
 
 Anyone who may read the organisation sees its import history and reports (auditors check who
 imported what); only those who may edit it upload, run a dry run or import (403 otherwise).
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from admission.imports import people as imports
+from admission.imports import columns, files, people, template, workbook
 from admission.models import ImportBatch
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
@@ -46,17 +46,17 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "Tối đa %(limit)s MB và %(rows)s dòng. Chạy thử không ghi gì: xem lỗi từng dòng rồi mới nhập."
-        ) % {"limit": imports.IMPORT_MAX_BYTES // (1024 * 1024), "rows": imports.IMPORT_MAX_ROWS}
+        ) % {"limit": workbook.IMPORT_MAX_BYTES // (1024 * 1024), "rows": workbook.IMPORT_MAX_ROWS}
         self.helper = FormHelper()
         self.helper.add_input(Submit("dry_run", _("Chạy thử"), css_class="btn-danger"))
 
     def clean_file(self) -> Any:
         uploaded = self.cleaned_data["file"]
         # Refused before reading it into memory.
-        if uploaded.size > imports.IMPORT_MAX_BYTES:
+        if uploaded.size > workbook.IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("Tệp lớn hơn %(limit)s MB; hãy chia thành nhiều tệp.")
-                % {"limit": imports.IMPORT_MAX_BYTES // (1024 * 1024)}
+                % {"limit": workbook.IMPORT_MAX_BYTES // (1024 * 1024)}
             )
         return uploaded
 
@@ -77,18 +77,18 @@ def import_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form is not None and form.is_valid():
         uploaded = form.cleaned_data["file"]
         try:
-            batch = imports.import_dry_run(
+            batch = people.import_dry_run(
                 acting_user=request.user,
                 organisation=organisation,
                 file_name=uploaded.name or "",
                 data=uploaded.read(),
                 ip_address=client_ip(request),
             )
-        except imports.ImportFileRefused as refused:
+        except workbook.ImportFileRefused as refused:
             form.add_error("file", refused.message)
         else:
             return redirect("import_batch", batch.pk)
-    page = Paginator(imports.import_batch_list(organisation=organisation), 20).get_page(request.GET.get("page"))
+    page = Paginator(people.import_batch_list(organisation=organisation), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "admission/imports/page.html",
@@ -97,8 +97,8 @@ def import_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_edit": can_edit,
             "page": page,
-            "columns": imports.COLUMNS,
-            "max_mb": imports.IMPORT_MAX_BYTES // (1024 * 1024),
+            "columns": columns.COLUMNS,
+            "max_mb": workbook.IMPORT_MAX_BYTES // (1024 * 1024),
         },
     )
 
@@ -116,7 +116,7 @@ def import_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .order_by("path")
         if scope.can_edit(o)
     ]
-    data = imports.import_template_build(organisation=organisation, branch_codes=branches)
+    data = template.import_template_build(organisation=organisation, branch_codes=branches)
     response = HttpResponse(data, content_type=XLSX)
     name = slugify(organisation.code) or "to-chuc"
     response["Content-Disposition"] = f'attachment; filename="mau-nhap-excel-{name}.xlsx"'
@@ -127,19 +127,19 @@ def import_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def import_batch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    batch = imports.import_batch_get(user=request.user, pk=pk)  # 404 outside the user's scope
+    batch = people.import_batch_get(user=request.user, pk=pk)  # 404 outside the user's scope
     report: dict[str, Any] = batch.report or {}
     rows = report.get("rows", [])
     only_errors = request.GET.get("errors") == "1"
     error_rows = sum(1 for r in rows if r.get("errors"))
-    applied = imports.import_batch_applied_after(batch=batch) if batch.status == ImportBatch.Status.DRY_RUN else None
+    applied = people.import_batch_applied_after(batch=batch) if batch.status == ImportBatch.Status.DRY_RUN else None
     can_apply = (
         batch.status == ImportBatch.Status.DRY_RUN
         and error_rows == 0
         and applied is None
         and batch.created_by_id == request.user.pk
         and scope_for(request.user).can_edit(batch.organisation)
-        and imports.import_file_read(batch=batch) is not None
+        and files.import_file_read(batch=batch) is not None
     )
     return render(
         request,
@@ -161,21 +161,21 @@ def import_batch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    dry_run = imports.import_batch_get(user=request.user, pk=pk)  # 404 outside the user's scope
+    dry_run = people.import_batch_get(user=request.user, pk=pk)  # 404 outside the user's scope
     organisation = _organisation(request, dry_run.organisation_id, edit=True)
     # Only the person who ran the dry run imports it: the history then names who saw the report.
     if dry_run.created_by_id != request.user.pk or dry_run.status != ImportBatch.Status.DRY_RUN:
         raise PermissionDenied
-    already = imports.import_batch_applied_after(batch=dry_run)
+    already = people.import_batch_applied_after(batch=dry_run)
     if already is not None:
         messages.info(request, _("Tệp này đã được nhập."))
         return redirect("import_batch", already.pk)
-    data = imports.import_file_read(batch=dry_run)
+    data = files.import_file_read(batch=dry_run)
     if data is None:
         messages.error(request, _("Tệp chạy thử không còn được lưu; hãy tải tệp lên và chạy thử lại."))
         return redirect("import_page", organisation.pk)
     try:
-        batch = imports.import_apply(
+        batch = people.import_apply(
             acting_user=request.user,
             organisation=organisation,
             file_name=dry_run.file_name,
@@ -183,7 +183,7 @@ def import_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             ip_address=client_ip(request),
             dry_run=dry_run,
         )
-    except imports.ImportFileRefused as refused:  # pragma: no cover - the dry run read the same bytes
+    except workbook.ImportFileRefused as refused:  # pragma: no cover - the dry run read the same bytes
         messages.error(request, refused.message)
         return redirect("import_page", organisation.pk)
     if batch.status == ImportBatch.Status.APPLIED:

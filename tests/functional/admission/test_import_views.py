@@ -16,7 +16,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from admission.devdata.demo import TZ
-from admission.imports import people as imports
+from admission.imports import columns, files, people
 from admission.models import Candidate, ImportBatch
 from members.cccd import cccd_prefix
 from members.models import Gender, Person, User
@@ -78,10 +78,10 @@ def _row(name: str, serial: int, **extra: object) -> dict[str, object]:
 def _workbook(rows: list[dict[str, object]]) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = imports.DATA_SHEET
-    sheet.append([c.header for c in imports.COLUMNS])
+    sheet.title = columns.DATA_SHEET
+    sheet.append([c.header for c in columns.COLUMNS])
     for row in rows:
-        sheet.append([row.get(c.key) for c in imports.COLUMNS])
+        sheet.append([row.get(c.key) for c in columns.COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -104,7 +104,7 @@ def _dry_run(client: Client, tree: Tree, rows: list[dict[str, object]]):  # type
 @pytest.fixture
 def batch(tree: Tree, alice: User) -> ImportBatch:
     """A clean dry run of branch A by alice."""
-    return imports.import_dry_run(
+    return people.import_dry_run(
         acting_user=alice, organisation=tree.branch_a, file_name="danh-sach.xlsx", data=_workbook(GOOD), now=NOW
     )
 
@@ -195,9 +195,9 @@ def test_the_template_opens_in_openpyxl_with_its_headers(tree: Tree, alice: User
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert 'filename="mau-nhap-excel-a.xlsx"' in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    assert [c.value for c in book[imports.DATA_SHEET][1]] == [c.header for c in imports.COLUMNS]
-    assert "Mã chi bộ" in [c.value for c in book[imports.DATA_SHEET][1]]
-    branches = [c.value for c in book[imports.LISTS_SHEET]["F"]][1:]
+    assert [c.value for c in book[columns.DATA_SHEET][1]] == [c.header for c in columns.COLUMNS]
+    assert "Mã chi bộ" in [c.value for c in book[columns.DATA_SHEET][1]]
+    branches = [c.value for c in book[columns.LISTS_SHEET]["F"]][1:]
     assert [code for code in branches if code] == ["A"]  # the branches alice may import into
 
 
@@ -242,7 +242,7 @@ def test_only_the_person_who_ran_the_dry_run_imports_it(tree: Tree, carol: User,
 
 
 def test_a_dry_run_whose_file_is_gone_asks_for_the_file_again(tree: Tree, alice: User, batch: ImportBatch) -> None:
-    imports.import_file_forget(sha256=batch.sha256)
+    files.import_file_forget(sha256=batch.sha256)
     client = _client(alice)
 
     report = client.get(reverse("import_batch", args=[batch.pk]))

@@ -21,7 +21,8 @@ from openpyxl import Workbook
 from admission import reminders
 from admission.devdata.demo import TZ
 from admission.domain.stages import Stage, can_transition
-from admission.imports import people as imports
+from admission.imports import columns, files, people, planning, template
+from admission.imports.workbook import ImportFileRefused, workbook_read
 from admission.models import Candidate, ImportBatch, Notification, StageTransition
 from members.cccd import cccd_prefix
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
@@ -53,11 +54,11 @@ def workbook(rows: list[dict[str, Any]], *, headers: list[str] | None = None) ->
     """A workbook laid out like the template: headers, the hint row, then `rows` (column key -> cell)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = imports.DATA_SHEET
-    sheet.append(headers or [c.header for c in imports.COLUMNS])
-    sheet.append([c.hint or None for c in imports.COLUMNS])
+    sheet.title = columns.DATA_SHEET
+    sheet.append(headers or [c.header for c in columns.COLUMNS])
+    sheet.append([c.hint or None for c in columns.COLUMNS])
     for row in rows:
-        sheet.append([row.get(c.key) for c in imports.COLUMNS])
+        sheet.append([row.get(c.key) for c in columns.COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -178,11 +179,11 @@ def snapshot() -> dict[str, Any]:
 
 
 def dry_run(user, organisation, data: bytes, name: str = "danh-sach.xlsx") -> ImportBatch:  # type: ignore[no-untyped-def]
-    return imports.import_dry_run(acting_user=user, organisation=organisation, file_name=name, data=data, now=NOW)
+    return people.import_dry_run(acting_user=user, organisation=organisation, file_name=name, data=data, now=NOW)
 
 
 def apply(user, organisation, data: bytes, name: str = "danh-sach.xlsx") -> ImportBatch:  # type: ignore[no-untyped-def]
-    return imports.import_apply(acting_user=user, organisation=organisation, file_name=name, data=data, now=NOW)
+    return people.import_apply(acting_user=user, organisation=organisation, file_name=name, data=data, now=NOW)
 
 
 def errors_by_row(batch: ImportBatch) -> dict[int, list[str]]:
@@ -261,7 +262,7 @@ def test_it_says_what_a_clean_dry_run_would_do(tree, alice) -> None:  # type: ig
     assert [r["row"] for r in batch.report["rows"]] == [3, 4, 5, 6, 7]
     # CCCDs are masked in the stored report, as everywhere else.
     assert batch.report["rows"][4]["cccd"] == "•••••••••345"
-    assert imports.import_file_read(batch=batch) is not None
+    assert files.import_file_read(batch=batch) is not None
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ def test_its_routes_only_use_moves_the_transition_table_allows() -> None:
         (Stage.S10, False),
     ):
         for with_class in (True, False):
-            path = imports._route_path(after, decides, with_class=with_class)
+            path = planning._route_path(after, decides, with_class=with_class)
             assert all(can_transition(a, b) for a, b in zip(path, path[1:], strict=False)), path
 
 
@@ -540,7 +541,7 @@ def test_it_writes_nothing_at_all_when_one_row_is_bad(tree, alice) -> None:  # t
 
 def test_it_rolls_everything_back_when_a_write_fails_midway(tree, alice) -> None:  # type: ignore[no-untyped-def]
     before = counts()
-    real = imports._write_row
+    real = people.write_row
     calls = []
 
     def fail_on_the_fourth(plan, **kwargs):  # type: ignore[no-untyped-def]
@@ -549,7 +550,7 @@ def test_it_rolls_everything_back_when_a_write_fails_midway(tree, alice) -> None
             raise IntegrityError("duplicate key value violates unique constraint")  # someone inserted the CCCD
         return real(plan, **kwargs)
 
-    with mock.patch.object(imports, "_write_row", fail_on_the_fourth):
+    with mock.patch.object(people, "write_row", fail_on_the_fourth):
         batch = apply(alice, tree.branch_a, workbook(good_rows()))
 
     assert counts() == before
@@ -572,7 +573,7 @@ def test_it_owns_its_durable_transaction(tree, alice) -> None:  # type: ignore[n
 def test_it_records_who_imported_what(tree, alice) -> None:  # type: ignore[no-untyped-def]
     data = workbook(good_rows())
     tried = dry_run(alice, tree.branch_a, data, name="chi-bo-A.xlsx")
-    done = imports.import_apply(
+    done = people.import_apply(
         acting_user=alice, organisation=tree.branch_a, file_name="chi-bo-A.xlsx", data=data, now=NOW, dry_run=tried
     )
 
@@ -588,9 +589,9 @@ def test_it_records_who_imported_what(tree, alice) -> None:  # type: ignore[no-u
             "Trần Văn An",
         ]
     assert done.report["dry_run_batch"] == tried.pk
-    assert imports.import_batch_applied_after(batch=tried) == done
+    assert people.import_batch_applied_after(batch=tried) == done
     # The kept bytes are deleted once imported.
-    assert imports.import_file_read(batch=tried) is None
+    assert files.import_file_read(batch=tried) is None
     audits = list(AuditLog.objects.filter(user=alice).order_by("pk").values_list("action", "detail"))
     assert audits == [
         ("import", f"import {tried.pk} dry_run: chi-bo-A.xlsx (5 rows; +5 ~0 =0)"),
@@ -636,7 +637,7 @@ def _empty_sheet() -> bytes:
     ],
 )
 def test_it_refuses_a_file_it_cannot_read_with_a_clear_message(tree, alice, content, message) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(imports.ImportFileRefused) as refused:
+    with pytest.raises(ImportFileRefused) as refused:
         dry_run(alice, tree.branch_a, content(), name="tep.xlsx")
 
     assert message in refused.value.message
@@ -644,9 +645,9 @@ def test_it_refuses_a_file_it_cannot_read_with_a_clear_message(tree, alice, cont
 
 
 def test_it_names_the_headers_it_does_not_know(tree, alice) -> None:  # type: ignore[no-untyped-def]
-    headers = [c.header for c in imports.COLUMNS] + ["Điện thoại"]
+    headers = [c.header for c in columns.COLUMNS] + ["Điện thoại"]
 
-    with pytest.raises(imports.ImportFileRefused) as refused:
+    with pytest.raises(ImportFileRefused) as refused:
         dry_run(alice, tree.branch_a, workbook([masses()], headers=headers))
 
     assert "cột không nhận ra «Điện thoại»" in refused.value.message
@@ -673,17 +674,17 @@ def test_it_matches_headers_without_accents_and_in_any_order(tree, alice) -> Non
 def test_its_template_round_trips_through_the_reader(tree, alice) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    data = imports.import_template_build(organisation=tree.branch_a, branch_codes=[("A", "Chi bộ A")])
+    data = template.import_template_build(organisation=tree.branch_a, branch_codes=[("A", "Chi bộ A")])
     book = load_workbook(io.BytesIO(data))
 
-    sheet = book[imports.DATA_SHEET]
-    assert [c.value for c in sheet[1]] == [c.header for c in imports.COLUMNS]
+    sheet = book[columns.DATA_SHEET]
+    assert [c.value for c in sheet[1]] == [c.header for c in columns.COLUMNS]
     assert all(c.font.bold for c in sheet[1])
     assert sheet.column_dimensions["E"].number_format == "@"  # CCCD as text
     assert sheet.column_dimensions["C"].number_format == "DD/MM/YYYY"
-    assert {imports.GUIDE_SHEET, imports.LISTS_SHEET} <= set(book.sheetnames)
+    assert {columns.GUIDE_SHEET, columns.LISTS_SHEET} <= set(book.sheetnames)
     # The hint row is not data: the template with one row typed under it reads as one row.
-    sheet.append([row_value for row_value in (masses().get(c.key) for c in imports.COLUMNS)])
+    sheet.append([row_value for row_value in (masses().get(c.key) for c in columns.COLUMNS)])
     buffer = io.BytesIO()
     book.save(buffer)
-    assert [number for number, _values in imports.workbook_read(buffer.getvalue()).rows] == [3]
+    assert [number for number, _values in workbook_read(buffer.getvalue()).rows] == [3]
