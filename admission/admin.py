@@ -14,10 +14,11 @@ from admission.models import (
     StageTransition,
     Vote,
 )
+from members.freshness import FiguresStaleOnAdminWrite
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(FiguresStaleOnAdminWrite, admin.ModelAdmin):
     list_display = ["day", "is_working_day", "organisation", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "day"
@@ -39,7 +40,7 @@ class RuleOverrideForm(forms.ModelForm):
 
 
 @admin.register(RuleOverride)
-class RuleOverrideAdmin(admin.ModelAdmin):
+class RuleOverrideAdmin(FiguresStaleOnAdminWrite, admin.ModelAdmin):
     form = RuleOverrideForm
     list_display = ["province", "key", "value", "label", "effective_from"]
 
@@ -55,7 +56,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(SimpleHistoryAdmin):
+class CandidateAdmin(FiguresStaleOnAdminWrite, SimpleHistoryAdmin):
     """Read-mostly: stages change only through the pipeline pages (services.candidate_transition)."""
 
     list_display = ["person", "organisation", "stage", "stage_entered_on", "next_due_on"]

@@ -3,11 +3,12 @@ from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from members import services
+from members.freshness import FiguresStaleOnAdminWrite
 from members.models import ApiToken, AuditLog, Organisation, PartyMember, Person, RoleAssignment, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(FiguresStaleOnAdminWrite, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent", "delegated_to_admit", "upper_level_powers"]
     list_filter = ["kind", "delegated_to_admit", "upper_level_powers"]
     search_fields = ["name", "code"]
@@ -31,7 +32,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(FiguresStaleOnAdminWrite, SimpleHistoryAdmin):
     list_display = ["full_name", "date_of_birth", "gender", "organisation"]
     search_fields = ["search_key"]
     raw_id_fields = ["organisation"]
@@ -39,7 +40,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(SimpleHistoryAdmin):
+class PartyMemberAdmin(FiguresStaleOnAdminWrite, SimpleHistoryAdmin):
     list_display = ["person", "organisation", "status", "ceremony_date", "official_date"]
     list_filter = ["status"]
     raw_id_fields = ["person", "organisation"]

@@ -14,6 +14,7 @@ write and the commit would otherwise be cached under the new generation with the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -51,3 +52,44 @@ def everything_changed() -> None:
 def organisation_forget(*, organisation_id: int) -> None:
     """Only this organisation's own figures go stale (the statistics page's "recompute" button)."""
     _bump([GENERATION.format(organisation_id)])
+
+
+def paths_of(obj: Any) -> list[str] | None:
+    """The organisation paths whose figures a row belongs to; None for a nationwide row."""
+    from members.models import Organisation  # the models import nothing from here: no cycle
+
+    if isinstance(obj, Organisation):
+        return [obj.path] if obj.path else []
+    for field in ("organisation", "province"):
+        if hasattr(obj, f"{field}_id"):
+            organisation_id = getattr(obj, f"{field}_id")
+            if organisation_id is None:
+                return None
+            return list(Organisation.objects.filter(pk=organisation_id).values_list("path", flat=True))
+    return []
+
+
+class FiguresStaleOnAdminWrite:
+    """ModelAdmin mixin: a save or delete in the Django admin makes the figures of the row's
+    subtree stale (before and after a move), or everything for a nationwide row."""
+
+    def _changed(self, rows: list[list[str] | None]) -> None:
+        if any(paths is None for paths in rows):
+            everything_changed()
+        else:
+            organisations_changed(paths=[path for paths in rows if paths for path in paths])
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        before = paths_of(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else []
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        self._changed([before, paths_of(obj)])
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        paths = paths_of(obj)
+        super().delete_model(request, obj)  # type: ignore[misc]
+        self._changed([paths])
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        rows = [paths_of(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        self._changed(rows)

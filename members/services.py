@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from members.freshness import organisations_changed
 from members.models import (
     ALLOWED_PARENTS,
     AuditLog,
@@ -51,6 +52,7 @@ def _organisation_insert(
     organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
     organisation.depth = parent.depth + 1 if parent else 0
     organisation.save(update_fields=["path", "depth"])
+    organisations_changed(paths=[organisation.path])
     return organisation
 
 
@@ -69,6 +71,7 @@ def person_create(*, acting_user: User | None, organisation: Organisation, **fie
     person.full_clean()
     with transaction.atomic(durable=True):
         person.save()
+        organisations_changed(paths=[organisation.path])
     return person
 
 
@@ -78,11 +81,13 @@ def person_update(*, acting_user: User | None, person: Person, **fields: Any) ->
     Side effects: one transaction; the Person row and a history row.
     """
     _require_edit(acting_user, person.organisation)
+    before = person.organisation.path
     for name, value in fields.items():
         setattr(person, name, value)
     person.full_clean()
     with transaction.atomic(durable=True):
         person.save()
+        organisations_changed(paths=[before, person.organisation.path])  # a move changes both subtrees
     return person
 
 
@@ -114,6 +119,7 @@ def member_create(
     member.full_clean()
     with transaction.atomic():
         member.save()
+        organisations_changed(paths=[member.organisation.path])
     return member
 
 
@@ -127,6 +133,7 @@ def member_make_official(*, acting_user: User | None, member: PartyMember, offic
     member.official_date = official_date
     with transaction.atomic():
         member.save(update_fields=["status", "official_date"])
+        organisations_changed(paths=[member.organisation.path])
     return member
 
 
@@ -142,6 +149,7 @@ def member_restore_probation(
     member.ceremony_date = ceremony_date
     with transaction.atomic():
         member.save(update_fields=["status", "left_date", "admission_decision_date", "ceremony_date"])
+        organisations_changed(paths=[member.organisation.path])
     return member
 
 
@@ -152,6 +160,7 @@ def member_remove(*, acting_user: User | None, member: PartyMember, removed_on: 
     member.left_date = removed_on
     with transaction.atomic():
         member.save(update_fields=["status", "left_date"])
+        organisations_changed(paths=[member.organisation.path])
     return member
 
 

@@ -12,7 +12,8 @@ from admission.domain.stages import Stage
 from admission.imports.columns import KIND_CANDIDATE, KIND_MEMBER, fields_recorded_by
 from admission.imports.rows import RowPlan
 from admission.models import Candidate, ImportBatch, Notification
-from members.models import MemberStatus, User
+from members.freshness import organisations_changed
+from members.models import MemberStatus, Person, User
 from members.services import member_create
 
 IMPORT_NOTE = "Nhập từ Excel"
@@ -60,6 +61,9 @@ def _walk(
 def write_row(plan: RowPlan, *, acting_user: User | None, batch: ImportBatch, now: dt.datetime) -> None:
     person = plan.person
     assert person is not None  # noqa: S101 - rows without a person have errors and are never written
+    # The subtrees whose figures this row changes: the person's organisation, before and after a move.
+    before = Person.objects.filter(pk=person.pk).values_list("organisation__path", flat=True).first()
+    organisations_changed(paths=[path for path in (before, person.organisation.path) if path])
     if plan.person_new or plan.person_changed:
         person._history_user = acting_user  # type: ignore[attr-defined]
         person.save()

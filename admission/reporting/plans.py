@@ -23,6 +23,7 @@ from admission.domain import statistics as stats
 from admission.models import AnnualPlan, Candidate
 from admission.reporting.query import _pct_plan
 from admission.reporting.subtree import RootRows, Subtree, _subtree_q
+from members.freshness import organisations_changed
 from members.models import Organisation, PartyMember, User
 from members.selectors import scope_for
 
@@ -182,4 +183,5 @@ def annual_plan_set(
                 "updated_by": acting_user,
             },
         )
+        organisations_changed(paths=[organisation.path])
     return plan

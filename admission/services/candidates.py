@@ -28,6 +28,7 @@ from admission.models import (
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
 from admission.services.transitions import candidate_transition, refresh_due
+from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
 from members.selectors import scope_for
 
@@ -54,6 +55,7 @@ def candidate_create(*, acting_user: User | None, person: Person, now: dt.dateti
         raise StepRefused((reason("already_member", "", name=person.full_name),))
     with transaction.atomic(durable=True):
         candidate.save()
+        organisations_changed(paths=[candidate.organisation.path])
     return candidate
 
 

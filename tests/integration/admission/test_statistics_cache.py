@@ -1,5 +1,6 @@
-"""The statistics figures cache (admission/statistics_cache.py): a write anywhere below an
-organisation makes its cached figures stale, and only its own and its ancestors'."""
+"""The statistics figures cache (admission/reporting/cache.py): a write anywhere below an
+organisation, through the services or the Django admin, makes its cached figures stale, and only
+its own and its ancestors' (members.freshness, called by each writer)."""
 
 import datetime as dt
 import itertools
@@ -11,11 +12,13 @@ from django.db import transaction
 from admission import services
 from admission.devdata.demo import at
 from admission.domain.stages import Stage
-from admission.models import AnnualPlan, CalendarOverride
+from admission.models import CalendarOverride
 from admission.reporting.cache import figures_cached
-from members.models import Organisation
+from admission.reporting.plans import annual_plan_set
+from members import services as member_services
+from members.models import MemberStatus, Organisation
 from tests.conftest import Tree
-from tests.factories import MemberFactory, PersonFactory
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 25)
@@ -72,17 +75,31 @@ def test_the_figures_are_computed_once_per_organisation_query_and_day(tree) -> N
 
 
 def test_a_new_member_of_branch_a_makes_only_its_ancestors_figures_stale(tree) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a)
     views = _views(tree)
-    MemberFactory(person__organisation=tree.branch_a)
+    member_services.member_create(acting_user=None, person=person, status=MemberStatus.OFFICIAL)
     assert _recomputed(views) == {"province", "committee", "branch_a"}
 
 
 def test_a_person_moved_between_subtrees_makes_both_stale(tree) -> None:  # type: ignore[no-untyped-def]
     person = PersonFactory(organisation=tree.branch_b)
     views = _views(tree)
-    person.organisation = tree.village
-    person.save()
+    member_services.person_update(acting_user=None, person=person, organisation=tree.village)
     assert _recomputed(views) == {"province", "committee", "branch_b", "commune"}
+
+
+def test_a_person_moved_in_the_admin_makes_both_stale(tree, admin_client) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a)
+    views = _views(tree)
+    page = admin_client.get(f"/admin/members/person/{person.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(organisation=tree.branch_b.pk, date_of_birth=person.date_of_birth.strftime("%d/%m/%Y"))
+    response = admin_client.post(f"/admin/members/person/{person.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    person.refresh_from_db()
+    assert person.organisation == tree.branch_b
+    assert _recomputed(views) == {"province", "committee", "branch_a", "branch_b"}
 
 
 def test_a_stage_change_makes_the_branch_and_its_ancestors_stale(tree, alice) -> None:  # type: ignore[no-untyped-def]
@@ -101,12 +118,18 @@ def test_a_stage_change_makes_the_branch_and_its_ancestors_stale(tree, alice) ->
     assert _recomputed(views) == {"province", "committee", "branch_a"}
 
 
-def test_a_plan_or_a_calendar_change_is_seen(tree) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_or_a_calendar_change_is_seen(tree, admin_client) -> None:  # type: ignore[no-untyped-def]
     views = _views(tree)
-    AnnualPlan.objects.create(organisation=tree.commune, year=2026, admit=5)
+    annual_plan_set(
+        acting_user=None, organisation=tree.commune, year=2026, admit=5, awareness_class=0, new_member_class=0
+    )
     assert _recomputed(views) == {"province", "commune"}
     views = _views(tree)
-    CalendarOverride.objects.create(day=dt.date(2026, 5, 4), is_working_day=False)  # nationwide
+    response = admin_client.post(  # nationwide: no organisation
+        "/admin/admission/calendaroverride/add/", {"day": "04/05/2026", "is_working_day": "", "note": "Nghỉ bù"}
+    )
+    assert response.status_code == 302
+    assert CalendarOverride.objects.filter(day=dt.date(2026, 5, 4), is_working_day=False).exists()
     assert _recomputed(views) == set(views)
 
 
