@@ -1,7 +1,8 @@
 """Generated dossier documents (DOCX/PDF) and organisations' template versions.
 
 Thin views: candidates are scoped by `selectors.candidate_get` and organisations by
-`organisation_get` (404 outside the user's scope); the work is in `admission.documents.generate`.
+`organisation_get` (404 outside the user's scope); the work is in `admission.documents.generate`,
+`.templates`, `.context` and `.defaults`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from admission import selectors
+from admission.documents import context as doccontext
+from admission.documents import defaults as docdefaults
 from admission.documents import generate as docgen
+from admission.documents import templates as doctemplates
 from admission.models import Candidate, DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.auth import client_ip
 from members.forms import DateInput
@@ -97,7 +101,7 @@ def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             fmt=form.cleaned_data["format"],
             ip_address=client_ip(request),
         )
-    except (docgen.PdfUnavailable, docgen.TemplateRefused) as exc:
+    except (docgen.PdfUnavailable, doctemplates.TemplateRefused) as exc:
         messages.error(request, str(exc))
         return redirect("candidate_detail", pk=candidate.pk)
     return redirect("generated_download", pk=document.pk)
@@ -133,7 +137,7 @@ def _template_admin_organisation(request: AuthenticatedRequest, pk: int) -> Orga
 def _template_variables() -> list[tuple[str, str]]:
     """(tag, example) for every value a template may print, from the sample data."""
     rows: list[tuple[str, str]] = []
-    for key, value in docgen.sample_context().items():
+    for key, value in doccontext.sample_context().items():
         if isinstance(value, dict):
             rows.extend((f"{{{{ {key}.{sub} }}}}", str(example)) for sub, example in value.items())
         elif isinstance(value, list):
@@ -150,7 +154,7 @@ def document_templates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            template = docgen.document_template_upload(
+            template = doctemplates.document_template_upload(
                 acting_user=request.user,
                 organisation=organisation,
                 kind=data["kind"],
@@ -159,7 +163,7 @@ def document_templates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 file=data["file"],
                 note=data["note"],
             )
-        except docgen.TemplateRefused as exc:
+        except doctemplates.TemplateRefused as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -169,12 +173,12 @@ def document_templates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             )
             return redirect("document_templates", pk=organisation.pk)
     today = timezone.localdate()
-    in_effect = docgen.templates_in_effect(organisation=organisation, on=today)
+    in_effect = doctemplates.templates_in_effect(organisation=organisation, on=today)
     context = {
         "organisation": organisation,
         "form": form,
         "today": today,
-        "default_version": docgen.DEFAULT_TEMPLATE_VERSION,
+        "default_version": doctemplates.DEFAULT_TEMPLATE_VERSION,
         "kinds": [(value, label, in_effect.get(value)) for value, label in GeneratedKind.choices],
         "templates": DocumentTemplate.objects.filter(organisation=organisation)
         .select_related("uploaded_by")
@@ -211,7 +215,7 @@ def document_template_default(request: AuthenticatedRequest, pk: int, kind: str)
     _template_admin_organisation(request, pk)
     if kind not in GeneratedKind.values:
         raise Http404
-    response = HttpResponse(docgen.default_template_bytes(kind), content_type=DOCX_CONTENT_TYPE)
+    response = HttpResponse(docdefaults.default_template_bytes(kind), content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{kind}_mac-dinh.docx"'
     return response
 

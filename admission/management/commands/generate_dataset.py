@@ -5,7 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from admission.devdata.generator import PRESETS, DatabaseNotEmpty, DatasetGenerator
+from admission.devdata.base import DatabaseNotEmpty
+from admission.devdata.generator import DatasetGenerator
+from admission.devdata.presets import PRESETS
 
 
 class Command(BaseCommand):

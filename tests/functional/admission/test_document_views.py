@@ -17,6 +17,7 @@ from docx import Document
 from admission import services
 from admission.devdata.demo import at, walk_to
 from admission.documents import generate as docgen
+from admission.documents import templates as doctemplates
 from admission.documents.views import documents_context
 from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.models import AuditLog, Role
@@ -148,7 +149,7 @@ def test_anonymous_users_are_sent_to_the_login_page(tree, candidate, alice) -> N
     document = docgen.document_generate(
         acting_user=alice, candidate=candidate, kind="member_sheet", fmt="docx", now=at(dt.date(2025, 10, 10))
     )
-    template = docgen.document_template_upload(
+    template = doctemplates.document_template_upload(
         acting_user=UserFactory(username="root", is_superuser=True),
         organisation=tree.committee,
         kind="member_sheet",
@@ -248,7 +249,7 @@ def test_staff_download_the_built_in_default_to_start_from(tree, carol) -> None:
 def test_a_template_of_another_tree_cannot_be_downloaded_through_this_page(tree, carol) -> None:  # type: ignore[no-untyped-def]
     other = UserFactory(username="dora")
     role_assign(acting_user=None, user=other, organisation=tree.delegated, role=Role.COMMITTEE_STAFF)
-    template = docgen.document_template_upload(
+    template = doctemplates.document_template_upload(
         acting_user=other,
         organisation=tree.delegated,
         kind="member_sheet",
@@ -277,6 +278,6 @@ def test_the_partial_renders_the_generate_form_and_the_documents(candidate, alic
     for value, label in GeneratedKind.choices:
         assert f'value="{value}"' in html and str(label) in html
     assert reverse("generated_download", args=[document.pk]) in html
-    assert docgen.DEFAULT_TEMPLATE_VERSION in html
+    assert doctemplates.DEFAULT_TEMPLATE_VERSION in html
     assert "10/10/2025" in html
     assert "<script" not in html and "style=" not in html

@@ -13,7 +13,10 @@ from docx import Document
 
 from admission import services
 from admission.devdata.demo import at, walk_to
+from admission.documents import context as doccontext
+from admission.documents import defaults as docdefaults
 from admission.documents import generate as docgen
+from admission.documents import templates as doctemplates
 from admission.documents.views import documents_context
 from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.models import AuditLog, Role
@@ -140,7 +143,7 @@ def docx_with(text: str) -> bytes:
 
 
 def upload(user, organisation, *, version, effective_from, content, kind=GeneratedKind.BRANCH_RESOLUTION):  # type: ignore[no-untyped-def]
-    return docgen.document_template_upload(
+    return doctemplates.document_template_upload(
         acting_user=user,
         organisation=organisation,
         kind=kind,
@@ -169,7 +172,7 @@ def test_it_fills_each_kind_with_the_name_and_the_dates_recorded(recognised, ali
     assert CCCD not in text  # only the masked number may appear
     assert (document.template, document.template_version, document.format) == (
         None,
-        docgen.DEFAULT_TEMPLATE_VERSION,
+        doctemplates.DEFAULT_TEMPLATE_VERSION,
         "docx",
     )
     assert document.created_by == alice
@@ -191,7 +194,7 @@ def test_it_converts_each_kind_to_a_pdf_with_the_diacritics_intact(recognised, a
     assert NAME in text
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text
     assert document.format == "pdf"
-    assert document.template_version == docgen.DEFAULT_TEMPLATE_VERSION
+    assert document.template_version == doctemplates.DEFAULT_TEMPLATE_VERSION
 
 
 def test_it_stores_the_file_with_its_hash_and_audits_the_generation(recognised, alice) -> None:  # type: ignore[no-untyped-def]
@@ -230,13 +233,13 @@ def test_it_builds_the_context_with_blanks_before_the_dates_exist(tree, ada, int
     person = PersonFactory(organisation=tree.branch_a, full_name="Trần Thị Ánh")
     candidate = services.candidate_create(acting_user=ada, person=person, now=at(START))
 
-    context = docgen.document_context(candidate, today=dt.date(2025, 2, 3))
+    context = doccontext.document_context(candidate, today=dt.date(2025, 2, 3))
 
     assert context["person_name"] == "Trần Thị Ánh"
     assert (context["family_name"], context["middle_name"], context["given_name"]) == ("Trần", "Thị", "Ánh")
-    assert context["decision_date"] == docgen.BLANK
-    assert context["probation_end"] == docgen.BLANK
-    assert context["admission_branch_vote"]["yes"] == docgen.BLANK
+    assert context["decision_date"] == doccontext.BLANK
+    assert context["probation_end"] == doccontext.BLANK
+    assert context["admission_branch_vote"]["yes"] == doccontext.BLANK
     assert context["long_date"]["today"] == "ngày 03 tháng 02 năm 2025"
     assert context["grassroots_name"] == "Đảng bộ Sở Thử nghiệm"
     assert context["decider_body"] == "Ban Thường vụ Đảng bộ UBND tỉnh"
@@ -251,7 +254,7 @@ def test_it_computes_the_end_of_probation_from_the_ceremony_before_recognition(t
         introducers=introducers,
         start=START,
     )
-    context = docgen.document_context(candidate, today=dt.date(2025, 10, 10))
+    context = doccontext.document_context(candidate, today=dt.date(2025, 10, 10))
     assert (context["ceremony_date"], context["probation_end"]) == ("03/10/2025", "03/10/2026")
     assert context["admission_branch_vote"] == {
         "held_on": "05/08/2025",
@@ -280,7 +283,7 @@ def test_it_uses_an_uploaded_version_only_from_its_effective_date(recognised, al
     )
 
     before = generate(alice, recognised)
-    assert (before.template, before.template_version) == (None, docgen.DEFAULT_TEMPLATE_VERSION)
+    assert (before.template, before.template_version) == (None, doctemplates.DEFAULT_TEMPLATE_VERSION)
 
     today = upload(
         carol,
@@ -316,14 +319,16 @@ def test_the_nearest_ancestor_wins_over_a_farther_one_and_a_national_one(tree, r
     )
     used = generate(alice, recognised)
     assert (used.template, used.template_version) == (committee, "C-1")
-    assert docgen.template_for(kind=GeneratedKind.BRANCH_RESOLUTION, organisation=tree.branch_b, on=day) == committee
+    assert (
+        doctemplates.template_for(kind=GeneratedKind.BRANCH_RESOLUTION, organisation=tree.branch_b, on=day) == committee
+    )
     # Another grassroots tree only sees the province's version.
     assert (
-        docgen.template_for(kind=GeneratedKind.BRANCH_RESOLUTION, organisation=tree.delegated_branch, on=day)
+        doctemplates.template_for(kind=GeneratedKind.BRANCH_RESOLUTION, organisation=tree.delegated_branch, on=day)
         == province
     )
     # Another kind has no version anywhere: the built-in default.
-    assert docgen.template_for(kind=GeneratedKind.MEMBER_SHEET, organisation=tree.branch_a, on=day) is None
+    assert doctemplates.template_for(kind=GeneratedKind.MEMBER_SHEET, organisation=tree.branch_a, on=day) is None
 
 
 # --- Uploads are checked -------------------------------------------------------------------------------
@@ -345,7 +350,7 @@ def test_the_nearest_ancestor_wins_over_a_farther_one_and_a_national_one(tree, r
 def test_it_refuses_an_upload_that_is_not_a_usable_template_and_stores_nothing(  # type: ignore[no-untyped-def]
     tree, carol, media, content, message
 ) -> None:
-    with pytest.raises(docgen.TemplateRefused) as refused:
+    with pytest.raises(doctemplates.TemplateRefused) as refused:
         upload(carol, tree.committee, version="X", effective_from=START, content=content)
 
     assert message in refused.value.message
@@ -359,28 +364,28 @@ def test_it_refuses_a_zip_that_is_not_a_word_document(tree, carol) -> None:  # t
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "xin chào")
-    with pytest.raises(docgen.TemplateRefused) as refused:
+    with pytest.raises(doctemplates.TemplateRefused) as refused:
         upload(carol, tree.committee, version="Z", effective_from=START, content=out.getvalue())
     assert "word/document.xml" in refused.value.message
 
 
 def test_it_refuses_a_template_over_five_megabytes(tree, carol, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(docgen, "MAX_TEMPLATE_BYTES", 1000)
-    with pytest.raises(docgen.TemplateRefused) as refused:
+    monkeypatch.setattr(doctemplates, "MAX_TEMPLATE_BYTES", 1000)
+    with pytest.raises(doctemplates.TemplateRefused) as refused:
         upload(carol, tree.committee, version="L", effective_from=START, content=docx_with("{{ person_name }}"))
     assert "5 MB" in refused.value.message
 
 
 def test_it_refuses_a_version_label_used_twice_for_the_same_kind_and_organisation(tree, carol, ada) -> None:  # type: ignore[no-untyped-def]
     upload(carol, tree.committee, version="V1", effective_from=START, content=docx_with("{{ person_name }}"))
-    with pytest.raises(docgen.TemplateRefused) as refused:
+    with pytest.raises(doctemplates.TemplateRefused) as refused:
         upload(carol, tree.committee, version="V1", effective_from=START, content=docx_with("{{ today }}"))
     assert "V1" in refused.value.message
     # The same label is free for another kind, another organisation, and once nationally.
     upload(carol, tree.committee, version="V1", effective_from=START, content=docx_with("x"), kind="member_sheet")
     upload(ada, tree.province, version="V1", effective_from=START, content=docx_with("x"))
     upload(ada, None, version="V1", effective_from=START, content=docx_with("x"))
-    with pytest.raises(docgen.TemplateRefused):
+    with pytest.raises(doctemplates.TemplateRefused):
         upload(ada, None, version="V1", effective_from=START, content=docx_with("x"))
     assert DocumentTemplate.objects.count() == 4
 
@@ -406,7 +411,7 @@ def test_only_committee_staff_or_administrators_upload_and_never_for_a_branch(
 
 def test_every_built_in_template_passes_the_upload_check() -> None:
     for kind in GeneratedKind.values:
-        docgen.check_template(docgen.default_template_bytes(kind))
+        doctemplates.check_template(docdefaults.default_template_bytes(kind))
 
 
 # --- The candidate page's list -----------------------------------------------------------------------
@@ -421,7 +426,7 @@ def test_the_documents_context_takes_one_query_whatever_the_number_of_documents(
                 candidate=recognised,
                 kind=GeneratedKind.MEMBER_SHEET,
                 format="pdf",
-                template_version=docgen.DEFAULT_TEMPLATE_VERSION,
+                template_version=doctemplates.DEFAULT_TEMPLATE_VERSION,
                 file=f"generated/{i}.pdf",
                 sha256="0" * 64,
                 created_by=alice,
@@ -448,7 +453,7 @@ def test_it_prints_the_labels_in_vietnamese_whatever_the_users_language(recognis
 
     with translation.override("en"):
         text = docx_text(generate(alice, recognised, kind=GeneratedKind.BRANCH_RESOLUTION).file.read())
-        context = docgen.document_context(recognised, today=GENERATED_ON)
+        context = doccontext.document_context(recognised, today=GENERATED_ON)
     assert "Bỏ phiếu kín" in text
     assert (context["gender"], context["education"]) == ("Nam", "Trung học phổ thông")
 
@@ -457,7 +462,7 @@ def test_it_names_the_place_without_its_kind_of_unit(tree, recognised) -> None: 
     tree.branch_a.province_code = 1  # Thành phố Hà Nội
     tree.branch_a.save()
     recognised.refresh_from_db()
-    context = docgen.document_context(recognised, today=GENERATED_ON)
+    context = doccontext.document_context(recognised, today=GENERATED_ON)
     assert context["place"] == "Hà Nội"
     assert context["place_date_today"] == "Hà Nội, ngày 01 tháng 12 năm 2026"
 
@@ -467,7 +472,7 @@ def test_it_refuses_to_generate_from_an_uploaded_template_whose_file_is_gone(rec
         carol, recognised.organisation.parent, version="C-1", effective_from=START, content=docx_with("x")
     )
     template.file.storage.delete(template.file.name)
-    with pytest.raises(docgen.TemplateRefused) as refused:
+    with pytest.raises(doctemplates.TemplateRefused) as refused:
         generate(alice, recognised)
     assert "C-1" in refused.value.message
     assert not GeneratedDocument.objects.exists()

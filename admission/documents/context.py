@@ -1,0 +1,296 @@
+"""What each dossier document is filled with: the tracker's data, formatted as the documents print it.
+
+`document_context` reads a candidate's chain, parent, votes and mentors; `sample_context` fills
+every key without the database (uploaded templates are tried against it). Every value is already
+formatted: dates dd/mm/yyyy, missing values as a dotted blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from admission.domain.deadlines import probation_end
+from admission.domain.votes import VotingBody
+from admission.models import (
+    CANDIDATE_DATE_FIELDS,
+    Candidate,
+    MentorRole,
+    Mentorship,
+    Vote,
+    VoteForm,
+    VotePurpose,
+)
+from admission.rulebook import rulebook_for
+from members.authority import Authority, DecidingBody, NoDecidingBody
+from members.models import EducationLevel, Gender, Organisation, Person
+from members.selectors import organisation_authority
+
+# What a missing value prints as: a dotted blank to fill in by hand, never "None".
+BLANK = "……"
+
+
+# --- Values as the documents print them ------------------------------------------------
+
+
+def format_date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else BLANK
+
+
+def long_date(day: dt.date | None) -> str:
+    """The place/date line's form, `ngày 05 tháng 02 năm 2025`: days below 10 and months 1-2 take
+    a leading zero, as on administrative documents, so that no digit can be added by hand."""
+    if day is None:
+        return f"ngày {BLANK} tháng {BLANK} năm {BLANK}"
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _text(value: object) -> str:
+    text = str(value).strip() if value is not None else ""
+    return text or BLANK
+
+
+_VOTE_KEYS = ("held_on", "form", "summoned", "excluded", "denominator", "yes", "no", "abstain", "required", "result")
+# Which recorded vote each template slot shows: (purpose, level) -> voting bodies (Vote.body).
+_VOTE_SLOTS: dict[str, frozenset[str]] = {
+    "branch": frozenset({VotingBody.BRANCH.name}),
+    "appraisal": frozenset({VotingBody.SUB_COMMITTEE_APPRAISAL.name}),
+    "committee": frozenset({VotingBody.GRASSROOTS_COMMITTEE.name, VotingBody.DELEGATED_GRASSROOTS_COMMITTEE.name}),
+    "decider": frozenset(
+        {
+            VotingBody.STANDING_COMMITTEE.name,
+            VotingBody.PROVINCIAL_STANDING_OFFICE.name,
+            VotingBody.DELEGATED_GRASSROOTS_COMMITTEE.name,
+        }
+    ),
+}
+_VOTE_PURPOSES = (VotePurpose.ADMISSION.value, VotePurpose.RECOGNITION.value)
+
+
+def _vote_values(vote: Vote | None) -> dict[str, str]:
+    if vote is None:
+        return dict.fromkeys(_VOTE_KEYS, BLANK)
+    return {
+        "held_on": format_date(vote.held_on),
+        "form": str(VoteForm(vote.form).label) if vote.form in VoteForm.values else _text(vote.form),
+        "summoned": str(vote.summoned),
+        "excluded": str(vote.excluded),
+        "denominator": str(vote.denominator),
+        "yes": str(vote.yes),
+        "no": str(vote.no),
+        "abstain": str(vote.abstain),
+        "required": str(vote.required),
+        "result": "Đạt" if vote.passed else "Không đạt",
+    }
+
+
+def _deciding_labels(authority: Authority | None) -> dict[str, str]:
+    """Who signs the decision and how the body is named in its text (QĐ294 4.3.2)."""
+    if authority is None:
+        return {"decider_name": BLANK, "decider_body": BLANK, "decider_signing": "T/M CẤP ỦY"}
+    name = authority.decider.name
+    if authority.body is DecidingBody.GRASSROOTS_COMMITTEE:
+        return {"decider_name": name, "decider_body": f"Ban Chấp hành {name}", "decider_signing": "T/M ĐẢNG ỦY"}
+    if authority.body is DecidingBody.PROVINCIAL_STANDING_OFFICE:
+        return {"decider_name": name, "decider_body": f"Thường trực {name}", "decider_signing": "T/M THƯỜNG TRỰC"}
+    return {"decider_name": name, "decider_body": f"Ban Thường vụ {name}", "decider_signing": "T/M BAN THƯỜNG VỤ"}
+
+
+def _build_context(
+    *,
+    candidate: Candidate,
+    person: Person,
+    branch: Organisation,
+    branch_superior: str,
+    authority: Authority | None,
+    place: str,
+    votes: Iterable[Vote],
+    introducers: list[str],
+    mentors: list[str],
+    probation_end_date: dt.date | None,
+    card_number: str,
+    today: dt.date,
+) -> dict[str, Any]:
+    """Every value a template may print, already formatted (dates dd/mm/yyyy, blanks dotted).
+
+    Call it under `translation.override("vi")`: the labels (gender, vote form) are the
+    documents' language, whatever the user's.
+    """
+    gender = str(Gender(person.gender).label) if person.gender in Gender.values else BLANK
+    education = (
+        str(EducationLevel(person.education_level).label) if person.education_level in EducationLevel.values else ""
+    )
+    grassroots = authority.grassroots_resolution_by if authority else None
+    appraisal = authority.appraisal_by if authority else None
+    if grassroots is None and authority is not None and authority.body is DecidingBody.GRASSROOTS_COMMITTEE:
+        grassroots = authority.decider  # a delegated committee resolves and decides in one
+    context: dict[str, Any] = {
+        "person_name": _text(person.full_name),
+        "family_name": _text(person.family_name),
+        "middle_name": _text(person.middle_name),
+        "given_name": _text(person.given_name),
+        "date_of_birth": format_date(person.date_of_birth),
+        "gender": gender,
+        "ethnicity": _text(person.ethnicity),
+        "religion": _text(person.religion),
+        "hometown": _text(person.hometown),
+        "residence": _text(person.residence),
+        "education": _text(education),
+        "occupation": _text(person.occupation),
+        # Personal identifiers are masked on paper too: only the last digits identify the file.
+        "cccd_masked": _text(person.masked_cccd),
+        "branch_name": _text(branch.name),
+        "branch_superior_name": _text(branch_superior),
+        "grassroots_name": _text(grassroots.name if grassroots else ""),
+        "has_grassroots_resolution": grassroots is not None,
+        "appraisal_name": _text(appraisal.name if appraisal else ""),
+        "has_appraisal": appraisal is not None,
+        "authority_citation": _text(authority.citation if authority else ""),
+        **_deciding_labels(authority),
+        "certificate_number": _text(candidate.certificate_number),
+        "decision_number": _text(candidate.decision_number),
+        "card_number": _text(card_number),
+        "probation_end": format_date(probation_end_date),
+        "introducers": introducers or [BLANK],
+        "introducers_text": ", ".join(introducers) or BLANK,
+        "mentors": mentors or [BLANK],
+        "mentors_text": ", ".join(mentors) or BLANK,
+        "today": format_date(today),
+        "place": _text(place),
+    }
+    long_dates = {"today": long_date(today), "probation_end": long_date(probation_end_date)}
+    for name in CANDIDATE_DATE_FIELDS:
+        day = getattr(candidate, name)
+        context[name] = format_date(day)
+        long_dates[name] = long_date(day)
+    context["long_date"] = long_dates
+    context["place_date_today"] = f"{context['place']}, {long_dates['today']}"
+    latest: dict[str, Vote] = {}
+    for vote in sorted(votes, key=lambda v: (v.held_on, v.pk or 0)):  # the latest vote is the one in force
+        for level, bodies in _VOTE_SLOTS.items():
+            if vote.body in bodies:
+                latest[f"{vote.purpose}_{level}_vote"] = vote
+    for purpose in _VOTE_PURPOSES:
+        for level in _VOTE_SLOTS:
+            key = f"{purpose}_{level}_vote"
+            context[key] = _vote_values(latest.get(key))
+    return context
+
+
+# The place line names the locality without its kind: "Hà Nội, ngày …", not "Thành phố Hà Nội, …".
+_UNIT_KINDS = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ", "Thị trấn ")
+
+
+def _place(organisation: Organisation) -> str:
+    """The ward's name if the branch records it, else the province's (the place line)."""
+    unit = organisation.administrative_unit()
+    if not unit:
+        return ""
+    name = unit.split(", ")[0]
+    for kind in _UNIT_KINDS:
+        if name.startswith(kind) and len(name) > len(kind):
+            return name[len(kind) :]
+    return name
+
+
+def document_context(candidate: Candidate, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the templates need about `candidate` (reads: chain, parent, votes, mentors)."""
+    branch = candidate.organisation
+    try:
+        authority: Authority | None = organisation_authority(organisation=branch)
+    except NoDecidingBody:
+        authority = None  # a tree being set up: the committee names print as blanks
+    superior = ""
+    if branch.parent_id is not None:
+        superior = Organisation.objects.filter(pk=branch.parent_id).values_list("name", flat=True).first() or ""
+    # Assignments in force, and those ended only because the candidacy closed (recognition or
+    # removal ends every assignment): documents printed afterwards still name them.
+    in_force = Q(ended_on__isnull=True)
+    closed_on = candidate.recognition_decision_date or candidate.removal_date
+    if closed_on is not None:
+        in_force |= Q(ended_on__gte=closed_on)
+    mentorships = (
+        Mentorship.objects.filter(in_force, candidate=candidate)
+        .select_related("member__person")
+        .order_by("assigned_on", "pk")
+    )
+    introducers = [m.member.person.full_name for m in mentorships if m.role == MentorRole.INTRODUCER]
+    mentors = [m.member.person.full_name for m in mentorships if m.role == MentorRole.MENTOR]
+    end = candidate.official_date
+    if end is None and candidate.ceremony_date is not None:
+        rules = rulebook_for(branch).for_date(candidate.ceremony_date)
+        end = probation_end(ceremony_date=candidate.ceremony_date, rules=rules).day
+    card = ""
+    if candidate.member_id is not None:
+        card = candidate.member.card_number if candidate.member else ""
+    with translation.override("vi"):
+        return _build_context(
+            candidate=candidate,
+            person=candidate.person,
+            branch=branch,
+            branch_superior=superior,
+            authority=authority,
+            place=_place(branch),
+            votes=list(Vote.objects.filter(candidate=candidate)),
+            introducers=introducers,
+            mentors=mentors,
+            probation_end_date=end,
+            card_number=card,
+            today=today or timezone.localdate(),
+        )
+
+
+def sample_context() -> dict[str, Any]:
+    """A context with every key filled (no database): uploaded templates are tried against it."""
+    day = dt.date(2025, 1, 6)
+    person = Person(
+        full_name="Nguyễn Văn Mẫu",
+        family_name="Nguyễn",
+        middle_name="Văn",
+        given_name="Mẫu",
+        date_of_birth=dt.date(1998, 5, 4),
+        gender=Gender.MALE,
+        hometown="Xã Mẫu, Tỉnh Mẫu",
+        residence="Phường Mẫu, Tỉnh Mẫu",
+        occupation="Kỹ sư",
+    )
+    candidate = Candidate(
+        person=person,
+        certificate_number="GCN-1",
+        decision_number="1-QĐ/ĐU",
+        **dict.fromkeys(CANDIDATE_DATE_FIELDS, day),
+    )
+    vote = Vote(
+        body=VotingBody.BRANCH.name,
+        purpose=VotePurpose.ADMISSION,
+        held_on=day,
+        summoned=9,
+        excluded=0,
+        denominator=9,
+        yes=8,
+        no=1,
+        abstain=0,
+        form=VoteForm.SECRET_BALLOT,
+        required=6,
+        passed=True,
+    )
+    with translation.override("vi"):
+        return _build_context(
+            candidate=candidate,
+            person=person,
+            branch=Organisation(name="Chi bộ Mẫu"),
+            branch_superior="Đảng bộ Mẫu",
+            authority=None,
+            place="Mẫu",
+            votes=[vote],
+            introducers=["Lê Văn Một", "Trần Thị Hai"],
+            mentors=["Lê Văn Một"],
+            probation_end_date=day,
+            card_number="123456",
+            today=day,
+        )
