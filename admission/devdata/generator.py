@@ -52,8 +52,8 @@ from admission.devdata.pipeline import CandidatesMixin
 from admission.devdata.pools import clean
 from admission.devdata.tree import TreeMixin
 from admission.models import Candidate, StageTransition, Vote
-from admission.reporting.cache import statistics_touch_all
 from admission.rulebook import calendar_for, rulebook_for
+from members.freshness import everything_changed
 from members.models import Organisation, PartyMember, Person, Role, RoleAssignment, User
 
 
@@ -82,7 +82,7 @@ class DatasetGenerator(TreeMixin, CandidatesMixin):
             finally:
                 loader.close()
         self._step("commit", started)
-        statistics_touch_all()  # COPY and bulk inserts bypass the signals of the statistics cache
+        everything_changed()  # COPY and bulk inserts: every cached statistics figure is stale
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in WRITTEN_MODELS:

@@ -311,7 +311,7 @@ class TreeMixin(GeneratorBase):
         return f"Chi bộ Hợp tác xã {place}"
 
     def _route(self, org: Org) -> None:
-        """The stages after S8 for a candidate of this branch, from members.authority (as services._route)."""
+        """The stages after S8 for a candidate of this branch, from members.authority (as services.steps.route_after_branch_resolution)."""
         chain = [OrgNode(o.id, o.kind, o.name, o.delegated, o.upper_powers) for o in org.chain()]
         authority = admission_authority(chain)
         decides_itself = authority.body == DecidingBody.GRASSROOTS_COMMITTEE

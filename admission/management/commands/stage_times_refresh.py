@@ -3,8 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from admission.reporting.cache import statistics_touch_all
 from admission.reporting.stage_times import stage_times_fill
+from members.freshness import everything_changed
 
 
 class Command(BaseCommand):
@@ -16,5 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic(durable=True):
             updated = stage_times_fill(connection)
-            statistics_touch_all()  # the time in stage of every page may have changed
+            everything_changed()  # the time in stage of every page may have changed
         self.stdout.write(f"stage transitions recounted: {updated}")

@@ -19,6 +19,7 @@ from admission.reporting import statistics as st
 from admission.reporting.plans import annual_plan_set
 from admission.reporting.query import StatisticsQuery
 from admission.reporting.stage_times import stage_times_fill
+from members import services as member_services
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
 from tests.factories import MemberFactory, PersonFactory
 
@@ -410,10 +411,11 @@ def test_the_figures_come_from_the_cache_until_something_below_changes(data, car
             again = client.get(url, PERIOD).content.decode()
         assert _admitted(again) == _admitted(first)
         assert "Số liệu tính lúc 09:00 20/11/2026" in again  # local time of TODAY
-        MemberFactory(
-            person__organisation=data.branch_a,
-            organisation=data.branch_a,
+        member_services.member_create(  # the write path of the ceremony step
+            acting_user=None,
+            person=PersonFactory(organisation=data.branch_a),
             status=MemberStatus.PROBATIONARY,
+            admission_decision_date=dt.date(2026, 9, 15),
             ceremony_date=dt.date(2026, 10, 1),
         )
         after = client.get(url, PERIOD).content.decode()
@@ -425,7 +427,7 @@ def test_recompute_drops_the_cached_figures_and_keeps_the_period(data, carol, se
     url = reverse("statistics_organisation", args=[data.committee.pk])
     with time_machine.travel(TODAY, tick=False):
         first = client.get(url, PERIOD).content.decode()
-        # A write that bypasses the model signals (a raw UPDATE): the cache cannot know of it.
+        # A write outside the services (a raw UPDATE): the cache cannot know of it.
         PartyMember.objects.filter(organisation=data.branch_a, ceremony_date__year=2026).update(
             admission_decision_date=dt.date(2025, 5, 1), ceremony_date=dt.date(2025, 6, 1)
         )
