@@ -33,29 +33,49 @@ class CandidateDates:
         return [(name, value) for name, value in self.__dict__.items() if value is not None]
 
 
+# The recorded date each legal date is counted from (rules §4, §7). The step whose `date_field`
+# (or extra field) records it starts the legal date (workflow Step.starts).
+LEGAL_DATE_TRIGGER: dict[str, str] = {
+    "certificate_valid_until": "certificate_issue_date",
+    "dossier_valid_until": "dossier_start_date",
+    "decision_deadline": "branch_resolution_date",
+    "ceremony_deadline": "decision_received_date",
+    "member_records_deadline": "ceremony_date",
+    "probation_end": "ceremony_date",
+    "recognition_branch_deadline": "ceremony_date",  # 30 WD after probation, itself 12 months after it
+    "recognition_decision_deadline": "recognition_branch_date",
+}
+
+
 def candidate_dates(
     candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook, only: frozenset[str] | None = None
 ) -> CandidateDates:
     """Every legal date the recorded dates allow (or just those named in `only`); pure given its arguments."""
     c = candidate
     wanted = only if only is not None else frozenset(CandidateDates.__dataclass_fields__)
+    # Only the legal dates whose trigger is recorded can be computed.
+    wanted = frozenset(name for name in wanted if getattr(c, LEGAL_DATE_TRIGGER[name]) is not None)
     found: dict[str, ComputedDate] = {}
-    if c.certificate_issue_date and "certificate_valid_until" in wanted:
+    if "certificate_valid_until" in wanted:
+        assert c.certificate_issue_date is not None  # noqa: S101 - its trigger (checked above)
         found["certificate_valid_until"] = deadlines.certificate_valid_until(
             issue_date=c.certificate_issue_date, rules=rulebook.for_date(c.certificate_issue_date)
         )
-    if c.dossier_start_date and "dossier_valid_until" in wanted:
+    if "dossier_valid_until" in wanted:
+        assert c.dossier_start_date is not None  # noqa: S101
         found["dossier_valid_until"] = deadlines.dossier_valid_until(
             dossier_start_date=c.dossier_start_date, rules=rulebook.for_date(c.dossier_start_date)
         )
-    if c.branch_resolution_date and "decision_deadline" in wanted:
+    if "decision_deadline" in wanted:
+        assert c.branch_resolution_date is not None  # noqa: S101
         found["decision_deadline"] = deadlines.admission_decision_deadline(
             branch_resolution_date=c.branch_resolution_date,
             calendar=calendar,
             rules=rulebook.for_date(c.branch_resolution_date),
             extended=c.deadline_extended,
         )
-    if c.decision_received_date and "ceremony_deadline" in wanted:
+    if "ceremony_deadline" in wanted:
+        assert c.decision_received_date is not None  # noqa: S101
         found["ceremony_deadline"] = deadlines.ceremony_deadline(
             decision_received_date=c.decision_received_date,
             calendar=calendar,
@@ -74,7 +94,8 @@ def candidate_dates(
             found["recognition_branch_deadline"] = deadlines.recognition_branch_deadline(
                 probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
             )
-    if c.recognition_branch_date and "recognition_decision_deadline" in wanted:
+    if "recognition_decision_deadline" in wanted:
+        assert c.recognition_branch_date is not None  # noqa: S101
         found["recognition_decision_deadline"] = deadlines.recognition_decision_deadline(
             branch_resolution_date=c.recognition_branch_date,
             calendar=calendar,

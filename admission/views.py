@@ -25,7 +25,7 @@ from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
 from admission.filters import ReviewQueueFilter
 from admission.models import Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import RETURN_TARGET, STEP_BY_KEY, steps_for
+from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Step, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, User
@@ -186,11 +186,9 @@ def candidate_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _acts_on_stage(request: AuthenticatedRequest, candidate: Candidate, committee: Any = "unset") -> bool:
-    """False when the dossier sits with a committee and the user is not its staff (issue 5)."""
-    if committee == "unset":
-        committee = services.due_committee(candidate)
-    return committee is None or scope_for(request.user).acts_for_committee(committee.id)
+def _steps_for_user(request: AuthenticatedRequest, candidate: Candidate) -> list[Step]:
+    """The steps this user's body records now (services.may_record): the page offers only those."""
+    return [step for step in steps_for(candidate.stage_enum) if services.may_record(request.user, candidate, step)]
 
 
 @login_required
@@ -203,7 +201,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     committee = services.due_committee(candidate)
     context.update(
         candidate=candidate,
-        steps=steps_for(candidate.stage_enum) if _acts_on_stage(request, candidate, committee) else [],
+        steps=_steps_for_user(request, candidate),
         can_edit=can_edit,
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
@@ -221,7 +219,7 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     step = STEP_BY_KEY.get(step_key)
     if step is None or candidate.stage_enum not in step.from_stages:
         raise Http404
-    if not _acts_on_stage(request, candidate):
+    if not services.may_record(request.user, candidate, step):
         raise PermissionDenied
     form: Any
     if step.kind == "vote":
@@ -478,7 +476,7 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
         committee=committee,
         can_act=can_act,
         can_edit=scope_for(request.user).can_edit(candidate.organisation),
-        steps=steps_for(candidate.stage_enum) if can_act else [],
+        steps=_steps_for_user(request, candidate) if can_act else [],
         can_return=can_act and candidate.stage_enum in RETURN_TARGET,
         flag_messages=reason_messages(context["flags"]),
         waited=calendar.working_days_between(candidate.stage_entered_on, today),

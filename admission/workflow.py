@@ -8,7 +8,8 @@ Each `Step` says, in one place (rules references resolve in docs/rules.md):
   body enter it (e.g. the branch enters the grassroots committee's written permission it received);
 - `vote`: who votes and so which threshold applies (admission.domain.votes), if the act is a vote;
 - `requires` / `produces`: the dossier documents it needs held, and those it creates;
-- `bounded_by` / `starts`: the legal dates (admission.dates) that bound it and those it starts;
+- `bounded_by` / `starts` / `ends`: the legal dates (admission.dates) that bound it, those it
+  starts (its recorded date is their trigger, dates.LEGAL_DATE_TRIGGER) and those it meets;
 - `effects`: the cascade it triggers, i.e. the effects of entering its target stage(s)
   (admission.domain.stages.CASCADE), each with a handler in `services` (a test checks them all).
 
@@ -91,6 +92,7 @@ class Step:
     produces: tuple[str, ...] = ()
     bounded_by: tuple[str, ...] = ()
     starts: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
     # None: the body whose turn it is at the candidate's stage records it (see TURN).
     recorded_by: Body | None = None
 
@@ -207,6 +209,7 @@ STEPS: tuple[Step, ...] = (
         produces=("A7",),
         bounded_by=("dossier_valid_until", "certificate_valid_until"),
         starts=("decision_deadline",),
+        ends=("dossier_valid_until", "certificate_valid_until"),
     ),
     Step(
         "appraisal",
@@ -251,6 +254,7 @@ STEPS: tuple[Step, ...] = (
         produces=("A10",),
         bounded_by=("decision_deadline",),
         starts=("ceremony_deadline",),
+        ends=("decision_deadline",),
     ),
     Step(
         "ceremony",
@@ -261,7 +265,9 @@ STEPS: tuple[Step, ...] = (
         "QĐ294 4.1; HD06 3.8",
         date_field="ceremony_date",
         bounded_by=("ceremony_deadline",),
-        starts=("member_records_deadline", "probation_end"),
+        # The recognition branch deadline is 30 WD after probation, which the ceremony starts.
+        starts=("member_records_deadline", "probation_end", "recognition_branch_deadline"),
+        ends=("ceremony_deadline",),
     ),
     Step(
         "records",
@@ -273,6 +279,7 @@ STEPS: tuple[Step, ...] = (
         date_field="records_completed_date",
         produces=("A11",),
         bounded_by=("member_records_deadline",),
+        ends=("member_records_deadline",),
     ),
     Step(
         "probation_review",
@@ -283,7 +290,6 @@ STEPS: tuple[Step, ...] = (
         "QĐ294 4.2.1",
         extra_fields=("new_member_class_date",),
         bounded_by=("probation_end",),
-        starts=("recognition_branch_deadline",),
     ),
     Step(
         "recognition_dossier",
@@ -310,6 +316,7 @@ STEPS: tuple[Step, ...] = (
         produces=("R5",),
         bounded_by=("recognition_branch_deadline",),
         starts=("recognition_decision_deadline",),
+        ends=("recognition_branch_deadline",),
     ),
     Step(
         "recognition_decision",
@@ -324,6 +331,7 @@ STEPS: tuple[Step, ...] = (
         committee_vote=True,
         produces=("R8",),
         bounded_by=("recognition_decision_deadline",),
+        ends=("recognition_decision_deadline",),
     ),
     Step(
         "deadlock_recognise",
@@ -439,3 +447,8 @@ RETURN_TARGET: dict[Stage, Stage] = {
 
 def steps_for(stage: Stage) -> list[Step]:
     return [step for step in STEPS if stage in step.from_stages]
+
+
+def step_ending(legal_date: str) -> Step:
+    """The step that meets a legal date (its `ends`): e.g. the decision meets the decision deadline."""
+    return next(step for step in STEPS if legal_date in step.ends)

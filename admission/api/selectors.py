@@ -17,7 +17,7 @@ from admission.domain.deadlines import ComputedDate
 from admission.domain.stages import PIPELINE, Stage
 from admission.models import Candidate, StageTransition
 from admission.rulebook import calendars_and_rulebooks
-from admission.services import due_committee
+from admission.services import due_committee, may_record
 from admission.workflow import steps_for
 from members.authority import OrgNode
 from members.models import User
@@ -40,11 +40,9 @@ def candidate_actions(*, user: User, candidate: Candidate) -> tuple[list[str], O
     with a committee, only that committee's staff (QĐ294 4.3).
     """
     committee = due_committee(candidate)
-    scope = scope_for(user)
-    acts = committee is None or scope.acts_for_committee(committee.id)
-    if not (acts and scope.can_edit(candidate.organisation)):
+    if not scope_for(user).can_edit(candidate.organisation):
         return [], committee
-    return [step.key for step in steps_for(candidate.stage_enum)], committee
+    return [step.key for step in steps_for(candidate.stage_enum) if may_record(user, candidate, step)], committee
 
 
 def deadline_list(*, user: User) -> QuerySet[Candidate]:

@@ -27,6 +27,7 @@ from admission.domain.reminders import next_occurrence
 from admission.domain.stages import Stage
 from admission.domain.votes import VotingBody, threshold_for, threshold_rule
 from admission.models import Candidate, StageTransition, Vote
+from admission.workflow import STAGE_DEADLINE
 from members.models import PartyMember, Person
 
 
@@ -47,22 +48,11 @@ class _Facts:
             setattr(self, name, value)
 
 
-# The recorded dates each stage's deadline and reminder depend on (admission.dates.STAGE_DEADLINE).
+# The recorded dates each stage's deadline and reminder depend on: the triggers of the legal
+# dates bounding the step in progress (workflow.STAGE_DEADLINE, dates.LEGAL_DATE_TRIGGER).
 DEADLINE_INPUTS: dict[Stage, tuple[str, ...]] = {
-    S.S4: ("dossier_start_date",),
-    S.S5: ("dossier_start_date",),
-    S.S6: ("dossier_start_date",),
-    S.S7: ("dossier_start_date",),
-    S.S8: ("dossier_start_date", "certificate_issue_date"),
-    S.S8A: ("branch_resolution_date",),
-    S.S9: ("branch_resolution_date",),
-    S.S10: ("branch_resolution_date",),
-    S.S11: ("decision_received_date",),
-    S.S12: ("ceremony_date",),
-    S.S13: ("ceremony_date",),
-    S.S14: ("ceremony_date",),
-    S.S15: ("ceremony_date",),
-    S.S16: ("recognition_branch_date",),
+    stage: tuple(dict.fromkeys(date_rules.LEGAL_DATE_TRIGGER[name] for name in names))
+    for stage, names in STAGE_DEADLINE.items()
 }
 
 

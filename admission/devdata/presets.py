@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from admission.domain.stages import Stage
+from admission.domain.stages import PIPELINE, Stage
+from admission.workflow import NEXT_STEP, STEP_BY_KEY
 
 S = Stage
 
@@ -66,25 +67,11 @@ CURRENT_DWELL: dict[Stage, tuple[int, int]] = {
     S.S11: (0, 50), S.S12: (0, 50), S.S13: (0, 330), S.S14: (0, 40), S.S15: (0, 40), S.S16: (0, 50),
     S.S17: (0, 1500), S.SX: (0, 1000),
 }  # fmt: skip
-# The candidate field set by the step that leaves each stage (workflow.STEPS).
+# The candidate field set by the step that leaves each stage of the pipeline (workflow.STEPS).
 FIELD_BY_FROM: dict[Stage, str] = {
-    S.S0: "sympathiser_date",
-    S.S1: "class_proposed_date",
-    S.S2: "certificate_issue_date",
-    S.S3: "dossier_start_date",
-    S.S4: "application_date",
-    S.S5: "introduction_date",
-    S.S6: "verification_completed_date",
-    S.S7: "comments_completed_date",
-    S.S8: "branch_resolution_date",
-    S.S8A: "appraisal_date",
-    S.S9: "grassroots_resolution_date",
-    S.S10: "decision_date",
-    S.S11: "ceremony_date",
-    S.S12: "records_completed_date",
-    S.S14: "recognition_dossier_date",
-    S.S15: "recognition_branch_date",
-    S.S16: "recognition_decision_date",
+    stage: field
+    for stage, key in NEXT_STEP.items()
+    if stage in PIPELINE and (field := STEP_BY_KEY[key].date_field) is not None
 }
 # Removal from the probationary list happens from these stages (weights).
 REMOVED_FROM = {S.S13: 0.5, S.S14: 0.2, S.S15: 0.15, S.S16: 0.15}

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, CharField, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
+from admission.dates import LEGAL_DATE_TRIGGER
 from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
@@ -25,6 +26,7 @@ from admission.models import Candidate
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
 from admission.rulebook import RuleBook
+from admission.workflow import step_ending
 from members.models import Organisation
 
 # --- Removals and the awareness-class funnel -------------------------------------------------
@@ -152,20 +154,25 @@ def _recognition_decision_limit(day: dt.date, calendar: WorkingCalendar, book: R
     ).day
 
 
+def _kind(
+    key: str,
+    shortest_days: int,
+    longest_days: int,
+    compute: Callable[[dt.date, WorkingCalendar, RuleBook, bool], dt.date],
+) -> DeadlineKind:
+    """The time limit `<key>_deadline`: counted from its trigger (dates.LEGAL_DATE_TRIGGER), met by
+    the date of the step that ends it (workflow.step_ending)."""
+    legal_date = f"{key}_deadline"
+    done = step_ending(legal_date).date_field
+    assert done is not None  # noqa: S101 - every step ending a deadline records its date
+    return DeadlineKind(key, LEGAL_DATE_TRIGGER[legal_date], done, shortest_days, longest_days, compute)
+
+
 DEADLINE_KINDS: tuple[DeadlineKind, ...] = (
-    DeadlineKind("decision", "branch_resolution_date", "decision_date", 30, 150, _decision_limit),
-    DeadlineKind("ceremony", "decision_received_date", "ceremony_date", 30, 120, _ceremony_limit),
-    DeadlineKind(
-        "recognition_branch", "ceremony_date", "recognition_branch_date", 365 + 30, 370 + 120, _recognition_branch_limit
-    ),
-    DeadlineKind(
-        "recognition_decision",
-        "recognition_branch_date",
-        "recognition_decision_date",
-        30,
-        150,
-        _recognition_decision_limit,
-    ),
+    _kind("decision", 30, 150, _decision_limit),
+    _kind("ceremony", 30, 120, _ceremony_limit),
+    _kind("recognition_branch", 365 + 30, 370 + 120, _recognition_branch_limit),
+    _kind("recognition_decision", 30, 150, _recognition_decision_limit),
 )
 DEADLINE_BY_KEY = {kind.key: kind for kind in DEADLINE_KINDS}
 OUTCOMES = ("met", "late", "overdue", "open")

@@ -8,7 +8,7 @@
 Other packages import the names below from `admission.services`.
 """
 
-from admission.services.base import ConcurrentStageChange, StepRefused, due_committee
+from admission.services.base import ConcurrentStageChange, StepRefused, due_committee, may_record
 from admission.services.candidates import (
     CANDIDATE_FLAGS,
     calendar_token_set,
@@ -59,6 +59,7 @@ __all__ = [
     "dossier_return",
     "due_committee",
     "is_youth_union_case",
+    "may_record",
     "meeting_record",
     "mentor_assign",
     "open_return",

@@ -51,14 +51,28 @@ def due_committee(candidate: Candidate) -> OrgNode | None:
     return committee_of(body, candidate)
 
 
+def recording_committee(candidate: Candidate, step: Step | None = None) -> OrgNode | None:
+    """The committee whose staff record `step` (or any step at the candidate's stage); None: the branch.
+
+    A dossier sitting with a committee is that committee's: the branch, the committees below and
+    those above cannot record its steps (no skipping). A step that names the body recording it (an
+    annulment) needs that body whatever the stage."""
+    if step is not None and step.recorded_by is not None:
+        return committee_of(step.recorded_by, candidate)
+    return due_committee(candidate)
+
+
+def may_record(user: User, candidate: Candidate, step: Step | None = None) -> bool:
+    """Whether `user`'s body records `step` now (require_turn without raising; pages hide the others)."""
+    committee = recording_committee(candidate, step)
+    return committee is None or scope_for(user).acts_for_committee(committee.id)
+
+
 def require_turn(acting_user: User | None, candidate: Candidate, step: Step | None = None) -> None:
-    """Only staff of the committee whose turn it is may act on a dossier sitting with a committee;
-    the branch, the committees below and those above cannot record its steps (no skipping). A step
-    that names the body recording it (an annulment) needs that body's staff whatever the stage."""
+    """Refuse (level_not_due) a step that is not the acting user's body's to record (recording_committee)."""
     if acting_user is None:
         return  # system actions (imports, demo data) already went through their own checks
-    body = step.recorded_by if step is not None and step.recorded_by is not None else None
-    committee = committee_of(body, candidate) if body is not None else due_committee(candidate)
+    committee = recording_committee(candidate, step)
     if committee is not None and not scope_for(acting_user).acts_for_committee(committee.id):
         raise StepRefused((reason("level_not_due", "QĐ294 4.3; HD06 3.6-3.7", committee=committee.name),))
 

@@ -135,3 +135,17 @@ def test_the_45_working_day_rule_is_found_in_one_hop() -> None:
     )
     assert "decision_deadline" in next(step for step in STEPS if step.key == "branch_vote").starts
     assert NEXT_STEP[S.S10] == "decision"
+
+
+def test_a_step_starts_the_legal_dates_its_recorded_dates_trigger_and_ends_those_that_bound_it() -> None:
+    from admission.dates import LEGAL_DATE_TRIGGER
+    from admission.workflow import step_ending
+
+    for step in STEPS:
+        recorded = {step.date_field, *step.extra_fields}
+        for name in step.starts:
+            assert LEGAL_DATE_TRIGGER[name] in recorded, (step.key, name)
+        assert set(step.ends) <= set(step.bounded_by), step.key
+    assert set(LEGAL_DATE_TRIGGER) == {field.name for field in dataclasses.fields(CandidateDates)}
+    assert step_ending("decision_deadline").key == "decision"
+    assert step_ending("recognition_branch_deadline").key == "recognition_vote"
