@@ -545,7 +545,7 @@ class ReminderSettings(models.Model):
         )
 
 
-# --- Committee review (issue 5): returns, meetings, uploads, generated documents ------------
+# --- Committee review: returns, meetings, uploads, generated documents ----------------------
 
 
 def _private_path(folder: str, filename: str) -> str:
@@ -727,7 +727,7 @@ class GeneratedDocument(models.Model):
         ordering = ["-created_at", "-pk"]
 
 
-# --- Plans, statistics and imports (issue 6) ----------------------------------------------------
+# --- Plans, statistics and imports --------------------------------------------------------------
 
 
 class AnnualPlan(models.Model):

@@ -382,7 +382,7 @@ def calendar_ics(*, user: User, today: dt.date) -> bytes:
     return calendar.to_ical()
 
 
-# --- Committee review queue (issue 5, first part) ---------------------------------------------
+# --- Committee review queue -------------------------------------------------------------------
 
 DECIDING_KINDS = {"commune", "agencies", "government"}
 BRANCH_KINDS = ["branch", "grassroots_branch", "village_branch"]
@@ -444,7 +444,7 @@ def review_queue(*, user: User, committee: Organisation) -> QuerySet[Candidate]:
     )
 
 
-# --- Dossier review page (issue 5) ------------------------------------------------------------
+# --- Dossier review page ----------------------------------------------------------------------
 
 ADMISSION_REVIEW_DOCUMENTS = ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9")
 RECOGNITION_REVIEW_DOCUMENTS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")

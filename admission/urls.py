@@ -29,7 +29,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]
 
-# Issue 5 features keep their routes beside their views.
+# Generated documents and uploads keep their routes beside their views.
 urlpatterns += document_views.urlpatterns + upload_views.urlpatterns
-# Issue 6 features likewise.
+# Statistics and imports likewise.
 urlpatterns += statistics_urls.urlpatterns + import_views.urlpatterns

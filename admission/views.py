@@ -431,7 +431,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The dossiers waiting for one committee, overdue first (issue 5: review queue)."""
+    """The dossiers waiting for one committee, overdue first (the committee review queue)."""
     committee = organisation_get(user=request.user, pk=pk)
     if committee.is_branch:
         raise Http404
@@ -461,7 +461,7 @@ def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- Committee review (issue 5): dossier page, return, resubmit, meetings ----------------------
+# --- Committee review: dossier page, return, resubmit, meetings --------------------------------
 
 
 def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict[str, Any]:

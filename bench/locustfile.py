@@ -1,4 +1,4 @@
-"""Issue 7 load test: branch secretaries, committee staff and statistics viewers on the province preset.
+"""Load test: branch secretaries, committee staff and statistics viewers on the province preset.
 
 Run by `scripts/load` (which starts PostgreSQL, Redis and gunicorn on 127.0.0.1, generates the
 province preset and writes LOAD_TARGETS); not meant to be pointed at anything but 127.0.0.1.

@@ -1,4 +1,4 @@
-"""Issue 3 benchmark: the pipeline board of a branch with 300 candidates.
+"""Benchmark of the pipeline board of a branch with 300 candidates.
 
 Target: bounded query count (independent of the number of candidates) and < 200 ms.
 Candidates are bulk-inserted with consistent dates for each stage (a benchmark, not a rule test).
@@ -100,7 +100,7 @@ def test_board_with_300_candidates(report) -> None:  # type: ignore[no-untyped-d
     _candidates(branch, 290, rng)
     assert Candidate.objects.filter(organisation=branch).count() == 300
     big = measure(lambda: client.get(url), runs=30)
-    report.append("## Pipeline board (issue 3)\n")
+    report.append("## Pipeline board\n")
     report.append("| candidates | queries | median ms | p95 ms |\n| --- | --- | --- | --- |")
     report.append(f"| 10 | {small['queries']} | {small['median_ms']:.1f} | {small['p95_ms']:.1f} |")
     report.append(f"| 300 | {big['queries']} | {big['median_ms']:.1f} | {big['p95_ms']:.1f} |")

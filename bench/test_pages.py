@@ -1,4 +1,4 @@
-"""Issue 7 benchmark: the main pages, the API, the admin and the reminder sweep on a generated dataset.
+"""Benchmark of the main pages, the API, the admin and the reminder sweep on a generated dataset.
 
 On demand, never in CI (bench/README.md). `scripts/bench` always collects the whole bench/
 directory, so select this module with -k:
@@ -94,8 +94,8 @@ SINGLE_RUN_S = float(os.environ.get("BENCH_SINGLE_RUN_S", "15"))  # slower pages
 EXPLAIN_MS = 50.0  # the slowest query is explained when it takes this long (or a target is missed)
 EXPLAIN_TIMEOUT_S = 120.0
 FREE_BYTES_NEEDED = {"national": 8 * 2**30, "province": 1 * 2**30, "tiny": 0}
-SECTION_PAGES = f"## Main pages, {PRESET} preset (issue 7)"
-SECTION_SWEEP = f"## Reminder sweep, {PRESET} preset (issue 7)"
+SECTION_PAGES = f"## Main pages, {PRESET} preset"
+SECTION_SWEEP = f"## Reminder sweep, {PRESET} preset"
 
 
 # --- The dataset ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Issue 5 benchmark: a committee queue with 3,000 waiting dossiers (first page; queries constant)."""
+"""Benchmark of a committee queue with 3,000 waiting dossiers (first page; queries constant)."""
 
 import datetime as dt
 
@@ -67,7 +67,7 @@ def test_committee_queue_with_3000_dossiers(report) -> None:  # type: ignore[no-
     small = measure(lambda: client.get(url), runs=10)
     _dossiers(commune, branches, 2970, 30)
     big = measure(lambda: client.get(url), runs=30)
-    report.append("## Committee review queue (issue 5)\n")
+    report.append("## Committee review queue\n")
     report.append("| waiting dossiers | queries | median ms | p95 ms |\n| --- | --- | --- | --- |")
     report.append(f"| 30 | {small['queries']} | {small['median_ms']:.1f} | {small['p95_ms']:.1f} |")
     report.append(f"| 3000 | {big['queries']} | {big['median_ms']:.1f} | {big['p95_ms']:.1f} |")

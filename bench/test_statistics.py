@@ -1,4 +1,4 @@
-"""Issue 6 benchmark: the statistics page of a province of 150,000 members and 20,000 candidates.
+"""Benchmark of the statistics page of a province of 150,000 members and 20,000 candidates.
 
 Target: < 500 ms on PostgreSQL, a query count independent of the data size. The population is
 bulk-inserted (a benchmark, not a rule test): ~2,000 branches under 40 communes and 10
@@ -307,7 +307,7 @@ def test_statistics_page_of_a_province(report, settings) -> None:  # type: ignor
     for label, url in pages:
         assert client.get(url).status_code == 200, url
         results.append((label, measure(partial(client.get, url), runs=15)))
-    report.append("## Statistics page (issue 6)\n")
+    report.append("## Statistics page\n")
     report.append(
         f"{PartyMember.objects.count():,} members, {Candidate.objects.count():,} candidates, "
         f"{StageTransition.objects.count():,} stage transitions, {len(branches):,} branches; "

@@ -1,4 +1,4 @@
-"""Issue 4 benchmark: the reminder sweep over 300,000 candidates of which 5,000 are due.
+"""Benchmark of the reminder sweep over 300,000 candidates of which 5,000 are due.
 
 Target: < 10 s, memory that does not grow with the number of candidates, and a query count
 that depends on the number of batches only. BENCH_SWEEP_N changes the population size.
@@ -92,7 +92,7 @@ def test_sweep_of_the_due_among_300k(report) -> None:  # type: ignore[no-untyped
     seconds = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    report.append("## Reminder sweep (issue 4)\n")
+    report.append("## Reminder sweep\n")
     report.append(
         "| candidates | due | handled | seconds | peak Python memory | queries |\n| --- | --- | --- | --- | --- | --- |"
     )

@@ -1,5 +1,5 @@
 """TOTP second factor (RFC 6238, django-otp) for committee staff, committee leaders and
-administrators: the roles that see whole subtrees of personal data (issue 7).
+administrators: the roles that see whole subtrees of personal data.
 
 A password login of such a user is only half a login: `TwoFactorRequiredMiddleware` sends
 them to the second-factor page until the session is verified. The first time, the page

@@ -1,1 +1,1 @@
-"""The versioned JSON API under /api/v1/ (issue 6)."""
+"""The versioned JSON API under /api/v1/."""

@@ -1,4 +1,4 @@
-"""The versioned JSON API under /api/v1/ (issue 6): docs at /api/v1/docs/, schema at /api/v1/openapi.json."""
+"""The versioned JSON API under /api/v1/: docs at /api/v1/docs/, schema at /api/v1/openapi.json."""
 
 from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView

@@ -21,7 +21,7 @@ class ReminderKind(StrEnum):
 class LeadTimes:
     """Days before the date at which to remind, and how often to repeat once it has passed.
 
-    Defaults: probation 30 and 7 days before and on the day (issue 4); deadlines 7 and 1 days
+    Defaults: probation 30 and 7 days before and on the day; deadlines 7 and 1 days
     before and on the day; afterwards every 7 days, escalated to the next level's staff.
     """
 

@@ -105,7 +105,7 @@ AUTH_USER_MODEL = "members.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 # Committee staff, committee leaders and administrators must confirm each login with a TOTP
-# code (issue 7). On by default outside development; the demo of scripts/run (debug) has it off.
+# code. On by default outside development; the demo of scripts/run (debug) has it off.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "Phát triển đảng viên"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,4 +1,4 @@
-"""The permission matrix (issue 7): every URL of the project x every persona x an object inside
+"""The permission matrix: every URL of the project x every persona x an object inside
 and outside the persona's scope, generated from the URL configuration so that a new view
 cannot escape it (the test fails until the view's object is declared below).
 

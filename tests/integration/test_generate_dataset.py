@@ -1,4 +1,4 @@
-"""generate_dataset: the tiny preset gives a consistent tree, members and candidates (issue 7)."""
+"""generate_dataset: the tiny preset gives a consistent tree, members and candidates."""
 
 import datetime as dt
 import io

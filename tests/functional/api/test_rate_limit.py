@@ -1,4 +1,4 @@
-"""API rate limits per token/user (issue 7): past the limit, 429 with Retry-After.
+"""API rate limits per token/user: past the limit, 429 with Retry-After.
 
 Anonymous callers get 401 before any counting on every endpoint but the public schema. DRF reads
 the rates into the throttle classes when they are first imported, so the test sets them there.

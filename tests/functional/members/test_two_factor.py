@@ -1,4 +1,4 @@
-"""TOTP second factor for committee staff and administrators (issue 7)."""
+"""TOTP second factor for committee staff and administrators."""
 
 import datetime as dt
 import re

@@ -464,7 +464,7 @@ def test_it_shows_the_second_page_of_a_search(alice, tree) -> None:
     assert "Trần Văn Khác" not in html
 
 
-# --- The audit log (issue 7: every personal-data view is audited, auditors read it) ---------
+# --- The audit log (every personal-data view is audited, auditors read it) ------------------
 
 
 def test_it_audits_every_view_of_a_person_and_shows_it_to_the_auditor(alice, eve, bob, oscar, tree, people) -> None:

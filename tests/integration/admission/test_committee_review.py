@@ -1,4 +1,4 @@
-"""Committee review (issue 5): only the level that is due acts, returns with a reason per
+"""Committee review: only the level that is due acts, returns with a reason per
 document, resubmission, and the committee meetings' agendas.
 
 Branch A sits under the grassroots committee C (Carol, its staff, resolves at S9), itself under
