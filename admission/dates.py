@@ -12,9 +12,9 @@ from datetime import date
 from admission.domain import deadlines
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.deadlines import ComputedDate
+from admission.domain.rules import RuleBook
 from admission.domain.stages import Stage
 from admission.models import Candidate
-from admission.rulebook import RuleBook
 from admission.workflow import STAGE_DEADLINE  # the legal dates bounding the step in progress
 
 

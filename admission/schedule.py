@@ -18,9 +18,9 @@ from django.utils import timezone
 from admission import dates as date_rules
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTimes, ReminderKind, next_occurrence
+from admission.domain.rules import RuleBook
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
-from admission.rulebook import RuleBook
 from admission.workflow import VALIDITY_ONLY_STAGES
 from members.models import Organisation, Role, RoleAssignment
 

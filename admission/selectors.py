@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from admission import bundle, rulebook
 from admission import dates as date_rules
-from admission.domain.calendar import WorkingCalendar
+from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
 from admission.domain.eligibility import check_certificate, check_dossier_age
 from admission.domain.reasons import Reason, reason
-from admission.domain.rules import RuleSet
+from admission.domain.rules import RuleBook, RuleSet
 from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
 from admission.models import (
     CLOSED_STAGES,
@@ -133,7 +133,7 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> l
             *_calendar_parts(organisation)[:2],
         ]
     )
-    calendar, rulebook_ = _calendar_from(rows)
+    calendar, rulebook_ = _calendar_from(rows, organisation)
     held: dict[int, set[str]] = {}
     for item in rows["documents"]:
         held.setdefault(item.candidate_id, set()).add(item.doc_type)
@@ -199,7 +199,9 @@ USER_FIELDS = ("username", "first_name", "last_name")  # what user_label and str
 def _calendar_parts(organisation: Organisation) -> list[bundle.Part]:
     """The calendar and rule overrides of `organisation`, as parts of a page's bundle."""
     return [
-        bundle.Part("calendar", rulebook.calendar_overrides(organisation), fields=("day", "is_working_day")),
+        bundle.Part(
+            "calendar", rulebook.calendar_overrides(organisation), fields=("organisation", "day", "is_working_day")
+        ),
         bundle.Part("rules", rulebook.rule_overrides(organisation), fields=("effective_from", "key", "value", "label")),
         # The organisation chain, for the committee the dossier is due at (organisation_authority).
         bundle.Part(
@@ -210,9 +212,12 @@ def _calendar_parts(organisation: Organisation) -> list[bundle.Part]:
     ]
 
 
-def _calendar_from(rows: dict[str, list[Any]]) -> tuple[WorkingCalendar, rulebook.RuleBook]:
-    calendar = rulebook.calendar_from_overrides((o.day, o.is_working_day) for o in rows["calendar"])
-    rules = rulebook.RuleBook(overrides=tuple((o.effective_from, o.key, o.value, o.label) for o in rows["rules"]))
+def _calendar_from(rows: dict[str, list[Any]], organisation: Organisation) -> tuple[WorkingCalendar, RuleBook]:
+    """The calendar and rule book of `organisation` from the rows of `_calendar_parts`."""
+    calendar = calendar_for_ancestors(
+        ((o.organisation_id, o.day, o.is_working_day) for o in rows["calendar"]), organisation.ancestor_ids()
+    )
+    rules = RuleBook(overrides=tuple((o.effective_from, o.key, o.value, o.label) for o in rows["rules"]))
     return calendar, rules
 
 
@@ -294,7 +299,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
             *_calendar_parts(candidate.organisation),
         ]
     )
-    calendar, rules = _calendar_from(rows)
+    calendar, rules = _calendar_from(rows, candidate.organisation)
     _prime_authority(candidate, rows)
     dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rules)
     deadline = date_rules.stage_deadline(candidate.stage_enum, dates)
@@ -492,7 +497,7 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
             *_calendar_parts(candidate.organisation),
         ]
     )
-    calendar, rulebook_ = _calendar_from(rows)
+    calendar, rulebook_ = _calendar_from(rows, candidate.organisation)
     recognition = candidate.stage_enum in {Stage.S15, Stage.S16, Stage.SY} or candidate.recognition_branch_date
     rules = rulebook_.for_date(candidate.branch_resolution_date or today)
     considered_on = candidate.branch_resolution_date or today

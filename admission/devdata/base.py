@@ -13,9 +13,9 @@ from admission import schedule
 from admission.devdata.loader import NULL, Loader
 from admission.devdata.presets import PRESETS
 from admission.domain.calendar import WorkingCalendar
+from admission.domain.rules import RuleBook
 from admission.domain.stages import Stage
 from admission.domain.statistics import PACKAGE_CALENDAR
-from admission.rulebook import RuleBook
 
 # --- The in-memory tree ----------------------------------------------------------------------------
 

@@ -3,10 +3,11 @@
 Party texts do not define a working day. The project reads it as the public-sector calendar:
 Monday-Friday, minus public holidays and swap days off, plus make-up working Saturdays, as
 published by the ``holidays`` package (country VN), corrected by an override table that staff
-edit (the Django layer builds a :class:`WorkingCalendar` from it).
+edit (the Django layer reads its rows; :func:`calendar_for_ancestors` builds the calendar).
 """
 
 from bisect import bisect_right
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -93,3 +94,19 @@ class WorkingCalendar:
         while not self.is_working_day(day):
             day += _ONE_DAY
         return day
+
+
+def calendar_for_ancestors(
+    rows: Iterable[tuple[int | None, date, bool]], ancestor_ids: Collection[int]
+) -> WorkingCalendar:
+    """The calendar of an organisation from (organisation id, day, is_working_day) override rows.
+
+    The national rows (organisation None) and those of the organisation and its ancestors
+    (``ancestor_ids``, from the root down to the organisation itself) apply; rows from elsewhere in
+    the tree are ignored, so a caller may pass the rows of a whole subtree.
+    """
+    applying = [(day, working) for org_id, day, working in rows if org_id is None or org_id in ancestor_ids]
+    return WorkingCalendar(
+        extra_working_days=frozenset(day for day, working in applying if working),
+        extra_days_off=frozenset(day for day, working in applying if not working),
+    )

@@ -271,3 +271,29 @@ def rule_set_for(day: date) -> RuleSet:
         if rule_set.effective_from <= day and (ends is None or day <= ends):
             return rule_set
     raise NoRuleSetInForce(day)
+
+
+# Dates before QĐ24, e.g. an old certificate, are read with the oldest set we hold: its periods
+# (60-month certificate, 12-month dossier) equal QĐ29's.
+OLDEST_RULE_SET_START = QD24.effective_from
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Rules for one province: the national rule set in force on a date plus the province's overrides."""
+
+    overrides: tuple[tuple[date, str, int, str], ...] = ()  # (effective_from, key, value, label)
+
+    def for_date(self, day: date) -> RuleSet:
+        """The rule set in force on `day` (the trigger date of a deadline, rules §0)."""
+        try:
+            base = rule_set_for(day)
+        except NoRuleSetInForce:
+            base = rule_set_for(OLDEST_RULE_SET_START)
+        applicable: dict[str, tuple[int, str]] = {}
+        for effective_from, key, value, label in sorted(self.overrides):
+            if effective_from <= day:
+                applicable[key] = (value, label)
+        for key, (value, label) in applicable.items():
+            base = base.with_overrides({key: value}, label=label)
+        return base

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from admission.domain import stages
 from admission.domain.deadlines import probation_end
+from admission.domain.rules import RuleBook
 from admission.domain.stages import PIPELINE, Stage
 from admission.imports.cells import parse_row, resolve_cccd
 from admission.imports.columns import (
@@ -32,7 +33,7 @@ from admission.imports.columns import (
 from admission.imports.rows import Plan, RowPlan
 from admission.imports.workbook import Sheet
 from admission.models import CLOSED_STAGES, Candidate
-from admission.rulebook import RuleBook, rulebook_for
+from admission.rulebook import rulebook_for
 from members import names
 from members.authority import DecidingBody, NoDecidingBody
 from members.models import BRANCH_KINDS, MemberStatus, Organisation, PartyMember, Person, User

@@ -21,11 +21,11 @@ from admission.dates import LEGAL_DATE_TRIGGER
 from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
+from admission.domain.rules import RuleBook
 from admission.domain.stages import Stage
 from admission.models import Candidate
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
-from admission.rulebook import RuleBook
 from admission.workflow import step_ending
 from members.models import Organisation
 

@@ -18,9 +18,9 @@ from django.db.models import BooleanField, Case, CharField, DateField, F, Intege
 from django.db.models.functions import Cast, Left, NullIf, StrIndex, Substr
 
 from admission.domain import statistics as stats
-from admission.domain.calendar import WorkingCalendar
+from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
+from admission.domain.rules import RuleBook
 from admission.models import AnnualPlan, CalendarOverride, RuleOverride
-from admission.rulebook import RuleBook, calendar_from_overrides
 from members.models import Organisation, OrganisationKind
 
 KIND_ORDER = {kind: index for index, kind in enumerate(OrganisationKind.values)}
@@ -105,20 +105,15 @@ class Calendars:
         """From `rows` (``RootRows.load``) when the caller read them already, else one query."""
         root = subtree.root
         rows = rows if rows is not None else RootRows.load(root, years=())
-        overrides: dict[int | None, list[tuple[dt.date, bool]]] = defaultdict(list)
-        for org_id, day, working in rows.calendar:
-            overrides[org_id].append((day, working))
+        with_overrides = {org_id for org_id, _day, _working in rows.calendar}
         keys = {
-            pk: tuple(int(p) for p in row.path.strip("/").split("/") if p and int(p) in overrides)
+            pk: tuple(int(p) for p in row.path.strip("/").split("/") if p and int(p) in with_overrides)
             for pk, row in subtree.rows.items()
         }
         root_key = keys[root.pk]
         others = sorted({k for k in keys.values() if k != root_key}, key=lambda k: -len(subtree.rows[k[-1]].path))
         group_keys = [root_key, *others]
-        groups = tuple(
-            calendar_from_overrides([*overrides.get(None, []), *(row for i in key for row in overrides[i])])
-            for key in group_keys
-        )
+        groups = tuple(calendar_for_ancestors(rows.calendar, key) for key in group_keys)
         number = {key: index for index, key in enumerate(group_keys)}
         rules = RuleBook(overrides=tuple(rows.rules))
         return cls(

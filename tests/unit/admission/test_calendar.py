@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admission.domain.calendar import WorkingCalendar, _package_year
+from admission.domain.calendar import WorkingCalendar, _package_year, calendar_for_ancestors
 
 CAL = WorkingCalendar()
 
@@ -175,3 +175,53 @@ def test_it_moves_to_a_working_day_never_backwards(day: date) -> None:
     assert moved >= day
     assert CAL.is_working_day(moved)
     assert all(not CAL.is_working_day(day + timedelta(days=i)) for i in range((moved - day).days))
+
+
+# An organisation tree: province 1 > district 5 > branch 9; district 6 is elsewhere in the tree.
+PROVINCE, DISTRICT, BRANCH, OTHER_DISTRICT = 1, 5, 9, 6
+BRANCH_PATH = (PROVINCE, DISTRICT, BRANCH)
+
+
+def test_it_applies_the_national_rows_and_those_of_the_ancestors() -> None:
+    rows = [
+        (None, date(2026, 3, 2), False),  # a national Monday off
+        (PROVINCE, date(2026, 3, 7), True),  # the province's make-up Saturday
+        (BRANCH, date(2026, 3, 3), False),  # the branch's own Tuesday off
+    ]
+    cal = calendar_for_ancestors(rows, BRANCH_PATH)
+    assert not cal.is_working_day(date(2026, 3, 2))
+    assert cal.is_working_day(date(2026, 3, 7))
+    assert not cal.is_working_day(date(2026, 3, 3))
+    assert cal == WorkingCalendar(
+        extra_working_days=frozenset({date(2026, 3, 7)}),
+        extra_days_off=frozenset({date(2026, 3, 2), date(2026, 3, 3)}),
+    )
+
+
+def test_it_ignores_the_overrides_from_elsewhere_in_the_tree() -> None:
+    rows = [
+        (None, date(2026, 3, 2), False),
+        (OTHER_DISTRICT, date(2026, 3, 9), False),  # a Monday off elsewhere
+        (OTHER_DISTRICT, date(2026, 3, 14), True),  # a make-up Saturday elsewhere
+    ]
+    cal = calendar_for_ancestors(rows, BRANCH_PATH)
+    assert cal.is_working_day(date(2026, 3, 9))
+    assert not cal.is_working_day(date(2026, 3, 14))
+    assert cal == WorkingCalendar(extra_days_off=frozenset({date(2026, 3, 2)}))
+    # The other district itself sees its own rows.
+    other = calendar_for_ancestors(rows, (PROVINCE, OTHER_DISTRICT))
+    assert not other.is_working_day(date(2026, 3, 9))
+    assert other.is_working_day(date(2026, 3, 14))
+
+
+def test_it_lets_a_national_day_off_win_over_an_ancestors_make_up_day() -> None:
+    day = date(2026, 3, 7)
+    cal = calendar_for_ancestors([(None, day, False), (DISTRICT, day, True)], BRANCH_PATH)
+    assert not cal.is_working_day(day)
+
+
+def test_it_gives_the_package_calendar_without_rows_or_ancestors() -> None:
+    assert calendar_for_ancestors([], BRANCH_PATH) == CAL
+    # A root-less organisation (no ancestors) still gets the national rows only.
+    rows = iter([(None, date(2026, 3, 2), False), (PROVINCE, date(2026, 3, 7), True)])
+    assert calendar_for_ancestors(rows, ()) == WorkingCalendar(extra_days_off=frozenset({date(2026, 3, 2)}))

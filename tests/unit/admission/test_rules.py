@@ -11,6 +11,7 @@ from admission.domain.rules import (
     RULE_SETS,
     InvalidRuleParameterValue,
     NoRuleSetInForce,
+    RuleBook,
     RuleSet,
     UnknownRuleParameter,
     rule_set_for,
@@ -167,3 +168,61 @@ def test_it_refuses_to_cite_an_unknown_key() -> None:
 
 def test_it_is_hashable() -> None:
     assert hash(QD294) != hash(QD294.with_overrides({"decision_wd": 30}, label=HN))
+
+
+def test_a_rule_book_without_overrides_gives_the_national_set_in_force() -> None:
+    book = RuleBook()
+    assert book.for_date(date(2026, 1, 1)) == QD294
+    assert book.for_date(date(2025, 3, 1)) == QD232
+    assert book.for_date(date(2021, 7, 30)) == QD24
+
+
+def test_a_rule_book_applies_an_override_from_its_effective_date() -> None:
+    book = RuleBook(overrides=((date(2026, 1, 1), "recognition_decision_wd", 15, HN),))
+    assert book.for_date(date(2025, 12, 31)) == QD294  # not yet in force the day before
+    on_the_day = book.for_date(date(2026, 1, 1))
+    assert on_the_day.recognition_decision_wd == 15
+    assert on_the_day.overrides == (("recognition_decision_wd", HN),)
+    assert on_the_day.ref("recognition_decision_wd").point == HN
+    assert on_the_day.decision_wd == QD294.decision_wd
+
+
+def test_a_rule_book_applies_the_latest_override_of_a_key_in_force() -> None:
+    # Listed newest first: the book orders them by effective date.
+    book = RuleBook(
+        overrides=(
+            (date(2026, 1, 1), "decision_wd", 30, "B"),
+            (date(2025, 8, 1), "decision_wd", 40, "A"),
+            (date(2025, 8, 1), "ceremony_wd", 20, "A"),
+        )
+    )
+    assert book.for_date(date(2025, 7, 31)) == QD294
+    autumn = book.for_date(date(2025, 9, 1))
+    assert (autumn.decision_wd, autumn.ceremony_wd) == (40, 20)
+    assert autumn.ref("decision_wd").point == "A"
+    later = book.for_date(date(2026, 6, 1))
+    assert (later.decision_wd, later.ceremony_wd) == (30, 20)
+    assert later.ref("decision_wd").point == "B"
+    assert dict(later.overrides) == {"decision_wd": "B", "ceremony_wd": "A"}
+
+
+def test_a_rule_book_puts_the_overrides_on_the_set_of_the_day() -> None:
+    book = RuleBook(overrides=((date(2024, 1, 1), "ceremony_wd", 20, HN),))
+    old = book.for_date(date(2024, 6, 1))
+    assert (old.code, old.ceremony_wd, old.decision_wd) == ("QD24", 20, 60)
+    new = book.for_date(date(2025, 7, 1))
+    assert (new.code, new.ceremony_wd, new.decision_wd) == ("QD294", 20, 45)
+
+
+def test_a_rule_book_reads_a_day_before_the_oldest_set_with_the_oldest_set() -> None:
+    day = date(2019, 5, 1)  # e.g. an old awareness-class certificate
+    assert RuleBook().for_date(day) == QD24
+    book = RuleBook(
+        overrides=(
+            (date(2019, 1, 1), "cert_validity_months", 48, HN),
+            (date(2019, 6, 1), "dossier_validity_months", 6, HN),  # after the day
+        )
+    )
+    found = book.for_date(day)
+    assert found.code == "QD24"
+    assert (found.cert_validity_months, found.dossier_validity_months) == (48, QD24.dossier_validity_months)
