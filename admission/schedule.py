@@ -21,8 +21,9 @@ from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTime
 from admission.domain.rules import RuleBook
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
-from admission.workflow import VALIDITY_ONLY_STAGES
+from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
 from members.models import Organisation, Role, RoleAssignment
+from members.selectors import organisation_authority
 
 REMINDER_HOUR = 7  # local time at which a day's reminders become due
 BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY)
@@ -124,7 +125,9 @@ def candidate_schedule_reminder(
 
 
 def transition_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
-    """In-app notifications (and tomorrow's digest) for returns, approvals and decisions."""
+    """In-app notifications (and tomorrow's digest): the branch and mentors hear of returns,
+    approvals and decisions; a committee's staff hear that a dossier reached them or came back."""
+    _committee_notify(candidate=candidate, transition=transition, now=now)
     what = NOTIFIED_TRANSITIONS.get((Stage(transition.from_stage), Stage(transition.to_stage)))
     if what is None:
         return
@@ -154,6 +157,52 @@ def transition_notify(*, candidate: Candidate, transition: StageTransition, now:
                 created_at=now,
             )
             for user_id in recipients
+        ],
+        ignore_conflicts=True,
+    )
+
+
+ARRIVAL_TEXT = (
+    "Hồ sơ của {name} ({branch}) đã chuyển đến, chờ cấp ủy xử lý: {stage_vi}",
+    "The dossier of {name} ({branch}) has reached you: {stage_en}",
+)
+RESUBMITTED_TEXT = (
+    "Chi bộ đã nộp lại hồ sơ của {name} ({branch}): {stage_vi}",
+    "The branch resubmitted the dossier of {name} ({branch}): {stage_en}",
+)
+
+
+def _committee_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
+    """The staff of the committee whose turn it now is (workflow.TURN) learn that the dossier is theirs."""
+    stage = Stage(transition.to_stage)
+    body = TURN.get(stage, Body.BRANCH)
+    if body == Body.BRANCH or TURN.get(Stage(transition.from_stage)) == body:
+        return  # the branch's turn, or the same committee still holds it
+    committee = body_committee(body, organisation_authority(organisation=candidate.organisation))
+    if committee is None:
+        return
+    info = STAGE_INFO[stage]
+    vi, en = RESUBMITTED_TEXT if transition.basis.startswith("Return ") else ARRIVAL_TEXT
+    params = {
+        "name": candidate.person.full_name,
+        "branch": candidate.organisation.name,
+        "stage_vi": info.label_vi,
+        "stage_en": info.label_en,
+    }
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=f"arrived:{transition.pk}",
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=candidate.organisation_id,
+                candidate=candidate,
+                transition=transition,
+                text_vi=vi.format(**params)[:300],
+                text_en=en.format(**params)[:300],
+                created_at=now,
+            )
+            for user_id in staff_users([committee.id])[committee.id]
         ],
         ignore_conflicts=True,
     )

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from admission.domain import stages
 from admission.domain.stages import Stage
 from admission.models import DOCUMENTS_BEFORE_BRANCH_VOTE, DOCUMENTS_BEFORE_RECOGNITION_VOTE, VotePurpose
+from members.authority import Authority, OrgNode
 
 S = Stage
 
@@ -443,6 +444,21 @@ RETURN_TARGET: dict[Stage, Stage] = {
     stage: S.S15 if STEP_BY_KEY[NEXT_STEP[stage]].vote_purpose == VotePurpose.RECOGNITION else S.S8
     for stage in (S.S8A, S.S9, S.S10, S.S16)
 }
+
+
+def body_committee(body: Body, authority: Authority) -> OrgNode | None:
+    """The committee of the organisation tree that is `body` for a branch with this route (None: the branch).
+
+    Where the tree has no grassroots committee between the branch and the decider (a grassroots
+    branch, a village branch), the decider plays its role.
+    """
+    if body == Body.SUB_COMMITTEE:
+        return authority.appraisal_by
+    if body == Body.GRASSROOTS_COMMITTEE:
+        return authority.grassroots_resolution_by or authority.decider
+    if body == Body.DECIDING_COMMITTEE:
+        return authority.decider
+    return None
 
 
 def steps_for(stage: Stage) -> list[Step]:

@@ -34,8 +34,9 @@ from admission.schedule import (
     reminder_plan,
     staff_users,
 )
-from admission.workflow import COMMITTEE_TURNS
+from admission.workflow import TURN, Body, body_committee
 from members.models import Organisation
+from members.selectors import organisation_authority
 
 _Due = TypeVar("_Due", Candidate, BranchReview)
 
@@ -144,8 +145,11 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
         calendars, rulebooks = calendars_and_rulebooks({c.organisation for c in batch})
         leads = leads_for({c.organisation for c in batch})
         parents = {c.organisation_id: c.organisation.parent_id for c in batch}
+        owners = _owning_committees(batch)
         users_of_branch = branch_users(parents)
-        users_of_staff = staff_users({p for p in parents.values() if p})
+        users_of_staff = staff_users(
+            {p for p in parents.values() if p} | {i for pair in owners.values() for i in pair if i is not None}
+        )
         mentors = mentor_users([c.pk for c in batch])
         rows: list[tuple[Any, ...]] = []
         for candidate in batch:
@@ -159,13 +163,18 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
                 candidate.next_reminder_at, candidate.reminder_sequence = None, None
                 continue
             due = current_occurrence(plan.target, plan.leads, today=today, from_sequence=candidate.reminder_sequence)
-            recipients = set(users_of_branch[candidate.organisation_id])
+            recipients = set(users_of_branch[candidate.organisation_id])  # the branch follows its candidate
             if plan.kind == ReminderKind.PROBATION:
                 recipients |= mentors[candidate.pk]
-            if (
-                due.overdue or candidate.stage_enum in COMMITTEE_TURNS
-            ):  # the committee must act: told before the deadline too
-                # Escalation: the staff of the next level up are told too.
+            committee, above = owners.get(candidate.pk, (None, None))
+            if committee is not None:
+                # A committee's act (workflow.TURN): its staff are told before the deadline, and the
+                # committee above it too once it is overdue (escalation follows ownership).
+                recipients |= users_of_staff[committee]
+                if due.overdue and above is not None:
+                    recipients |= users_of_staff[above]
+            elif due.overdue:
+                # The branch's act is overdue: the staff of the level above the branch are told.
                 recipients |= users_of_staff[parents[candidate.organisation_id] or 0]
             rows.extend(_candidate_notifications(candidate, plan, due, recipients, now))
             # After the last occurrence already due (current_occurrence): after today, so after now.
@@ -176,6 +185,31 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
         _advance(batch)
     state.after = last
     return len(batch)
+
+
+def _owning_committees(batch: list[Candidate]) -> dict[int, tuple[int, int | None]]:
+    """For each candidate whose step is a committee's (workflow.TURN): that committee and the one above it.
+
+    One query for the rows of every ancestor of the batch's branches, whatever the batch size.
+    """
+    waiting = [c for c in batch if TURN.get(c.stage_enum, Body.BRANCH) != Body.BRANCH]
+    if not waiting:
+        return {}
+    ids = {i for c in waiting for i in c.organisation.ancestor_ids()}
+    rows = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in=ids).only(
+            "kind", "name", "delegated_to_admit", "upper_level_powers", "parent_id", "path"
+        )
+    }
+    found: dict[int, tuple[int, int | None]] = {}
+    for candidate in waiting:
+        chain = [rows[i] for i in candidate.organisation.ancestor_ids() if i in rows]
+        authority = organisation_authority(organisation=candidate.organisation, chain=chain)
+        committee = body_committee(TURN[candidate.stage_enum], authority)
+        if committee is not None:
+            found[candidate.pk] = (committee.id, rows[committee.id].parent_id)
+    return found
 
 
 def _advance(batch: list[Candidate]) -> None:

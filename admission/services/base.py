@@ -10,7 +10,7 @@ from django.utils import timezone
 from admission.domain.eligibility import check_order
 from admission.domain.reasons import CheckResult, Reason, reason
 from admission.models import Candidate
-from admission.workflow import TURN, Body, Step
+from admission.workflow import TURN, Body, Step, body_committee
 from members.authority import OrgNode
 from members.models import User
 from members.selectors import organisation_authority, scope_for
@@ -35,14 +35,7 @@ def require_edit(acting_user: User | None, candidate: Candidate) -> None:
 
 def committee_of(body: Body, candidate: Candidate) -> OrgNode | None:
     """The committee of the organisation tree that is `body` for this candidate's branch (None: the branch)."""
-    authority = organisation_authority(organisation=candidate.organisation)
-    if body == Body.SUB_COMMITTEE:
-        return authority.appraisal_by
-    if body == Body.GRASSROOTS_COMMITTEE:
-        return authority.grassroots_resolution_by or authority.decider
-    if body == Body.DECIDING_COMMITTEE:
-        return authority.decider
-    return None
+    return body_committee(body, organisation_authority(organisation=candidate.organisation))
 
 
 def due_committee(candidate: Candidate) -> OrgNode | None:

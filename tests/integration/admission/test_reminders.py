@@ -50,9 +50,10 @@ def test_it_writes_one_notification_per_recipient_however_often_the_sweep_runs(w
 def test_it_escalates_to_committee_staff_once_overdue(waiting_for_ceremony, alice, carol) -> None:  # type: ignore[no-untyped-def]
     for day in (dt.date(2025, 10, 23), dt.date(2025, 10, 29), dt.date(2025, 10, 30)):
         reminders.reminders_dispatch_due(now=at(day))
-    assert not Notification.objects.filter(user=carol).exists()  # before the deadline: the branch only
+    # Before the deadline the branch only (carol heard earlier that the dossier reached her committee).
+    assert not Notification.objects.filter(user=carol, kind=Notification.Kind.DEADLINE).exists()
     reminders.reminders_dispatch_due(now=at(dt.date(2025, 11, 6)))  # 7 days after: overdue, escalated
-    overdue = Notification.objects.get(user=carol, candidate=waiting_for_ceremony)
+    overdue = Notification.objects.get(user=carol, candidate=waiting_for_ceremony, kind=Notification.Kind.DEADLINE)
     assert overdue.overdue and overdue.text_vi.startswith("QUÁ HẠN")
 
 
