@@ -22,6 +22,7 @@ from admission.domain.rules import RuleBook
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
 from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
+from members.authority import OrgNode
 from members.models import Organisation, Role, RoleAssignment
 from members.selectors import organisation_authority
 
@@ -127,39 +128,27 @@ def candidate_schedule_reminder(
 def transition_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
     """In-app notifications (and tomorrow's digest): the branch and mentors hear of returns,
     approvals and decisions; a committee's staff hear that a dossier reached them or came back."""
-    _committee_notify(candidate=candidate, transition=transition, now=now)
-    what = NOTIFIED_TRANSITIONS.get((Stage(transition.from_stage), Stage(transition.to_stage)))
-    if what is None:
-        return
-    to_stage = STAGE_INFO[Stage(transition.to_stage)]
-    vi, en = STAGE_CHANGE_TEXT[what]
+    stage = Stage(transition.to_stage)
+    info = STAGE_INFO[stage]
     params = {
         "name": candidate.person.full_name,
+        "branch": candidate.organisation.name,
         "note": transition.note or "—",
-        "stage_vi": to_stage.label_vi,
-        "stage_en": to_stage.label_en,
+        "stage_vi": info.label_vi,
+        "stage_en": info.label_en,
     }
-    recipients = (
-        branch_users({candidate.organisation_id})[candidate.organisation_id]
-        | mentor_users([candidate.pk])[candidate.pk]
-    )
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                key=f"stage:{transition.pk}",
-                kind=Notification.Kind.STAGE_CHANGE,
-                organisation_id=candidate.organisation_id,
-                candidate=candidate,
-                transition=transition,
-                text_vi=vi.format(**params)[:300],
-                text_en=en.format(**params)[:300],
-                created_at=now,
-            )
-            for user_id in recipients
-        ],
-        ignore_conflicts=True,
-    )
+    committee = _new_committee(candidate, transition)
+    if committee is not None:
+        texts = RESUBMITTED_TEXT if transition.basis.startswith("Return ") else ARRIVAL_TEXT
+        users = staff_users([committee.id])[committee.id]
+        _stage_notes(candidate, transition, f"arrived:{transition.pk}", users, texts, params, now)
+    what = NOTIFIED_TRANSITIONS.get((Stage(transition.from_stage), stage))
+    if what is not None:
+        users = (
+            branch_users({candidate.organisation_id})[candidate.organisation_id]
+            | mentor_users([candidate.pk])[candidate.pk]
+        )
+        _stage_notes(candidate, transition, f"stage:{transition.pk}", users, STAGE_CHANGE_TEXT[what], params, now)
 
 
 ARRIVAL_TEXT = (
@@ -172,28 +161,30 @@ RESUBMITTED_TEXT = (
 )
 
 
-def _committee_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:
-    """The staff of the committee whose turn it now is (workflow.TURN) learn that the dossier is theirs."""
-    stage = Stage(transition.to_stage)
-    body = TURN.get(stage, Body.BRANCH)
+def _new_committee(candidate: Candidate, transition: StageTransition) -> OrgNode | None:
+    """The committee whose turn the transition makes it (workflow.TURN), if another holds it now."""
+    body = TURN.get(Stage(transition.to_stage), Body.BRANCH)
     if body == Body.BRANCH or TURN.get(Stage(transition.from_stage)) == body:
-        return  # the branch's turn, or the same committee still holds it
-    committee = body_committee(body, organisation_authority(organisation=candidate.organisation))
-    if committee is None:
-        return
-    info = STAGE_INFO[stage]
-    vi, en = RESUBMITTED_TEXT if transition.basis.startswith("Return ") else ARRIVAL_TEXT
-    params = {
-        "name": candidate.person.full_name,
-        "branch": candidate.organisation.name,
-        "stage_vi": info.label_vi,
-        "stage_en": info.label_en,
-    }
+        return None  # the branch's turn, or the same committee still holds it
+    return body_committee(body, organisation_authority(organisation=candidate.organisation))
+
+
+def _stage_notes(
+    candidate: Candidate,
+    transition: StageTransition,
+    key: str,
+    users: Iterable[int],
+    texts: tuple[str, str],
+    params: dict[str, str],
+    now: dt.datetime,
+) -> None:
+    """One in-app notification of the transition per user (unique key: a re-run adds none)."""
+    vi, en = texts
     Notification.objects.bulk_create(
         [
             Notification(
                 user_id=user_id,
-                key=f"arrived:{transition.pk}",
+                key=key,
                 kind=Notification.Kind.STAGE_CHANGE,
                 organisation_id=candidate.organisation_id,
                 candidate=candidate,
@@ -202,7 +193,7 @@ def _committee_notify(*, candidate: Candidate, transition: StageTransition, now:
                 text_en=en.format(**params)[:300],
                 created_at=now,
             )
-            for user_id in staff_users([committee.id])[committee.id]
+            for user_id in users
         ],
         ignore_conflicts=True,
     )
