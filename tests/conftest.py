@@ -149,3 +149,27 @@ def introducers(tree: Tree) -> list[PartyMember]:
         MemberFactory(person=PersonFactory(organisation=tree.branch_a, full_name=name), status=MemberStatus.OFFICIAL)
         for name in ("Lê Văn Giới", "Phạm Thị Thiệu")
     ]
+
+
+@pytest.fixture
+def branch_deputy(tree: Tree) -> User:
+    """Deputy secretary of branch A: records the branch's steps as Alice does."""
+    return _persona("dung", tree.branch_a, Role.BRANCH_DEPUTY)
+
+
+@pytest.fixture
+def provincial_staff(tree: Tree) -> User:
+    """Committee staff of the province P (the office of its standing committee)."""
+    return _persona("phuong", tree.province, Role.COMMITTEE_STAFF)
+
+
+@pytest.fixture
+def mentor(tree: Tree) -> User:
+    """An official member of branch A with a login and the mentor role: she reads only the candidates
+    she is assigned to (services.mentor_assign with `mentor.person.membership`), and changes nothing."""
+    person = PersonFactory(organisation=tree.branch_a, full_name="Vũ Thị Giúp Đỡ")
+    MemberFactory(person=person, status=MemberStatus.OFFICIAL)
+    user = _persona("mai", tree.branch_a, Role.MENTOR)
+    user.person = person
+    user.save(update_fields=["person"])
+    return user
