@@ -23,11 +23,10 @@ from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
 from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
 from members.authority import OrgNode
-from members.models import Organisation, Role, RoleAssignment
+from members.models import BRANCH_ROLES, Organisation, Role, RoleAssignment
 from members.selectors import organisation_authority
 
 REMINDER_HOUR = 7  # local time at which a day's reminders become due
-BRANCH_ROLES = (Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY)
 # Transitions the secretary and mentor are told about at once.
 NOTIFIED_TRANSITIONS = {
     (Stage.S8A, Stage.S8): "returned",

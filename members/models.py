@@ -357,6 +357,8 @@ EDITING_ROLES = frozenset(
     {Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY, Role.COMMITTEE_STAFF, Role.COMMITTEE_LEADER, Role.ADMINISTRATOR}
 )
 COMMITTEE_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.COMMITTEE_LEADER})
+# Roles that record the branch's own acts (its resolutions, its ceremony, its dossier steps).
+BRANCH_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY})
 
 
 class RoleAssignment(models.Model):

@@ -15,6 +15,7 @@ from django.http import Http404
 from members import names
 from members.authority import Authority, OrgNode, admission_authority
 from members.models import (
+    BRANCH_ROLES,
     COMMITTEE_ROLES,
     EDITING_ROLES,
     AuditLog,
@@ -64,6 +65,13 @@ class Scope:
     def audits(self) -> bool:
         """Auditors and administrators read the audit log (of their subtree)."""
         return self.everything or any(role == Role.AUDITOR for role, _org, _name in self.roles)
+
+    def acts_for_branch(self, organisation: Organisation) -> bool:
+        """Secretary or deputy of exactly this branch (or an administrator): the branch's own acts
+        are not recorded by the committees above it, whose staff may read and edit its data."""
+        return self.everything or any(
+            role in BRANCH_ROLES and org_id == organisation.pk for role, org_id, _name in self.roles
+        )
 
     def acts_for_committee(self, organisation_id: int) -> bool:
         """Staff or leader of exactly this committee (or an administrator): only the level that is

@@ -230,6 +230,10 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "{name} đã được phân công với vai trò này",
         "{name} is already assigned in this role",
     ),
+    "branch_turn": (
+        "Bước này do chi bộ {branch} ghi nhận; cấp ủy cấp trên không ghi thay chi bộ",
+        "This step is for the branch {branch} to record; the committees above it do not record it for the branch",
+    ),
     "level_not_due": (
         "Hồ sơ đang ở {committee}: chỉ cán bộ của cấp ủy này được ghi nhận bước này",
         "The dossier is with {committee}: only that committee's staff may record this step",

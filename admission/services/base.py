@@ -58,7 +58,10 @@ def recording_committee(candidate: Candidate, step: Step | None = None) -> OrgNo
 def may_record(user: User, candidate: Candidate, step: Step | None = None) -> bool:
     """Whether `user`'s body records `step` now (require_turn without raising; pages hide the others)."""
     committee = recording_committee(candidate, step)
-    return committee is None or scope_for(user).acts_for_committee(committee.id)
+    scope = scope_for(user)
+    if committee is None:
+        return scope.acts_for_branch(candidate.organisation)
+    return scope.acts_for_committee(committee.id)
 
 
 def require_turn(acting_user: User | None, candidate: Candidate, step: Step | None = None) -> None:
@@ -66,7 +69,12 @@ def require_turn(acting_user: User | None, candidate: Candidate, step: Step | No
     if acting_user is None:
         return  # system actions (imports, demo data) already went through their own checks
     committee = recording_committee(candidate, step)
-    if committee is not None and not scope_for(acting_user).acts_for_committee(committee.id):
+    if committee is None:
+        if not scope_for(acting_user).acts_for_branch(candidate.organisation):
+            # The committees above may read and edit the branch's data, not record its acts.
+            raise StepRefused((reason("branch_turn", "ĐL 24.2; HD06 3.6", branch=candidate.organisation.name),))
+        return
+    if not scope_for(acting_user).acts_for_committee(committee.id):
         raise StepRefused((reason("level_not_due", "QĐ294 4.3; HD06 3.6-3.7", committee=committee.name),))
 
 

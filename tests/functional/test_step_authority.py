@@ -6,8 +6,9 @@ gets past the authority checks; every other persona is refused, with nothing wri
 candidate's stage, its transitions and its votes unchanged):
 
 - page (POST `/admission/candidates/<pk>/steps/<key>/`): refused is 403, 404, or the form shown again
-  with the `level_not_due` message;
-- API (POST `/api/v1/candidates/<pk>/steps/<key>/`, token): refused is 403, 404, or 400 `level_not_due`.
+  with the `level_not_due` or `branch_turn` message;
+- API (POST `/api/v1/candidates/<pk>/steps/<key>/`, token): refused is 403, 404, or 400 `level_not_due`
+  or `branch_turn`.
 
 Everyone sends the same data, which the rules accept (`_entry`: the reference timeline's dates,
 counted from the day the candidate entered its stage), so the recorder's post is also checked to
@@ -23,8 +24,8 @@ Not covered, with the reason (their cases are generated, and skipped):
 SY and SZ are reached through the services: three failed recognition votes (QĐ294 4.2.3), and the
 annulment of the admission decision (QĐ294 4.4).
 
-Known bug (xfail strict, `_known_bug`): the staff of the committees above the branch (carol, gina,
-the provincial staff) record every step whose turn is the branch's, through the page and the API.
+The staff of the committees above the branch (carol, gina, the provincial staff) may read and edit
+the branch's data but not record its acts: refused with `branch_turn` (this test found it).
 """
 
 import datetime as dt
@@ -112,21 +113,6 @@ class Case:
         return f"{self.step.key}-{self.stage}-{self.persona}-{self.channel}"
 
 
-# The personas holding an editing role on an organisation above branch A.
-ABOVE_THE_BRANCH = frozenset({"carol", "gina", "provincial"})
-
-
-def _known_bug(case: Case) -> str | None:
-    """Real bugs this test found: their cases are xfail(strict=True) until the app is fixed."""
-    if case.recorder is Body.BRANCH and case.persona in ABOVE_THE_BRANCH:
-        return (
-            "committee staff above the branch record the branch's steps: at a branch turn "
-            "services.base.recording_committee is None, so require_turn and may_record check nothing "
-            "beyond require_edit, which an editing role on any ancestor organisation passes"
-        )
-    return None
-
-
 def _stage_order(stage: Stage) -> int:
     return list(Stage).index(stage)
 
@@ -145,8 +131,6 @@ def _param(case: Case) -> Any:
     marks: list[Any] = []
     if case.stage in UNREACHABLE:
         marks.append(pytest.mark.skip(reason=f"{case.stage}: {UNREACHABLE[case.stage]}"))
-    elif (bug := _known_bug(case)) is not None:
-        marks.append(pytest.mark.xfail(strict=True, reason=bug))
     return pytest.param(case, id=case.id, marks=marks)
 
 
@@ -343,9 +327,12 @@ def _api_data(entry: Entry) -> dict[str, Any]:
 
 # --- What comes back ---------------------------------------------------------------------------------
 
+# The authority refusals: a committee's step by another body, a branch's step by a committee above it.
+AUTHORITY_CODES = ("level_not_due", "branch_turn")
 LEVEL_NOT_DUE = [
-    re.compile(".+".join(re.escape(part) for part in template.split("{committee}")))
-    for template in REASON_CODES["level_not_due"]
+    re.compile(".+".join(re.escape(part) for part in re.split(r"\{committee\}|\{branch\}", template)))
+    for code in AUTHORITY_CODES
+    for template in REASON_CODES[code]
 ]
 
 
@@ -385,7 +372,7 @@ def _post_api(user: User, candidate: Candidate, step: Step, entry: Entry) -> Ans
     codes = [error["code"] for error in body.get("errors", [])]
     return Answer(
         response.status_code,
-        response.status_code in (403, 404) or (response.status_code == 400 and "level_not_due" in codes),
+        response.status_code in (403, 404) or (response.status_code == 400 and bool(set(AUTHORITY_CODES) & set(codes))),
         response.status_code == 200 and bool(body.get("moved")),
         json.dumps(body.get("errors", body.get("moved")), ensure_ascii=False)[:500],
     )

@@ -145,6 +145,7 @@ def _produced() -> list[Reason]:
             reason("ceremony_missing", ""),
             reason("mentor_already_assigned", "QĐ294 3.2", name="Lê Văn Giới"),
             reason("level_not_due", "QĐ294 4.3", committee="Đảng bộ phường Thử"),
+            reason("branch_turn", "ĐL 24.2; HD06 3.6", branch="Chi bộ A"),
             reason("return_reason_required", "QĐ294 4.3.1"),
             reason("return_document_reason_required", "QĐ294 4.3.1", documents=("A4", "A6")),
             reason("not_returned", "QĐ294 4.3.1"),
