@@ -273,6 +273,8 @@ class BranchConsiderationFacts:
     readmission: bool = False
     readmission_approved: bool = False
     political_issue_unresolved: bool = False
+    left_party_on: date | None = None  # readmission: the day the person's last membership ended
+    readmitted_before: bool = False  # an earlier readmission led to membership
 
 
 DossierFacts = BranchConsiderationFacts
@@ -310,10 +312,45 @@ def check_branch_consideration(facts: BranchConsiderationFacts, rules: RuleSet) 
         found.append(reason("verification_incomplete", "HD06 3.4; HD38 I.1.5"))
     if not facts.comments_complete:
         found.append(reason("comments_incomplete", "HD06 3.5"))
-    if facts.readmission and not facts.readmission_approved:
-        found.append(reason("readmission_needs_approval", "QĐ294 3.5.1"))
+    if facts.readmission:
+        found.extend(
+            check_readmission(
+                facts.left_party_on,
+                meeting,
+                rules,
+                approved=facts.readmission_approved,
+                readmitted_before=facts.readmitted_before,
+            ).reasons
+        )
     if facts.political_issue_unresolved:
         found.append(reason("political_standard_unresolved", "QĐ294 3.3; HD06 3.7c"))
+    return CheckResult.from_reasons(found)
+
+
+def check_readmission(
+    left_on: date | None, meeting: date, rules: RuleSet, *, approved: bool, readmitted_before: bool
+) -> CheckResult:
+    """Readmission (E10, QĐ294 3.5.1): the provincial standing committee's written consent, at least
+    `readmit_wait_months` (36) since leaving, counted by the month rule (31/01 + 1 month = end of
+    February), and only once in a lifetime. The longer wait after an expunged conviction and the
+    cases never readmitted depend on facts the tracker does not hold: the consent covers them."""
+    found: list[Reason] = []
+    if not approved:
+        found.append(reason("readmission_needs_approval", "QĐ294 3.5.1"))
+    if readmitted_before:
+        found.append(reason("readmission_only_once", "QĐ294 3.5.1"))
+    if left_on is not None:
+        earliest = add_months(left_on, rules.readmit_wait_months)
+        if meeting < earliest:
+            found.append(
+                reason(
+                    "readmission_too_early",
+                    "QĐ294 3.5.1b",
+                    months=rules.readmit_wait_months,
+                    left_on=left_on,
+                    earliest=earliest,
+                )
+            )
     return CheckResult.from_reasons(found)
 
 

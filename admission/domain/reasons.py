@@ -167,6 +167,14 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Kết nạp lại cần Ban Thường vụ cấp ủy trực thuộc Trung ương đồng ý bằng văn bản",
         "Readmission needs the written consent of the provincial standing committee",
     ),
+    "readmission_too_early": (
+        "Chưa đủ {months} tháng kể từ khi ra khỏi Đảng ({left_on}): sớm nhất được xét ngày {earliest}",
+        "Less than {months} months since leaving the Party ({left_on}): consideration from {earliest} at the earliest",
+    ),
+    "readmission_only_once": (
+        "Người này đã được kết nạp lại một lần; chỉ được kết nạp lại một lần",
+        "This person was already readmitted once; readmission is allowed only once",
+    ),
     "political_standard_unresolved": (
         "Vấn đề về tiêu chuẩn chính trị chưa được kết luận",
         "An issue with the political standard has not been concluded",

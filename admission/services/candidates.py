@@ -36,6 +36,9 @@ from members.selectors import scope_for
 def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
     """Start following an outstanding non-member (S0) in their branch.
 
+    A person whose membership ended (removed, left) is a readmission (E10, QĐ294 3.5): the
+    candidacy is marked so, and the branch's consideration then checks the wait, the provincial
+    consent and that it happens only once (eligibility.check_readmission).
     Side effects: one transaction; one Candidate row and its history row.
     """
     now = now or timezone.now()
@@ -53,6 +56,9 @@ def candidate_create(*, acting_user: User | None, person: Person, now: dt.dateti
         person=person, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY]
     ).exists():
         raise StepRefused((reason("already_member", "", name=person.full_name),))
+    candidate.readmission = PartyMember.objects.filter(
+        person=person, status__in=[MemberStatus.REMOVED, MemberStatus.LEFT]
+    ).exists()
     with transaction.atomic(durable=True):
         candidate.save()
         organisations_changed(paths=[candidate.organisation.path])

@@ -45,7 +45,7 @@ from admission.services.candidates import introducer_facts
 from admission.services.transitions import candidate_transition
 from admission.workflow import STEP_BY_KEY, Router, Step, VoteBy
 from members.authority import DecidingBody
-from members.models import Person, User
+from members.models import PartyMember, Person, User
 from members.selectors import organisation_authority
 
 # --- What the user enters ------------------------------------------------------------------------
@@ -507,6 +507,22 @@ def candidate_vote(
     return vote
 
 
+def _readmission_facts(candidate: Candidate) -> dict[str, Any]:
+    """When the person's last membership ended, and whether an earlier readmission made them a member."""
+    left = (
+        PartyMember.objects.filter(person_id=candidate.person_id, left_date__isnull=False)
+        .order_by("-left_date")
+        .values_list("left_date", flat=True)
+        .first()
+    )
+    again = (
+        Candidate.objects.filter(person_id=candidate.person_id, readmission=True, member__isnull=False)
+        .exclude(pk=candidate.pk)
+        .exists()
+    )
+    return {"left_party_on": left, "readmitted_before": again}
+
+
 def _consideration_facts(candidate: Candidate, meeting_date: dt.date, step: Step) -> BranchConsiderationFacts:
     person = candidate.person
     introducers = introducer_facts(candidate)
@@ -532,5 +548,6 @@ def _consideration_facts(candidate: Candidate, meeting_date: dt.date, step: Step
         over_60_approved=candidate.over_60_approved,
         readmission=candidate.readmission,
         readmission_approved=candidate.readmission_approved,
+        **(_readmission_facts(candidate) if candidate.readmission else {}),
         political_issue_unresolved=candidate.political_issue_unresolved,
     )

@@ -25,7 +25,7 @@ from admission.rulebook import calendar_for, rulebook_for
 from admission.services.base import ConcurrentStageChange, StepRefused
 from members import services as member_services
 from members.freshness import organisations_changed
-from members.models import MemberStatus, User
+from members.models import MemberStatus, PartyMember, User
 
 
 def candidate_transition(
@@ -127,6 +127,11 @@ def _create_probationary_member(ctx: CascadeContext) -> None:
     # The step service already checked the acting user's scope: the member services run as the system.
     candidate = ctx.candidate
     if candidate.member is None:
+        # A readmitted person keeps their one membership row (E10): it starts a new probation.
+        candidate.member = PartyMember.objects.filter(person_id=candidate.person_id).first()
+        if candidate.member is not None:
+            Candidate.objects.filter(pk=candidate.pk).update(member=candidate.member)
+    if candidate.member is None:
         member = member_services.member_create(
             acting_user=None,
             person=candidate.person,
@@ -136,7 +141,7 @@ def _create_probationary_member(ctx: CascadeContext) -> None:
         )
         Candidate.objects.filter(pk=candidate.pk).update(member=member)
         candidate.member = member
-    elif candidate.member.status == MemberStatus.REMOVED:  # admitted again after an annulled decision
+    elif candidate.member.status in (MemberStatus.REMOVED, MemberStatus.LEFT):  # readmitted, or decided anew
         member_services.member_restore_probation(
             acting_user=None,
             member=candidate.member,

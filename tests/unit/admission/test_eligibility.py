@@ -20,6 +20,7 @@ from admission.domain.eligibility import (
     check_introduction,
     check_mentor,
     check_order,
+    check_readmission,
     check_recognition_ready,
 )
 from admission.domain.rules import QD294
@@ -355,3 +356,33 @@ def test_it_allows_recognition_from_the_end_of_probation(on: date, ok: bool) -> 
     assert result.ok is ok
     if not ok:
         assert dict(result.reasons[0].params) == {"ends_on": date(2026, 8, 22)}
+
+
+# Readmission (E10, QĐ294 3.5.1b): 36 months after leaving by the month rule, worked out by hand.
+@pytest.mark.parametrize(
+    ("left_on", "meeting", "earliest"),
+    [
+        (date(2023, 1, 31), date(2026, 1, 30), date(2026, 1, 31)),  # the day before: too early
+        (date(2023, 1, 31), date(2026, 1, 31), None),  # the same day-of-month 36 months later
+        (date(2024, 2, 29), date(2027, 2, 27), date(2027, 2, 28)),  # 29/02 -> 28/02 of a common year
+        (date(2024, 2, 29), date(2027, 2, 28), None),
+        (date(2022, 11, 30), date(2025, 11, 29), date(2025, 11, 30)),
+        (date(2022, 11, 30), date(2026, 1, 2), None),
+    ],
+)
+def test_readmission_waits_36_months_after_leaving(left_on: date, meeting: date, earliest: date | None) -> None:
+    result = check_readmission(left_on, meeting, QD294, approved=True, readmitted_before=False)
+    if earliest is None:
+        assert result.ok
+    else:
+        assert [(r.code, r.params["earliest"], r.params["months"]) for r in result.reasons] == [
+            ("readmission_too_early", earliest, 36)
+        ]
+
+
+def test_readmission_needs_the_provincial_consent_and_happens_only_once() -> None:
+    codes = [
+        r.code for r in check_readmission(None, date(2026, 3, 1), QD294, approved=False, readmitted_before=True).reasons
+    ]
+    assert codes == ["readmission_needs_approval", "readmission_only_once"]
+    assert check_readmission(None, date(2026, 3, 1), QD294, approved=True, readmitted_before=False).ok

@@ -94,6 +94,8 @@ def _produced() -> list[Reason]:
                 documents_missing=("Đơn xin vào Đảng", "Lý lịch (2-KNĐ)"),
                 readmission=True,
                 political_issue_unresolved=True,
+                left_party_on=date(2024, 6, 1),
+                readmitted_before=True,
             ),
             rules,
         ),
