@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Hidden, Submit
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from admission.models import Candidate, DocumentType, MentorRole, VoteForm
-from admission.services import CANDIDATE_FLAGS
+from admission.models import Candidate, ConsentKind, DocumentType, MentorRole, VoteForm
+from admission.services import BRANCH_FLAGS
 from admission.workflow import Step
 from members.forms import DateInput
 from members.models import PartyMember, User
@@ -212,16 +212,89 @@ def members_for_mentoring(candidate: Candidate) -> Any:
     )
 
 
-class FlagsForm(forms.ModelForm):
-    """Approvals by the provincial standing committee and other exceptions (rules §2, §5)."""
+def _section_helper(act: str, label: Any) -> FormHelper:
+    """A section of the approvals page: its own form tag, the act it posts, its button."""
+    helper = FormHelper()
+    helper.form_id = f"form-{act}"
+    helper.add_input(Hidden("act", act))
+    helper.add_input(Submit("save", label, css_class="btn-danger btn-sm"))
+    return helper
 
-    class Meta:
-        model = Candidate
-        fields = list(CANDIDATE_FLAGS)
+
+def _flag_label(name: str) -> Any:
+    field: Any = Candidate._meta.get_field(name)
+    return capfirst(field.verbose_name)
+
+
+class BranchFactsForm(forms.Form):
+    """Facts about the person the branch records (rules E5, E10): difficult area, readmission."""
+
+    area_exception = forms.BooleanField(required=False)
+    readmission = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "facts")
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        for name in BRANCH_FLAGS:
+            self.fields[name].label = _flag_label(name)
+        self.helper = _section_helper("facts", _("Lưu thông tin của chi bộ"))
+
+
+class PoliticalIssueForm(forms.Form):
+    """The political-standard issue (E7): the branch raises it, the grassroots committee or above concludes it."""
+
+    political_issue_unresolved = forms.BooleanField(required=False)
+    note = forms.CharField(
+        label=_("Kết luận của cấp ủy (số, ngày văn bản)"),
+        required=False,
+        max_length=100,
+        help_text=_("Bắt buộc khi bỏ đánh dấu: chỉ cán bộ đảng ủy cơ sở hoặc cấp ủy cấp trên kết luận (QĐ294 3.3)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "political")
+        super().__init__(*args, **kwargs)
+        self.fields["political_issue_unresolved"].label = _flag_label("political_issue_unresolved")
+        self.helper = _section_helper("political", _("Lưu vấn đề tiêu chuẩn chính trị"))
+
+
+class ExtensionForm(forms.Form):
+    """The deciding committee extends its decision deadline by 15 working days (QĐ294 4.3.1)."""
+
+    deadline_extended = forms.BooleanField(required=False)
+    note = forms.CharField(label=_("Lý do gia hạn"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "extension")
+        super().__init__(*args, **kwargs)
+        self.fields["deadline_extended"].label = _flag_label("deadline_extended")
+        self.helper = _section_helper("extension", _("Lưu gia hạn"))
+
+
+class ConsentForm(forms.Form):
+    """A written consent of the provincial standing committee, with its date and number (E3, E6, E10)."""
+
+    kind = forms.ChoiceField(label=_("Loại văn bản đồng ý"), choices=ConsentKind.choices)
+    granted_on = forms.DateField(label=_("Ngày văn bản"), widget=DateInput())
+    document_number = forms.CharField(label=_("Số văn bản"), required=False, max_length=60)
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "consent")
+        super().__init__(*args, **kwargs)
+        self.helper = _section_helper("consent", _("Ghi nhận văn bản đồng ý"))
+
+
+class ConsentWithdrawForm(forms.Form):
+    """Withdraw a consent in force, with the reason (the record is kept)."""
+
+    kind = forms.ChoiceField(label=_("Văn bản đồng ý cần thu hồi"), choices=ConsentKind.choices)
+    withdrawal_reason = forms.CharField(label=_("Lý do thu hồi"), required=False, max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "withdraw")
+        super().__init__(*args, **kwargs)
+        self.helper = _section_helper("withdraw", _("Thu hồi văn bản đồng ý"))
 
 
 class PreferencesForm(forms.ModelForm):

@@ -150,6 +150,57 @@ CANDIDATE_DATE_FIELDS = (
 )
 
 
+class ConsentKind(models.TextChoices):
+    """The written consents of the provincial standing committee the eligibility rules read (rules §5)."""
+
+    OVER_60 = "over_60", _("Đồng ý kết nạp người trên 60 tuổi")
+    LITERACY = "literacy_exception", _("Đồng ý ngoại lệ chỉ biết đọc, biết viết chữ quốc ngữ")
+    READMISSION = "readmission", _("Đồng ý kết nạp lại")
+
+
+# The candidate flag each consent sets (the eligibility rules E3, E6, E10 read the flag).
+CONSENT_FLAG: dict[str, str] = {
+    ConsentKind.OVER_60: "over_60_approved",
+    ConsentKind.LITERACY: "literacy_exception_approved",
+    ConsentKind.READMISSION: "readmission_approved",
+}
+
+
+class ProvincialConsent(models.Model):
+    """A written consent of the provincial standing committee (BTV tỉnh ủy), with its date and number.
+
+    A withdrawn consent keeps its row (withdrawn_at, by whom, why); at most one is in force per
+    candidate and kind. The candidate's flag (CONSENT_FLAG) follows the consent in force.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("loại văn bản đồng ý"), max_length=24, choices=ConsentKind.choices)
+    granted_on = models.DateField(_("ngày văn bản"))
+    document_number = models.CharField(_("số văn bản"), max_length=60)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("lý do thu hồi"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("văn bản đồng ý của BTV tỉnh ủy")
+        verbose_name_plural = _("văn bản đồng ý của BTV tỉnh ủy")
+        ordering = ["candidate", "kind", "-recorded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "kind"], condition=Q(withdrawn_at__isnull=True), name="consent_one_in_force"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ConsentKind.values), name="consent_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.document_number} ({self.granted_on:%d/%m/%Y})"
+
+
 class StageTransition(models.Model):
     """Append-only: every stage change with who, when, why and on what it rests.
 

@@ -29,6 +29,7 @@ from admission.models import (
     GeneratedDocument,
     Mentorship,
     Notification,
+    ProvincialConsent,
     ReturnedDocument,
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
@@ -296,6 +297,10 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
             ),
             *_returns_parts(candidate),
             *_documents_parts(candidate),
+            bundle.Part(
+                "consents",
+                ProvincialConsent.objects.filter(candidate=candidate, withdrawn_at__isnull=True).order_by("kind"),
+            ),
             *_calendar_parts(candidate.organisation),
         ]
     )
@@ -330,6 +335,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         **_open_return(candidate, returns, rows["documents"]),
         "scans": rows["scans"],
         "generated_documents": rows["generated"],
+        "consents": rows["consents"],
     }
 
 

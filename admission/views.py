@@ -206,7 +206,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
         **document_views.documents_context(
-            candidate=candidate, user=request.user, documents=context.pop("generated_documents")
+            candidate=candidate, user=request.user, documents=context.pop("generated_documents"), can_generate=can_edit
         ),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
@@ -373,18 +373,71 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+# The sections of the approvals page: the form of each act and the service that records it.
+APPROVAL_FORMS: dict[str, type[Any]] = {
+    "facts": forms.BranchFactsForm,
+    "political": forms.PoliticalIssueForm,
+    "extension": forms.ExtensionForm,
+    "consent": forms.ConsentForm,
+    "withdraw": forms.ConsentWithdrawForm,
+}
+
+
+def _record_approval(user: User, candidate: Candidate, act: str, data: dict[str, Any]) -> Any:
+    if act in {"facts", "political", "extension"}:
+        return services.candidate_update_flags(acting_user=user, candidate=candidate, **data)
+    if act == "consent":
+        return services.consent_record(acting_user=user, candidate=candidate, **data)
+    return services.consent_withdraw(acting_user=user, candidate=candidate, **data)
+
+
 @login_required
 def candidate_flags(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    candidate = _editable_candidate(request, pk)
-    form = forms.FlagsForm(request.POST or None, instance=Candidate.objects.get(pk=candidate.pk))
-    if request.method == "POST" and form.is_valid():
-        services.candidate_update_flags(acting_user=request.user, candidate=candidate, **form.cleaned_data)
-        messages.success(request, _("Đã lưu."))
-        return redirect("candidate_detail", pk=candidate.pk)
+    """Approvals, exceptions and the extension: each user sees and changes only the acts their body
+    owns (services.approvals); the others are shown read-only. A section posted by someone else's
+    body is refused by the service with its reason, shown on that section's form."""
+    candidate = Candidate.objects.select_related("organisation", "person").get(pk=_editable_candidate(request, pk).pk)
+    user = request.user
+    consents = list(candidate.consents.select_related("recorded_by", "withdrawn_by").order_by("-recorded_at", "-pk"))
+    in_force = [c for c in consents if c.withdrawn_at is None]
+    owns = {
+        "facts": True,
+        "political": not candidate.political_issue_unresolved or services.may_clear_political_issue(user, candidate),
+        "extension": services.may_extend_deadline(user, candidate),
+        "consent": services.may_record_consent(user, candidate),
+    }
+    owns["withdraw"] = owns["consent"] and bool(in_force)
+    initial: dict[str, dict[str, Any]] = {
+        "facts": {name: getattr(candidate, name) for name in services.BRANCH_FLAGS},
+        "political": {"political_issue_unresolved": candidate.political_issue_unresolved},
+        "extension": {"deadline_extended": candidate.deadline_extended},
+        "consent": {"granted_on": timezone.localdate()},
+        "withdraw": {"kind": in_force[0].kind if in_force else None},
+    }
+    act = request.POST.get("act", "") if request.method == "POST" else ""
+    sections: dict[str, Any] = {
+        key: form_class(initial=initial[key]) for key, form_class in APPROVAL_FORMS.items() if owns[key]
+    }
+    if act in APPROVAL_FORMS:
+        posted = APPROVAL_FORMS[act](request.POST)
+        sections[act] = posted  # shown with its refusal even when the section is not the user's
+        if posted.is_valid():
+            ok, _result = _run_service(
+                lambda: _record_approval(user, candidate, act, posted.cleaned_data), _form_errors(posted)
+            )
+            if ok:
+                messages.success(request, _("Đã lưu."))
+                return redirect("candidate_detail", pk=candidate.pk)
     return render(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Phê duyệt và trường hợp đặc biệt"), "candidate": candidate},
+        "admission/candidate_flags.html",
+        {
+            "candidate": candidate,
+            "sections": sections,
+            "consents": consents,
+            "in_force": in_force,
+            "title": _("Phê duyệt, ngoại lệ, gia hạn"),
+        },
     )
 
 
@@ -488,7 +541,10 @@ def _review_context(request: AuthenticatedRequest, candidate: Candidate) -> dict
     context.update(upload_views.scans_context(candidate=candidate, scans=context.pop("scans")))
     context.update(
         document_views.documents_context(
-            candidate=candidate, user=request.user, documents=context.pop("generated_documents")
+            candidate=candidate,
+            user=request.user,
+            documents=context.pop("generated_documents"),
+            can_generate=context["can_edit"],
         )
     )
     return context

@@ -73,6 +73,19 @@ class Scope:
             role in BRANCH_ROLES and org_id == organisation.pk for role, org_id, _name in self.roles
         )
 
+    def can_edit_above(self, organisation: Organisation) -> bool:
+        """Edit rights on a strict ancestor of `organisation`: the body above it (administrators: all)."""
+        return self.everything or any(
+            organisation.path.startswith(p) and organisation.path != p for p in self.edit_paths
+        )
+
+    def acts_for_committee_in(self, organisation_ids: Iterable[int]) -> bool:
+        """Staff or leader of one of these committees (or an administrator)."""
+        wanted = set(organisation_ids)
+        return self.everything or any(
+            role in COMMITTEE_ROLES and org_id in wanted for role, org_id, _name in self.roles
+        )
+
     def acts_for_committee(self, organisation_id: int) -> bool:
         """Staff or leader of exactly this committee (or an administrator): only the level that is
         due acts on a dossier, not the committees above or below it (QĐ294 4.3; HD06 3.6-3.7)."""

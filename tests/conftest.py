@@ -11,7 +11,8 @@ Tree (codes):
     W  commune committee under P
        └─ V  village branch
 Staff: Carol is committee staff of C (sees A and B; resolves at S9); Gina is committee staff of
-G (decides for A and B at S10/S16); Eve is auditor of P; Oscar has no role.
+G (decides for A and B at S10/S16); Paula is committee staff of the province P (records the
+provincial standing committee's written consents); Eve is auditor of P; Oscar has no role.
 """
 
 import datetime as dt
@@ -128,6 +129,12 @@ def carol(tree: Tree) -> User:
 def gina(tree: Tree) -> User:
     """Committee staff of the provincial People's Committee organisation G: decides for A and B."""
     return _persona("gina", tree.government, Role.COMMITTEE_STAFF)
+
+
+@pytest.fixture
+def paula(tree: Tree) -> User:
+    """Committee staff of the province P: records the provincial standing committee's consents."""
+    return _persona("paula", tree.province, Role.COMMITTEE_STAFF)
 
 
 @pytest.fixture

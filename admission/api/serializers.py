@@ -19,11 +19,13 @@ from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
     Candidate,
+    ConsentKind,
     DocumentType,
     DossierItem,
     DossierReturn,
     IntroductionModeChoice,
     Notification,
+    ProvincialConsent,
     StageTransition,
     Vote,
     VoteForm,
@@ -413,8 +415,43 @@ class CandidateFlagsSerializer(StrictTypes, serializers.Serializer):
     over_60_approved = serializers.BooleanField(required=False)
     readmission = serializers.BooleanField(required=False)
     readmission_approved = serializers.BooleanField(required=False)
-    political_issue_unresolved = serializers.BooleanField(required=False)
-    deadline_extended = serializers.BooleanField(required=False)
+    political_issue_unresolved = serializers.BooleanField(
+        required=False,
+        help_text="The branch raises it (true); the grassroots committee or above concludes it (false, with `note`).",
+    )
+    deadline_extended = serializers.BooleanField(
+        required=False, help_text="Only the deciding committee's staff, with `note` (QĐ294 4.3.1)."
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="The reason of an extension or the conclusion of the political issue.",
+    )
+
+
+class ConsentRecordSerializer(StrictTypes, serializers.Serializer):
+    """A written consent of the provincial standing committee (over 60, literacy exception, readmission)."""
+
+    kind = serializers.ChoiceField(choices=ConsentKind.choices)
+    granted_on = DayField()
+    document_number = serializers.CharField(allow_blank=True, max_length=60)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+
+class ConsentWithdrawSerializer(StrictTypes, serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConsentKind.choices)
+    withdrawal_reason = serializers.CharField(allow_blank=True, max_length=255)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvincialConsent
+        fields = [
+            "id", "kind", "granted_on", "document_number", "note", "recorded_at", "withdrawn_at", "withdrawal_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class DocumentRecordSerializer(StrictTypes, serializers.Serializer):

@@ -233,10 +233,16 @@ REFUSED = OpenApiResponse(ERROR, description="Invalid input, or the rules refuse
         responses={201: s.CandidateDetailSerializer, 400: REFUSED},
     ),
     partial_update=extend_schema(
-        summary="Set the approvals and exceptions (flags)",
-        description="Only the flags sent change; the step's deadline is recomputed.",
+        summary="Set the exceptions, the political issue and the extension (flags)",
+        description=(
+            "Only the flags sent change, each by the body that owns it (`services.candidate_update_flags`): "
+            "the branch's facts (area exception, readmission) and raising the political issue need edit "
+            "rights; concluding the political issue the grassroots committee or above, with `note`; the "
+            "extension the deciding committee, with `note`. The provincial consents are not flags: "
+            "`POST …/consents/` (400 `consent_needs_document`). The step's deadline is recomputed."
+        ),
         request=s.CandidateFlagsSerializer,
-        responses={200: s.CandidateDetailSerializer},
+        responses={200: s.CandidateDetailSerializer, 400: REFUSED},
     ),
 )
 class CandidateViewSet(
@@ -407,6 +413,40 @@ class CandidateViewSet(
                 "vote": None,
             }
         )
+
+    @extend_schema(
+        summary="Record a written consent of the provincial standing committee",
+        description=(
+            "Over 60, literacy exception or readmission (rules E3, E6, E10), with the document's date and "
+            "number: only the province's committee staff or an administrator (400 `consent_not_provincial`). "
+            "Sets the flag the eligibility rules read (`services.consent_record`)."
+        ),
+        request=s.ConsentRecordSerializer,
+        responses={201: s.ConsentSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def consents(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.ConsentRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_record(acting_user=_user(request), candidate=candidate, **serializer.validated_data)
+        return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Withdraw the provincial consent in force, with the reason",
+        description="The consent is kept with who withdrew it, when and why; the flag is cleared.",
+        request=s.ConsentWithdrawSerializer,
+        responses={200: s.ConsentSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="consents/withdraw")
+    def withdraw_consent(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.ConsentWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_withdraw(
+            acting_user=_user(request), candidate=candidate, **serializer.validated_data
+        )
+        return Response(s.ConsentSerializer(consent).data)
 
     @extend_schema(
         summary="Record a dossier document as held (or returned for correction)",

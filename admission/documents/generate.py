@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -36,6 +37,40 @@ from members.selectors import scope_for
 
 class PdfUnavailable(Exception):
     """LibreOffice is missing, failed or took too long; the DOCX can still be generated."""
+
+
+class GenerationThrottled(Exception):
+    """The user generated DOCUMENT_GENERATION_LIMIT documents within the window; `message` says when to retry."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def generation_throttle(user: User, now: dt.datetime) -> None:
+    """Count one generation by `user` in the current fixed window (the Django cache, shared by the
+    workers through Redis); raise GenerationThrottled past DOCUMENT_GENERATION_LIMIT."""
+    limit = settings.DOCUMENT_GENERATION_LIMIT
+    window = settings.DOCUMENT_GENERATION_WINDOW_SECONDS
+    if limit <= 0:
+        return
+    slot = int(now.timestamp()) // window
+    key = f"docgen:{user.pk}:{slot}"
+    cache.add(key, 0, window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window + 5)
+        count = 1
+    if count > limit:
+        wait = window - int(now.timestamp()) % window
+        raise GenerationThrottled(
+            _(
+                "Bạn đã tạo %(limit)s văn bản trong %(window)s giây, vượt giới hạn cho phép. "
+                "Vui lòng thử lại sau %(wait)s giây."
+            )
+            % {"limit": limit, "window": window, "wait": wait}
+        )
 
 
 def ascii_fold(value: str) -> str:
@@ -124,7 +159,9 @@ def document_generate(
 ) -> GeneratedDocument:
     """Fill the template of `kind` that applies today for `candidate` and keep the file.
 
-    1. Refuse (PermissionDenied) a user whose scope does not cover the candidate's branch.
+    1. Refuse (PermissionDenied) a user who may not edit the candidate's branch (auditors and
+       mentors read the generated documents but do not make them); GenerationThrottled past
+       DOCUMENT_GENERATION_LIMIT generations per user and window.
     2. Pick the template (uploaded version in effect, else the built-in default) and render
        it; for PDF, convert with LibreOffice. Both happen before any transaction.
     3. In one durable transaction: store the file under MEDIA_ROOT (random name), write the
@@ -133,13 +170,14 @@ def document_generate(
     Raises TemplateRefused when the template cannot be rendered, PdfUnavailable when the PDF
     conversion fails (nothing is stored then).
     """
-    if not scope_for(acting_user).can_read(candidate.organisation):
+    if not scope_for(acting_user).can_edit(candidate.organisation):
         raise PermissionDenied
     if kind not in GeneratedKind.values:
         raise TemplateRefused(_("Loại văn bản không hợp lệ."))
     if fmt not in GeneratedDocument.Format.values:
         raise TemplateRefused(_("Định dạng không hợp lệ (chỉ DOCX hoặc PDF)."))
     now = now or timezone.now()
+    generation_throttle(acting_user, now)
     today = timezone.localdate(now)
     template = template_for(kind=kind, organisation=candidate.organisation, on=today)
     context = document_context(candidate, today=today)

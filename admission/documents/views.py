@@ -68,10 +68,15 @@ class TemplateUploadForm(forms.Form):
 
 
 def documents_context(
-    *, candidate: Candidate, user: User, documents: list[GeneratedDocument] | None = None
+    *,
+    candidate: Candidate,
+    user: User,
+    documents: list[GeneratedDocument] | None = None,
+    can_generate: bool = False,
 ) -> dict[str, Any]:
     """Context of `admission/_generated_documents.html`: one query, whatever the number of rows,
-    none when the page already read `documents` (the latest RECENT_DOCUMENTS, newest first)."""
+    none when the page already read `documents` (the latest RECENT_DOCUMENTS, newest first).
+    `can_generate`: the user edits the candidate (the page knows it), so the form is shown."""
     if documents is None:
         documents = list(
             GeneratedDocument.objects.filter(candidate=candidate)
@@ -82,6 +87,7 @@ def documents_context(
         "generated_kinds": GeneratedKind.choices,
         "generated_documents": documents,
         "generate_url": reverse("document_generate", args=[candidate.pk]),
+        "can_generate": can_generate,
     }
 
 
@@ -89,6 +95,8 @@ def documents_context(
 @require_POST
 def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get(user=request.user, pk=pk)
+    if not scope_for(request.user).can_edit(candidate.organisation):
+        raise PermissionDenied  # auditors and mentors read, they do not generate
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Chọn loại văn bản và định dạng (DOCX hoặc PDF)."))
@@ -101,6 +109,9 @@ def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             fmt=form.cleaned_data["format"],
             ip_address=client_ip(request),
         )
+    except docgen.GenerationThrottled as exc:
+        messages.error(request, exc.message)
+        return redirect("candidate_detail", pk=candidate.pk)
     except (docgen.PdfUnavailable, doctemplates.TemplateRefused) as exc:
         messages.error(request, str(exc))
         return redirect("candidate_detail", pk=candidate.pk)

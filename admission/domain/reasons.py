@@ -270,6 +270,56 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa có ngày lễ kết nạp",
         "The ceremony date is missing",
     ),
+    # Acts that are not steps: each is recorded by the body that owns it (docs/decisions.md, "Authority")
+    "consent_not_provincial": (
+        "Chỉ cán bộ cấp ủy của {province} (hoặc quản trị hệ thống) được ghi nhận văn bản đồng ý "
+        "của Ban Thường vụ Tỉnh ủy",
+        "Only the committee staff of {province} (or an administrator) may record the written consent "
+        "of the provincial standing committee",
+    ),
+    "consent_needs_document": (
+        "Văn bản đồng ý của Ban Thường vụ Tỉnh ủy được ghi nhận kèm ngày và số văn bản, không đánh dấu trực tiếp",
+        "The provincial standing committee's consent is recorded with its date and document number, "
+        "not ticked directly",
+    ),
+    "consent_document_number_required": (
+        "Cần ghi số văn bản đồng ý của Ban Thường vụ Tỉnh ủy",
+        "Give the number of the provincial standing committee's consent",
+    ),
+    "consent_in_force": (
+        "Đã có văn bản đồng ý số {number} ngày {day}: thu hồi văn bản đó trước khi ghi văn bản khác",
+        "Consent no. {number} of {day} is in force: withdraw it before recording another",
+    ),
+    "consent_not_in_force": (
+        "Không có văn bản đồng ý đang có hiệu lực: {kind}",
+        "No consent in force: {kind}",
+    ),
+    "consent_withdrawal_reason_required": (
+        "Cần ghi lý do thu hồi văn bản đồng ý",
+        "Give the reason for withdrawing the consent",
+    ),
+    "extension_not_deciding_committee": (
+        "Chỉ cán bộ của {committee} (cấp quyết định kết nạp) được gia hạn thời hạn quyết định",
+        "Only the staff of {committee} (the deciding committee) may extend the decision deadline",
+    ),
+    "extension_reason_required": (
+        "Cần ghi lý do gia hạn (hoặc bỏ gia hạn) thời hạn quyết định",
+        "Give the reason for extending (or ending the extension of) the decision deadline",
+    ),
+    "political_issue_clear_not_committee": (
+        "Chỉ cán bộ của {committee} hoặc cấp ủy cấp trên được kết luận vấn đề tiêu chuẩn chính trị; "
+        "chi bộ chỉ nêu vấn đề",
+        "Only the staff of {committee} or a committee above it may conclude the political-standard issue; "
+        "the branch only raises it",
+    ),
+    "political_issue_conclusion_required": (
+        "Cần ghi kết luận (số, ngày văn bản) khi xác định vấn đề tiêu chuẩn chính trị đã được giải quyết",
+        "Give the conclusion (document number, date) when marking the political-standard issue resolved",
+    ),
+    "plan_set_by_body_above": (
+        "Chỉ tiêu của {organisation} do cấp ủy cấp trên giao; chỉ tiêu của tỉnh do quản trị hệ thống nhập",
+        "The plan of {organisation} is set by the committee above it; the province's by an administrator",
+    ),
 }
 
 

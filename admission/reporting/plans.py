@@ -20,9 +20,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from admission.domain import statistics as stats
+from admission.domain.reasons import reason
 from admission.models import AnnualPlan, Candidate
 from admission.reporting.query import _pct_plan
 from admission.reporting.subtree import RootRows, Subtree, _subtree_q
+from admission.services import StepRefused
 from members.freshness import organisations_changed
 from members.models import Organisation, PartyMember, User
 from members.selectors import scope_for
@@ -157,12 +159,19 @@ def annual_plan_set(
 ) -> AnnualPlan:
     """Set (create or replace) `organisation`'s plan for `year`.
 
-    Any organisation the user may edit has a plan, branches included: the public reports show
-    grassroots and branch plans. Side effects: one durable transaction; the AnnualPlan row and
-    its history row (django-simple-history, with the acting user).
+    Every organisation has a plan, branches included (the public reports show grassroots and
+    branch plans), and the body above sets it: the user must edit a strict ancestor of
+    `organisation` (`Scope.can_edit_above`; the province's own plan: administrators), else
+    StepRefused `plan_set_by_body_above`; outside the user's edit scope PermissionDenied.
+    Side effects: one durable transaction; the AnnualPlan row and its history row
+    (django-simple-history, with the acting user).
     """
-    if acting_user is not None and not scope_for(acting_user).can_edit(organisation):
-        raise PermissionDenied
+    if acting_user is not None:
+        scope = scope_for(acting_user)
+        if not scope.can_edit(organisation):
+            raise PermissionDenied
+        if not scope.can_edit_above(organisation):
+            raise StepRefused((reason("plan_set_by_body_above", "", organisation=organisation.name),))
     errors: dict[str, str] = {}
     if not 2000 <= year <= 2100:
         errors["year"] = _("Năm không hợp lệ.")

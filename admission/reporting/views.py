@@ -251,11 +251,12 @@ def plan_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     scope = scope_for(request.user)
     year = _plan_year(request)
-    if request.method == "POST" and not scope.can_edit(organisation):
-        raise PermissionDenied
     table = plan_table(user=request.user, organisation=organisation, year=year)
     rows = [table["parent"], *table["children"]]
-    editable_ids = {row["id"] for row in rows if scope.can_edit(_org_stub(row))}
+    # The body above sets a plan (annual_plan_set): a secretary sees their branch's plan read-only.
+    editable_ids = {row["id"] for row in rows if scope.can_edit_above(_org_stub(row))}
+    if request.method == "POST" and (not scope.can_edit(organisation) or not editable_ids):
+        raise PermissionDenied
     editable = [row for row in rows if row["id"] in editable_ids]
     initial = [
         {
@@ -289,6 +290,10 @@ def plan_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ],
         "formset": formset,
         "can_edit": bool(editable_ids),
+        # Rows the user edits but may not set (their own level's plan): shown read-only with why.
+        "read_only_ids": {
+            row["id"] for row in rows if row["id"] not in editable_ids and scope.can_edit(_org_stub(row))
+        },
         "mismatch": table["parent"]["plan"] is not None
         and table["children_sum"] is not None
         and table["parent"]["plan"].admit != table["children_sum"],

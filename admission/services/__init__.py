@@ -2,18 +2,28 @@
 
 - `transitions`: the single mutation point of the stage and the cascade of entering a stage;
 - `steps`: recording the steps of `workflow.STEPS` (typed input, rule checks, votes);
-- `candidates`: following a candidate, branch meetings, helpers, flags, tasks, documents;
+- `candidates`: following a candidate, branch meetings, helpers, tasks, documents;
+- `approvals`: the acts that are not steps, each by the body that owns it (consents of the
+  provincial standing committee, deadline extension, political issue, the branch's facts);
 - `review`: committee review (returns, resubmission, committee meetings).
 
 Other packages import the names below from `admission.services`.
 """
 
+from admission.services.approvals import (
+    BRANCH_FLAGS,
+    CANDIDATE_FLAGS,
+    candidate_update_flags,
+    consent_record,
+    consent_withdraw,
+    may_clear_political_issue,
+    may_extend_deadline,
+    may_record_consent,
+)
 from admission.services.base import ConcurrentStageChange, StepRefused, due_committee, may_record
 from admission.services.candidates import (
-    CANDIDATE_FLAGS,
     calendar_token_set,
     candidate_create,
-    candidate_update_flags,
     document_record,
     meeting_record,
     mentor_assign,
@@ -40,6 +50,7 @@ from admission.services.steps import (
 from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, refresh_due
 
 __all__ = [
+    "BRANCH_FLAGS",
     "CANDIDATE_FLAGS",
     "CASCADE_HANDLERS",
     "ConcurrentStageChange",
@@ -54,12 +65,17 @@ __all__ = [
     "candidate_update_flags",
     "candidate_vote",
     "committee_meeting_create",
+    "consent_record",
+    "consent_withdraw",
     "document_record",
     "dossier_resubmit",
     "dossier_return",
     "due_committee",
     "is_youth_union_case",
+    "may_clear_political_issue",
+    "may_extend_deadline",
     "may_record",
+    "may_record_consent",
     "meeting_record",
     "mentor_assign",
     "open_return",

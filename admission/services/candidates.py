@@ -1,5 +1,5 @@
 """Writes around the steps: following a candidate, branch meetings, helpers and introducers,
-approvals and exceptions, trial tasks, dossier documents, verification requests."""
+trial tasks, dossier documents, verification requests."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from admission.models import (
 )
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
-from admission.services.transitions import candidate_transition, refresh_due
+from admission.services.transitions import candidate_transition
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
 from members.selectors import scope_for
@@ -203,36 +203,6 @@ def introducer_facts(candidate: Candidate) -> tuple[MentorFacts, ...]:
             "member__person", "member__organisation"
         )
     )
-
-
-CANDIDATE_FLAGS = (
-    "area_exception",
-    "literacy_exception_approved",
-    "over_60_approved",
-    "readmission",
-    "readmission_approved",
-    "political_issue_unresolved",
-    "deadline_extended",
-)
-
-
-def candidate_update_flags(*, acting_user: User | None, candidate: Candidate, **flags: bool) -> Candidate:
-    """Record the approvals and exceptions the eligibility rules read (E3, E5, E6, E7, E10; QĐ294 4.3.1).
-
-    Side effects: one transaction; the candidate row and a history row; the step deadline is
-    recomputed (an extension moves the decision deadline by 15 working days).
-    """
-    require_edit(acting_user, candidate)
-    unknown = set(flags) - set(CANDIDATE_FLAGS)
-    if unknown:
-        raise ValueError(f"not a candidate flag: {sorted(unknown)}")
-    for name, value in flags.items():
-        setattr(candidate, name, bool(value))
-    with transaction.atomic(durable=True):
-        candidate._history_user = acting_user  # type: ignore[attr-defined]
-        candidate.save(update_fields=list(flags))
-        refresh_due(candidate)
-    return candidate
 
 
 def task_assign(*, acting_user: User | None, candidate: Candidate, description: str, due_on: dt.date) -> TrialTask:

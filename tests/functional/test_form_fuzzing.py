@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from admission import services
 from admission.devdata.demo import at, walk_to
-from admission.models import AgendaItem, Candidate, DocumentType, MentorRole, TrialTask, VoteForm
+from admission.models import AgendaItem, Candidate, ConsentKind, DocumentType, MentorRole, TrialTask, VoteForm
 from members.models import EducationLevel, Gender, Organisation, Person
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +278,15 @@ def test_candidate_small_forms(tree, alice, introducers, as_alice) -> None:  # t
                                                                  "sent_on": date, "received_on": date, "replied_on": date})),
         (reverse("task_add", args=[candidate.pk]), form({"description": text, "due_on": date})),
         (reverse("task_result", args=[candidate.pk, task.pk]), form({"result": text, "done_on": date})),
-        (reverse("candidate_flags", args=[candidate.pk]), form({name: flag for name in services.CANDIDATE_FLAGS})),
+        (reverse("candidate_flags", args=[candidate.pk]), form({
+            "act": choice(["facts", "political", "extension", "consent", "withdraw"]),
+            "facts-area_exception": flag, "facts-readmission": flag,
+            "political-political_issue_unresolved": flag, "political-note": text,
+            "extension-deadline_extended": flag, "extension-note": text,
+            "consent-kind": choice(list(ConsentKind.values)), "consent-granted_on": date,
+            "consent-document_number": text, "consent-note": text,
+            "withdraw-kind": choice(list(ConsentKind.values)), "withdraw-withdrawal_reason": text,
+        })),
     ]  # fmt: skip
 
     @FUZZ

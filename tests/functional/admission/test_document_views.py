@@ -269,6 +269,11 @@ def test_the_partial_renders_the_generate_form_and_the_documents(candidate, alic
     request.user = alice
 
     html = render_to_string(
+        "admission/_generated_documents.html",
+        documents_context(candidate=candidate, user=alice, can_generate=True),
+        request=request,
+    )
+    reader = render_to_string(
         "admission/_generated_documents.html", documents_context(candidate=candidate, user=alice), request=request
     )
 
@@ -281,3 +286,5 @@ def test_the_partial_renders_the_generate_form_and_the_documents(candidate, alic
     assert doctemplates.DEFAULT_TEMPLATE_VERSION in html
     assert "10/10/2025" in html
     assert "<script" not in html and "style=" not in html
+    # Without edit rights (auditors, mentors): the documents, not the form.
+    assert 'action="' not in reader and reverse("generated_download", args=[document.pk]) in reader

@@ -104,11 +104,12 @@ def _add(tree, count: int, offset: int = 0) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def data(tree, carol):  # type: ignore[no-untyped-def]
+def data(tree, carol, gina):  # type: ignore[no-untyped-def]
     _add(tree, 6)
-    for organisation, admit in ((tree.committee, 10), (tree.branch_a, 4), (tree.branch_b, 4)):
+    # The body above sets a plan: G sets C's, C sets its branches'.
+    for organisation, admit, user in ((tree.committee, 10, gina), (tree.branch_a, 4, carol), (tree.branch_b, 4, carol)):
         annual_plan_set(
-            acting_user=carol, organisation=organisation, year=2026, admit=admit, awareness_class=2, new_member_class=2
+            acting_user=user, organisation=organisation, year=2026, admit=admit, awareness_class=2, new_member_class=2
         )
     return tree
 
@@ -186,11 +187,15 @@ def test_the_auditor_reads_but_cannot_edit_plans_or_save_reports(data, eve, repo
     assert AnnualPlan.objects.get(organisation_id=c, year=2026).admit == 10
 
 
-def test_committee_staff_set_the_plans_of_the_committee_and_its_branches(data, carol) -> None:  # type: ignore[no-untyped-def]
-    client = _client(carol)
+def test_committee_staff_set_the_plans_of_their_branches_and_the_body_above_theirs(data, carol, gina) -> None:  # type: ignore[no-untyped-def]
     url = reverse("plan_list", args=[data.committee.pk]) + "?year=2027"
-    page = client.get(url).content.decode()
-    assert page.count('name="plan-') >= 3 * 5  # the committee and its two branches
+    page = _client(carol).get(url).content.decode()
+    assert page.count('name="plan-') >= 2 * 5 + 4  # its two branches (and the management form)
+    assert 'name="plan-2-admit"' not in page  # not the committee's own row
+    assert 'id="plans-authority"' in page and "do cấp ủy cấp trên giao" in page  # C's own row: read-only
+    page = _client(gina).get(url).content.decode()
+    assert page.count('name="plan-') >= 3 * 5  # G, above C, sets the committee's and its branches'
+    client = _client(gina)
     rows = [data.committee, data.branch_a, data.branch_b]
     form = {
         "year": "2027",

@@ -151,7 +151,7 @@ def _valid_post(name: str, candidate: Candidate, newcomer, introducers) -> dict[
             "received_on": "03/02/2025",
         },
         "task_add": {"description": "Tham gia hiến máu", "due_on": "01/03/2025"},
-        "candidate_flags": {"area_exception": "on"},
+        "candidate_flags": {"act": "facts", "facts-area_exception": "on"},
         "task_result": {"result": "Hoàn thành tốt", "done_on": "01/02/2025"},
     }[name]
 

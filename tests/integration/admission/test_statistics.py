@@ -171,16 +171,20 @@ def test_its_sql_agrees_with_the_pure_rule_on_every_case(tree) -> None:  # type:
 
 
 @pytest.fixture
-def year_2026(tree, carol):  # type: ignore[no-untyped-def]
+def year_2026(tree, carol, gina):  # type: ignore[no-untyped-def]
     """Committee C: 5,260 members at the start of 2026, 162 admitted in 2026 (100 in A, 62 in B);
-    its own plan 158, its branches' plans 100 and 60."""
+    its own plan 158 (set by G above it), its branches' plans 100 and 60 (set by C)."""
     _bulk_members(tree.branch_a, 3000, ceremony=D(2015, 5, 5))
     _bulk_members(tree.branch_b, 2260, ceremony=D(2016, 6, 6))
     _bulk_members(tree.branch_a, 100, ceremony=D(2026, 4, 2), status=MemberStatus.PROBATIONARY)
     _bulk_members(tree.branch_b, 62, ceremony=D(2026, 9, 2), status=MemberStatus.PROBATIONARY)
-    for organisation, admit in ((tree.committee, 158), (tree.branch_a, 100), (tree.branch_b, 60)):
+    for organisation, admit, user in (
+        (tree.committee, 158, gina),
+        (tree.branch_a, 100, carol),
+        (tree.branch_b, 60, carol),
+    ):
         annual_plan_set(
-            acting_user=carol, organisation=organisation, year=2026, admit=admit, awareness_class=0, new_member_class=0
+            acting_user=user, organisation=organisation, year=2026, admit=admit, awareness_class=0, new_member_class=0
         )
     return tree
 
@@ -520,9 +524,15 @@ def test_it_counts_the_organisations_as_in_the_public_reports(tree, eve) -> None
 # --- Plans -----------------------------------------------------------------------------------
 
 
-def test_it_sets_plans_in_the_edit_scope_only(tree, alice, bob, carol, eve) -> None:  # type: ignore[no-untyped-def]
+def test_it_sets_plans_in_the_edit_scope_only(tree, alice, bob, carol, gina, eve) -> None:  # type: ignore[no-untyped-def]
+    # The body above sets a plan: not the branch itself, any committee above it.
+    with pytest.raises(services.StepRefused) as refused:
+        annual_plan_set(
+            acting_user=alice, organisation=tree.branch_a, year=2026, admit=2, awareness_class=3, new_member_class=2
+        )
+    assert [r.code for r in refused.value.reasons] == ["plan_set_by_body_above"]
     plan = annual_plan_set(
-        acting_user=alice, organisation=tree.branch_a, year=2026, admit=2, awareness_class=3, new_member_class=2
+        acting_user=gina, organisation=tree.branch_a, year=2026, admit=2, awareness_class=3, new_member_class=2
     )
     again = annual_plan_set(
         acting_user=carol,

@@ -38,9 +38,10 @@ DOMAIN = Path(__file__).resolve().parents[3] / "admission" / "domain"
 
 def _codes_in_source() -> set[str]:
     """Every string literal passed as the code to reason(...) or Reason(...) in the domain
-    package and in the admission services and selectors that build reasons of their own."""
+    package and in the admission services, selectors and reporting that build reasons of their own."""
     codes: set[str] = set()
-    for path in [*DOMAIN.glob("*.py"), *DOMAIN.parent.glob("*.py"), *(DOMAIN.parent / "services").glob("*.py")]:
+    folders = [DOMAIN, DOMAIN.parent, DOMAIN.parent / "services", DOMAIN.parent / "reporting"]
+    for path in [file for folder in folders for file in folder.glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -153,6 +154,17 @@ def _produced() -> list[Reason]:
             reason("not_returned", "QĐ294 4.3.1"),
             reason("introducer_missing", "QĐ294 3.1-3.2"),
             reason("returned_documents_pending", "QĐ294 4.3.1", documents=("A4",)),
+            reason("consent_not_provincial", "QĐ294 1.1.2", province="Đảng bộ tỉnh X"),
+            reason("consent_needs_document", "QĐ294 1.1.2"),
+            reason("consent_document_number_required", "QĐ294 1.1.2"),
+            reason("consent_in_force", "QĐ294 1.1.2", number="12-CV/TU", day=date(2026, 3, 2)),
+            reason("consent_not_in_force", "QĐ294 1.1.2", kind="Đồng ý kết nạp lại"),
+            reason("consent_withdrawal_reason_required", "QĐ294 1.1.2"),
+            reason("extension_not_deciding_committee", "QĐ294 4.3.1", committee="Đảng ủy phường X"),
+            reason("extension_reason_required", "QĐ294 4.3.1"),
+            reason("political_issue_clear_not_committee", "QĐ294 3.3", committee="Đảng ủy cơ sở X"),
+            reason("political_issue_conclusion_required", "QĐ294 3.3"),
+            reason("plan_set_by_body_above", "", organisation="Chi bộ A"),
         ]
     )
     return produced
