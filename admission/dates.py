@@ -28,6 +28,7 @@ class CandidateDates:
     probation_end: ComputedDate | None = None
     recognition_branch_deadline: ComputedDate | None = None
     recognition_decision_deadline: ComputedDate | None = None
+    complaint_deadline: ComputedDate | None = None  # against the removal decision (QĐ294 8.2)
 
     def named(self) -> list[tuple[str, ComputedDate]]:
         return [(name, value) for name, value in self.__dict__.items() if value is not None]
@@ -44,6 +45,9 @@ LEGAL_DATE_TRIGGER: dict[str, str] = {
     "probation_end": "ceremony_date",
     "recognition_branch_deadline": "ceremony_date",  # 30 WD after probation, itself 12 months after it
     "recognition_decision_deadline": "recognition_branch_date",
+    # 30 WD from receiving the removal decision; the tracker records the decision's date, the
+    # earliest the person can have received it (docs/decisions.md, Life cycle).
+    "complaint_deadline": "removal_date",
 }
 
 
@@ -101,6 +105,11 @@ def candidate_dates(
             calendar=calendar,
             rules=rulebook.for_date(c.recognition_branch_date),
             extended=c.deadline_extended,
+        )
+    if "complaint_deadline" in wanted:
+        assert c.removal_date is not None  # noqa: S101
+        found["complaint_deadline"] = deadlines.complaint_deadline(
+            removal_received_date=c.removal_date, calendar=calendar, rules=rulebook.for_date(c.removal_date)
         )
     return CandidateDates(**found)
 

@@ -38,6 +38,9 @@ NOTIFIED_TRANSITIONS = {
     (Stage.S9, Stage.S11): "decided",
     (Stage.S10, Stage.S11): "decided",
     (Stage.S16, Stage.S17): "decided",
+    # The result, yes or no, is notified to the proposing branch (QĐ294 4.3.1).
+    (Stage.S10, Stage.S1): "refused",
+    **{(stage, Stage.SX): "decided" for stage in (Stage.S13, Stage.S14, Stage.S15, Stage.S16, Stage.SY)},
 }
 STAGE_CHANGE_TEXT = {
     "returned": (
@@ -49,6 +52,10 @@ STAGE_CHANGE_TEXT = {
         "The dossier of {name} moved up ({stage_en})",
     ),
     "decided": ("Đã có quyết định đối với {name}: {stage_vi}", "A decision was issued for {name}: {stage_en}"),
+    "refused": (
+        "Cấp ủy có thẩm quyền quyết định không kết nạp {name}, trở lại danh sách cảm tình Đảng: {note}",
+        "The competent committee decided not to admit {name}, back on the sympathiser list: {note}",
+    ),
 }
 
 

@@ -3,7 +3,8 @@
 Each `Step` says, in one place (rules references resolve in docs/rules.md):
 
 - `from_stages`: the stages it can be recorded from;
-- `target`: where it leads, a stage or a `Router` whose answer depends on the organisation tree;
+- `target`: where it leads, a stage or a `Router` whose answer depends on the organisation tree,
+  or None for a vote recorded within the stage (the resolutions proposing a removal);
 - `owner`: the body the rules give the act to, and `recorded_by` where the tracker lets another
   body enter it (e.g. the branch enters the grassroots committee's written permission it received);
 - `vote`: who votes and so which threshold applies (admission.domain.votes), if the act is a vote;
@@ -78,7 +79,7 @@ class Step:
     key: str
     label: Promise | str
     from_stages: frozenset[Stage]
-    target: Stage | Router
+    target: Stage | Router | None  # None: the candidate stays in the stage (a vote within it)
     owner: Body
     rule: str
     date_field: str | None = None  # candidate field set to the event date
@@ -96,9 +97,17 @@ class Step:
     ends: tuple[str, ...] = ()
     # None: the body whose turn it is at the candidate's stage records it (see TURN).
     recorded_by: Body | None = None
+    # The step exists only where the organisation tree has this body (services.step_applies):
+    # a branch with no grassroots committee resolving on its proposals has no such resolution.
+    needs_body: Body | None = None
+    # The committee's vote entered with the step must NOT have reached its threshold: the act
+    # records the decision the failed vote means (not admitted, QĐ294 4.3.1).
+    vote_must_fail: bool = False
 
     @property
     def targets(self) -> frozenset[Stage]:
+        if self.target is None:
+            return frozenset()
         return ROUTER_TARGETS[self.target] if isinstance(self.target, Router) else frozenset({self.target})
 
     @property
@@ -258,6 +267,21 @@ STEPS: tuple[Step, ...] = (
         ends=("decision_deadline",),
     ),
     Step(
+        "reject",
+        _("Ghi nhận quyết định không kết nạp"),
+        frozenset({S.S10}),
+        S.S1,  # back to the sympathiser list; the branch may propose the person again
+        Body.DECIDING_COMMITTEE,
+        "QĐ294 4.3.1",
+        kind="back",
+        vote=VoteBy.DECIDING_COMMITTEE,
+        vote_purpose=VotePurpose.ADMISSION,
+        committee_vote=True,
+        vote_must_fail=True,
+        needs_note=True,
+        recorded_by=Body.DECIDING_COMMITTEE,
+    ),
+    Step(
         "ceremony",
         _("Tổ chức lễ kết nạp"),
         frozenset({S.S11}),
@@ -365,14 +389,58 @@ STEPS: tuple[Step, ...] = (
         needs_note=True,
     ),
     Step(
+        "withdraw",
+        _("Người được phát triển xin rút khỏi danh sách"),
+        # Until a decision exists; from S11 on only an annulment undoes an admission (QĐ294 4.4).
+        frozenset({S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8, S.S8A, S.S9, S.S10}),
+        S.S0,
+        Body.BRANCH,  # the person's own letter; the branch records it, wherever the dossier sits
+        "HD38 I.1.1b",
+        kind="back",
+        needs_note=True,
+        recorded_by=Body.BRANCH,
+    ),
+    # The removal chain (HD06 4.6; rules §3 S-X): the branch's resolution proposing removal, the
+    # grassroots committee's where it resolves on the branch's proposals, then the decision.
+    Step(
+        "removal_branch_vote",
+        _("Chi bộ biểu quyết đề nghị xóa tên"),
+        frozenset({S.S13, S.S14, S.S15}),
+        None,  # stays: the dossier goes up with the resolution; 3 failures at S15 escalate (SY)
+        Body.BRANCH,
+        "HD06 4.6; QĐ294 4.2.3",
+        kind="vote",
+        vote=VoteBy.BRANCH,
+        vote_purpose=VotePurpose.REMOVAL,
+    ),
+    Step(
+        "removal_grassroots_vote",
+        _("Đảng ủy cơ sở biểu quyết đề nghị xóa tên"),
+        frozenset({S.S13, S.S14, S.S15}),
+        None,
+        Body.GRASSROOTS_COMMITTEE,
+        "HD06 4.6",
+        kind="vote",
+        vote=VoteBy.GRASSROOTS_COMMITTEE,
+        vote_purpose=VotePurpose.REMOVAL,
+        recorded_by=Body.GRASSROOTS_COMMITTEE,
+        needs_body=Body.GRASSROOTS_COMMITTEE,
+    ),
+    Step(
         "remove",
-        _("Xóa tên khỏi danh sách đảng viên dự bị"),
+        _("Quyết định xóa tên khỏi danh sách đảng viên dự bị"),
+        # S16: deciding not to recognise is this same decision; SY: the superior's ruling.
         frozenset({S.S13, S.S14, S.S15, S.S16, S.SY}),
         S.SX,
         Body.DECIDING_COMMITTEE,  # after the branch's and the grassroots committee's resolutions
         "HD06 4.6",
         date_field="removal_date",
+        vote=VoteBy.DECIDING_COMMITTEE,
+        vote_purpose=VotePurpose.REMOVAL,
+        committee_vote=True,
         needs_note=True,
+        starts=("complaint_deadline",),  # 30 WD to complain (QĐ294 8.2)
+        recorded_by=Body.DECIDING_COMMITTEE,
     ),
     Step(
         "annul",
@@ -411,7 +479,7 @@ STEP_BY_KEY = {step.key: step for step in STEPS}
 # The forward step of each stage: what the board shows as "next step", and whose turn it is.
 NEXT_STEP: dict[Stage, str] = {}
 for _step in STEPS:
-    if _step.kind != "back" and _step.key not in {"remove", "annulment_remove"}:
+    if _step.kind != "back" and _step.target is not None and _step.key not in {"remove", "annulment_remove"}:
         for _stage in _step.from_stages:
             NEXT_STEP.setdefault(_stage, _step.key)
 # Stages left only by a ruling of the committee above (deadlock, annulment).

@@ -307,9 +307,11 @@ class CandidateViewSet(
         summary="Record a step (moves the candidate on)",
         description=(
             "Calls the same services as the step forms of the UI: `candidate_vote` for the vote steps "
-            "(branch_vote, grassroots_vote, recognition_vote), `candidate_step` for the others. A vote "
-            "below the threshold is recorded (`moved` false, 200). Only the committee whose turn it is "
-            "records committee steps (400 `level_not_due`)."
+            "(branch_vote, grassroots_vote, recognition_vote, and removal_branch_vote, "
+            "removal_grassroots_vote, which propose removal and keep the stage), `candidate_step` for the "
+            "others. A vote below the threshold is recorded (`moved` false, 200). Only the committee whose "
+            "turn it is, or that records the step (grassroots resolution proposing removal, removal "
+            "decision, decision not to admit, annulment), records committee steps (400 `level_not_due`)."
         ),
         parameters=[STEP_KEY_PARAMETER],
         request=s.StepSerializer,

@@ -161,6 +161,48 @@ TIMELINE: dict[str, Action] = {
 }
 
 
+def remove_through_chain(
+    candidate: Candidate,
+    *,
+    day: dt.date,
+    branch_user: User | None,
+    grassroots_user: User | None,
+    committee_user: User | None,
+    note: str = "Vi phạm tư cách đảng viên dự bị",
+    votes: tuple[int, int] = (7, 9),
+) -> Candidate:
+    """Remove a probationer (S13-S15) through the chain on `day` (HD06 4.6): the branch's resolution,
+    the grassroots committee's where the tree has one, then the deciding committee's decision with
+    its vote. Each is recorded by its own body's user (None: the system)."""
+    yes, summoned = votes
+    for key, user in (("removal_branch_vote", branch_user), ("removal_grassroots_vote", grassroots_user)):
+        if services.step_applies(STEP_BY_KEY[key], candidate):
+            services.candidate_vote(
+                acting_user=user,
+                candidate=candidate,
+                step_key=key,
+                held_on=day,
+                summoned=summoned,
+                excluded=0,
+                yes=yes,
+                no=summoned - yes,
+                abstain=0,
+                form="secret",
+                now=at(day),
+            )
+    services.candidate_step(
+        acting_user=committee_user,
+        candidate=candidate,
+        step_key="remove",
+        data=services.StepInput(
+            on_date=day, note=note, basis="QĐ xóa tên", vote=services.VoteCounts(summoned=5, yes=4, no=1)
+        ),
+        now=at(day),
+    )
+    candidate.refresh_from_db()
+    return candidate
+
+
 def walk_to(
     candidate: Candidate,
     target: str,

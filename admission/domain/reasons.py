@@ -246,6 +246,25 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Hồ sơ đang ở {committee}: chỉ cán bộ của cấp ủy này được ghi nhận bước này",
         "The dossier is with {committee}: only that committee's staff may record this step",
     ),
+    # The removal chain, HD06 4.6
+    "removal_branch_vote_missing": (
+        "Chưa có nghị quyết của chi bộ đề nghị xóa tên (≥ 2/3 đảng viên chính thức tán thành): "
+        "chi bộ biểu quyết trước khi cấp ủy có thẩm quyền quyết định",
+        "No branch resolution proposing removal (≥ 2/3 of the official members): the branch "
+        "votes before the competent committee decides",
+    ),
+    "removal_grassroots_vote_missing": (
+        "Chưa có nghị quyết của đảng ủy cơ sở đề nghị xóa tên sau nghị quyết của chi bộ (≥ 2/3 cấp ủy viên tán thành)",
+        "No grassroots committee resolution proposing removal after the branch's (≥ 2/3 of its members)",
+    ),
+    "step_not_in_tree": (
+        "Bước này không áp dụng: trong hệ thống tổ chức của chi bộ không có cấp ủy này",
+        "This step does not apply: the branch's organisation tree has no such committee",
+    ),
+    "vote_threshold_reached": (
+        "Biểu quyết đã đạt {threshold} ({yes} trên {denominator}): không thể ghi nhận quyết định không kết nạp",
+        "The vote reached {threshold} ({yes} of {denominator}): a decision not to admit cannot be recorded",
+    ),
     "return_reason_required": (
         "Cần ghi lý do trả lại hồ sơ",
         "Give the reason for returning the dossier",
@@ -334,6 +353,7 @@ DATE_LABELS: dict[str, tuple[str, str]] = {
     "event": ("ngày ghi nhận", "the recorded date"),
     "decision": ("ngày quyết định", "the decision date"),
     "recognition_branch": ("ngày nghị quyết chi bộ đề nghị công nhận", "the branch recognition resolution"),
+    "removal_proposal": ("ngày nghị quyết đề nghị xóa tên", "the resolution proposing removal"),
     "verification_sent": ("ngày gửi công văn thẩm tra", "the date the verification letter was sent"),
     "verification_received": ("ngày nơi nhận nhận được công văn", "the date the letter was received"),
 }

@@ -194,23 +194,26 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.S8: frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S0}),
     # The appraisal goes to the grassroots committee, or the dossier returns to the branch.
     # The sub-committee cannot drop a candidate: it has no power over personnel (QĐ294 20.3.3).
-    Stage.S8A: frozenset({Stage.S9, Stage.S8}),
+    # S0: the person withdraws (the branch records it) until a decision exists.
+    Stage.S8A: frozenset({Stage.S9, Stage.S8, Stage.S0}),
     # S11: a delegated grassroots committee issues the decision itself (HD06 3.6c, 3.7a;
     # QĐ294 4.3.2a). S8: resolution not passed, the dossier returns to the branch.
-    Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8}),
-    # S8: refused or returned; the result must be notified to the branch (QĐ294 4.3.1), which
-    # then redoes steps or drops the candidate from S8.
-    Stage.S10: frozenset({Stage.S11, Stage.S8}),
+    Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8, Stage.S0}),
+    # S8: returned to the branch, which redoes steps. S1: the committee decides not to admit; the
+    # result, yes or no, is notified to the branch (QĐ294 4.3.1) and the person goes back to the
+    # sympathiser list, from which the branch may propose them again. S0: the person withdraws.
+    Stage.S10: frozenset({Stage.S11, Stage.S8, Stage.S1, Stage.S0}),
     # A decision exists from S11 on, so it can be annulled (QĐ294 4.4), including a transfer
     # more than 30 WD before the decision (HD06 3.9c: annul and decide again).
     Stage.S11: frozenset({Stage.S12, Stage.SZ}),
     Stage.S12: frozenset({Stage.S13, Stage.SZ}),
-    # SX: removal from the probationary list (HD06 4.6) is recorded when the removal decision
-    # is, from any step of probation or recognition.
+    # SX: removal from the probationary list (HD06 4.6) is recorded when the deciding committee's
+    # removal decision is, from any step of probation or recognition; the branch's and the
+    # grassroots committee's resolutions proposing it are votes recorded within the stage.
     Stage.S13: frozenset({Stage.S14, Stage.SX, Stage.SZ}),
     # S14 -> S15 is legal once probation has ended (check_recognition_ready).
     Stage.S14: frozenset({Stage.S15, Stage.SX, Stage.SZ}),
-    # SY: 3 failed branch votes (QĐ294 4.2.3).
+    # SY: 3 failed branch votes, to recognise or to remove (QĐ294 4.2.3).
     Stage.S15: frozenset({Stage.S16, Stage.SX, Stage.SY, Stage.SZ}),
     # S16 is the recognition decision; S15 when the committee returns the dossier to the branch.
     Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SZ}),

@@ -4,6 +4,7 @@
 denominator after the exclusions of QĐ294 9.3.2 and 9.3.4 (rules §0 "Vote thresholds").
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -170,3 +171,36 @@ def evaluate_vote(
 def deadlock_reached(failed_votes: int, rules: RuleSet) -> bool:
     """True once a body has failed ``deadlock_votes`` times: escalate (QĐ294 4.2.3)."""
     return failed_votes >= rules.deadlock_votes
+
+
+# --- The removal chain (HD06 4.6) ---------------------------------------------------------------
+
+REMOVAL_RULE = "HD06 4.6"
+
+
+@dataclass(frozen=True)
+class ChainVote:
+    """A vote proposing removal, as recorded: by the branch or by the grassroots committee."""
+
+    by: str  # "branch" or "grassroots"
+    passed: bool
+
+
+def removal_chain_missing(votes: Sequence[ChainVote], *, grassroots_resolves: bool) -> tuple[Reason, ...]:
+    """What the removal decision still lacks of the chain that proposes it (HD06 4.6; rules §3 S-X).
+
+    ``votes`` are the removal votes of the step in progress in the order they were held. The
+    branch's last vote must have passed (>= 2/3 of official members); where a grassroots committee
+    resolves on the branch's proposals (``grassroots_resolves``), its last vote held after that
+    one must have passed too (>= 2/3 of its members). A delegated grassroots committee is the
+    deciding body itself: its decision is the removal decision (HD06 4.6d).
+    """
+    last_branch = max((i for i, vote in enumerate(votes) if vote.by == "branch"), default=None)
+    if last_branch is None or not votes[last_branch].passed:
+        return (reason("removal_branch_vote_missing", REMOVAL_RULE),)
+    if not grassroots_resolves:
+        return ()
+    later = [vote for vote in votes[last_branch + 1 :] if vote.by == "grassroots"]
+    if not later or not later[-1].passed:
+        return (reason("removal_grassroots_vote_missing", REMOVAL_RULE),)
+    return ()

@@ -22,7 +22,7 @@ from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.rules import RuleBook
-from admission.domain.stages import Stage
+from admission.domain.stages import PIPELINE, Stage
 from admission.models import Candidate
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
@@ -178,13 +178,18 @@ DEADLINE_BY_KEY = {kind.key: kind for kind in DEADLINE_KINDS}
 OUTCOMES = ("met", "late", "overdue", "open")
 
 
+# Where a candidate who left the path stands: removed, or back on (or off) the sympathiser list.
+_LEFT_STAGES = [Stage.SX.value, *(stage.value for stage in PIPELINE[: PIPELINE.index(Stage.S8)])]
+
+
 def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
     """The candidates whose time limit of `kind` may end in the period, with their calendar group
-    (`grp`). Candidates removed (SX) before meeting a limit are left out (not overdue or open)."""
+    (`grp`). Candidates who left before meeting a limit are left out (not overdue or open): removed
+    (SX), or back before the dossier's end (not admitted, withdrawn: S0-S7)."""
     window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
     return (
         Candidate.objects.filter(_subtree_q(subtree.root), **{f"{kind.trigger}__range": window})
-        .exclude(Q(stage=Stage.SX.value) & Q(**{f"{kind.done}__isnull": True}))
+        .exclude(Q(stage__in=_LEFT_STAGES) & Q(**{f"{kind.done}__isnull": True}))
         .order_by()
         .annotate(grp=subtree.calendars().group_expression())
     )

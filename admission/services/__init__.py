@@ -20,7 +20,7 @@ from admission.services.approvals import (
     may_extend_deadline,
     may_record_consent,
 )
-from admission.services.base import ConcurrentStageChange, StepRefused, due_committee, may_record
+from admission.services.base import ConcurrentStageChange, StepRefused, due_committee, may_record, step_applies
 from admission.services.candidates import (
     calendar_token_set,
     candidate_create,
@@ -81,6 +81,7 @@ __all__ = [
     "open_return",
     "refresh_due",
     "returned_documents_pending",
+    "step_applies",
     "step_target",
     "task_assign",
     "task_complete",

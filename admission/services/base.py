@@ -55,8 +55,24 @@ def recording_committee(candidate: Candidate, step: Step | None = None) -> OrgNo
     return due_committee(candidate)
 
 
+def step_applies(step: Step, candidate: Candidate) -> bool:
+    """Whether the organisation tree has the body the step needs (Step.needs_body): a branch whose
+    proposals go straight to the deciding committee (a village branch, a chi bộ cơ sở, a delegated
+    grassroots committee deciding itself) has no grassroots resolution to record."""
+    if step.needs_body is None:
+        return True
+    authority = organisation_authority(organisation=candidate.organisation)
+    if step.needs_body == Body.GRASSROOTS_COMMITTEE:
+        return authority.grassroots_resolution_by is not None
+    if step.needs_body == Body.SUB_COMMITTEE:
+        return authority.appraisal_by is not None
+    return True
+
+
 def may_record(user: User, candidate: Candidate, step: Step | None = None) -> bool:
     """Whether `user`'s body records `step` now (require_turn without raising; pages hide the others)."""
+    if step is not None and not step_applies(step, candidate):
+        return False
     committee = recording_committee(candidate, step)
     scope = scope_for(user)
     if committee is None:
@@ -66,6 +82,8 @@ def may_record(user: User, candidate: Candidate, step: Step | None = None) -> bo
 
 def require_turn(acting_user: User | None, candidate: Candidate, step: Step | None = None) -> None:
     """Refuse (level_not_due) a step that is not the acting user's body's to record (recording_committee)."""
+    if step is not None and not step_applies(step, candidate):
+        raise StepRefused((reason("step_not_in_tree", step.rule),))
     if acting_user is None:
         return  # system actions (imports, demo data) already went through their own checks
     committee = recording_committee(candidate, step)

@@ -31,14 +31,16 @@ from admission.domain.eligibility import (
 from admission.domain.reasons import Reason, reason
 from admission.domain.stages import Stage
 from admission.domain.votes import (
+    ChainVote,
     VoteOutcome,
     VotingBody,
     deadlock_reached,
     evaluate_vote,
+    removal_chain_missing,
     threshold_for,
     threshold_rule,
 )
-from admission.models import Candidate, DossierItem, StageTransition, Vote
+from admission.models import Candidate, DossierItem, StageTransition, Vote, VotePurpose
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, require_edit, require_turn
 from admission.services.candidates import introducer_facts
@@ -236,6 +238,38 @@ def _check_recognition_decision(
     return list(_order_after(candidate.recognition_branch_date, "recognition_branch", on, "decision"))
 
 
+# Stages where the removal decision rests on the resolutions proposing it, recorded within the
+# stage; at S16 (not recognised) and SY (the superior's ruling) the dossier is already with them.
+_REMOVAL_PROPOSED_AT = frozenset({Stage.S13, Stage.S14, Stage.S15})
+
+
+def grassroots_resolves(candidate: Candidate) -> bool:
+    """Whether a grassroots committee resolves on the branch's proposals before the decision."""
+    return organisation_authority(organisation=candidate.organisation).grassroots_resolution_by is not None
+
+
+def _check_removal(candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]) -> list[Reason]:
+    """The removal decision needs the passed resolutions proposing it, held in this stage (HD06 4.6)."""
+    if candidate.stage_enum not in _REMOVAL_PROPOSED_AT:
+        return []
+    rows = list(
+        Vote.objects.filter(
+            candidate=candidate, purpose=VotePurpose.REMOVAL, held_on__gte=candidate.stage_entered_on
+        ).order_by("held_on", "pk")
+    )
+    deciding = {VotingBody.STANDING_COMMITTEE.name, VotingBody.PROVINCIAL_STANDING_OFFICE.name}
+    chain = [
+        ChainVote(by="branch" if row.body == VotingBody.BRANCH.name else "grassroots", passed=row.passed)
+        for row in rows
+        if row.body not in deciding and row.body != VotingBody.DELEGATED_GRASSROOTS_COMMITTEE.name
+    ]
+    found = list(removal_chain_missing(chain, grassroots_resolves=grassroots_resolves(candidate)))
+    proposals = [row for row in rows if row.body not in deciding]
+    if not found and proposals:
+        found.extend(_order_after(proposals[-1].held_on, "removal_proposal", on, "decision"))
+    return found
+
+
 STEP_CHECKS: dict[str, StepCheck] = {
     "permit_dossier": _check_permit_dossier,
     "introduction": _check_introduction,
@@ -244,6 +278,7 @@ STEP_CHECKS: dict[str, StepCheck] = {
     "ceremony": _check_ceremony,
     "probation_review": _check_probation_review,
     "recognition_decision": _check_recognition_decision,
+    "remove": _check_removal,
 }
 
 
@@ -332,10 +367,25 @@ def candidate_step(
     checks.extend(_documents_check(candidate, step))
     committee_vote = _committee_vote(candidate, step, data.vote, on_date, acting_user) if step.committee_vote else None
     step_ok = not checks
-    if committee_vote is not None:
+    if committee_vote is not None and step.vote_must_fail:
+        # The act records what the failed vote means (not admitted): the threshold must NOT be reached.
+        outcome = committee_vote.outcome
+        if outcome.passed:
+            checks.append(
+                reason(
+                    "vote_threshold_reached",
+                    committee_vote.vote.rule,
+                    threshold=threshold_for(voting_body(step, candidate)).value,
+                    yes=outcome.yes,
+                    denominator=outcome.denominator,
+                )
+            )
+        else:
+            checks.extend(r for r in outcome.reasons if r.code != "vote_threshold_not_reached")
+    elif committee_vote is not None:
         checks.extend(committee_vote.outcome.reasons)
     if checks:
-        if committee_vote is not None and step_ok and not committee_vote.invalid:
+        if committee_vote is not None and step_ok and not committee_vote.invalid and not step.vote_must_fail:
             with transaction.atomic(durable=True):
                 committee_vote.vote.save()  # a failed committee vote is kept too (HD06 5.1); the dossier does not move
         raise StepRefused(tuple(checks))
@@ -417,7 +467,9 @@ def candidate_vote(
 
     Invalid counts (more votes than the denominator, …) or an admission the branch may not yet
     consider (expired certificate, missing documents, …) raise StepRefused: nothing written.
-    A vote below the threshold is recorded as failed; after 3 failed recognition votes the
+    A vote with no target (a resolution proposing removal) leaves the candidate in the stage; the
+    removal decision reads it (STEP_CHECKS "remove"). A vote below the threshold is recorded as
+    failed; after 3 failed branch votes at the recognition stage, to recognise or to remove, the
     candidate is escalated to the superior committee (S-Y, QĐ294 4.2.3).
     Side effects: one durable transaction; the Vote row; on success the stage transition.
     """
@@ -428,7 +480,7 @@ def candidate_vote(
     if stage not in step.from_stages or step.kind != "vote":
         raise stages.IllegalTransition(stage, stage)
     require_turn(acting_user, candidate, step)
-    target = step_target(step, candidate)
+    target = step_target(step, candidate) if step.target is not None else None  # None: stays in the stage
     body = voting_body(step, candidate)
     problems = date_problems(held_on, candidate, now)
     denominator = summoned - excluded
@@ -475,7 +527,9 @@ def candidate_vote(
             rule=threshold_rule(body),
             created_by=acting_user,
         )
-        if outcome.passed:
+        # A passed vote with no target is a resolution within the stage (proposing removal): the
+        # next body of the chain acts on it.
+        if outcome.passed and target is not None:
             fields: dict[str, Any] = {step.date_field: held_on} if step.date_field else {}
             if target == Stage.S11:  # a delegated committee's resolution is also the decision
                 fields.update(decision_date=held_on, decision_received_date=held_on)
@@ -490,10 +544,14 @@ def candidate_vote(
                 basis=f"Vote {vote.pk}",
                 fields=fields,
             )
-        else:
+        elif not outcome.passed and (step.vote == VoteBy.BRANCH or target is not None):
+            # The branch's failed votes of the step in progress, to recognise or to remove, count
+            # together (QĐ294 4.2.3); a committee's failed resolution proposing removal stops that
+            # proposal and does not count here.
             Candidate.objects.filter(pk=candidate.pk).update(failed_votes=F("failed_votes") + 1)
             candidate.refresh_from_db(fields=["failed_votes"])
-            if step_key == "recognition_vote" and deadlock_reached(candidate.failed_votes, rules):
+            deadlock_stage = stages.can_transition(stage, Stage.SY)
+            if deadlock_stage and step.vote == VoteBy.BRANCH and deadlock_reached(candidate.failed_votes, rules):
                 candidate_transition(
                     acting_user=acting_user,
                     candidate=candidate,

@@ -16,6 +16,7 @@ DATE_NAMES = {
     "probation_end": _("Hết thời kỳ dự bị (ngày chính thức)"),
     "recognition_branch_deadline": _("Hạn chi bộ xét công nhận chính thức"),
     "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
+    "complaint_deadline": _("Hạn khiếu nại quyết định xóa tên"),
 }
 
 

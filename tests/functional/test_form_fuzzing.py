@@ -228,8 +228,14 @@ VALID_STEP = {  # bodies that pass on the reference timeline of admission.devdat
     "certificate": {"on_date": "20/03/2025", "certificate_number": "12/GCN"},
     "branch_vote": {"held_on": "05/08/2025", "form": VoteForm.values[0], "summoned": "9", "excluded": "0",
                     "yes": "7", "no": "2", "abstain": "0"},
+    "removal_branch_vote": {"held_on": "20/11/2025", "form": VoteForm.values[0], "summoned": "9", "excluded": "0",
+                            "yes": "7", "no": "2", "abstain": "0"},
     "remove": {"on_date": "20/11/2025", "note": "Vi phạm"},
+    "reject": {"on_date": "20/09/2025", "note": "Chưa đủ tiêu chuẩn"},
+    "withdraw": {"on_date": "20/09/2025", "note": "Xin rút"},
 }  # fmt: skip
+COMMITTEE_VOTE = {"vote_summoned": number, "vote_excluded": number, "vote_yes": number, "vote_no": number,
+                  "vote_abstain": number, "vote_form": choice(list(VoteForm.values))}  # fmt: skip
 STEP_CASES = [
     # (step key, stage the candidate is walked to, who posts, extra fields)
     ("add_to_list", "S0", "alice", {}),
@@ -243,7 +249,12 @@ STEP_CASES = [
                                  "vote_excluded": number, "vote_yes": number, "vote_no": number,
                                  "vote_abstain": number, "vote_form": choice(list(VoteForm.values))}),
     ("probation_review", "S13", "alice", {"new_member_class_date": date}),
-    ("remove", "S13", "alice", {}),
+    ("removal_branch_vote", "S13", "alice", {"held_on": date, "form": choice(list(VoteForm.values)),
+                                             "summoned": number, "excluded": number, "yes": number, "no": number,
+                                             "abstain": number}),
+    ("remove", "S13", "gina", COMMITTEE_VOTE),
+    ("reject", "S10", "gina", COMMITTEE_VOTE),
+    ("withdraw", "S9", "alice", {}),
 ]  # fmt: skip
 
 

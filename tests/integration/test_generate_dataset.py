@@ -88,7 +88,7 @@ def dataset(db) -> str:
 
 def _step_date_field(source: str, target: str) -> str | None:
     """The candidate field the workflow step from `source` to `target` records (workflow.STEPS)."""
-    steps = [s for s in STEPS if Stage(source) in s.from_stages and s.kind != "back"]
+    steps = [s for s in STEPS if Stage(source) in s.from_stages and s.kind != "back" and s.target is not None]
     step = next(s for s in steps if (s.key == "remove") == (target == Stage.SX))
     return step.date_field
 

@@ -248,7 +248,7 @@ def test_it_shows_every_page_to_the_branch_secretary(alice, tree, s1, newcomer, 
         assert f'value="{s1.person_id}"' not in html  # already followed: not offered again
 
 
-@pytest.mark.parametrize("step_key", ["propose_class", "certificate", "drop"])
+@pytest.mark.parametrize("step_key", ["propose_class", "certificate", "drop", "withdraw"])
 def test_it_shows_the_form_of_each_step_offered_at_the_stage(alice, s1, step_key) -> None:  # type: ignore[no-untyped-def]
     detail = _html(_client(alice).get(reverse("candidate_detail", args=[s1.pk])))
     url = reverse("candidate_step", args=[s1.pk, step_key])

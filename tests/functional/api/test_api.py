@@ -188,7 +188,7 @@ def test_it_records_a_step_like_the_ui(alice: User, a0: Candidate) -> None:
     body = response.json()
     assert (body["moved"], body["vote"]) == (True, None)
     assert (body["candidate"]["stage"], body["candidate"]["sympathiser_date"]) == ("S1", "2025-02-05")
-    assert body["candidate"]["available_steps"] == ["propose_class", "certificate", "drop"]
+    assert body["candidate"]["available_steps"] == ["propose_class", "certificate", "drop", "withdraw"]
     transition = StageTransition.objects.filter(candidate=a0).latest("pk")
     assert (transition.from_stage, transition.to_stage, transition.on_date) == ("S0", "S1", dt.date(2025, 2, 5))
     assert (transition.acting_user, transition.basis, transition.at) == (alice, "NQ 02", NOW)

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from admission import privacy, services
-from admission.devdata.demo import at, walk_to
+from admission.devdata.demo import at, remove_through_chain, walk_to
 from admission.models import Candidate, DocumentScan, Notification
 from members.models import Person
 from tests.factories import PersonFactory, UserFactory
@@ -23,14 +23,9 @@ def _removed(tree, alice, introducers, name: str) -> Candidate:  # type: ignore[
     person = PersonFactory(organisation=tree.branch_a, full_name=name, phone="0912345678", hometown="Hà Giang")
     candidate = services.candidate_create(acting_user=alice, person=person, now=at(START))
     walk_to(candidate, "S13", user=alice, introducers=introducers, start=START)
-    services.candidate_step(
-        acting_user=alice,
-        candidate=candidate,
-        step_key="remove",
-        data=services.StepInput(on_date=REMOVED_ON, note="Vi phạm tư cách đảng viên dự bị"),
-        now=at(REMOVED_ON),
-    )
-    candidate.refresh_from_db()
+    # The removal chain (HD06 4.6), each act by its own body: the branch, the grassroots
+    # committee, the deciding committee (here the system, as the demo data record them).
+    remove_through_chain(candidate, day=REMOVED_ON, branch_user=alice, grassroots_user=None, committee_user=None)
     assert candidate.stage == "SX"
     return candidate
 

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from admission import services
-from admission.devdata.demo import at, walk_to
+from admission.devdata.demo import at, remove_through_chain, walk_to
 from admission.domain.statistics import MemberDates, member_status_on
 from admission.models import AnnualPlan, StatisticsReport
 from admission.reporting import statistics as st
@@ -480,15 +480,18 @@ def test_it_counts_recognition_by_official_date_or_by_decision(tree, carol, alic
     assert [counts[d]["official"] for d in (D(2026, 10, 2), D(2026, 10, 3))] == [2, 3]
 
 
-def test_it_counts_removals_from_the_probationary_list(tree, carol, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+def test_it_counts_removals_from_the_probationary_list(tree, carol, gina, alice, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _walk(tree, alice, introducers, "S13", "Lý Văn Xóa")
-    services.candidate_step(
-        acting_user=None,
-        candidate=candidate,
-        step_key="remove",
-        data=services.StepInput(on_date=D(2026, 1, 15), note="Vi phạm tư cách đảng viên dự bị"),
-        now=at(D(2026, 1, 16)),
+    # The chain (HD06 4.6): the branch proposes, the grassroots committee resolves, the deciding committee decides.
+    removed = remove_through_chain(
+        candidate, day=D(2026, 1, 15), branch_user=alice, grassroots_user=carol, committee_user=gina
     )
+    assert (removed.stage, removed.removal_date) == ("SX", D(2026, 1, 15))
+    assert list(removed.votes.filter(purpose="removal").values_list("body", "purpose", "passed")) == [
+        ("BRANCH", "removal", True),
+        ("GRASSROOTS_COMMITTEE", "removal", True),
+        ("STANDING_COMMITTEE", "removal", True),
+    ]
     figures = st.statistics_figures(user=carol, organisation=tree.committee, query=_query(2026), today=D(2026, 6, 1))
     assert figures["totals"]["removed"] == 1
     assert {c["name"]: c["removed"] for c in figures["children"]} == {"Chi bộ A": 1, "Chi bộ B": 0}

@@ -146,6 +146,29 @@ def test_it_gives_30_working_days_to_complain() -> None:
 
 
 @pytest.mark.parametrize(
+    ("removed_on", "expected"),
+    [
+        # Fri 06/02/2026: Feb 9-13 = 5; Tết Mon 16-Fri 20 off; Feb 23-27 = 10, Mar 2-6 = 15,
+        # Mar 9-13 = 20, Mar 16-20 = 25, Mar 23-27 = 30 -> Fri 27/03.
+        (date(2026, 2, 6), date(2026, 3, 27)),
+        # Thu 12/02/2026, the day before the last working day before Tết: Feb 13 = 1; Tết off;
+        # Feb 23-Mar 27 = 26; Mar 30, 31, Apr 1, Thu Apr 2 = 30.
+        (date(2026, 2, 12), date(2026, 4, 2)),
+        # Wed 18/02/2026, a day of Tết itself: Feb 23-Mar 27 = 25; Mar 30-Apr 3 = 30 -> Fri 03/04.
+        (date(2026, 2, 18), date(2026, 4, 3)),
+    ],
+)
+def test_it_counts_the_complaint_window_across_tet(removed_on: date, expected: date) -> None:
+    result = complaint_deadline(removal_received_date=removed_on, calendar=CAL)
+    assert (result.day, result.kind, result.rule.point, result.rule_set_code) == (
+        expected,
+        "deadline",
+        "QĐ294 8.2",
+        "QD294",
+    )
+
+
+@pytest.mark.parametrize(
     ("left", "after_expungement", "expected"),
     [
         (date(2023, 8, 31), False, date(2026, 8, 31)),  # a day off, but a status date

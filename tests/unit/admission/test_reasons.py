@@ -31,7 +31,7 @@ from admission.domain.reasons import (
     reason,
 )
 from admission.domain.rules import QD294
-from admission.domain.votes import Threshold, VotingBody, evaluate_vote
+from admission.domain.votes import ChainVote, Threshold, VotingBody, evaluate_vote, removal_chain_missing
 
 DOMAIN = Path(__file__).resolve().parents[3] / "admission" / "domain"
 
@@ -165,8 +165,12 @@ def _produced() -> list[Reason]:
             reason("political_issue_clear_not_committee", "QĐ294 3.3", committee="Đảng ủy cơ sở X"),
             reason("political_issue_conclusion_required", "QĐ294 3.3"),
             reason("plan_set_by_body_above", "", organisation="Chi bộ A"),
+            reason("step_not_in_tree", "HD06 4.6"),
+            reason("vote_threshold_reached", "HD06 3.7a", threshold="> 1/2", yes=5, denominator=7),
         ]
     )
+    produced.extend(removal_chain_missing([], grassroots_resolves=False))
+    produced.extend(removal_chain_missing([ChainVote("branch", True)], grassroots_resolves=True))
     return produced
 
 

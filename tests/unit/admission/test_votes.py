@@ -2,6 +2,7 @@ import pytest
 
 from admission.domain.rules import QD294
 from admission.domain.votes import (
+    ChainVote,
     InvalidVoteCounts,
     Threshold,
     VoteOutcome,
@@ -9,6 +10,7 @@ from admission.domain.votes import (
     deadlock_reached,
     denominator,
     evaluate_vote,
+    removal_chain_missing,
     threshold_for,
     threshold_rule,
 )
@@ -177,3 +179,38 @@ def test_it_refuses_a_branch_under_three_official_members(
 def test_it_detects_a_deadlock_after_three_failed_votes(failed: int, reached: bool) -> None:
     assert deadlock_reached(failed, QD294) is reached
     assert deadlock_reached(failed, QD294.with_overrides({"deadlock_votes": 2}, label="X")) is (failed >= 2)
+
+
+B_PASS, B_FAIL = ChainVote("branch", True), ChainVote("branch", False)
+G_PASS, G_FAIL = ChainVote("grassroots", True), ChainVote("grassroots", False)
+
+
+@pytest.mark.parametrize(
+    ("votes", "grassroots_resolves", "missing"),
+    [
+        # Nothing proposed yet, or the branch's last vote failed: the branch's resolution is missing.
+        ([], True, ["removal_branch_vote_missing"]),
+        ([], False, ["removal_branch_vote_missing"]),
+        ([B_FAIL], False, ["removal_branch_vote_missing"]),
+        ([B_PASS, B_FAIL], False, ["removal_branch_vote_missing"]),
+        # A grassroots vote alone does not stand for the branch's.
+        ([G_PASS], True, ["removal_branch_vote_missing"]),
+        # Without a grassroots committee resolving (village branch, delegated committee) the
+        # branch's resolution goes straight to the decision.
+        ([B_PASS], False, []),
+        ([B_FAIL, B_PASS], False, []),
+        # With one, its resolution must follow the branch's last and have passed.
+        ([B_PASS], True, ["removal_grassroots_vote_missing"]),
+        ([B_PASS, G_FAIL], True, ["removal_grassroots_vote_missing"]),
+        ([G_PASS, B_PASS], True, ["removal_grassroots_vote_missing"]),  # before the branch's: stale
+        ([B_PASS, G_PASS, G_FAIL], True, ["removal_grassroots_vote_missing"]),
+        ([B_PASS, G_PASS], True, []),
+        ([B_PASS, G_FAIL, G_PASS], True, []),
+        ([B_FAIL, B_PASS, G_PASS], True, []),
+        ([B_PASS, G_PASS, B_FAIL], True, ["removal_branch_vote_missing"]),
+    ],
+)
+def test_it_checks_the_removal_chain(votes: list[ChainVote], grassroots_resolves: bool, missing: list[str]) -> None:
+    found = removal_chain_missing(votes, grassroots_resolves=grassroots_resolves)
+    assert [r.code for r in found] == missing
+    assert all(r.rule == "HD06 4.6" for r in found)

@@ -89,6 +89,7 @@ def test_the_legal_dates_and_documents_named_exist() -> None:
 def test_every_legal_date_is_started_by_one_step() -> None:
     started = [name for step in STEPS for name in step.starts]
     assert sorted(started) == sorted(field.name for field in dataclasses.fields(CandidateDates))
+    assert next(step.key for step in STEPS if "complaint_deadline" in step.starts) == "remove"
 
 
 def test_whose_turn_it_is_at_each_stage() -> None:
@@ -149,3 +150,69 @@ def test_a_step_starts_the_legal_dates_its_recorded_dates_trigger_and_ends_those
     assert set(LEGAL_DATE_TRIGGER) == {field.name for field in dataclasses.fields(CandidateDates)}
     assert step_ending("decision_deadline").key == "decision"
     assert step_ending("recognition_branch_deadline").key == "recognition_vote"
+
+
+def test_the_bodies_that_record_a_step_other_than_whose_turn_it_is() -> None:
+    # Written by hand: the branch enters the grassroots committee's written acts; committees
+    # record their own acts whatever the stage; the branch records a person's withdrawal.
+    assert {step.key: step.recorded_by for step in STEPS if step.recorded_by is not None} == {
+        "permit_dossier": Body.BRANCH,
+        "verification": Body.BRANCH,
+        "reject": Body.DECIDING_COMMITTEE,
+        "withdraw": Body.BRANCH,
+        "removal_grassroots_vote": Body.GRASSROOTS_COMMITTEE,
+        "remove": Body.DECIDING_COMMITTEE,
+        "annul": Body.DECIDING_COMMITTEE,
+    }
+
+
+def test_the_removal_chain_is_two_votes_within_the_stage_then_the_decision() -> None:
+    by_key = {step.key: step for step in STEPS}
+    proposing = {S.S13, S.S14, S.S15}
+    branch, grassroots, remove = by_key["removal_branch_vote"], by_key["removal_grassroots_vote"], by_key["remove"]
+    assert (branch.from_stages, branch.target, branch.targets, branch.effects) == (proposing, None, set(), set())
+    assert (branch.kind, branch.owner, branch.vote, branch.vote_purpose) == (
+        "vote",
+        Body.BRANCH,
+        VoteBy.BRANCH,
+        "removal",
+    )
+    assert (grassroots.from_stages, grassroots.target, grassroots.kind) == (proposing, None, "vote")
+    assert (grassroots.owner, grassroots.vote, grassroots.needs_body) == (
+        Body.GRASSROOTS_COMMITTEE,
+        VoteBy.GRASSROOTS_COMMITTEE,
+        Body.GRASSROOTS_COMMITTEE,
+    )
+    # The decision: also from S16 (not recognised) and SY (the superior's ruling).
+    assert remove.from_stages == proposing | {S.S16, S.SY}
+    assert (remove.target, remove.owner, remove.vote, remove.committee_vote, remove.vote_purpose) == (
+        S.SX,
+        Body.DECIDING_COMMITTEE,
+        VoteBy.DECIDING_COMMITTEE,
+        True,
+        "removal",
+    )
+    assert (remove.date_field, remove.starts, remove.needs_note) == ("removal_date", ("complaint_deadline",), True)
+    # Votes within a stage never become its forward step.
+    assert (NEXT_STEP[S.S13], NEXT_STEP[S.S14], NEXT_STEP[S.S15]) == (
+        "probation_review",
+        "recognition_dossier",
+        "recognition_vote",
+    )
+
+
+def test_leaving_before_a_decision_not_admitted_or_withdrawn() -> None:
+    by_key = {step.key: step for step in STEPS}
+    reject, withdraw, drop = by_key["reject"], by_key["withdraw"], by_key["drop"]
+    assert (reject.from_stages, reject.target, reject.kind, reject.needs_note) == ({S.S10}, S.S1, "back", True)
+    assert (reject.vote, reject.committee_vote, reject.vote_must_fail, reject.vote_purpose) == (
+        VoteBy.DECIDING_COMMITTEE,
+        True,
+        True,
+        "admission",
+    )
+    assert withdraw.from_stages == {S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8, S.S8A, S.S9, S.S10}
+    assert (withdraw.target, withdraw.owner, withdraw.needs_note) == (S.S0, Body.BRANCH, True)
+    # The branch's own resolution taking someone off the list stays before the dossier goes up.
+    assert drop.from_stages == {S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8}
+    assert NEXT_STEP[S.S10] == "decision"
