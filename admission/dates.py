@@ -29,6 +29,7 @@ class CandidateDates:
     recognition_branch_deadline: ComputedDate | None = None
     recognition_decision_deadline: ComputedDate | None = None
     complaint_deadline: ComputedDate | None = None  # against the removal decision (QĐ294 8.2)
+    transfer_decision_deadline: ComputedDate | None = None
 
     def named(self) -> list[tuple[str, ComputedDate]]:
         return [(name, value) for name, value in self.__dict__.items() if value is not None]
@@ -48,7 +49,14 @@ LEGAL_DATE_TRIGGER: dict[str, str] = {
     # 30 WD from receiving the removal decision; the tracker records the decision's date, the
     # earliest the person can have received it (docs/decisions.md, Life cycle).
     "complaint_deadline": "removal_date",
+    # Recorded by the transfer of a dossier that had gone up (services.candidate_transfer).
+    "transfer_decision_deadline": "transfer_received_date",
 }
+
+# A legal date that, when it applies, replaces another as the bound of the step in progress: the
+# dossier of a candidate who moved after it went up is decided within 30 WD of its receipt at the
+# destination, not 45 WD of the branch resolution (HD06 3.9b; docs/decisions.md, "Transfers").
+SUPERSEDES: dict[str, str] = {"transfer_decision_deadline": "decision_deadline"}
 
 
 def candidate_dates(
@@ -111,7 +119,21 @@ def candidate_dates(
         found["complaint_deadline"] = deadlines.complaint_deadline(
             removal_received_date=c.removal_date, calendar=calendar, rules=rulebook.for_date(c.removal_date)
         )
+    if "transfer_decision_deadline" in wanted and _transfer_applies(c):
+        assert c.transfer_received_date is not None  # noqa: S101
+        found["transfer_decision_deadline"] = deadlines.transfer_decision_deadline(
+            received_date=c.transfer_received_date,
+            calendar=calendar,
+            rules=rulebook.for_date(c.transfer_received_date),
+        )
     return CandidateDates(**found)
+
+
+def _transfer_applies(c: Candidate) -> bool:
+    """The transfer's 30 WD bound the decision on the dossier it forwarded, not one on a later branch
+    resolution (the destination returned the dossier and its branch voted again)."""
+    received = c.transfer_received_date
+    return received is not None and (c.branch_resolution_date is None or received >= c.branch_resolution_date)
 
 
 def stage_deadline_names(stage: Stage) -> frozenset[str]:
@@ -119,9 +141,14 @@ def stage_deadline_names(stage: Stage) -> frozenset[str]:
 
 
 def stage_deadline(stage: Stage, dates: CandidateDates) -> ComputedDate | None:
-    """The earliest legal date that bounds the step in progress, if any."""
-    candidates = [getattr(dates, name) for name in STAGE_DEADLINE.get(stage, ())]
-    present = [d for d in candidates if d is not None]
+    """The earliest legal date that bounds the step in progress, if any (one that another
+    supersedes, SUPERSEDES, is left out when the other applies)."""
+    names = STAGE_DEADLINE.get(stage, ())
+    found = {name: value for name in names if (value := getattr(dates, name)) is not None}
+    for newer, older in SUPERSEDES.items():
+        if newer in found:
+            found.pop(older, None)
+    present = list(found.values())
     return min(present, key=lambda d: d.day) if present else None
 
 

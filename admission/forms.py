@@ -116,6 +116,22 @@ class MentorForm(forms.Form):
         self.helper = _helper()
 
 
+class TransferForm(forms.Form):
+    """Chuyển sinh hoạt: the destination branch (any branch of the province: organisations only,
+    never people; members.selectors.transfer_destinations), the day and the reason (HD06 3.9)."""
+
+    to_branch: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Chi bộ chuyển đến"), queryset=None)  # type: ignore[arg-type]
+    on_date = forms.DateField(label=_("Ngày chuyển sinh hoạt"), widget=DateInput())
+    note = forms.CharField(label=_("Lý do chuyển sinh hoạt"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, destinations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["to_branch"]
+        field.queryset = destinations
+        field.label_from_instance = lambda o: f"{o.name} – {o.parent.name}" if o.parent_id else o.name
+        self.helper = _helper(_("Chuyển sinh hoạt"))
+
+
 class DocumentForm(forms.Form):
     doc_type = forms.ChoiceField(label=_("Loại giấy tờ"), choices=DocumentType.choices)
     issued_on = forms.DateField(label=_("Ngày ký/ngày cấp"), widget=DateInput())

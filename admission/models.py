@@ -81,6 +81,11 @@ class Candidate(models.Model):
     )
     official_date = models.DateField(_("ngày chính thức"), null=True, blank=True, editable=False)
     removal_date = models.DateField(_("ngày quyết định xóa tên"), null=True, blank=True)
+    # The day the destination received the dossier of a candidate who moved after it went up
+    # (services.candidate_transfer): the destination's committee decides within 30 WD (HD06 3.9b).
+    transfer_received_date = models.DateField(
+        _("ngày nơi chuyển đến nhận hồ sơ"), null=True, blank=True, editable=False
+    )
 
     area_exception = models.BooleanField(_("vùng khó khăn: chỉ cần tốt nghiệp tiểu học"), default=False)
     literacy_exception_approved = models.BooleanField(_("BTV tỉnh ủy đồng ý ngoại lệ biết chữ"), default=False)
@@ -270,6 +275,10 @@ class Mentorship(models.Model):
     is_replacement = models.BooleanField(_("phân công thay thế (QĐ294 3.2.2)"), default=False)
     assigned_on = models.DateField(_("ngày phân công"))
     ended_on = models.DateField(null=True, blank=True)
+    # Set when the candidate's move to another branch ended the assignment (HD06 3.9a, 3.10).
+    ended_by_transfer = models.ForeignKey(
+        "CandidateTransfer", null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -280,6 +289,39 @@ class Mentorship(models.Model):
                 name="mentorship_open_unique",
             )
         ]
+
+
+class CandidateTransfer(models.Model):
+    """A move of a candidate or probationer to another branch (chuyển sinh hoạt, HD06 3.9, 3.10), kept
+    as history: the candidate, the person and the probationary membership moved with it.
+
+    Written by ``services.candidate_transfer`` only. `stage` is the stage at the move and
+    `stage_after` the one it led to (S10 for a dossier that had gone up, SZ for an annulled decision,
+    else the same); `transition` is the StageTransition it made, if any.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="transfers")
+    from_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("chi bộ chuyển đi"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("chi bộ chuyển đến"), on_delete=models.PROTECT, related_name="+"
+    )
+    on_date = models.DateField(_("ngày chuyển sinh hoạt"))
+    stage = models.CharField(_("bước khi chuyển"), max_length=4, choices=STAGE_CHOICES)
+    stage_after = models.CharField(_("bước sau khi chuyển"), max_length=4, choices=STAGE_CHOICES)
+    note = models.TextField(_("lý do chuyển sinh hoạt"))
+    transition = models.OneToOneField(
+        StageTransition, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfer"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("chuyển sinh hoạt")
+        verbose_name_plural = _("chuyển sinh hoạt")
+        ordering = ["on_date", "recorded_at", "pk"]
+        indexes = [models.Index(fields=["candidate", "on_date"], name="transfer_candidate_day")]
 
 
 class BranchMeeting(models.Model):

@@ -20,7 +20,14 @@ from admission.domain.calendar import WorkingCalendar
 from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTimes, ReminderKind, next_occurrence
 from admission.domain.rules import RuleBook
 from admission.domain.stages import STAGE_INFO, Stage
-from admission.models import Candidate, Mentorship, Notification, ReminderSettings, StageTransition
+from admission.models import (
+    Candidate,
+    CandidateTransfer,
+    Mentorship,
+    Notification,
+    ReminderSettings,
+    StageTransition,
+)
 from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
 from members.authority import OrgNode
 from members.models import BRANCH_ROLES, Organisation, Role, RoleAssignment
@@ -165,6 +172,68 @@ RESUBMITTED_TEXT = (
     "Chi bộ đã nộp lại hồ sơ của {name} ({branch}): {stage_vi}",
     "The branch resubmitted the dossier of {name} ({branch}): {stage_en}",
 )
+
+
+TRANSFER_IN_TEXT = (
+    "{name} chuyển sinh hoạt đến chi bộ từ {origin} ngày {day} ({stage_vi}): {note}",
+    "{name} moved to your branch from {origin} on {day} ({stage_en}): {note}",
+)
+TRANSFER_OUT_TEXT = (
+    "{name} đã chuyển sinh hoạt đến {destination} ngày {day}",
+    "{name} moved to {destination} on {day}",
+)
+TRANSFER_COMMITTEE_TEXT = (
+    "Hồ sơ của {name} chuyển đến {destination} ngày {day}, chờ cấp ủy xử lý: {stage_vi}",
+    "The dossier of {name} moved to {destination} on {day} and awaits you: {stage_en}",
+)
+
+
+def transfer_notify(
+    *, candidate: Candidate, transfer: CandidateTransfer, tell_committee: bool, now: dt.datetime
+) -> None:
+    """In-app notices of a transfer (HD06 3.9): the destination branch's secretaries and deputies,
+    the sending branch's (each notice under its branch, which they still read), and, when asked,
+    the staff of the committee whose turn it now is at the destination."""
+    stage = Stage(transfer.stage_after)
+    info = STAGE_INFO[stage]
+    params = {
+        "name": candidate.person.full_name,
+        "origin": transfer.from_organisation.name,
+        "destination": transfer.to_organisation.name,
+        "day": transfer.on_date.strftime("%d/%m/%Y"),
+        "note": transfer.note,
+        "stage_vi": info.label_vi,
+        "stage_en": info.label_en,
+    }
+    rows: list[tuple[int, str, int, tuple[str, str]]] = []  # (user, key, organisation, texts)
+    destination, origin = transfer.to_organisation_id, transfer.from_organisation_id
+    rows += [
+        (u, f"transfer-in:{transfer.pk}", destination, TRANSFER_IN_TEXT)
+        for u in branch_users([destination])[destination]
+    ]
+    rows += [(u, f"transfer-out:{transfer.pk}", origin, TRANSFER_OUT_TEXT) for u in branch_users([origin])[origin]]
+    body = TURN.get(stage, Body.BRANCH)
+    committee = body_committee(body, organisation_authority(organisation=candidate.organisation))
+    if tell_committee and committee is not None:
+        key = f"transfer-committee:{transfer.pk}"
+        rows += [(u, key, destination, TRANSFER_COMMITTEE_TEXT) for u in staff_users([committee.id])[committee.id]]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=key,
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=organisation_id,
+                candidate=candidate,
+                transition=transfer.transition,
+                text_vi=texts[0].format(**params)[:300],
+                text_en=texts[1].format(**params)[:300],
+                created_at=now,
+            )
+            for user_id, key, organisation_id, texts in rows
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _new_committee(candidate: Candidate, transition: StageTransition) -> OrgNode | None:

@@ -23,6 +23,7 @@ from admission.models import (
     CLOSED_STAGES,
     DOCUMENTS_BEFORE_BRANCH_VOTE,
     Candidate,
+    CandidateTransfer,
     DocumentScan,
     DossierItem,
     DossierReturn,
@@ -286,6 +287,11 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
                 related={"member": ("person",), "member__person": ("full_name",)},
             ),
             bundle.Part("votes", candidate.votes.all()),
+            bundle.Part(
+                "transfers",
+                CandidateTransfer.objects.filter(candidate=candidate).order_by("on_date", "recorded_at", "pk"),
+                related={"from_organisation": ("name",), "to_organisation": ("name",), "recorded_by": USER_FIELDS},
+            ),
             bundle.Part("tasks", candidate.tasks.order_by("due_on")),
             bundle.Part("verifications", candidate.verifications.order_by("sent_on")),
             bundle.Part(
@@ -316,6 +322,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "transitions": rows["transitions"],
         "mentorships": rows["mentorships"],
         "votes": rows["votes"],
+        "transfers": rows["transfers"],
         "documents": {item.doc_type: item for item in rows["documents"]},
         "tasks": rows["tasks"],
         "verifications": [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/steps/<slug:step_key>/", views.candidate_step, name="candidate_step"),
     path("candidates/<int:pk>/mentors/new/", views.mentor_add, name="mentor_add"),
+    path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
     path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),

@@ -22,6 +22,7 @@ from admission.documents import upload_views
 from admission.documents import views as document_views
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
+from admission.domain.transfers import NOT_TRANSFERABLE
 from admission.filters import ReviewQueueFilter
 from admission.models import Candidate, DocumentType
 from admission.rulebook import calendar_for
@@ -29,7 +30,7 @@ from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Step, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, User
-from members.selectors import organisation_get, scope_for
+from members.selectors import organisation_get, scope_for, transfer_destinations
 from members.services import audit_record
 
 
@@ -203,6 +204,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         candidate=candidate,
         steps=_steps_for_user(request, candidate),
         can_edit=can_edit,
+        can_transfer=_may_transfer(request, candidate),
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
         **document_views.documents_context(
@@ -211,6 +213,51 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     return render(request, "admission/candidate_detail.html", context)
+
+
+def _may_transfer(request: AuthenticatedRequest, candidate: Candidate) -> bool:
+    """The sending branch records a transfer (its secretary or deputy, or an administrator; HD06 3.9)."""
+    return candidate.stage_enum not in NOT_TRANSFERABLE and scope_for(request.user).acts_for_branch(
+        candidate.organisation
+    )
+
+
+@login_required
+def candidate_transfer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Chuyển sinh hoạt: the sending branch moves the candidate or probationer to another branch."""
+    candidate = _editable_candidate(request, pk)
+    if not scope_for(request.user).acts_for_branch(candidate.organisation):
+        raise PermissionDenied
+    destinations = transfer_destinations(
+        user=request.user, organisation=candidate.organisation, on=timezone.localdate()
+    )
+    form = forms.TransferForm(request.POST or None, destinations=destinations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, transfer = _run_service(
+            lambda: services.candidate_transfer(
+                acting_user=request.user,
+                candidate=candidate,
+                to_branch=data["to_branch"],
+                on_date=data["on_date"],
+                note=data["note"],
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(
+                request,
+                _("Đã chuyển sinh hoạt %(name)s đến %(branch)s. Chi bộ nơi đến đã được thông báo.")
+                % {"name": candidate.person.full_name, "branch": transfer.to_organisation.name},
+            )
+            if scope_for(request.user).can_read(transfer.to_organisation):
+                return redirect("candidate_detail", pk=candidate.pk)
+            return redirect("admission_board", pk=transfer.from_organisation_id)  # the person left the scope
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": _("Chuyển sinh hoạt"), "candidate": candidate, "rule": "HD06 3.9"},
+    )
 
 
 @login_required

@@ -262,9 +262,10 @@ STEPS: tuple[Step, ...] = (
         vote_purpose=VotePurpose.ADMISSION,
         committee_vote=True,
         produces=("A10",),
-        bounded_by=("decision_deadline",),
+        # After a transfer the destination's 30 WD replaces the 45 WD (HD06 3.9b; dates.SUPERSEDES).
+        bounded_by=("decision_deadline", "transfer_decision_deadline"),
         starts=("ceremony_deadline",),
-        ends=("decision_deadline",),
+        ends=("decision_deadline", "transfer_decision_deadline"),
     ),
     Step(
         "reject",

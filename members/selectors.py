@@ -15,6 +15,7 @@ from django.http import Http404
 from members import names
 from members.authority import Authority, OrgNode, admission_authority
 from members.models import (
+    BRANCH_KINDS,
     BRANCH_ROLES,
     COMMITTEE_ROLES,
     EDITING_ROLES,
@@ -226,6 +227,39 @@ def organisation_authority(*, organisation: Organisation, chain: Iterable[Organi
     authority = admission_authority(nodes)
     setattr(organisation, _AUTHORITY_CACHE_ATTR, (organisation.path, authority))
     return authority
+
+
+def _province_path(organisation: Organisation) -> str:
+    ids = organisation.ancestor_ids()
+    return f"/{ids[0]}/" if ids else organisation.path
+
+
+def transfer_destinations(*, user: User, organisation: Organisation, on: Any = None) -> QuerySet[Organisation]:
+    """The branches a person of `organisation` may be transferred to by `user` (chuyển sinh hoạt).
+
+    Any branch of the same province except `organisation` itself (and those no longer valid on
+    `on`), for the secretary or deputy of `organisation` or an administrator; nothing for anyone
+    else. The destination is usually outside the user's scope: the picker lists organisations only,
+    never their people (docs/decisions.md, "Transfers").
+    """
+    if not scope_for(user).acts_for_branch(organisation):
+        return Organisation.objects.none()
+    qs = (
+        Organisation.objects.filter(path__startswith=_province_path(organisation), kind__in=list(BRANCH_KINDS))
+        .exclude(pk=organisation.pk)
+        .select_related("parent")
+        .only("id", "name", "kind", "path", "parent__name")
+    )
+    if on is not None:
+        qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    return qs.order_by("parent__name", "name", "pk")
+
+
+def transfer_target(*, organisation: Organisation, pk: int) -> Organisation | None:
+    """The organisation `pk` if it is in the same province as `organisation` (any kind: the transfer
+    service says why one that is not a branch is refused); None otherwise, as for an unknown id, so
+    that nothing tells an organisation of another province exists."""
+    return Organisation.objects.filter(pk=pk, path__startswith=_province_path(organisation)).first()
 
 
 def scope_statistics(*, user: User) -> dict[str, int]:

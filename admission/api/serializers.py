@@ -19,6 +19,7 @@ from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
     Candidate,
+    CandidateTransfer,
     ConsentKind,
     DocumentType,
     DossierItem,
@@ -576,6 +577,44 @@ class ReturnResultSerializer(serializers.Serializer):
 
 class ResubmitSerializer(StrictTypes, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class TransferSerializer(StrictTypes, serializers.Serializer):
+    to_branch = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Id of the branch the person moves to (same province)."
+    )
+    on_date = DayField(help_text="The day of the move (not in the future, not before the current step began).")
+    note = serializers.CharField(allow_blank=True, max_length=2000, help_text="The reason (required).")
+
+
+class TransferOrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TransferOutSerializer(serializers.ModelSerializer):
+    candidate = serializers.IntegerField(source="candidate_id", read_only=True)
+    from_organisation = TransferOrganisationSerializer(read_only=True)
+    to_organisation = TransferOrganisationSerializer(read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    transition = TransitionSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CandidateTransfer
+        fields = [
+            "id",
+            "candidate",
+            "from_organisation",
+            "to_organisation",
+            "on_date",
+            "stage",
+            "stage_after",
+            "note",
+            "recorded_by",
+            "recorded_at",
+            "transition",
+        ]
+        read_only_fields = fields
 
 
 # --- Deadlines, notifications, statistics, tokens ----------------------------------------------

@@ -451,6 +451,40 @@ class CandidateViewSet(
         return Response(s.ConsentSerializer(consent).data)
 
     @extend_schema(
+        summary="Transfer the candidate to another branch (sending branch)",
+        description=(
+            "Chuyển sinh hoạt (HD06 3.9; `services.candidate_transfer`): the secretary or deputy of the "
+            "candidate's branch moves the candidate, the person and the probationary membership to another "
+            "branch of the province (`to_branch`), on `on_date`, for the reason `note`. A dossier that had "
+            "gone up (S8A, S9, S10) moves to S10 at the destination, decided within 30 working days; at S11 "
+            "a decision older than 30 working days is annulled (SZ). The sending branch no longer sees the "
+            "candidate afterwards. Refusals are 400 with reason codes (`transfer_*`, `branch_turn`); an "
+            "organisation outside the province is 400 on `to_branch`, as an unknown id."
+        ),
+        request=s.TransferSerializer,
+        responses={201: s.TransferOutSerializer, 400: REFUSED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.TransferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        target = member_selectors.transfer_target(organisation=candidate.organisation, pk=data["to_branch"])
+        if target is None:
+            raise exceptions.ValidationError(
+                {"to_branch": [exceptions.ErrorDetail(_("Không có tổ chức đảng này."), code="does_not_exist")]}
+            )
+        transfer = services.candidate_transfer(
+            acting_user=_user(request),
+            candidate=candidate,
+            to_branch=target,
+            on_date=data["on_date"],
+            note=data["note"],
+        )
+        return Response(s.TransferOutSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary="Record a dossier document as held (or returned for correction)",
         request=s.DocumentRecordSerializer,
         responses={201: s.DocumentSerializer},

@@ -40,6 +40,7 @@ class _Facts:
     decision_received_date: dt.date | None = None
     ceremony_date: dt.date | None = None
     recognition_branch_date: dt.date | None = None
+    transfer_received_date: dt.date | None = None
     deadline_extended = False
 
     def __init__(self, stage: Stage, dates: dict[str, dt.date]) -> None:

@@ -35,6 +35,8 @@ PERIOD_UNITS: dict[str, Literal["wd", "months"]] = {
     "readmit_wait_months_after_expungement": "months",
     "complaint_wd": "wd",
     "mentor_together_months": "months",
+    "transfer_decision_wd": "wd",
+    "transfer_ceremony_wd": "wd",
 }
 
 
@@ -257,6 +259,39 @@ def readmission_earliest(
         trigger=left_date,
         key="readmit_wait_months_after_expungement" if after_expungement else "readmit_wait_months",
         kind="status",
+        calendar=calendar,
+        rules=rules,
+    )
+
+
+def transfer_decision_deadline(
+    *, received_date: date, calendar: WorkingCalendar, rules: RuleSet | None = None
+) -> ComputedDate:
+    """T11: a dossier forwarded after the candidate moved (it had gone up: S8A, S9, S10) is decided
+    by the destination's competent committee within 30 WD of receiving it (HD06 3.9b).
+
+    The tracker takes the day the transfer is recorded as the day the destination receives the
+    dossier (docs/decisions.md, "Transfers")."""
+    return period_end(
+        trigger=received_date,
+        key="transfer_decision_wd",
+        kind="deadline",
+        calendar=calendar,
+        rules=rules,
+    )
+
+
+def transfer_keeps_decision_until(
+    *, decision_date: date, calendar: WorkingCalendar, rules: RuleSet | None = None
+) -> ComputedDate:
+    """T12: the last day a move keeps the admission decision (the 30th WD after it, HD06 3.9c).
+
+    A candidate who moves on or before it has the decision forwarded and the ceremony held at the
+    destination; one who moves later has the decision annulled and the dossier sent on for a new one."""
+    return period_end(
+        trigger=decision_date,
+        key="transfer_ceremony_wd",
+        kind="validity",
         calendar=calendar,
         rules=rules,
     )

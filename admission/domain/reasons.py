@@ -285,6 +285,35 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa có đảng viên giới thiệu (giấy giới thiệu)",
         "No introducing member is recorded (introduction letter)",
     ),
+    # Transfers (chuyển sinh hoạt), HD06 3.9
+    "transfer_reason_required": (
+        "Cần ghi lý do chuyển sinh hoạt",
+        "Give the reason for the transfer",
+    ),
+    "transfer_date_in_future": (
+        "Ngày chuyển sinh hoạt {day} ở tương lai: chỉ ghi nhận việc chuyển đã diễn ra",
+        "The transfer date {day} is in the future: only a transfer that has happened can be recorded",
+    ),
+    "transfer_date_before_stage": (
+        "Ngày chuyển sinh hoạt {day} trước ngày bắt đầu bước hiện tại ({stage_day})",
+        "The transfer date {day} is before the current step began ({stage_day})",
+    ),
+    "transfer_target_not_branch": (
+        "{name} không phải là chi bộ: chỉ chuyển sinh hoạt đến một chi bộ",
+        "{name} is not a branch: a person is transferred to a branch only",
+    ),
+    "transfer_same_branch": (
+        "Người này đang sinh hoạt ở {name}: chọn chi bộ nơi chuyển đến",
+        "The person is already in {name}: choose the branch they move to",
+    ),
+    "transfer_target_outside_province": (
+        "Chỉ chuyển sinh hoạt đến một chi bộ trong cùng đảng bộ tỉnh",
+        "Transfers go to a branch of the same provincial party organisation only",
+    ),
+    "transfer_stage_not_allowed": (
+        "Không chuyển sinh hoạt ở bước {stage}: người này chưa vào danh sách cảm tình Đảng hoặc đã kết thúc quá trình",
+        "No transfer at stage {stage}: the person is not on the sympathiser list, or the candidacy is over",
+    ),
     "ceremony_missing": (
         "Chưa có ngày lễ kết nạp",
         "The ceremony date is missing",

@@ -135,6 +135,20 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Người giới thiệu cùng công tác, học tập, lao động hoặc cư trú với người vào Đảng ít nhất {value} tháng",
         "The introducer has worked, studied, laboured or lived with the applicant for at least {value} months",
     ),
+    "transfer_decision_wd": (
+        "HD06 3.9b",
+        "Người vào Đảng chuyển đến sau khi hồ sơ đã gửi lên: cấp ủy có thẩm quyền nơi đến quyết định trong "
+        "{value} ngày làm việc kể từ khi nhận hồ sơ",
+        "A candidate who moves after the dossier went up: the destination's competent committee decides "
+        "within {value} working days of receiving the dossier",
+    ),
+    "transfer_ceremony_wd": (
+        "HD06 3.9c",
+        "Chuyển đi trong {value} ngày làm việc kể từ ngày ra quyết định kết nạp: chuyển quyết định, lễ kết nạp "
+        "tổ chức ở nơi đến; quá hạn này thì hủy quyết định và chuyển hồ sơ để nơi đến xem xét lại",
+        "Moving within {value} working days of the admission decision: the decision is forwarded and the "
+        "ceremony held at the destination; later, the decision is annulled and the dossier sent on",
+    ),
     "age_counts_day": (
         "QĐ294 1.1.1; project default (rules §0, §12.2)",
         "Tuổi tính theo tháng có xét đến ngày sinh: {value}",
@@ -177,6 +191,8 @@ class RuleSet:
     readmit_wait_months_after_expungement: int = 60  # QĐ294 3.5.1b
     complaint_wd: int = 30  # QĐ294 8.2
     mentor_together_months: int = 12  # QĐ294 3.2.1; ĐL 4.2
+    transfer_decision_wd: int = 30  # HD06 3.9b
+    transfer_ceremony_wd: int = 30  # HD06 3.9c
     age_counts_day: bool = False  # rules §0 default; §12.2 asks for a switch
     # (old document, new document) renames applied to the QĐ294 points for historical sets.
     renames: tuple[tuple[str, str], ...] = ()

@@ -194,15 +194,19 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.S8: frozenset({Stage.S8A, Stage.S9, Stage.S10, Stage.S0}),
     # The appraisal goes to the grassroots committee, or the dossier returns to the branch.
     # The sub-committee cannot drop a candidate: it has no power over personnel (QĐ294 20.3.3).
-    # S0: the person withdraws (the branch records it) until a decision exists.
-    Stage.S8A: frozenset({Stage.S9, Stage.S8, Stage.S0}),
+    # S0: the person withdraws (the branch records it) until a decision exists. S10: the candidate
+    # moved to another branch; the destination's competent committee decides (HD06 3.9b, a
+    # transfer: TRANSFER_MOVES).
+    Stage.S8A: frozenset({Stage.S9, Stage.S8, Stage.S0, Stage.S10}),
     # S11: a delegated grassroots committee issues the decision itself (HD06 3.6c, 3.7a;
     # QĐ294 4.3.2a). S8: resolution not passed, the dossier returns to the branch.
     Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8, Stage.S0}),
     # S8: returned to the branch, which redoes steps. S1: the committee decides not to admit; the
     # result, yes or no, is notified to the branch (QĐ294 4.3.1) and the person goes back to the
     # sympathiser list, from which the branch may propose them again. S0: the person withdraws.
-    Stage.S10: frozenset({Stage.S11, Stage.S8, Stage.S1, Stage.S0}),
+    # S10 again: the candidate moved and the destination's competent committee now decides
+    # (HD06 3.9b, a transfer: TRANSFER_MOVES).
+    Stage.S10: frozenset({Stage.S11, Stage.S8, Stage.S1, Stage.S0, Stage.S10}),
     # A decision exists from S11 on, so it can be annulled (QĐ294 4.4), including a transfer
     # more than 30 WD before the decision (HD06 3.9c: annul and decide again).
     Stage.S11: frozenset({Stage.S12, Stage.SZ}),
@@ -238,10 +242,21 @@ def _needs_reason(source: Stage, target: Stage) -> bool:
     return PIPELINE.index(target) < PIPELINE.index(source)
 
 
-# Drops, removals, escalations, annulments, the superior's rulings and every backward move
-# need a reason note in the StageTransition row.
-REQUIRES_REASON: frozenset[tuple[Stage, Stage]] = frozenset(
-    (source, target) for source, targets in TRANSITIONS.items() for target in targets if _needs_reason(source, target)
+# The moves only a transfer makes (admission.services.transfers; HD06 3.9b): the dossier that had
+# gone up is decided by the destination's competent committee. S9 -> S10 is also the grassroots
+# committee's ordinary step, so it is not listed; the transfer service itself requires the reason.
+TRANSFER_MOVES: frozenset[tuple[Stage, Stage]] = frozenset({(Stage.S8A, Stage.S10), (Stage.S10, Stage.S10)})
+
+# Drops, removals, escalations, annulments, the superior's rulings, transfers and every backward
+# move need a reason note in the StageTransition row.
+REQUIRES_REASON: frozenset[tuple[Stage, Stage]] = (
+    frozenset(
+        (source, target)
+        for source, targets in TRANSITIONS.items()
+        for target in targets
+        if _needs_reason(source, target)
+    )
+    | TRANSFER_MOVES
 )
 
 # Side effects of entering a stage, applied by the service in the transition's transaction; each

@@ -83,7 +83,8 @@ def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notifi
         and (
             n.candidate is None
             or n.kind == Notification.Kind.STAGE_CHANGE
-            or n.candidate.stage_transition_id == n.transition_id
+            # a reminder about a candidate who has since moved to another branch is not sent
+            or (n.candidate.stage_transition_id == n.transition_id and n.candidate.organisation_id == n.organisation_id)
         )
     ]
 

@@ -53,6 +53,7 @@ REMINDER_FIELDS = (
     "decision_received_date",
     "ceremony_date",
     "recognition_branch_date",
+    "transfer_received_date",
     "deadline_extended",
     "person__full_name",
     "organisation__path",

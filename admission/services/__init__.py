@@ -5,7 +5,8 @@
 - `candidates`: following a candidate, branch meetings, helpers, tasks, documents;
 - `approvals`: the acts that are not steps, each by the body that owns it (consents of the
   provincial standing committee, deadline extension, political issue, the branch's facts);
-- `review`: committee review (returns, resubmission, committee meetings).
+- `review`: committee review (returns, resubmission, committee meetings);
+- `transfers`: a candidate or probationer who moves to another branch (HD06 3.9).
 
 Other packages import the names below from `admission.services`.
 """
@@ -47,6 +48,7 @@ from admission.services.steps import (
     is_youth_union_case,
     step_target,
 )
+from admission.services.transfers import candidate_transfer
 from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, refresh_due
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "calendar_token_set",
     "candidate_create",
     "candidate_step",
+    "candidate_transfer",
     "candidate_transition",
     "candidate_update_flags",
     "candidate_vote",

@@ -151,9 +151,12 @@ def mentor_assign(
     """Assign an official member to help or introduce the candidate (branch resolution, QĐ294 3.2).
 
     Refused with reasons when the member is not official, from another grassroots unit, or has
-    not been with the candidate for 12 months (a replacement is exempt, QĐ294 3.2.2).
+    not been with the candidate for 12 months (a replacement is exempt, QĐ294 3.2.2). After the
+    candidate moved to another branch, the first helper (the first two introducers) the new branch
+    assigns replace those the move ended and are exempt too (HD06 3.9a, 3.10).
     """
     require_edit(acting_user, candidate)
+    is_replacement = is_replacement or _replaces_after_transfer(candidate, role)
     facts = _mentor_facts(candidate, member, together_since, is_replacement)
     rules = rulebook_for(candidate.organisation).for_date(assigned_on)
     refuse_unless(check_mentor(facts, assigned_on, rules))
@@ -168,6 +171,22 @@ def mentor_assign(
             is_replacement=is_replacement,
             assigned_on=assigned_on,
         )
+
+
+# How many assignments of each role the new branch makes in place of those a transfer ended.
+_NEEDED_AFTER_TRANSFER: dict[str, int] = {MentorRole.MENTOR.value: 1, MentorRole.INTRODUCER.value: 2}
+
+
+def _replaces_after_transfer(candidate: Candidate, role: str) -> bool:
+    """Whether an assignment of `role` now is one of the first the new branch makes after the
+    candidate's latest transfer (HD06 3.9a: no 12-month condition for them)."""
+    latest = candidate.transfers.order_by("-on_date", "-recorded_at", "-pk").first()
+    if latest is None:
+        return False
+    made_since = Mentorship.objects.filter(
+        candidate=candidate, role=role, assigned_on__gte=latest.on_date, ended_by_transfer__isnull=True
+    ).count()
+    return made_since < _NEEDED_AFTER_TRANSFER.get(role, 1)
 
 
 def _grassroots_unit(ancestors: list[int], kinds: dict[int, str]) -> int | None:

@@ -17,6 +17,7 @@ DATE_NAMES = {
     "recognition_branch_deadline": _("Hạn chi bộ xét công nhận chính thức"),
     "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
     "complaint_deadline": _("Hạn khiếu nại quyết định xóa tên"),
+    "transfer_decision_deadline": _("Hạn nơi chuyển đến ra quyết định kết nạp (chuyển sinh hoạt)"),
 }
 
 

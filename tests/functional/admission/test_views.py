@@ -194,6 +194,7 @@ COVERED_ELSEWHERE = {
     "plan_index": "test_statistics_views.py",
     "plan_list": "test_statistics_views.py",
     "plan_export": "test_statistics_views.py",
+    "candidate_transfer": "test_transfer_views.py",
 }
 
 

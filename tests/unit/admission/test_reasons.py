@@ -31,6 +31,8 @@ from admission.domain.reasons import (
     reason,
 )
 from admission.domain.rules import QD294
+from admission.domain.stages import Stage
+from admission.domain.transfers import TransferFacts, check_transfer
 from admission.domain.votes import ChainVote, Threshold, VotingBody, evaluate_vote, removal_chain_missing
 
 DOMAIN = Path(__file__).resolve().parents[3] / "admission" / "domain"
@@ -118,6 +120,25 @@ def _produced() -> list[Reason]:
             ),
             rules,
         ),
+    ]
+    transfer = TransferFacts(
+        stage=Stage.SX,
+        stage_entered_on=date(2026, 3, 1),
+        on_date=date(2026, 3, 9),
+        today=date(2026, 3, 2),
+        note="",
+        from_branch=1,
+        to_branch=2,
+        to_name="Đảng bộ Sở",
+        to_is_branch=False,
+        same_province=True,
+    )
+    results += [
+        check_transfer(transfer),
+        check_transfer(
+            TransferFacts(**{**transfer.__dict__, "on_date": date(2026, 2, 1), "to_is_branch": True, "to_branch": 1})
+        ),
+        check_transfer(TransferFacts(**{**transfer.__dict__, "same_province": False})),
     ]
     produced = [r for result in results for r in result.reasons]
     for yes, no, n, body, members in [

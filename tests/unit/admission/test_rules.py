@@ -70,6 +70,8 @@ def test_it_holds_the_rules_13_values() -> None:
         "readmit_wait_months_after_expungement": 60,
         "complaint_wd": 30,
         "mentor_together_months": 12,
+        "transfer_decision_wd": 30,
+        "transfer_ceremony_wd": 30,
         "age_counts_day": False,
     }
     assert set(PARAMETER_KEYS) == set(expected)

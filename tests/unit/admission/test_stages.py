@@ -31,9 +31,9 @@ ALLOWED: dict[str, set[str]] = {
     "S6": {"S7", "S0"},
     "S7": {"S8", "S0"},
     "S8": {"S8A", "S9", "S10", "S0"},
-    "S8A": {"S9", "S8", "S0"},  # S0: the person withdraws
+    "S8A": {"S9", "S8", "S0", "S10"},  # S0: the person withdraws; S10: moved after it went up
     "S9": {"S10", "S11", "S8", "S0"},
-    "S10": {"S11", "S8", "S1", "S0"},  # S1: not admitted, back on the sympathiser list
+    "S10": {"S11", "S8", "S1", "S0", "S10"},  # S1: not admitted; S10 again: moved, decided at the destination
     "S11": {"S12", "SZ"},
     "S12": {"S13", "SZ"},
     "S13": {"S14", "SX", "SZ"},

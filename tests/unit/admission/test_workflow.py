@@ -32,6 +32,12 @@ SERVICE_EDGES: dict[tuple[Stage, Stage], str] = {
     (S.S10, S.S8): "dossier_return",
     (S.S16, S.S15): "dossier_return",
     (S.S15, S.SY): "candidate_vote: third failed recognition vote (QĐ294 4.2.3)",
+    (S.S8A, S.S10): "candidate_transfer: the destination's committee decides (HD06 3.9b)",
+    (S.S10, S.S10): "candidate_transfer: the destination's committee decides (HD06 3.9b)",
+}
+# Legal dates started by services other than the step service, each named (written by hand).
+SERVICE_STARTS: dict[str, str] = {
+    "transfer_decision_deadline": "candidate_transfer records the day the destination receives the dossier",
 }
 
 
@@ -87,7 +93,7 @@ def test_the_legal_dates_and_documents_named_exist() -> None:
 
 
 def test_every_legal_date_is_started_by_one_step() -> None:
-    started = [name for step in STEPS for name in step.starts]
+    started = [name for step in STEPS for name in step.starts] + list(SERVICE_STARTS)
     assert sorted(started) == sorted(field.name for field in dataclasses.fields(CandidateDates))
     assert next(step.key for step in STEPS if "complaint_deadline" in step.starts) == "remove"
 
@@ -112,7 +118,7 @@ def test_whose_turn_it_is_at_each_stage() -> None:
         (S.S3, None),
         (S.S4, ("dossier_valid_until",)),
         (S.S8, ("dossier_valid_until", "certificate_valid_until")),
-        (S.S10, ("decision_deadline",)),
+        (S.S10, ("decision_deadline", "transfer_decision_deadline")),
         (S.S11, ("ceremony_deadline",)),
         (S.S12, ("member_records_deadline",)),
         (S.S13, ("probation_end",)),
@@ -131,7 +137,7 @@ def test_the_45_working_day_rule_is_found_in_one_hop() -> None:
     assert (decision.owner, decision.vote, decision.bounded_by, decision.produces) == (
         Body.DECIDING_COMMITTEE,
         VoteBy.DECIDING_COMMITTEE,
-        ("decision_deadline",),
+        ("decision_deadline", "transfer_decision_deadline"),
         ("A10",),
     )
     assert "decision_deadline" in next(step for step in STEPS if step.key == "branch_vote").starts

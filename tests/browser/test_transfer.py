@@ -1,0 +1,110 @@
+"""Chuyển sinh hoạt in real Chromium: branch A's secretary transfers a probationer to branch B, then
+loses sight of them, and branch B's secretary finds them on the board with the transfer history.
+
+Screenshots go to test-artifacts/browser/transfer-*.png (gitignored).
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from admission import services
+from admission.devdata.demo import at, walk_to
+from admission.models import Candidate, CandidateTransfer
+from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.conftest import Tree
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.browser
+
+START = dt.date(2025, 1, 6)  # the reference timeline: the probationer is at S13 since 30/10/2025
+NOW = dt.datetime(2025, 11, 12, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+PERSON = "Trịnh Thị Chuyển Đến"
+REASON = "Chuyển công tác về Sở Xây dựng"
+
+
+@pytest.fixture
+def page(live_server, transactional_db) -> Iterator[Page]:
+    with time_machine.travel(NOW, tick=False), chromium_page(live_server.url) as page:
+        yield page
+
+
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"transfer-{name}.png"), full_page=True)
+
+
+def _log_in(page: Page, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url("/")
+
+
+def test_branch_a_transfers_a_probationer_whom_branch_b_then_sees(
+    page: Page, alice, bob, tree: Tree, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a, full_name=PERSON, date_of_birth=dt.date(1996, 4, 5))
+    candidate = walk_to(
+        services.candidate_create(acting_user=alice, person=person, now=at(START)),
+        "S13", user=alice, introducers=introducers, start=START,
+    )  # fmt: skip
+    detail = f"/admission/candidates/{candidate.pk}/"
+
+    _log_in(page, alice.username)
+    page.goto(detail)
+    expect(page.locator("#current-stage")).to_have_text("S13 · Thời kỳ dự bị")
+    _shot(page, "01-candidate-at-branch-a")
+
+    page.locator("#transfer-action").click()
+    expect(page).to_have_url(f"{detail}transfer/")
+    expect(page.locator("h1")).to_have_text("Chuyển sinh hoạt")
+    options = page.locator("#id_to_branch option")
+    expect(options.filter(has_text=tree.branch_b.name)).to_have_count(1)
+    expect(options.filter(has_text=tree.village.name)).to_have_count(1)  # any branch of the province
+    expect(options.filter(has_text=tree.branch_a.name)).to_have_count(0)  # not its own branch
+    expect(options.filter(has_text=PERSON)).to_have_count(0)  # organisations only, never people
+    page.select_option("#id_to_branch", label=f"{tree.branch_b.name} – {tree.committee.name}")
+    page.fill("#id_on_date", "10/11/2025")
+    page.fill("#id_note", REASON)
+    _shot(page, "02-transfer-form")
+    page.locator("main form").get_by_role("button", name="Chuyển sinh hoạt").click()
+
+    expect(page).to_have_url(f"/admission/branches/{tree.branch_a.pk}/board/")
+    expect(page.locator("main .alert-success")).to_contain_text(
+        f"Đã chuyển sinh hoạt {PERSON} đến {tree.branch_b.name}"
+    )
+    expect(page.locator("main").get_by_role("link", name=PERSON)).to_have_count(0)  # not on A's board
+    _shot(page, "03-branch-a-board-after")
+    transfer = CandidateTransfer.objects.get(candidate=candidate)
+    assert (transfer.to_organisation, transfer.on_date, transfer.recorded_by) == (
+        tree.branch_b,
+        dt.date(2025, 11, 10),
+        alice,
+    )
+    response = page.goto(detail)  # branch A no longer sees the probationer
+    assert response is not None and response.status == 404
+    page.problems.remove(f"404 {page.url}")  # type: ignore[attr-defined]
+
+    _log_in(page, bob.username)
+    page.goto(f"/admission/branches/{tree.branch_b.pk}/board/")
+    expect(page.locator("#stage-S13")).to_contain_text(PERSON)
+    _shot(page, "04-branch-b-board")
+    page.locator("#stage-S13").get_by_role("link", name=PERSON).click()
+    expect(page).to_have_url(detail)
+    expect(page.locator("#current-stage")).to_have_text("S13 · Thời kỳ dự bị")
+    history = page.locator("#transfers")
+    expect(history).to_contain_text(f"10/11/2025 {tree.branch_a.name} → {tree.branch_b.name}")
+    expect(history).to_contain_text(REASON)
+    expect(page.locator("main .breadcrumb")).to_contain_text(tree.branch_b.name)
+    _shot(page, "05-candidate-at-branch-b")
+    page.goto("/admission/notifications/")
+    expect(page.locator("main")).to_contain_text(f"{PERSON} chuyển sinh hoạt đến chi bộ từ {tree.branch_a.name}")
+    _shot(page, "06-branch-b-notification")
+    assert Candidate.objects.get(pk=candidate.pk).organisation == tree.branch_b
+    assert page.problems == []  # type: ignore[attr-defined]
