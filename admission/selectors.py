@@ -35,7 +35,7 @@ from admission.models import (
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.authority import NoDecidingBody
-from members.models import Organisation, Person, User
+from members.models import MemberStatus, Organisation, Person, User
 from members.selectors import organisation_authority, organisation_list, scope_for
 
 # The generated documents listed on a candidate's page (admission/_generated_documents.html).
@@ -88,10 +88,13 @@ def candidate_get(*, user: User, pk: int) -> Candidate:
 
 
 def people_without_candidacy(*, user: User, organisation: Organisation) -> QuerySet[Person]:
-    """People of the branch who are neither members nor in an open candidacy."""
+    """People of the branch who are neither members nor in an open candidacy (former members may be
+    followed again: a readmission, E10)."""
     return (
         Person.objects.filter(
-            scope_for(user).organisation_q("organisation__"), organisation=organisation, membership__isnull=True
+            Q(membership__isnull=True) | Q(membership__status__in=[MemberStatus.REMOVED, MemberStatus.LEFT]),
+            scope_for(user).organisation_q("organisation__"),
+            organisation=organisation,
         )
         .exclude(candidacies__stage__in=[s.value for s in Stage if s.value not in CLOSED_STAGES])
         .order_by("sort_key")
