@@ -1,5 +1,6 @@
 """The figures of the candidacies, read in one statement (``_candidate_figures``): removals from
-the probationary list, the awareness-class funnel and the time limits met or missed.
+the probationary list, the life-cycle outcomes (not admitted, annulled, withdrawn or dropped,
+transferred in and out), the awareness-class funnel and the time limits met or missed.
 
 Deadlines fetch the candidates grouped by their dates (one row per distinct combination) and
 compute each deadline once per distinct trigger day with ``admission.domain.deadlines``.
@@ -14,7 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, CharField, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from admission.dates import LEGAL_DATE_TRIGGER
@@ -23,7 +38,7 @@ from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.rules import RuleBook
 from admission.domain.stages import PIPELINE, Stage
-from admission.models import Candidate
+from admission.models import Candidate, CandidateTransfer, ListDecision, StageTransition
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
 from admission.workflow import step_ending
@@ -63,6 +78,109 @@ def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidat
             flag=_typed_null(BooleanField()),
         )
     )
+
+
+# --- Life-cycle outcomes ----------------------------------------------------------------------
+
+# Not admitted (the `reject` step, S10 -> S1), annulled (into SZ: the `annul` step, or a transfer
+# after the 30 working days), withdrawn or dropped from the list before a decision (the `withdraw`
+# and `drop` steps, S1-S10 -> S0; the monthly list review's removals are left out, see
+# `_list_review`). Counted by the transition's on_date, by the candidate's organisation today.
+_BEFORE_DECISION = [stage.value for stage in PIPELINE[PIPELINE.index(Stage.S1) : PIPELINE.index(Stage.S10) + 1]]
+
+
+def _list_review() -> Exists:
+    """The transition is a removal decided at a monthly branch meeting (branch_meeting_record:
+    a ListDecision REMOVE of the candidate at a meeting held on the transition's day)."""
+    return Exists(
+        ListDecision.objects.filter(
+            candidate_id=OuterRef("candidate_id"),
+            decision=ListDecision.Decision.REMOVE,
+            meeting__held_on=OuterRef("on_date"),
+        )
+    )
+
+
+def _transition_filters() -> dict[str, Q]:
+    return {
+        "rejected": Q(from_stage=Stage.S10.value, to_stage=Stage.S1.value),
+        "annulled": Q(to_stage=Stage.SZ.value) & ~Q(from_stage=Stage.SZ.value),
+        "withdrawn": Q(to_stage=Stage.S0.value, from_stage__in=_BEFORE_DECISION) & ~Q(_list_review()),
+    }
+
+
+TRANSITION_FIGURES = ("rejected", "annulled", "withdrawn")
+TRANSFER_FIGURES = ("transfers_in", "transfers_out")
+OUTCOME_FIGURES = TRANSITION_FIGURES + TRANSFER_FIGURES
+
+
+def outcome_transitions(root: Organisation, query: StatisticsQuery) -> QuerySet[StageTransition]:
+    """The subtree's transitions in the period that are an outcome, named by `part` (one scan)."""
+    filters = _transition_filters()
+    any_outcome = Q()
+    for condition in filters.values():
+        any_outcome |= condition
+    return (
+        StageTransition.objects.filter(
+            _subtree_q(root, "candidate__organisation__"), any_outcome, on_date__range=(query.start, query.end)
+        )
+        .order_by()
+        .annotate(
+            part=Case(
+                *(When(condition, then=Value(name)) for name, condition in filters.items()),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def outcome_transfers(root: Organisation, query: StatisticsQuery) -> QuerySet[CandidateTransfer]:
+    """Transfers in the period across the subtree's edge, named `transfers_in` (destination in the
+    subtree, origin outside) or `transfers_out`; a move inside the subtree is neither."""
+    inside_to = _subtree_q(root, "to_organisation__")
+    inside_from = _subtree_q(root, "from_organisation__")
+    return (
+        CandidateTransfer.objects.filter(
+            (inside_to & ~inside_from) | (inside_from & ~inside_to), on_date__range=(query.start, query.end)
+        )
+        .order_by()
+        .annotate(
+            part=Case(
+                When(inside_to, then=Value("transfers_in")),
+                default=Value("transfers_out"),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def outcome_events(root: Organisation, query: StatisticsQuery, figure: str) -> QuerySet[Any]:
+    """The transitions or transfers of one outcome (the people lists): the same filters as the counts."""
+    if figure in TRANSFER_FIGURES:
+        inside_to = _subtree_q(root, "to_organisation__")
+        inside_from = _subtree_q(root, "from_organisation__")
+        edge = (inside_to & ~inside_from) if figure == "transfers_in" else (inside_from & ~inside_to)
+        return CandidateTransfer.objects.filter(edge, on_date__range=(query.start, query.end))
+    return StageTransition.objects.filter(
+        _subtree_q(root, "candidate__organisation__"),
+        _transition_filters()[figure],
+        on_date__range=(query.start, query.end),
+    )
+
+
+def _outcome_parts(root: Organisation, query: StatisticsQuery) -> list[QuerySet[Any]]:
+    """The outcomes in the columns of `_candidate_figures`: people (distinct candidacies) per outcome."""
+    columns = {
+        "i1": _typed_null(IntegerField()),
+        "i2": _typed_null(IntegerField()),
+        "d1": _typed_null(DateField()),
+        "d2": _typed_null(DateField()),
+        "flag": _typed_null(BooleanField()),
+    }
+    return [
+        qs.annotate(**columns).values(*CANDIDATE_COLUMNS).annotate(n=Count("candidate_id", distinct=True))
+        for qs in (outcome_transitions(root, query), outcome_transfers(root, query))
+    ]
 
 
 # The cohort is the candidates whose awareness-class certificate falls in the period; each step
@@ -284,20 +402,23 @@ def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
 
 def _candidate_figures(
     subtree: Subtree, query: StatisticsQuery, today: dt.date
-) -> tuple[dict[int | None, int], dict[str, Any], list[dict[str, Any]]]:
-    """Removals per child of the root, the funnel and the deadlines: six aggregates over the
-    subtree's candidates in one statement (`_union_all`), each a GROUP BY of its own filter."""
+) -> tuple[dict[int | None, int], dict[str, int], dict[str, Any], list[dict[str, Any]]]:
+    """Removals per child of the root, the outcomes, the funnel and the deadlines: eight
+    aggregates over the subtree's candidates, transitions and transfers in one statement
+    (`_union_all`), each a GROUP BY of its own filter."""
     parts = [
         _removed_part(subtree, query),
         _funnel_part(subtree.root, query),
         *(_deadline_part(subtree, query, kind) for kind in DEADLINE_KINDS),
     ]
     counted = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
+    counted += _outcome_parts(subtree.root, query)
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n"), _subtree_candidates(subtree.root)):
         by_part[name].append(tuple(values))
     removed: dict[int | None, int] = defaultdict(int)
     for child, _i2, _d1, _d2, _flag, count in by_part["removed"]:
         removed[None if child is None else int(child)] += count
+    outcomes = {name: sum(int(row[-1]) for row in by_part[name]) for name in OUTCOME_FIGURES}
     funnel = _funnel((months, voted, dossier, count) for months, voted, _d1, _d2, dossier, count in by_part["funnel"])
-    return dict(removed), funnel, _deadlines(subtree, query, today, by_part)
+    return dict(removed), outcomes, funnel, _deadlines(subtree, query, today, by_part)

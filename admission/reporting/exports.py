@@ -113,6 +113,7 @@ def _statistics_sheets(organisation: Organisation, p: Mapping[str, Any]) -> list
                 [_("Tỷ lệ kết nạp so với số đảng viên làm mốc"), Percent(t["baseline_percent"])],
                 [_("Công nhận chính thức"), t["recognised"]],
                 [_("Xóa tên đảng viên dự bị"), t["removed"]],
+                *([o["label"], o["count"]] for o in p["outcomes"]),
                 [_("Đảng viên chính thức cuối kỳ"), p["members_end"]["official"]],
                 [_("Đảng viên dự bị cuối kỳ"), p["members_end"]["probationary"]],
                 [_("Ngày đầu nhiệm kỳ"), p["term_start"]],

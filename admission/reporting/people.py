@@ -7,14 +7,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from admission.domain import statistics as stats
 from admission.domain.stages import Stage
 from admission.models import Candidate, StageTransition
 from admission.reporting.breakdowns import ADMISSION_GROUPS, BREAKDOWN_COLUMNS, _with_age
-from admission.reporting.candidates import DEADLINE_BY_KEY, FUNNEL_FILTERS, OUTCOMES, _deadline_cases
+from admission.reporting.candidates import (
+    DEADLINE_BY_KEY,
+    FUNNEL_FILTERS,
+    OUTCOME_FIGURES,
+    OUTCOMES,
+    TRANSFER_FIGURES,
+    _deadline_cases,
+    outcome_events,
+)
 from admission.reporting.query import AdmittedBy, StatisticsQuery
 from admission.reporting.statistics import _recognised_q, _with_recognised_on, member_on_q
 from admission.reporting.subtree import Subtree, _subtree_q
@@ -24,7 +32,15 @@ from members.selectors import scope_for
 # --- The people behind a figure ------------------------------------------------------------
 
 MEMBER_FIGURES = ("admitted", "recognised", "members_baseline", "members_end")
-CANDIDATE_FIGURES = ("removed", "funnel", "deadline", "stage")
+CANDIDATE_FIGURES = ("removed", "funnel", "deadline", "stage", *OUTCOME_FIGURES)
+# The date shown next to each name of an outcome (the last such event of the period).
+OUTCOME_DATES = {
+    "rejected": "rejected_on",
+    "annulled": "annulled_on",
+    "withdrawn": "withdrawn_on",
+    "transfers_in": "transferred_on",
+    "transfers_out": "transferred_on",
+}
 FIGURES = MEMBER_FIGURES + CANDIDATE_FIGURES
 
 
@@ -139,6 +155,13 @@ def _candidate_people(
         cases = _deadline_cases(subtree, query, today, kind)
         candidates = candidates.filter(pk__in=[pk for found, _n, pks in cases if found == outcome for pk in pks])
         date_field = kind.done
+    elif figure in OUTCOME_FIGURES:
+        if key:
+            raise Http404
+        events = outcome_events(subtree.root, query, figure)
+        date_field = OUTCOME_DATES[figure]
+        last = events.filter(candidate_id=OuterRef("pk")).order_by("-on_date").values("on_date")[:1]
+        candidates = candidates.filter(pk__in=events.values("candidate_id")).annotate(**{date_field: Subquery(last)})
     else:  # stage: the candidates who left the stage in the period (the visits of the medians)
         if key not in {s.value for s in Stage}:
             raise Http404
@@ -168,6 +191,8 @@ def statistics_people(
         members = PartyMember.objects.filter(scope.organisation_q("organisation__"), _subtree_q(organisation))
         return _member_people(subtree, members, query, figure, key)
     if figure in CANDIDATE_FIGURES:
-        candidates = Candidate.objects.filter(scope.organisation_q("organisation__"), _subtree_q(organisation))
+        candidates = Candidate.objects.filter(scope.organisation_q("organisation__"))
+        if figure not in TRANSFER_FIGURES:  # those transferred out are elsewhere now
+            candidates = candidates.filter(_subtree_q(organisation))
         return _candidate_people(subtree, candidates, query, figure, key, today)
     raise Http404

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from admission.domain import statistics as stats
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import StatisticsReport
-from admission.reporting.candidates import OUTCOMES
+from admission.reporting.candidates import OUTCOME_FIGURES, OUTCOMES
 from admission.reporting.statistics import STRUCTURE_KINDS
 from members.models import EducationLevel, Gender, OrganisationKind
 
@@ -76,6 +76,21 @@ OUTCOME_LABELS = {
     "overdue": gettext_lazy("Quá hạn, chưa làm"),
     "open": gettext_lazy("Chưa đến hạn"),
 }
+# The life-cycle outcomes of the period (candidates.outcome_transitions, outcome_transfers).
+LIFECYCLE_LABELS = {
+    "rejected": gettext_lazy("Không kết nạp"),
+    "annulled": gettext_lazy("Hủy quyết định kết nạp"),
+    "withdrawn": gettext_lazy("Rút hoặc đưa ra khỏi danh sách"),
+    "transfers_in": gettext_lazy("Chuyển sinh hoạt đến"),
+    "transfers_out": gettext_lazy("Chuyển sinh hoạt đi"),
+}
+LIFECYCLE_NOTES = {
+    "rejected": gettext_lazy("Cấp ủy có thẩm quyền quyết định không kết nạp (QĐ294 4.3.1)"),
+    "annulled": gettext_lazy("Quyết định kết nạp bị hủy (QĐ294 4.4; HD06 3.9)"),
+    "withdrawn": gettext_lazy("Trước khi có quyết định kết nạp; không tính rà soát danh sách hằng tháng"),
+    "transfers_in": gettext_lazy("Từ ngoài đơn vị vào"),
+    "transfers_out": gettext_lazy("Ra ngoài đơn vị"),
+}
 FIGURE_TITLES = {
     "admitted": gettext_lazy("Đảng viên được kết nạp"),
     "recognised": gettext_lazy("Đảng viên được công nhận chính thức"),
@@ -85,6 +100,7 @@ FIGURE_TITLES = {
     "funnel": gettext_lazy("Lớp nhận thức về Đảng trong kỳ"),
     "deadline": gettext_lazy("Thời hạn"),
     "stage": gettext_lazy("Người đã qua bước"),
+    **LIFECYCLE_LABELS,
 }
 DATE_LABELS = {
     "ceremony_date": gettext_lazy("Ngày vào Đảng"),
@@ -96,6 +112,10 @@ DATE_LABELS = {
     "decision_date": gettext_lazy("Ngày quyết định kết nạp"),
     "recognition_branch_date": gettext_lazy("Ngày chi bộ xét công nhận"),
     "recognition_decision_date": gettext_lazy("Ngày quyết định công nhận"),
+    "rejected_on": gettext_lazy("Ngày quyết định không kết nạp"),
+    "annulled_on": gettext_lazy("Ngày hủy quyết định"),
+    "withdrawn_on": gettext_lazy("Ngày ra khỏi danh sách"),
+    "transferred_on": gettext_lazy("Ngày chuyển sinh hoạt"),
 }
 STATE_LABELS = {
     "official": gettext_lazy("chính thức"),
@@ -216,6 +236,19 @@ def present(figures: Mapping[str, Any], link: Callable[[str, str], str | None]) 
         }
         for row in figures["deadlines"]
     ]
+    # Reports saved before the outcomes were counted have none (shown without the table).
+    saved_outcomes = figures.get("outcomes")
+    outcomes = [
+        {
+            "key": key,
+            "label": str(LIFECYCLE_LABELS[key]),
+            "note": str(LIFECYCLE_NOTES[key]),
+            "count": saved_outcomes.get(key, 0),
+            "url": linked(saved_outcomes.get(key, 0), key, ""),
+        }
+        for key in OUTCOME_FIGURES
+        if saved_outcomes is not None
+    ]
     structure = [{"label": kind_labels[kind], "count": figures["structure"].get(kind, 0)} for kind in STRUCTURE_KINDS]
     trend = [
         {
@@ -260,6 +293,7 @@ def present(figures: Mapping[str, Any], link: Callable[[str, str], str | None]) 
         "direct_admitted_url": linked(figures["direct"]["admitted"], "admitted", "child:direct"),
         "children": children,
         "breakdowns": breakdowns,
+        "outcomes": outcomes,
         "funnel": funnel,
         "funnel_median": _number(figures["funnel"]["median_months"]),
         "funnel_median_value": figures["funnel"]["median_months"],

@@ -29,6 +29,11 @@ Choices where the texts are silent (docs/decisions.md, "Statistics"):
   in the period when counting by ceremony (status dates), or whose recognition decision falls in
   it when counting by decision (a member without a candidacy: the official date).
 - **Removed** = candidacies closed by removal from the probationary list (SX), by removal date.
+- **Outcomes** (``candidates.outcome_transitions``, ``outcome_transfers``) = people, by the day of
+  the event: not admitted (S10 -> S1, the ``reject`` step), annulled (into SZ), withdrawn or dropped
+  before a decision (S1-S10 -> S0, the ``withdraw`` and ``drop`` steps; removals at the monthly list
+  review are left out), transferred in / out (CandidateTransfer across the subtree's edge; a move
+  inside counts in neither). Transitions count in the candidate's organisation today.
 - **Plan** of an organisation for a year = its own plan, else the sum of its children's plans
   (``effective_plans``); a period uses the whole plan of every year it touches.
 - **Baseline** = members (official + probationary, ``member_status_on``) at the end of the
@@ -297,7 +302,7 @@ def statistics_figures(
     subtree.calendars(root_rows)
     plans = Plans.load(subtree, years, root_rows)
     groups = _member_groups(subtree, query)
-    removed, funnel, deadlines = _candidate_figures(subtree, query, today)
+    removed, outcomes, funnel, deadlines = _candidate_figures(subtree, query, today)
 
     def rollup(keys: Iterable[int | None]) -> dict[str, int]:
         """The counts of some children of the root (None: the root's own rows), added up."""
@@ -378,6 +383,7 @@ def statistics_figures(
             "official": direct["end_official"],
             "probationary": direct["end_probationary"],
         },
+        "outcomes": outcomes,
         "children": children,
         "breakdowns": _breakdowns(organisation, query),
         "funnel": funnel,

@@ -343,7 +343,9 @@ def test_saving_a_report_keeps_its_baseline(data, carol) -> None:  # type: ignor
 #  1 session, 2 user, 3 the user's roles (scope), 4 the organisation (organisation_get),
 #  5 the subtree's organisations, 6 calendar overrides, rule overrides and plans (one UNION ALL),
 #  7 members per organisation (baseline, end, trend starts and admissions, admitted, recognised),
-#  8 breakdowns, 9 candidates: removals, funnel and the four deadlines (one UNION ALL),
+#  8 breakdowns, 9 candidates: removals, funnel and the four deadlines, with the life-cycle
+#    outcomes (not admitted, annulled, withdrawn, from the transitions; transfers in and out)
+#    folded into the same UNION ALL (still one statement),
 #  10 time in stage, 11 saved reports, 12 unread notifications (the menu).
 PAGE_QUERIES = 12
 
@@ -469,3 +471,41 @@ def test_the_cached_figures_are_rendered_in_each_users_language(data, carol, gin
     assert label_en in english and label_vi not in english
     assert label_vi in vietnamese_again
     assert _admitted(english) == _admitted(vietnamese) == _admitted(vietnamese_again)
+
+
+def test_the_page_shows_the_outcomes_with_links_to_their_people_and_exports_them(tree, alice, eve, introducers) -> None:  # type: ignore[no-untyped-def]
+    from admission import services
+    from admission.devdata.demo import walk_to
+
+    start = dt.date(2026, 1, 5)
+    dropped = services.candidate_create(
+        acting_user=alice, person=PersonFactory(organisation=tree.branch_a, full_name="Đỗ Văn Đưa"), now=at(start)
+    )
+    dropped = walk_to(dropped, "S2", user=alice, introducers=introducers, start=start)
+    services.candidate_step(
+        acting_user=alice, candidate=dropped, step_key="drop",
+        data=services.StepInput(on_date=dt.date(2026, 6, 1), note="Không còn đủ điều kiện"), now=at(dt.date(2026, 6, 1)),
+    )  # fmt: skip
+    moved = services.candidate_create(
+        acting_user=alice, person=PersonFactory(organisation=tree.branch_a, full_name="Ngô Thị Về"), now=at(start)
+    )
+    moved = walk_to(moved, "S4", user=alice, introducers=introducers, start=start)
+    services.candidate_transfer(
+        acting_user=alice, candidate=moved, to_branch=tree.village, on_date=dt.date(2026, 6, 2),
+        note="Chuyển về nơi cư trú", now=at(dt.date(2026, 6, 2)),
+    )  # fmt: skip
+    client = _client(eve)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(reverse("statistics_organisation", args=[tree.committee.pk]), PERIOD).content.decode()
+        export = client.get(reverse("statistics_export", args=[tree.committee.pk]), PERIOD)
+    assert 'id="outcomes"' in page and "Diễn biến trong kỳ" in page
+    counts = dict(re.findall(r'id="outcome-(\w+)">.*?data-count="(\d+)"', page, re.S))
+    assert counts == {"rejected": "0", "annulled": "0", "withdrawn": "1", "transfers_in": "0", "transfers_out": "1"}
+    for figure, name, day in (("withdrawn", "Đỗ Văn Đưa", "01/06/2026"), ("transfers_out", "Ngô Thị Về", "02/06/2026")):
+        link = re.search(rf'id="outcome-{figure}">.*?<a href="([^"]+)">1</a>', page, re.S)
+        assert link is not None and f"figure={figure}" in link.group(1)
+        people = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+        assert name in people and day in people
+    values = {row[0].value: row[1].value for row in load_workbook(io.BytesIO(export.content))["Số liệu"].iter_rows()}
+    assert values["Rút hoặc đưa ra khỏi danh sách"] == 1 and values["Chuyển sinh hoạt đi"] == 1
+    assert values["Không kết nạp"] == 0 and values["Chuyển sinh hoạt đến"] == 0
