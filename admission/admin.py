@@ -12,6 +12,7 @@ from admission.models import (
     ReminderSettings,
     RuleOverride,
     StageTransition,
+    VerificationRequest,
     Vote,
 )
 from members.freshness import FiguresStaleOnAdminWrite
@@ -65,6 +66,26 @@ class CandidateAdmin(FiguresStaleOnAdminWrite, SimpleHistoryAdmin):
     raw_id_fields = ["person", "organisation"]
     readonly_fields = ["stage", "stage_entered_on", "next_due_on", "member"]
     inlines = [TransitionInline]
+
+
+@admin.register(VerificationRequest)
+class VerificationRequestAdmin(SimpleHistoryAdmin):
+    """Read-only with its history: replies, corrections and cancellations are recorded on the
+    candidate's page or through the API (services.verification), which check dates and authority."""
+
+    list_display = ["candidate", "subject", "addressee", "sent_on", "received_on", "replied_on", "cancelled_on"]
+    list_filter = ["outcome", "abroad"]
+    search_fields = ["subject", "addressee", "candidate__person__search_key"]
+    raw_id_fields = ["candidate"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Vote)

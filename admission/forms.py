@@ -10,7 +10,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from admission.models import Candidate, ConsentKind, DocumentType, MentorRole, VoteForm
+from admission.models import Candidate, ConsentKind, DocumentType, MentorRole, VerificationOutcome, VoteForm
 from admission.services import BRANCH_FLAGS
 from admission.workflow import Step
 from members.forms import DateInput
@@ -148,12 +148,62 @@ class VerificationForm(forms.Form):
     addressee = forms.CharField(label=_("Nơi nhận"), max_length=200)
     abroad = forms.BooleanField(label=_("Ở nước ngoài"), required=False)
     sent_on = forms.DateField(label=_("Ngày gửi"), widget=DateInput())
-    received_on = forms.DateField(label=_("Ngày nơi nhận nhận được"), widget=DateInput())
-    replied_on = forms.DateField(label=_("Ngày trả lời"), widget=DateInput(), required=False)
+    received_on = forms.DateField(
+        label=_("Ngày nơi nhận nhận được"),
+        widget=DateInput(),
+        help_text=_("Hạn trả lời tính từ ngày này: 30 ngày làm việc, 90 ngày ở nước ngoài (HD06 3.4d)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+
+
+class VerificationReplyForm(forms.Form):
+    """The reply to a verification request (or its correction, with `correcting`: a reason is asked)."""
+
+    replied_on = forms.DateField(label=_("Ngày văn bản trả lời"), widget=DateInput())
+    reply_number = forms.CharField(label=_("Số văn bản trả lời"), max_length=60)
+    outcome = forms.ChoiceField(
+        label=_("Kết quả thẩm tra"), choices=VerificationOutcome.choices, widget=forms.RadioSelect
+    )
+    issue_political = forms.BooleanField(label=_("Vấn đề về tiêu chuẩn chính trị"), required=False)
+    issue_compliance = forms.BooleanField(
+        label=_("Vấn đề chấp hành chủ trương, đường lối của Đảng, chính sách, pháp luật của Nhà nước"), required=False
+    )
+    issue_ethics = forms.BooleanField(label=_("Vấn đề đạo đức, lối sống (người xin vào Đảng)"), required=False)
+    findings = forms.CharField(
+        label=_("Nội dung trả lời"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    scan = forms.FileField(
+        label=_("Bản chụp văn bản trả lời (PDF, JPEG hoặc PNG, không bắt buộc)"),
+        required=False,
+        allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args: Any, correcting: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if correcting:
+            self.fields["reason"] = forms.CharField(
+                label=_("Lý do sửa (bản trước được lưu trong lịch sử)"),
+                max_length=255,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields["scan"].label = _("Bản chụp mới (để trống: giữ bản đã có)")
+        self.helper = _helper(_("Lưu sửa đổi") if correcting else _("Ghi nhận trả lời"))
+
+
+class VerificationCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do hủy (yêu cầu vẫn được lưu, đánh dấu đã hủy)"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Hủy yêu cầu"))
 
 
 class TaskForm(forms.Form):

@@ -5,6 +5,9 @@ Only `services.candidate_transition` assigns `Candidate.stage` (tests/unit/test_
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -418,16 +421,112 @@ class DossierItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["candidate", "doc_type"], name="dossier_item_unique")]
 
 
+class VerificationOutcome(models.TextChoices):
+    """What a reply to a verification request concluded (HD06 3.4: political standard, compliance
+    with the Party's and State's policies, and the applicant's ethics and lifestyle)."""
+
+    CLEAR = "clear", _("Không phát hiện vấn đề")
+    ISSUES = "issues", _("Có vấn đề cần xem xét")
+
+
+def verification_subject_key(subject: str) -> str:
+    """What makes two requests about the same subject: NFC, single-spaced, case-folded in Python
+    (PostgreSQL's lower() under a C locale leaves Vietnamese capitals such as Ố as they are)."""
+    return " ".join(unicodedata.normalize("NFC", subject or "").split()).casefold()[:120]
+
+
 class VerificationRequest(models.Model):
-    """A background-verification letter; the receiver must reply in 30/90 WD (HD06 3.4d)."""
+    """A background-verification letter; the receiver must reply in 30/90 WD (HD06 3.4d).
+
+    Open until its reply is recorded (`replied_on` with outcome and document number) or it is
+    cancelled with a reason; never deleted. Every change (reply, correction, cancellation) is a
+    history row with the acting user and, for corrections and cancellations, the reason.
+    """
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="verifications")
     subject = models.CharField(_("người được thẩm tra (quan hệ)"), max_length=120)
+    subject_key = models.CharField(max_length=120, editable=False, default="")  # verification_subject_key
     addressee = models.CharField(_("nơi nhận"), max_length=200)
     abroad = models.BooleanField(_("ở nước ngoài"), default=False)
     sent_on = models.DateField(_("ngày gửi"))
     received_on = models.DateField(_("ngày nơi nhận nhận được"))
     replied_on = models.DateField(_("ngày trả lời"), null=True, blank=True)
+    outcome = models.CharField(
+        _("kết quả thẩm tra"), max_length=8, choices=VerificationOutcome.choices, blank=True, default=""
+    )
+    issue_political = models.BooleanField(_("vấn đề về tiêu chuẩn chính trị"), default=False)
+    issue_compliance = models.BooleanField(_("vấn đề chấp hành chủ trương, chính sách, pháp luật"), default=False)
+    issue_ethics = models.BooleanField(_("vấn đề đạo đức, lối sống"), default=False)
+    findings = models.TextField(_("nội dung trả lời"), blank=True, default="")
+    reply_number = models.CharField(_("số văn bản trả lời"), max_length=60, blank=True, default="")
+    reply_scan = models.ForeignKey(
+        "DocumentScan",
+        verbose_name=_("bản chụp văn bản trả lời"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_on = models.DateField(_("ngày hủy"), null=True, blank=True)
+    cancel_reason = models.CharField(_("lý do hủy"), max_length=255, blank=True, default="")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The reply-deadline reminder (admission.reminders): due time and occurrence, None once closed.
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminder_sequence = models.PositiveIntegerField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["next_reminder_at", "reminder_sequence", "subject_key"])
+
+    class Meta:
+        verbose_name = _("yêu cầu thẩm tra lý lịch")
+        verbose_name_plural = _("yêu cầu thẩm tra lý lịch")
+        ordering = ["sent_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at", "id"],
+                name="verif_due_keyset",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            # One open request per subject of a candidate: adding it again is refused, not duplicated.
+            models.UniqueConstraint(
+                fields=["candidate", "subject_key"],
+                condition=Q(replied_on__isnull=True, cancelled_on__isnull=True),
+                name="verif_one_open_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(replied_on__isnull=True) | Q(cancelled_on__isnull=True),
+                name="verif_answered_or_cancelled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.addressee}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.subject_key = verification_subject_key(self.subject)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "subject" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "subject_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.replied_on is None and self.cancelled_on is None
+
+    @property
+    def state(self) -> str:
+        """open, answered or cancelled."""
+        if self.cancelled_on is not None:
+            return "cancelled"
+        return "open" if self.replied_on is None else "answered"
 
 
 class VotePurpose(models.TextChoices):
@@ -513,6 +612,7 @@ class Notification(models.Model):
         PROBATION = "probation", _("Hết thời kỳ dự bị")
         STAGE_CHANGE = "stage_change", _("Thay đổi trạng thái hồ sơ")
         MONTHLY_REVIEW = "monthly_review", _("Sinh hoạt chi bộ hằng tháng")
+        VERIFICATION = "verification", _("Hạn trả lời thẩm tra lý lịch")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=80)

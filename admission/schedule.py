@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from admission import dates as date_rules
 from admission.domain.calendar import WorkingCalendar
-from admission.domain.reminders import DEADLINE_LEADS, PROBATION_LEADS, LeadTimes, ReminderKind, next_occurrence
+from admission.domain.deadlines import ComputedDate, verification_reply_deadline
+from admission.domain.reminders import (
+    DEADLINE_LEADS,
+    PROBATION_LEADS,
+    VERIFICATION_LEADS,
+    LeadTimes,
+    ReminderKind,
+    next_occurrence,
+)
 from admission.domain.rules import RuleBook
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
@@ -27,6 +35,7 @@ from admission.models import (
     Notification,
     ReminderSettings,
     StageTransition,
+    VerificationRequest,
 )
 from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
 from members.authority import OrgNode
@@ -136,6 +145,32 @@ def candidate_schedule_reminder(
         reminder_sequence=candidate.reminder_sequence,
         stage_transition=candidate.stage_transition,
     )
+
+
+def verification_reply_due(
+    request: VerificationRequest, *, calendar: WorkingCalendar, rulebook: RuleBook
+) -> ComputedDate:
+    """When the addressee must reply: 30 WD in Vietnam, 90 WD abroad, from receipt (T3, HD06 3.4d)."""
+    return verification_reply_deadline(
+        request_received_date=request.received_on,
+        abroad=request.abroad,
+        calendar=calendar,
+        rules=rulebook.for_date(request.received_on),
+    )
+
+
+def verification_schedule_reminder(
+    request: VerificationRequest, *, now: dt.datetime, calendar: WorkingCalendar, rulebook: RuleBook
+) -> None:
+    """Set (unsaved) the request's next reply-deadline reminder: the first occurrence from today
+    on (VERIFICATION_LEADS; none already past is sent), or none once it is answered or cancelled."""
+    if not request.is_open:
+        request.next_reminder_at, request.reminder_sequence = None, None
+        return
+    target = verification_reply_due(request, calendar=calendar, rulebook=rulebook).day
+    occurrence = next_occurrence(target, VERIFICATION_LEADS, today=timezone.localdate(now))
+    request.next_reminder_at = due_at(occurrence.day, now)
+    request.reminder_sequence = occurrence.sequence
 
 
 def transition_notify(*, candidate: Candidate, transition: StageTransition, now: dt.datetime) -> None:

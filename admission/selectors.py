@@ -32,6 +32,7 @@ from admission.models import (
     Notification,
     ProvincialConsent,
     ReturnedDocument,
+    VerificationRequest,
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.authority import NoDecidingBody
@@ -296,7 +297,15 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
                 related={"from_organisation": ("name",), "to_organisation": ("name",), "recorded_by": USER_FIELDS},
             ),
             bundle.Part("tasks", candidate.tasks.order_by("due_on")),
-            bundle.Part("verifications", candidate.verifications.order_by("sent_on")),
+            bundle.Part("verifications", candidate.verifications.order_by("sent_on", "pk")),
+            bundle.Part(
+                "verification_changes",
+                VerificationRequest.history.filter(candidate_id=candidate.pk, history_change_reason__isnull=False)  # type: ignore[attr-defined]
+                .exclude(history_change_reason="")
+                .order_by("history_date"),
+                fields=("id", "history_date", "history_change_reason", "history_type", "history_user"),
+                related={"history_user": USER_FIELDS},
+            ),
             bundle.Part(
                 "history",
                 history,
@@ -328,18 +337,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "transfers": rows["transfers"],
         "documents": {item.doc_type: item for item in rows["documents"]},
         "tasks": rows["tasks"],
-        "verifications": [
-            (
-                v,
-                verification_reply_deadline(
-                    request_received_date=v.received_on,
-                    abroad=v.abroad,
-                    calendar=calendar,
-                    rules=rules.for_date(v.received_on),
-                ),
-            )
-            for v in rows["verifications"]
-        ],
+        "verifications": _verification_rows(rows, calendar, rules, today),
         "history": rows["history"],
         "stage_info": STAGE_INFO[candidate.stage_enum],
         **_open_return(candidate, returns, rows["documents"]),
@@ -347,6 +345,35 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "generated_documents": rows["generated"],
         "consents": rows["consents"],
     }
+
+
+@dataclass
+class VerificationRow:
+    """One request of the candidate page's verification panel: its state, reply due date and changes."""
+
+    request: VerificationRequest
+    due: ComputedDate
+    overdue: bool
+    changes: list[Any]  # history rows with a reason (corrections, cancellation), oldest first
+
+
+def _verification_rows(
+    rows: dict[str, list[Any]], calendar: WorkingCalendar, rules: RuleBook, today: dt.date
+) -> list[VerificationRow]:
+    changes: dict[int, list[Any]] = {}
+    for change in rows["verification_changes"]:
+        changes.setdefault(change.id, []).append(change)
+    found = []
+    for request in rows["verifications"]:
+        due = verification_reply_deadline(
+            request_received_date=request.received_on,
+            abroad=request.abroad,
+            calendar=calendar,
+            rules=rules.for_date(request.received_on),
+        )
+        overdue = request.is_open and due.day < today
+        found.append(VerificationRow(request, due, overdue, changes.get(request.pk, [])))
+    return found
 
 
 def _prime_authority(candidate: Candidate, rows: dict[str, list[Any]]) -> None:

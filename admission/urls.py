@@ -18,6 +18,21 @@ urlpatterns = [
     path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
+    path(
+        "candidates/<int:pk>/verifications/<int:verification_pk>/reply/",
+        views.verification_reply,
+        name="verification_reply",
+    ),
+    path(
+        "candidates/<int:pk>/verifications/<int:verification_pk>/correct/",
+        views.verification_correct,
+        name="verification_correct",
+    ),
+    path(
+        "candidates/<int:pk>/verifications/<int:verification_pk>/cancel/",
+        views.verification_cancel,
+        name="verification_cancel",
+    ),
     path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),
     path("candidates/<int:pk>/tasks/<int:task_pk>/result/", views.task_result, name="task_result"),
     path("candidates/<int:pk>/flags/", views.candidate_flags, name="candidate_flags"),

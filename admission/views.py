@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from admission import forms, reminders, selectors, services
-from admission.documents import upload_views
+from admission.documents import upload_views, uploads
 from admission.documents import views as document_views
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
@@ -205,6 +205,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         steps=_steps_for_user(request, candidate),
         can_edit=can_edit,
         can_transfer=_may_transfer(request, candidate),
+        can_verify=can_edit and services.may_verify(request.user, candidate),
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
         **document_views.documents_context(
@@ -282,8 +283,11 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
             return redirect(
                 "dossier_review" if request.GET.get("next") == "review" else "candidate_detail", pk=candidate.pk
             )
+    links = _open_verification_links(candidate) if step.key == "verification" else []
     return render(
-        request, "admission/form.html", {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule}
+        request,
+        "admission/form.html",
+        {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule, "links": links},
     )
 
 
@@ -348,6 +352,8 @@ def document_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def verification_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not services.may_verify(request.user, _editable_candidate(request, pk)):
+        raise PermissionDenied
     return _simple_form_view(
         request,
         pk,
@@ -355,6 +361,137 @@ def verification_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         _("Thêm yêu cầu thẩm tra lý lịch"),
         lambda c, d: services.verification_record(acting_user=request.user, candidate=c, **d),
     )
+
+
+def _verification(request: AuthenticatedRequest, pk: int, verification_pk: int) -> tuple[Candidate, Any]:
+    """The candidate (in scope, editable) and its request; only the branch and the grassroots
+    committee staff record verification (services.may_verify)."""
+    candidate = _editable_candidate(request, pk)
+    item = candidate.verifications.filter(pk=verification_pk).first()
+    if item is None:
+        raise Http404
+    if not services.may_verify(request.user, candidate):
+        raise PermissionDenied
+    return candidate, item
+
+
+def _verification_intro(item: Any) -> str:
+    return _("%(subject)s → %(addressee)s · gửi ngày %(sent)s, nơi nhận nhận được ngày %(received)s") % {
+        "subject": item.subject,
+        "addressee": item.addressee,
+        "sent": item.sent_on.strftime("%d/%m/%Y"),
+        "received": item.received_on.strftime("%d/%m/%Y"),
+    }
+
+
+def _verification_reply_view(
+    request: AuthenticatedRequest, pk: int, verification_pk: int, *, correcting: bool
+) -> HttpResponse:
+    candidate, item = _verification(request, pk, verification_pk)
+    if (item.state != "answered") if correcting else not item.is_open:
+        messages.warning(request, _("Yêu cầu thẩm tra này đã thay đổi; xem lại tình trạng trên trang."))
+        return redirect("candidate_detail", pk=candidate.pk)
+    initial = {}
+    if correcting:
+        fields = ("replied_on", "reply_number", "outcome", "issue_political", "issue_compliance", "issue_ethics")
+        initial = {name: getattr(item, name) for name in (*fields, "findings")}
+    form = forms.VerificationReplyForm(
+        request.POST or None, request.FILES or None, correcting=correcting, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload, why = data.pop("scan"), data.pop("reason", None)
+
+        def save() -> None:
+            services.verification_reply_check(acting_user=request.user, request=item, reason_text=why, **data)
+            scan = None
+            if upload is not None:
+                scan = uploads.scan_upload(
+                    acting_user=request.user,
+                    candidate=candidate,
+                    doc_type="A3",  # the biography and its verification documents
+                    uploaded_file=upload,
+                    ip_address=client_ip(request),
+                )
+            if correcting:
+                services.verification_reply_correct(
+                    acting_user=request.user, request=item, reason_text=why or "", scan=scan, **data
+                )
+            else:
+                services.verification_reply_record(acting_user=request.user, request=item, scan=scan, **data)
+
+        try:
+            ok, _result = _run_service(save, _form_errors(form))
+        except uploads.ScanRefused as refused:
+            form.add_error("scan", refused.message)
+            ok = False
+        if ok:
+            messages.success(
+                request,
+                (
+                    _("Đã sửa trả lời thẩm tra: %(subject)s.")
+                    if correcting
+                    else _("Đã ghi nhận trả lời thẩm tra: %(subject)s.")
+                )
+                % {"subject": item.subject},
+            )
+            return redirect("candidate_detail", pk=candidate.pk)
+    title = _("Sửa trả lời thẩm tra lý lịch") if correcting else _("Ghi nhận trả lời thẩm tra lý lịch")
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": title, "candidate": candidate, "rule": "HD06 3.4", "intro": _verification_intro(item)},
+    )
+
+
+@login_required
+def verification_reply(request: AuthenticatedRequest, pk: int, verification_pk: int) -> HttpResponse:
+    return _verification_reply_view(request, pk, verification_pk, correcting=False)
+
+
+@login_required
+def verification_correct(request: AuthenticatedRequest, pk: int, verification_pk: int) -> HttpResponse:
+    return _verification_reply_view(request, pk, verification_pk, correcting=True)
+
+
+@login_required
+def verification_cancel(request: AuthenticatedRequest, pk: int, verification_pk: int) -> HttpResponse:
+    candidate, item = _verification(request, pk, verification_pk)
+    if not item.is_open:
+        messages.warning(request, _("Yêu cầu thẩm tra này đã thay đổi; xem lại tình trạng trên trang."))
+        return redirect("candidate_detail", pk=candidate.pk)
+    form = forms.VerificationCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(
+            lambda: services.verification_cancel(
+                acting_user=request.user, request=item, reason_text=form.cleaned_data["reason"]
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(request, _("Đã hủy yêu cầu thẩm tra: %(subject)s.") % {"subject": item.subject})
+            return redirect("candidate_detail", pk=candidate.pk)
+    return render(
+        request,
+        "admission/form.html",
+        {
+            "form": form,
+            "title": _("Hủy yêu cầu thẩm tra lý lịch"),
+            "candidate": candidate,
+            "intro": _verification_intro(item),
+        },
+    )
+
+
+def _open_verification_links(candidate: Candidate) -> list[tuple[str, str]]:
+    """The reply form of each request still awaiting its reply (shown with the verification step)."""
+    return [
+        (
+            _("Ghi nhận trả lời: %(subject)s → %(addressee)s") % {"subject": v.subject, "addressee": v.addressee},
+            reverse("verification_reply", args=[candidate.pk, v.pk]),
+        )
+        for v in candidate.verifications.filter(replied_on__isnull=True, cancelled_on__isnull=True)
+    ]
 
 
 @login_required

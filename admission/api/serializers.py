@@ -28,6 +28,8 @@ from admission.models import (
     Notification,
     ProvincialConsent,
     StageTransition,
+    VerificationOutcome,
+    VerificationRequest,
     Vote,
     VoteForm,
 )
@@ -460,6 +462,83 @@ class DocumentRecordSerializer(StrictTypes, serializers.Serializer):
     issued_on = DayField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     returned = serializers.BooleanField(required=False, default=False, help_text="Returned for correction.")
+
+
+# --- Background verification -------------------------------------------------------------------
+
+
+class VerificationSerializer(serializers.ModelSerializer):
+    """A verification request: `state` open, answered or cancelled; `reply_due` from receipt, 30 or
+    90 working days (HD06 3.4d); `overdue` while open past it."""
+
+    state = serializers.CharField(help_text="open, answered or cancelled.")
+    reply_due = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    reply_scan = serializers.IntegerField(source="reply_scan_id", allow_null=True)
+    outcome = serializers.CharField(help_text="clear or issues; empty while there is no reply.")
+
+    class Meta:
+        model = VerificationRequest
+        fields = [
+            "id",
+            "subject",
+            "addressee",
+            "abroad",
+            "sent_on",
+            "received_on",
+            "state",
+            "reply_due",
+            "overdue",
+            "replied_on",
+            "outcome",
+            "issue_political",
+            "issue_compliance",
+            "issue_ethics",
+            "findings",
+            "reply_number",
+            "reply_scan",
+            "cancelled_on",
+            "cancel_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField())
+    def get_reply_due(self, obj: VerificationRequest) -> dt.date | None:
+        return self.context.get("reply_due", {}).get(obj.pk)  # type: ignore[no-any-return]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, obj: VerificationRequest) -> bool:
+        due = self.get_reply_due(obj)
+        return bool(obj.is_open and due is not None and due < self.context["today"])
+
+
+class VerificationCreateSerializer(StrictTypes, serializers.Serializer):
+    subject = serializers.CharField(max_length=120, help_text="Who is verified (relationship and name).")
+    addressee = serializers.CharField(max_length=200, help_text="The committee or body the letter went to.")
+    abroad = serializers.BooleanField(required=False, default=False, help_text="90 working days instead of 30.")
+    sent_on = DayField()
+    received_on = DayField(help_text="The reply deadline counts from this day.")
+
+
+class VerificationReplySerializer(StrictTypes, serializers.Serializer):
+    replied_on = DayField()
+    reply_number = serializers.CharField(max_length=60, help_text="The reply document's number.")
+    outcome = serializers.ChoiceField(choices=VerificationOutcome.choices)
+    issue_political = serializers.BooleanField(required=False, default=False)
+    issue_compliance = serializers.BooleanField(required=False, default=False)
+    issue_ethics = serializers.BooleanField(required=False, default=False)
+    findings = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    scan = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Id of a scan of the candidate (optional)."
+    )
+
+
+class VerificationCorrectSerializer(VerificationReplySerializer):
+    reason = serializers.CharField(max_length=255, help_text="Why the reply is corrected (kept in the history).")
+
+
+class VerificationCancelSerializer(StrictTypes, serializers.Serializer):
+    reason = serializers.CharField(max_length=255, help_text="Why the request is cancelled (kept).")
 
 
 # --- Stage actions -----------------------------------------------------------------------------

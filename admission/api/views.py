@@ -42,7 +42,9 @@ from admission.api.filters import (
 )
 from admission.api.permissions import ReadOrEdit
 from admission.domain.reasons import reason
-from admission.models import Candidate, Notification
+from admission.models import Candidate, DocumentScan, Notification, VerificationRequest
+from admission.rulebook import calendar_for, rulebook_for
+from admission.schedule import verification_reply_due
 from admission.workflow import STEP_BY_KEY, STEPS
 from members import api_tokens
 from members import selectors as member_selectors
@@ -215,6 +217,9 @@ STEP_KEY_PARAMETER = OpenApiParameter(
     description="The step to record (see the step table of the docs page); unknown keys are 404.",
 )
 CONFLICT = OpenApiResponse(ERROR, description="illegal_transition, step_not_available or concurrent_stage_change.")
+VERIFICATION_ID = OpenApiParameter(
+    "verification_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The verification request's id."
+)
 REFUSED = OpenApiResponse(ERROR, description="Invalid input, or the rules refuse the step (reason codes).")
 
 
@@ -496,6 +501,119 @@ class CandidateViewSet(
         serializer.is_valid(raise_exception=True)
         item = services.document_record(acting_user=_user(request), candidate=candidate, **serializer.validated_data)
         return Response(s.DocumentSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    # --- Background verification (admission.services.verification) ----------------------------
+
+    def _verification_response(self, candidate: Candidate, items: list[Any], *, many: bool) -> Any:
+        calendar, rules = calendar_for(candidate.organisation), rulebook_for(candidate.organisation)
+        due = {v.pk: verification_reply_due(v, calendar=calendar, rulebook=rules).day for v in items}
+        context = {**self.get_serializer_context(), "reply_due": due}
+        return s.VerificationSerializer(items if many else items[0], many=many, context=context).data
+
+    def _verification(self, raw_pk: object, raw_id: object) -> tuple[Candidate, VerificationRequest]:
+        candidate = self._editable(raw_pk)
+        item = candidate.verifications.filter(pk=parse_id(raw_id)).first()
+        if item is None:
+            raise exceptions.NotFound()
+        return candidate, item
+
+    def _scan(self, candidate: Candidate, scan_id: int | None) -> DocumentScan | None:
+        if scan_id is None:
+            return None
+        scan = candidate.scans.filter(pk=scan_id).first()
+        if scan is None:
+            raise exceptions.ValidationError({"scan": [_("Không có bản chụp này trong hồ sơ.")]})
+        return scan
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The candidate's verification requests",
+        description="Each with its state, reply due date (30/90 working days from receipt, HD06 3.4d) and reply.",
+        responses={200: s.VerificationSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a verification request sent",
+        description=(
+            "Branch secretary or deputy, or the grassroots committee staff (`services.verification_record`). "
+            "Refused (400 `verification_already_open`) while a request about the same subject awaits its reply."
+        ),
+        request=s.VerificationCreateSerializer,
+        responses={201: s.VerificationSerializer, 400: REFUSED},
+    )
+    # A candidate's few requests: neither paginated nor filtered by the candidate filters.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def verifications(self, request: Any, pk: str) -> Response:
+        if request.method == "GET":
+            candidate = selectors.candidate_get(user=_user(request), pk=parse_id(pk))
+            return Response(self._verification_response(candidate, list(candidate.verifications.all()), many=True))
+        candidate = self._editable(pk)
+        serializer = s.VerificationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.verification_record(
+            acting_user=_user(request), candidate=candidate, **serializer.validated_data
+        )
+        return Response(self._verification_response(candidate, [item], many=False), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record the reply to a verification request",
+        description=(
+            "After the fact too: not before the request was received, not in the future; outcome and "
+            "document number required (`services.verification_reply_record`)."
+        ),
+        parameters=[VERIFICATION_ID],
+        request=s.VerificationReplySerializer,
+        responses={200: s.VerificationSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"verifications/(?P<verification_id>[^/]+)/reply",
+            url_name="verification-reply")  # fmt: skip
+    def verification_reply(self, request: Any, pk: str, verification_id: str) -> Response:
+        candidate, item = self._verification(pk, verification_id)
+        serializer = s.VerificationReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        scan = self._scan(candidate, data.pop("scan"))
+        item = services.verification_reply_record(acting_user=_user(request), request=item, scan=scan, **data)
+        return Response(self._verification_response(candidate, [item], many=False))
+
+    @extend_schema(
+        summary="Correct a recorded reply (with a reason)",
+        description="The reply as it was stays in the history (`services.verification_reply_correct`).",
+        parameters=[VERIFICATION_ID],
+        request=s.VerificationCorrectSerializer,
+        responses={200: s.VerificationSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"verifications/(?P<verification_id>[^/]+)/correct",
+            url_name="verification-correct")  # fmt: skip
+    def verification_correct(self, request: Any, pk: str, verification_id: str) -> Response:
+        candidate, item = self._verification(pk, verification_id)
+        serializer = s.VerificationCorrectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        scan = self._scan(candidate, data.pop("scan"))
+        why = data.pop("reason")
+        item = services.verification_reply_correct(
+            acting_user=_user(request), request=item, reason_text=why, scan=scan, **data
+        )
+        return Response(self._verification_response(candidate, [item], many=False))
+
+    @extend_schema(
+        summary="Cancel a verification request (with a reason)",
+        description="It is kept, marked cancelled, and no longer holds up the verification step.",
+        parameters=[VERIFICATION_ID],
+        request=s.VerificationCancelSerializer,
+        responses={200: s.VerificationSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"verifications/(?P<verification_id>[^/]+)/cancel",
+            url_name="verification-cancel")  # fmt: skip
+    def verification_cancel(self, request: Any, pk: str, verification_id: str) -> Response:
+        candidate, item = self._verification(pk, verification_id)
+        serializer = s.VerificationCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.verification_cancel(
+            acting_user=_user(request), request=item, reason_text=serializer.validated_data["reason"]
+        )
+        return Response(self._verification_response(candidate, [item], many=False))
 
 
 # --- Deadlines, notifications, statistics -----------------------------------------------------

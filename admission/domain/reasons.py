@@ -159,6 +159,46 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa hoàn thành thẩm tra, xác minh lý lịch",
         "Background verification is not complete",
     ),
+    "verification_open": (
+        "Còn {n} yêu cầu thẩm tra chưa có trả lời: {requests}. Ghi nhận trả lời hoặc hủy từng yêu cầu trước",
+        "{n} verification request(s) still without a reply: {requests}. Record each reply or cancel the request first",
+    ),
+    "verification_already_open": (
+        "Đã có yêu cầu thẩm tra về {subject} gửi {addressee} ngày {sent_on} đang chờ trả lời: ghi nhận trả lời "
+        "hoặc hủy yêu cầu đó thay vì thêm lại",
+        "A verification request about {subject} sent to {addressee} on {sent_on} is still awaiting its reply: "
+        "record the reply or cancel it instead of adding it again",
+    ),
+    "verification_not_open": (
+        "Yêu cầu thẩm tra về {subject} không còn chờ trả lời ({state})",
+        "The verification request about {subject} is no longer awaiting a reply ({state})",
+    ),
+    "verification_not_answered": (
+        "Yêu cầu thẩm tra về {subject} chưa có trả lời để sửa",
+        "The verification request about {subject} has no recorded reply to correct",
+    ),
+    "verification_outcome_required": (
+        "Cần chọn kết quả trả lời thẩm tra",
+        "Choose the outcome of the reply",
+    ),
+    "verification_reply_number_required": (
+        "Cần ghi số văn bản trả lời thẩm tra",
+        "Give the number of the reply document",
+    ),
+    "verification_findings_required": (
+        "Trả lời có vấn đề: cần đánh dấu ít nhất một nội dung (tiêu chuẩn chính trị, chấp hành chủ trương, "
+        "chính sách, pháp luật, đạo đức lối sống) và ghi nội dung trả lời",
+        "A reply that found issues needs at least one area ticked (political standard, compliance, ethics) "
+        "and what it says",
+    ),
+    "verification_reason_required": (
+        "Cần ghi lý do: việc hủy hoặc sửa được lưu trong lịch sử",
+        "Give the reason: the cancellation or correction is kept in the history",
+    ),
+    "verification_body": (
+        "Việc thẩm tra lý lịch do chi bộ {branch} hoặc cán bộ {committee} ghi nhận",
+        "Background verification is recorded by the branch {branch} or the staff of {committee}",
+    ),
     "comments_incomplete": (
         "Chưa tổng hợp đủ ý kiến nhận xét của các đoàn thể và chi ủy nơi cư trú",
         "Comments of the mass organisations and the residence branch committee are not complete",
@@ -385,7 +425,25 @@ DATE_LABELS: dict[str, tuple[str, str]] = {
     "removal_proposal": ("ngày nghị quyết đề nghị xóa tên", "the resolution proposing removal"),
     "verification_sent": ("ngày gửi công văn thẩm tra", "the date the verification letter was sent"),
     "verification_received": ("ngày nơi nhận nhận được công văn", "the date the letter was received"),
+    "verification_reply": ("ngày trả lời thẩm tra", "the reply date"),
 }
+
+
+# One open request in ``verification_open`` (its ``requests`` param: Params of subject, addressee,
+# sent_on and due).
+OPEN_REQUEST = (
+    "{subject} – {addressee} (gửi ngày {sent_on}, hạn trả lời {due})",
+    "{subject} – {addressee} (sent on {sent_on}, reply due {due})",
+)
+# The ``state`` param of ``verification_not_open``.
+VERIFICATION_STATES: dict[str, tuple[str, str]] = {
+    "answered": ("đã có trả lời", "already answered"),
+    "cancelled": ("đã hủy", "cancelled"),
+}
+
+
+def _open_request(entry: Mapping[str, object], index: int) -> str:
+    return OPEN_REQUEST[index].format(**{key: _show(value) for key, value in entry.items()})
 
 
 def _show(value: object) -> str:
@@ -402,6 +460,10 @@ def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
     index = 0 if lang == "vi" else 1
     template = (vi, en)[index]
     shown = {key: _show(value) for key, value in item.params.items()}
+    if item.code == "verification_open":
+        shown["requests"] = "; ".join(_open_request(entry, index) for entry in item.params["requests"])  # type: ignore[attr-defined]
+    if item.code == "verification_not_open":
+        shown["state"] = VERIFICATION_STATES.get(shown["state"], (shown["state"], shown["state"]))[index]
     if item.code == "date_order":
         for key in ("first", "second"):
             shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]

@@ -15,6 +15,7 @@ from enum import StrEnum
 class ReminderKind(StrEnum):
     DEADLINE = "deadline"  # a legal deadline of the step in progress (T4, T5, T6, T8, T9)
     PROBATION = "probation"  # end of probation, then until the branch resolution (T7, T8)
+    VERIFICATION = "verification"  # the reply to a verification request (T3)
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,20 @@ class LeadTimes:
 
     before: tuple[int, ...] = (7, 1, 0)
     repeat_after_days: int = 7
+    # The first overdue reminder this many days after the date (default: one repeat interval).
+    first_overdue_after_days: int | None = None
 
     def __post_init__(self) -> None:
         if any(days < 0 for days in self.before) or self.repeat_after_days < 1:
             raise ValueError("lead times must be >= 0 and the repeat interval >= 1 day")
+        if self.first_overdue_after_days is not None and self.first_overdue_after_days < 1:
+            raise ValueError("the first overdue reminder comes after the date")
 
 
 PROBATION_LEADS = LeadTimes(before=(30, 7, 0))
 DEADLINE_LEADS = LeadTimes()
+# The reply to a verification request (T3): 7 days before, the day after it is missed, then weekly.
+VERIFICATION_LEADS = LeadTimes(before=(7,), repeat_after_days=7, first_overdue_after_days=1)
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,10 @@ def occurrences(target: date, leads: LeadTimes) -> Iterator[Occurrence]:
     for days in sorted(set(leads.before), reverse=True):
         yield Occurrence(target - timedelta(days=days), sequence, overdue=False)
         sequence += 1
-    repeat = 1
+    first = leads.repeat_after_days if leads.first_overdue_after_days is None else leads.first_overdue_after_days
+    repeat = 0
     while True:
-        yield Occurrence(target + timedelta(days=leads.repeat_after_days * repeat), sequence, overdue=True)
+        yield Occurrence(target + timedelta(days=first + leads.repeat_after_days * repeat), sequence, overdue=True)
         sequence += 1
         repeat += 1
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from admission.models import DigestDelivery, Notification
+from admission.models import DigestDelivery, Notification, VerificationRequest
 from admission.reminders.emails import digest_message
 from members.models import User
 from members.selectors import scope_for
@@ -76,6 +76,7 @@ def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notifi
         .select_related("candidate", "organisation")
         .order_by("-overdue", "organisation__path", "due_on", "pk")
     )
+    open_requests = _open_verifications(items)
     return [
         n
         for n in items
@@ -86,7 +87,26 @@ def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notifi
             # a reminder about a candidate who has since moved to another branch is not sent
             or (n.candidate.stage_transition_id == n.transition_id and n.candidate.organisation_id == n.organisation_id)
         )
+        and (n.kind != Notification.Kind.VERIFICATION or _verification_id(n.key) in open_requests)
     ]
+
+
+def _verification_id(key: str) -> int:
+    """The request a reply reminder is about (its key: verification:<request id>:<sequence>)."""
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+
+
+def _open_verifications(items: list[Notification]) -> set[int]:
+    """Of the verification requests the items remind about, those still awaiting a reply (one query)."""
+    ids = {_verification_id(n.key) for n in items if n.kind == Notification.Kind.VERIFICATION}
+    if not ids:
+        return set()
+    return set(
+        VerificationRequest.objects.filter(pk__in=ids, replied_on__isnull=True, cancelled_on__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:

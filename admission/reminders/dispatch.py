@@ -19,8 +19,14 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
 from admission.domain.calendar import WorkingCalendar
-from admission.domain.reminders import Occurrence, ReminderKind, current_occurrence, next_occurrence
-from admission.models import BranchReview, Candidate, Notification, TrialTask
+from admission.domain.reminders import (
+    VERIFICATION_LEADS,
+    Occurrence,
+    ReminderKind,
+    current_occurrence,
+    next_occurrence,
+)
+from admission.models import CLOSED_STAGES, BranchReview, Candidate, Notification, TrialTask, VerificationRequest
 from admission.reminders.digests import digests_dispatch_due, stale_sends_flag
 from admission.rulebook import calendars_and_rulebooks
 from admission.schedule import (
@@ -33,12 +39,13 @@ from admission.schedule import (
     next_meeting_reminder,
     reminder_plan,
     staff_users,
+    verification_reply_due,
 )
 from admission.workflow import TURN, Body, body_committee
 from members.models import Organisation
 from members.selectors import organisation_authority
 
-_Due = TypeVar("_Due", Candidate, BranchReview)
+_Due = TypeVar("_Due", Candidate, BranchReview, VerificationRequest)
 
 BATCH_SIZE = 500
 # What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
@@ -80,6 +87,12 @@ def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) ->
     state = _SweepState(now=now)
     while True:
         count = _dispatch_candidate_batch(state, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            break
+    state = _SweepState(now=now)
+    while True:
+        count = _dispatch_verification_batch(state, batch_size=batch_size)
         handled += count
         if count < batch_size:
             break
@@ -211,6 +224,147 @@ def _owning_committees(batch: list[Candidate]) -> dict[int, tuple[int, int | Non
         if committee is not None:
             found[candidate.pk] = (committee.id, rows[committee.id].parent_id)
     return found
+
+
+# What the sweep reads of a verification request and its candidate.
+VERIFICATION_FIELDS = (
+    "subject",
+    "addressee",
+    "abroad",
+    "received_on",
+    "replied_on",
+    "cancelled_on",
+    "next_reminder_at",
+    "reminder_sequence",
+    "candidate__stage",
+    "candidate__stage_transition_id",
+    "candidate__organisation_id",
+    "candidate__person__full_name",
+    "candidate__organisation__path",
+    "candidate__organisation__parent_id",
+    "candidate__organisation__name",
+    "candidate__organisation__kind",
+)
+
+
+def _dispatch_verification_batch(state: _SweepState, *, batch_size: int) -> int:
+    """One durable transaction: claim up to `batch_size` verification requests whose reply reminder
+    is due (T3), tell the branch's secretary and deputy 7 days before the reply is due, and, once
+    it is overdue, the grassroots committee staff too (they certify the biography; where the tree
+    has none, the decider), then move each on to its next occurrence (weekly while overdue).
+
+    The same queries whatever the batch size: the requests with their candidate, branch and
+    person; the calendars and rule books; the organisation chains; the branch users; the staff.
+    A request answered or cancelled, or whose candidacy is closed, only has its reminder cleared.
+    A request without a sequence (scheduled by the migration) gets its first occurrence from
+    today on, sent only if it falls today: no backfill of past ones.
+    """
+    now = state.now
+    today = timezone.localdate(now)
+    with transaction.atomic(durable=True):
+        batch = list(
+            state.due(VerificationRequest)
+            .select_related("candidate__person", "candidate__organisation")
+            .only(*VERIFICATION_FIELDS)[:batch_size]
+        )
+        if not batch:
+            return 0
+        last = (batch[-1].next_reminder_at, batch[-1].pk)
+        live = [r for r in batch if r.is_open and r.candidate.stage not in CLOSED_STAGES]
+        live_ids = {r.pk for r in live}
+        for request in batch:
+            if request.pk not in live_ids:
+                request.next_reminder_at, request.reminder_sequence = None, None
+        organisations = {r.candidate.organisation for r in live}
+        calendars, rulebooks = calendars_and_rulebooks(organisations) if live else ({}, {})
+        committees = _grassroots_committees(organisations)
+        users_of_branch = branch_users({o.pk for o in organisations}) if live else {}
+        users_of_staff = staff_users(set(committees.values())) if committees else {}
+        rows: list[tuple[Any, ...]] = []
+        for request in live:
+            candidate = request.candidate
+            target = verification_reply_due(
+                request,
+                calendar=state.shared_calendar(calendars[candidate.organisation_id]),
+                rulebook=rulebooks[candidate.organisation_id],
+            ).day
+            if request.reminder_sequence is None:
+                due = next_occurrence(target, VERIFICATION_LEADS, today=today)
+                if due.day > today:  # scheduled, not sent
+                    request.next_reminder_at, request.reminder_sequence = due_at(due.day, now), due.sequence
+                    continue
+            else:
+                due = current_occurrence(
+                    target, VERIFICATION_LEADS, today=today, from_sequence=request.reminder_sequence
+                )
+            recipients = set(users_of_branch.get(candidate.organisation_id, ()))
+            committee = committees.get(candidate.organisation_id)
+            if due.overdue and committee is not None:
+                recipients |= users_of_staff.get(committee, set())
+            rows.extend(_verification_notifications(request, target, due, recipients, now))
+            following = next_occurrence(target, VERIFICATION_LEADS, today=today, after_sequence=due.sequence)
+            request.next_reminder_at, request.reminder_sequence = due_at(following.day, now), following.sequence
+        _notifications_insert(rows)
+        _rows_update(
+            VerificationRequest,
+            ("next_reminder_at", "reminder_sequence"),
+            [(r.pk, r.next_reminder_at, r.reminder_sequence) for r in batch],
+        )
+    state.after = last
+    return len(batch)
+
+
+def _grassroots_committees(organisations: set[Organisation]) -> dict[int, int]:
+    """Each branch's grassroots committee (workflow.body_committee: the decider where there is
+    none), by id: one query for the rows of every ancestor of the branches."""
+    if not organisations:
+        return {}
+    ids = {i for o in organisations for i in o.ancestor_ids()}
+    rows = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in=ids).only(
+            "kind", "name", "delegated_to_admit", "upper_level_powers", "parent_id", "path"
+        )
+    }
+    found: dict[int, int] = {}
+    for organisation in organisations:
+        chain = [rows[i] for i in organisation.ancestor_ids() if i in rows]
+        committee = body_committee(
+            Body.GRASSROOTS_COMMITTEE, organisation_authority(organisation=organisation, chain=chain)
+        )
+        if committee is not None:
+            found[organisation.pk] = committee.id
+    return found
+
+
+def _verification_notifications(
+    request: VerificationRequest, target: dt.date, due: Occurrence, recipients: set[int], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    candidate = request.candidate
+    name, when = candidate.person.full_name, target.strftime("%d/%m/%Y")
+    what_vi = f"trả lời thẩm tra lý lịch của {name} ({request.subject} – {request.addressee})"
+    what_en = f"reply to the background verification of {name} ({request.subject} – {request.addressee})"
+    if due.overdue:
+        vi, en = f"QUÁ HẠN {what_vi} (hạn {when})", f"OVERDUE: {what_en} (due {when})"
+    else:
+        vi, en = f"Sắp đến hạn {what_vi}: {when}", f"Coming up: {what_en} on {when}"
+    key = f"{ReminderKind.VERIFICATION}:{request.pk}:{due.sequence}"
+    return [
+        (
+            user_id,
+            key,
+            Notification.Kind.VERIFICATION.value,
+            candidate.organisation_id,
+            candidate.pk,
+            candidate.stage_transition_id,
+            target,
+            due.overdue,
+            vi[:300],
+            en[:300],
+            now,
+        )
+        for user_id in recipients
+    ]
 
 
 def _advance(batch: list[Candidate]) -> None:

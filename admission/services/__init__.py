@@ -6,7 +6,8 @@
 - `approvals`: the acts that are not steps, each by the body that owns it (consents of the
   provincial standing committee, deadline extension, political issue, the branch's facts);
 - `review`: committee review (returns, resubmission, committee meetings);
-- `transfers`: a candidate or probationer who moves to another branch (HD06 3.9).
+- `transfers`: a candidate or probationer who moves to another branch (HD06 3.9);
+- `verification`: background-verification requests, their replies, corrections and cancellations.
 
 Other packages import the names below from `admission.services`.
 """
@@ -30,7 +31,6 @@ from admission.services.candidates import (
     mentor_assign,
     task_assign,
     task_complete,
-    verification_record,
 )
 from admission.services.review import (
     agenda_outcomes_record,
@@ -50,6 +50,15 @@ from admission.services.steps import (
 )
 from admission.services.transfers import candidate_transfer
 from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, refresh_due
+from admission.services.verification import (
+    may_verify,
+    open_requests_reason,
+    verification_cancel,
+    verification_record,
+    verification_reply_check,
+    verification_reply_correct,
+    verification_reply_record,
+)
 
 __all__ = [
     "BRANCH_FLAGS",
@@ -79,8 +88,10 @@ __all__ = [
     "may_extend_deadline",
     "may_record",
     "may_record_consent",
+    "may_verify",
     "meeting_record",
     "mentor_assign",
+    "open_requests_reason",
     "open_return",
     "refresh_due",
     "returned_documents_pending",
@@ -88,5 +99,9 @@ __all__ = [
     "step_target",
     "task_assign",
     "task_complete",
+    "verification_cancel",
     "verification_record",
+    "verification_reply_check",
+    "verification_reply_correct",
+    "verification_reply_record",
 ]

@@ -1,5 +1,5 @@
 """Writes around the steps: following a candidate, branch meetings, helpers and introducers,
-trial tasks, dossier documents, verification requests."""
+trial tasks, dossier documents, (verification requests: `verification`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from admission.domain.eligibility import MentorFacts, check_mentor, check_order
+from admission.domain.eligibility import MentorFacts, check_mentor
 from admission.domain.reasons import reason
 from admission.domain.stages import Stage
 from admission.models import (
@@ -23,7 +23,6 @@ from admission.models import (
     MentorRole,
     Mentorship,
     TrialTask,
-    VerificationRequest,
 )
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
@@ -263,31 +262,6 @@ def document_record(
             defaults={"issued_on": issued_on, "note": note, "status": status, "updated_by": acting_user},
         )
     return item
-
-
-def verification_record(
-    *,
-    acting_user: User | None,
-    candidate: Candidate,
-    subject: str,
-    addressee: str,
-    sent_on: dt.date,
-    received_on: dt.date,
-    abroad: bool = False,
-    replied_on: dt.date | None = None,
-) -> VerificationRequest:
-    require_edit(acting_user, candidate)
-    refuse_unless(check_order("verification_sent", sent_on, "verification_received", received_on))
-    with transaction.atomic(durable=True):
-        return VerificationRequest.objects.create(
-            candidate=candidate,
-            subject=subject,
-            addressee=addressee,
-            sent_on=sent_on,
-            received_on=received_on,
-            abroad=abroad,
-            replied_on=replied_on,
-        )
 
 
 def calendar_token_set(*, acting_user: User, enable: bool) -> str:

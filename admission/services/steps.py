@@ -45,6 +45,7 @@ from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, require_edit, require_turn
 from admission.services.candidates import introducer_facts
 from admission.services.transitions import candidate_transition
+from admission.services.verification import open_requests_reason
 from admission.workflow import STEP_BY_KEY, Router, Step, VoteBy
 from members.authority import DecidingBody
 from members.models import PartyMember, Person, User
@@ -191,9 +192,9 @@ def _check_introduction(candidate: Candidate, on: dt.date, entered: StepInput, f
 
 
 def _check_verification(candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]) -> list[Reason]:
-    if candidate.verifications.filter(replied_on__isnull=True).exists():
-        return [reason("verification_incomplete", "HD06 3.4; HD38 I.1.5")]
-    return []
+    """Every request answered or cancelled; the refusal names the open ones (subject, addressee, due)."""
+    pending = open_requests_reason(candidate)
+    return [pending] if pending is not None else []
 
 
 def _check_decision(candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]) -> list[Reason]:

@@ -35,6 +35,7 @@ from admission.models import (
     ImportBatch,
     StatisticsReport,
     TrialTask,
+    VerificationRequest,
 )
 from members.models import Organisation, OrganisationKind, Role, User
 from members.selectors import scope_for
@@ -79,6 +80,7 @@ class Side:
     report: StatisticsReport
     batch: ImportBatch
     member: Any
+    verification: VerificationRequest
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -110,7 +112,24 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
     batch = ImportBatch.objects.create(
         organisation=branch, created_by=staff, created_at=NOW, file_name="x.xlsx", sha256="0" * 64, status="dry_run"
     )
-    return Side(branch, committee, candidate, task, scan, generated, template, meeting, report, batch, introducers[0])
+    verification = VerificationRequest.objects.create(
+        candidate=candidate, subject="Bố đẻ", addressee="UBND xã", sent_on=dt.date(2025, 5, 6),
+        received_on=dt.date(2025, 5, 8),
+    )  # fmt: skip
+    return Side(
+        branch,
+        committee,
+        candidate,
+        task,
+        scan,
+        generated,
+        template,
+        meeting,
+        report,
+        batch,
+        introducers[0],
+        verification,
+    )
 
 
 # What each URL's parameters point at: name -> (the object whose scope decides, the URL kwargs).
@@ -134,8 +153,16 @@ _targets(
 _targets(
     "candidate_detail mentor_add document_add verification_add task_add candidate_flags dossier_review "
     "dossier_resubmit document_generate scan_upload api_candidate-detail api_candidate-documents "
-    "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer api_candidate-transfer",
+    "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer api_candidate-transfer api_candidate-verifications",
     lambda s: (s.candidate, {"pk": s.candidate.pk}),
+)
+_targets(
+    "verification_reply verification_correct verification_cancel",
+    lambda s: (s.verification, {"pk": s.candidate.pk, "verification_pk": s.verification.pk}),
+)
+_targets(
+    "api_candidate-verification-reply api_candidate-verification-correct api_candidate-verification-cancel",
+    lambda s: (s.verification, {"pk": s.candidate.pk, "verification_id": s.verification.pk}),
 )
 _targets(
     "candidate_step api_candidate-step",

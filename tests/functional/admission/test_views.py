@@ -195,6 +195,9 @@ COVERED_ELSEWHERE = {
     "plan_list": "test_statistics_views.py",
     "plan_export": "test_statistics_views.py",
     "candidate_transfer": "test_transfer_views.py",
+    "verification_reply": "test_verification_views.py",
+    "verification_correct": "test_verification_views.py",
+    "verification_cancel": "test_verification_views.py",
 }
 
 

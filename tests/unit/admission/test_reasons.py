@@ -188,7 +188,48 @@ def _produced() -> list[Reason]:
             reason("plan_set_by_body_above", "", organisation="Chi bộ A"),
             reason("step_not_in_tree", "HD06 4.6"),
             reason("vote_threshold_reached", "HD06 3.7a", threshold="> 1/2", yes=5, denominator=7),
-        ]
+            reason(
+                "verification_open",
+                "HD06 3.4",
+                n=2,
+                requests=(
+                    Params(
+                        {
+                            "id": 1,
+                            "subject": "Bố đẻ",
+                            "addressee": "UBND xã A",
+                            "sent_on": date(2025, 5, 6),
+                            "due": date(2025, 6, 19),
+                        }
+                    ),
+                    Params(
+                        {
+                            "id": 2,
+                            "subject": "Mẹ đẻ",
+                            "addressee": "Đảng ủy B",
+                            "sent_on": date(2025, 5, 7),
+                            "due": date(2025, 6, 20),
+                        }
+                    ),
+                ),
+            ),
+            reason(
+                "verification_already_open",
+                "HD06 3.4",
+                id=1,
+                subject="Bố đẻ",
+                addressee="UBND xã A",
+                sent_on=date(2025, 5, 6),
+            ),
+            reason("verification_not_open", "HD06 3.4", subject="Bố đẻ", state="answered"),
+            reason("verification_not_open", "HD06 3.4", subject="Bố đẻ", state="cancelled"),
+            reason("verification_not_answered", "HD06 3.4", subject="Bố đẻ"),
+            reason("verification_outcome_required", "HD06 3.4"),
+            reason("verification_reply_number_required", "HD06 3.4"),
+            reason("verification_findings_required", "HD06 3.4"),
+            reason("verification_reason_required", "HD06 3.4"),
+            reason("verification_body", "HD06 3.4", branch="Chi bộ A", committee="Đảng bộ Sở Thử nghiệm"),
+        ]  # fmt: skip
     )
     produced.extend(removal_chain_missing([], grassroots_resolves=False))
     produced.extend(removal_chain_missing([ChainVote("branch", True)], grassroots_resolves=True))
@@ -229,6 +270,26 @@ def test_it_formats_dates_as_dd_mm_yyyy_and_lists_with_commas() -> None:
     assert format_reason(expired, "en") == "The awareness-class certificate expired on 09/03/2026"
     missing = reason("documents_missing", "HD38 II.1.1a", documents=("A", "B"))
     assert format_reason(missing, "en") == "Missing documents: A, B"
+
+
+def test_it_names_each_open_verification_request_with_its_reply_due_date() -> None:
+    item = reason(
+        "verification_open",
+        "HD06 3.4",
+        n=1,
+        requests=(
+            Params({"id": 7, "subject": "Bố đẻ", "addressee": "UBND xã A", "sent_on": date(2025, 5, 6),
+                    "due": date(2025, 6, 19)}),
+        ),
+    )  # fmt: skip
+    assert format_reason(item, "vi").startswith(
+        "Còn 1 yêu cầu thẩm tra chưa có trả lời: Bố đẻ – UBND xã A (gửi ngày 06/05/2025, hạn trả lời 19/06/2025)"
+    )
+    assert "Bố đẻ – UBND xã A (sent on 06/05/2025, reply due 19/06/2025)" in format_reason(item, "en")
+    assert hash(item)  # still a frozen value
+    answered = reason("verification_not_open", "", subject="Mẹ", state="answered")
+    assert format_reason(answered, "en").endswith("(already answered)")
+    assert format_reason(reason("verification_not_open", "", subject="Mẹ", state="x"), "vi").endswith("(x)")
 
 
 def test_it_translates_known_date_labels_and_keeps_free_text() -> None:

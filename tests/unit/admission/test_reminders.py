@@ -5,6 +5,7 @@ import pytest
 from admission.domain.reminders import (
     DEADLINE_LEADS,
     PROBATION_LEADS,
+    VERIFICATION_LEADS,
     LeadTimes,
     Occurrence,
     next_occurrence,
@@ -56,6 +57,19 @@ def test_it_refuses_negative_lead_times() -> None:
         LeadTimes(before=(-1,))
     with pytest.raises(ValueError, match="lead times"):
         LeadTimes(repeat_after_days=0)
+    with pytest.raises(ValueError, match="after the date"):
+        LeadTimes(first_overdue_after_days=0)
+
+
+def test_it_reminds_of_a_verification_reply_7_days_before_the_day_after_it_is_missed_and_weekly() -> None:
+    # Reply due Thu 19/06/2025 (T3): 12/06, then overdue from Fri 20/06 and every 7 days.
+    first = [o for o, _ in zip(occurrences(date(2025, 6, 19), VERIFICATION_LEADS), range(4), strict=False)]
+    assert first == [
+        Occurrence(date(2025, 6, 12), 0, False),
+        Occurrence(date(2025, 6, 20), 1, True),
+        Occurrence(date(2025, 6, 27), 2, True),
+        Occurrence(date(2025, 7, 4), 3, True),
+    ]
 
 
 @pytest.mark.parametrize(
