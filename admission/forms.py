@@ -66,6 +66,41 @@ class StepForm(forms.Form):
         )
 
 
+class StepCorrectionForm(forms.Form):
+    """The date and the fields of a recorded step, as recorded, to be corrected with a reason."""
+
+    def __init__(self, *args: Any, step: Step, names: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not step.date_field:
+            self.fields["on_date"] = forms.DateField(label=_("Ngày"), widget=DateInput())
+        for name in names:
+            formfield: Any = Candidate._meta.get_field(name).formfield()  # type: ignore[union-attr]
+            if isinstance(formfield, forms.DateField):
+                formfield.widget = DateInput()
+            formfield.required = name == step.date_field
+            self.fields[name] = formfield
+        self.fields["reason"] = forms.CharField(
+            label=_("Lý do đính chính (nội dung đã ghi vẫn được lưu trong lịch sử)"),
+            max_length=500,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        self.helper = _helper(_("Lưu đính chính"))
+
+
+class CorrectionReasonForm(forms.Form):
+    """The reason for taking back a step, a vote or an assignment."""
+
+    reason = forms.CharField(
+        label=_("Lý do (nội dung đã ghi vẫn được lưu trong lịch sử)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, submit: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit)
+
+
 class VoteRecordForm(forms.Form):
     held_on = forms.DateField(label=_("Ngày họp biểu quyết"), widget=DateInput())
     form = forms.ChoiceField(label=_("Hình thức biểu quyết"), choices=VoteForm.choices)

@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -246,6 +247,15 @@ class StageTransition(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
     entered_on = models.DateField(null=True, blank=True, editable=False)
     package_working_days = models.IntegerField(null=True, blank=True, editable=False)
+    # The step of workflow.STEPS that made the move ("" for rows written before steps were kept),
+    # the candidate fields it wrote as {name: [value before, value after]} (JSON: dates in ISO), and
+    # the vote it rests on: what a correction edits and an undo restores (services.corrections), and
+    # what the candidate's fields are replayed from (services.corrections.replayed_fields).
+    step_key = models.CharField(max_length=40, blank=True, default="", editable=False)
+    fields = models.JSONField(default=dict, blank=True, editable=False, encoder=DjangoJSONEncoder)
+    vote = models.ForeignKey(
+        "Vote", null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="transitions"
+    )
 
     class Meta:
         ordering = ["at", "pk"]
@@ -260,6 +270,43 @@ class StageTransition(models.Model):
                 fields=["candidate", "on_date", "from_stage", "package_working_days", "entered_on"],
                 name="transition_stage_time",
             ),
+        ]
+
+
+class CorrectionKind(models.TextChoices):
+    STEP = "step", _("Đính chính bước đã ghi")
+    UNDO = "undo", _("Hủy bước vừa ghi")
+    VOTE_WITHDRAWN = "vote_withdrawn", _("Rút lại kết quả biểu quyết")
+    MENTOR_WITHDRAWN = "mentor_withdrawn", _("Rút lại phân công giúp đỡ")
+
+
+class Correction(models.Model):
+    """Append-only: a correction of a recorded fact, with who, when, why and the original.
+
+    Written by ``admission.services.corrections`` only. `changes` holds {field: [before, after]} of a
+    corrected step; `original` the whole row (a StageTransition, a Vote or a Mentorship, as JSON) an
+    undo or a withdrawal took away, so that the history keeps what was recorded first.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(_("loại đính chính"), max_length=20, choices=CorrectionKind.choices)
+    transition = models.ForeignKey(
+        StageTransition, null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections"
+    )
+    step_key = models.CharField(max_length=40, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    original = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(_("lý do đính chính"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("đính chính")
+        verbose_name_plural = _("đính chính")
+        ordering = ["recorded_at", "pk"]
+        indexes = [models.Index(fields=["candidate", "recorded_at"], name="correction_candidate_at")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CorrectionKind.values), name="correction_kind_valid")
         ]
 
 

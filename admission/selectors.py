@@ -24,6 +24,7 @@ from admission.models import (
     DOCUMENTS_BEFORE_BRANCH_VOTE,
     Candidate,
     CandidateTransfer,
+    Correction,
     DocumentScan,
     DossierItem,
     DossierReturn,
@@ -292,6 +293,11 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
             ),
             bundle.Part("votes", candidate.votes.all()),
             bundle.Part(
+                "corrections",
+                Correction.objects.filter(candidate=candidate).order_by("recorded_at", "pk"),
+                related={"recorded_by": USER_FIELDS},
+            ),
+            bundle.Part(
                 "transfers",
                 CandidateTransfer.objects.filter(candidate=candidate).order_by("on_date", "recorded_at", "pk"),
                 related={"from_organisation": ("name",), "to_organisation": ("name",), "recorded_by": USER_FIELDS},
@@ -334,6 +340,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "transitions": rows["transitions"],
         "mentorships": rows["mentorships"],
         "votes": rows["votes"],
+        "corrections": rows["corrections"],
         "transfers": rows["transfers"],
         "documents": {item.doc_type: item for item in rows["documents"]},
         "tasks": rows["tasks"],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import views
+from admission import correction_views, views
 from admission.documents import upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
@@ -15,6 +15,18 @@ urlpatterns = [
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/steps/<slug:step_key>/", views.candidate_step, name="candidate_step"),
     path("candidates/<int:pk>/mentors/new/", views.mentor_add, name="mentor_add"),
+    path(
+        "candidates/<int:pk>/history/<int:transition_pk>/correct/",
+        correction_views.step_correction,
+        name="step_correction",
+    ),
+    path("candidates/<int:pk>/undo/", correction_views.step_undo, name="step_undo"),
+    path("candidates/<int:pk>/votes/<int:vote_pk>/withdraw/", correction_views.vote_withdraw, name="vote_withdraw"),
+    path(
+        "candidates/<int:pk>/mentors/<int:mentorship_pk>/withdraw/",
+        correction_views.mentorship_withdraw,
+        name="mentorship_withdraw",
+    ),
     path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),

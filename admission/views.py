@@ -213,7 +213,22 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ),
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
+    context.update(_correction_links(request, candidate, context["transitions"], can_edit))
     return render(request, "admission/candidate_detail.html", context)
+
+
+def _correction_links(
+    request: AuthenticatedRequest, candidate: Candidate, transitions: list[Any], can_edit: bool
+) -> dict[str, Any]:
+    """Which recorded steps this user may correct, and whether the last one can be undone."""
+    if not can_edit or not transitions:
+        return {"correctable": set(), "can_undo": False}
+    latest = transitions[-1]
+    correctable = {
+        t.pk for t in transitions if services.may_correct(request.user, candidate, t, latest=t.pk == latest.pk)
+    }
+    can_undo = latest.pk in correctable and services.undo_refusal(candidate, latest) is None
+    return {"correctable": correctable, "can_undo": can_undo}
 
 
 def _may_transfer(request: AuthenticatedRequest, candidate: Candidate) -> bool:

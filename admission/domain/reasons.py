@@ -257,6 +257,51 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa đạt {threshold}: {yes} trên {denominator} (cần {required})",
         "{threshold} not reached: {yes} of {denominator} ({required} needed)",
     ),
+    "committee_vote_not_recorded": (
+        "Biểu quyết chưa đạt nên bước này và số phiếu chưa được ghi; nếu cấp ủy quyết định không kết nạp, ghi bước “Ghi nhận quyết định không kết nạp”",
+        "The vote did not pass, so neither this step nor the counts were recorded; if the committee decided not to admit, record “Record the decision not to admit”",
+    ),
+    # Corrections (admission.services.corrections)
+    "correction_not_a_step": (
+        "Mục này không được ghi bằng một bước của quy trình; hãy đính chính tại nơi đã ghi nó (cuộc họp chi bộ, chuyển sinh hoạt, trả hồ sơ)",
+        "This entry was not recorded as a step of the process; correct it where it was recorded (branch meeting, transfer, dossier return)",
+    ),
+    "correction_not_yours": (
+        "Chỉ {body} (nơi đã ghi) đính chính được khi chưa có bước nào sau; sau đó, cấp ủy cấp trên đính chính",
+        "Only {body} (which recorded it) may correct it while no later step exists; after that, the committee above does",
+    ),
+    "correction_reason_required": (
+        "Cần ghi lý do đính chính",
+        "A reason for the correction is required",
+    ),
+    "correction_before_previous_step": (
+        "Ngày {day} trước ngày của bước liền trước ({previous}); đính chính bước đó trước",
+        "{day} is before the previous step ({previous}); correct that step first",
+    ),
+    "correction_after_next_step": (
+        "Ngày {day} sau ngày của bước liền sau ({next}); đính chính bước đó trước",
+        "{day} is after the next step ({next}); correct that step first",
+    ),
+    "correction_nothing_changed": (
+        "Không có gì thay đổi so với nội dung đã ghi",
+        "Nothing differs from what was recorded",
+    ),
+    "undo_not_a_step": (
+        "Không có bước nào của quy trình để hủy; mục cuối được đính chính tại nơi đã ghi nó",
+        "There is no step of the process to undo; the last entry is corrected where it was recorded",
+    ),
+    "undo_stage_changed": (
+        "Hồ sơ vừa được người khác cập nhật; tải lại trang và xem lại",
+        "Someone else has just updated the dossier; reload the page and check",
+    ),
+    "undo_changes_membership": (
+        "Bước “{step}” đã thay đổi tư cách đảng viên nên không hủy được; đính chính ngày, số của bước đó, hoặc cấp có thẩm quyền hủy quyết định",
+        "The step “{step}” changed the membership and cannot be undone; correct its date or number, or the competent committee annuls the decision",
+    ),
+    "vote_later_steps": (
+        "Đã có bước sau dựa trên kết quả biểu quyết này; hủy các bước sau trước (hoặc cấp ủy cấp trên đính chính)",
+        "Later steps rest on this vote; undo them first (or the committee above corrects them)",
+    ),
     # Recording steps (admission.services)
     "note_required": (
         "Cần ghi lý do cho bước này ({step})",

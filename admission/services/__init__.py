@@ -7,7 +7,8 @@
   provincial standing committee, deadline extension, political issue, the branch's facts);
 - `review`: committee review (returns, resubmission, committee meetings);
 - `transfers`: a candidate or probationer who moves to another branch (HD06 3.9);
-- `verification`: background-verification requests, their replies, corrections and cancellations.
+- `verification`: background-verification requests, their replies, corrections and cancellations;
+- `corrections`: recorded facts corrected or taken back (steps, the last step, votes, helpers).
 
 Other packages import the names below from `admission.services`.
 """
@@ -31,6 +32,16 @@ from admission.services.candidates import (
     mentor_assign,
     task_assign,
     task_complete,
+)
+from admission.services.corrections import (
+    correctable_fields,
+    latest_transition,
+    may_correct,
+    mentorship_withdraw,
+    step_correct,
+    step_undo,
+    undo_refusal,
+    vote_withdraw,
 )
 from admission.services.review import (
     agenda_outcomes_record,
@@ -77,6 +88,14 @@ __all__ = [
     "candidate_update_flags",
     "candidate_vote",
     "committee_meeting_create",
+    "correctable_fields",
+    "latest_transition",
+    "may_correct",
+    "mentorship_withdraw",
+    "step_correct",
+    "step_undo",
+    "undo_refusal",
+    "vote_withdraw",
     "consent_record",
     "consent_withdraw",
     "document_record",

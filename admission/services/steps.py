@@ -344,8 +344,8 @@ def candidate_step(
        the committee's vote entered with it.
     3. One durable transaction: the vote row, the candidate's dates, the stage (CAS), a
        StageTransition row and the cascade of the new stage.
-    Raises StepRefused with reasons: nothing written, except a committee vote that was valid but
-    did not reach its threshold, which is kept (HD06 5.1) while the dossier does not move.
+    Raises StepRefused with reasons: nothing written (a committee vote below its threshold included;
+    the decision not to admit that it means is the "reject" step, which keeps the vote).
     """
     now = now or timezone.now()
     step = STEP_BY_KEY[step_key]
@@ -367,7 +367,6 @@ def candidate_step(
         checks.extend(check(candidate, on_date, data, fields))
     checks.extend(_documents_check(candidate, step))
     committee_vote = _committee_vote(candidate, step, data.vote, on_date, acting_user) if step.committee_vote else None
-    step_ok = not checks
     if committee_vote is not None and step.vote_must_fail:
         # The act records what the failed vote means (not admitted): the threshold must NOT be reached.
         outcome = committee_vote.outcome
@@ -385,10 +384,11 @@ def candidate_step(
             checks.extend(r for r in outcome.reasons if r.code != "vote_threshold_not_reached")
     elif committee_vote is not None:
         checks.extend(committee_vote.outcome.reasons)
+        if not committee_vote.outcome.passed and not committee_vote.invalid:
+            checks.append(reason("committee_vote_not_recorded", committee_vote.vote.rule))
     if checks:
-        if committee_vote is not None and step_ok and not committee_vote.invalid and not step.vote_must_fail:
-            with transaction.atomic(durable=True):
-                committee_vote.vote.save()  # a failed committee vote is kept too (HD06 5.1); the dossier does not move
+        # A refused entry is never stored, a failed committee vote included: the screen said "not
+        # recorded". The committee's decision that its failed vote means is its own step ("reject").
         raise StepRefused(tuple(checks))
     with transaction.atomic(durable=True):
         if committee_vote is not None:
@@ -403,6 +403,8 @@ def candidate_step(
             note=data.note,
             basis=data.basis,
             fields=fields,
+            step_key=step.key,
+            vote=committee_vote.vote if committee_vote is not None else None,
         )
 
 
@@ -544,6 +546,8 @@ def candidate_vote(
                 note=note,
                 basis=f"Vote {vote.pk}",
                 fields=fields,
+                step_key=step.key,
+                vote=vote,
             )
         elif not outcome.passed and (step.vote == VoteBy.BRANCH or target is not None):
             # The branch's failed votes of the step in progress, to recognise or to remove, count
@@ -562,6 +566,8 @@ def candidate_vote(
                     now=now,
                     note=f"{candidate.failed_votes} failed votes (QĐ294 4.2.3)",
                     fields={"failed_votes": candidate.failed_votes},  # kept: the superior sees how many
+                    step_key=step.key,  # withdrawing the third failed vote undoes the escalation
+                    vote=vote,
                 )
     return vote
 

@@ -20,7 +20,7 @@ from admission.domain import stages
 from admission.domain.reasons import reason
 from admission.domain.stages import Stage
 from admission.domain.statistics import package_working_days
-from admission.models import Candidate, Mentorship, StageTransition, TrialTask
+from admission.models import Candidate, Mentorship, StageTransition, TrialTask, Vote
 from admission.rulebook import calendar_for, rulebook_for
 from admission.services.base import ConcurrentStageChange, StepRefused
 from members import services as member_services
@@ -39,6 +39,8 @@ def candidate_transition(
     note: str = "",
     basis: str = "",
     fields: Mapping[str, Any] | None = None,
+    step_key: str = "",
+    vote: Vote | None = None,
 ) -> StageTransition:
     """Move `candidate` from `expected_stage` to `to_stage`; must run inside a transaction.
 
@@ -59,6 +61,9 @@ def candidate_transition(
     # Compare-and-swap: only the writer that still sees `expected_stage` wins.
     # failed_votes counts the failed votes of the step in progress (QĐ294 4.2.3): a new step starts at 0.
     changes.setdefault("failed_votes", 0)
+    # What the step writes, with the values it replaces: a correction edits them, an undo restores them.
+    before = Candidate.objects.filter(pk=candidate.pk).values(*changes).first() or {}
+    recorded = {name: [before.get(name), value] for name, value in changes.items()}
     updated = Candidate.objects.filter(pk=candidate.pk, stage=expected_stage.value).update(
         stage=to_stage.value, stage_entered_at=now, stage_entered_on=on_date, **changes
     )
@@ -81,6 +86,9 @@ def candidate_transition(
         basis=basis.strip(),
         entered_on=entered_on,
         package_working_days=working_days,
+        step_key=step_key,
+        fields=recorded,
+        vote=vote,
     )
     cascade_apply(
         CascadeContext(acting_user=acting_user, candidate=candidate, transition=transition, on_date=on_date, now=now),

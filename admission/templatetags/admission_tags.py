@@ -67,3 +67,36 @@ VOTING_BODY_NAMES = {
 def voting_body(value: str) -> str:
     """The name of the body that voted (Vote.body stores the VotingBody name)."""
     return str(VOTING_BODY_NAMES.get(value, value))
+
+
+def _field_value(value: object) -> str:
+    """A stored correction value as shown: ISO dates as dd/mm/yyyy, empty as a dash."""
+    if value in (None, ""):
+        return "—"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
+@register.filter
+def correction_changes(correction: object) -> list[str]:
+    """What a step correction changed, one "field: before → after" per line, in the user's language."""
+    from admission.models import Candidate
+
+    lines = []
+    changes = getattr(correction, "changes", {})
+    for name, pair in changes.items():
+        if name == "on_date" and len(changes) > 1:
+            continue  # the step's day is its date field, already listed
+        label = _("Ngày của bước") if name == "on_date" else Candidate._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+        lines.append(f"{label}: {_field_value(pair[0])} → {_field_value(pair[1])}")
+    return lines
+
+
+@register.filter
+def step_label(key: str) -> str:
+    from admission.workflow import STEP_BY_KEY
+
+    step = STEP_BY_KEY.get(key)
+    return str(step.label) if step is not None else ""

@@ -419,7 +419,7 @@ def test_it_lets_a_delegated_committee_decide_with_its_own_vote(tree) -> None:  
 # --- The committee's vote entered with the decision (rules §5: BTV > 1/2) -------------------------
 
 
-def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
+def test_it_checks_the_standing_committees_vote_and_never_stores_a_refused_one(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _walked(tree.branch_a, introducers, "S10", user=alice)
     entered = {"on_date": dt.date(2025, 9, 15), "decision_received_date": dt.date(2025, 9, 18)}
     # Branch A's decision is the provincial People's Committee organisation's BTV: > 1/2 of 9 = 5.
@@ -431,9 +431,8 @@ def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, 
             now=at(dt.date(2025, 9, 18)),
             data=services.StepInput(**entered, vote=services.VoteCounts(summoned=9, yes=4, no=5)),
         )
-    assert [r.code for r in refused.value.reasons] == ["vote_threshold_not_reached"]
-    failed = Vote.objects.get(candidate=candidate, body="STANDING_COMMITTEE")
-    assert (failed.passed, failed.required, failed.yes) == (False, 5, 4)
+    assert [r.code for r in refused.value.reasons] == ["vote_threshold_not_reached", "committee_vote_not_recorded"]
+    assert not Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").exists()  # refused: not stored
     candidate.refresh_from_db()
     assert candidate.stage == "S10"
 
@@ -447,5 +446,5 @@ def test_it_checks_and_keeps_the_standing_committees_vote_on_the_decision(tree, 
     candidate.refresh_from_db()
     assert candidate.stage == "S11"
     assert list(
-        Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").values_list("passed", flat=True)
-    ) == [False, True]
+        Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").values_list("passed", "yes")
+    ) == [(True, 5)]

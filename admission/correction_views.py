@@ -1,0 +1,169 @@
+"""Pages that correct or take back what was recorded on a candidate (services.corrections).
+
+Each page says what is corrected and asks for the reason; the candidate page lists the corrections
+in its history. The links show only to users who may correct (services.may_correct); the services
+check again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from admission import forms, services
+from admission.models import Candidate, Mentorship, StageTransition, Vote
+from admission.templatetags.admission_tags import stage_label
+from admission.views import _editable_candidate, _form_errors, _run_service
+from admission.workflow import STEP_BY_KEY
+from members.http import AuthenticatedRequest
+
+
+def _transition(candidate: Candidate, transition_pk: int) -> StageTransition:
+    return get_object_or_404(StageTransition, pk=transition_pk, candidate=candidate)
+
+
+def _stage_name(code: str) -> str:
+    return stage_label(code)
+
+
+def _step_intro(transition: StageTransition) -> str:
+    step = STEP_BY_KEY[transition.step_key]
+    return _("Bước “%(step)s” ghi ngày %(day)s (%(from)s → %(to)s).") % {
+        "step": step.label,
+        "day": transition.on_date.strftime("%d/%m/%Y"),
+        "from": _stage_name(transition.from_stage),
+        "to": _stage_name(transition.to_stage),
+    }
+
+
+@login_required
+def step_correction(request: AuthenticatedRequest, pk: int, transition_pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    transition = _transition(candidate, transition_pk)
+    latest = services.latest_transition(candidate)
+    if not services.may_correct(request.user, candidate, transition, latest=latest == transition):
+        raise PermissionDenied
+    step = STEP_BY_KEY[transition.step_key]
+    names = services.correctable_fields(transition)
+    initial: dict[str, Any] = {name: getattr(candidate, name) for name in names}
+    if not step.date_field:
+        initial["on_date"] = transition.on_date
+    form = forms.StepCorrectionForm(request.POST or None, step=step, names=names, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        why = data.pop("reason")
+        on_date = data.pop("on_date", None)
+        ok, _result = _run_service(
+            lambda: services.step_correct(
+                acting_user=request.user, transition=transition, reason_text=why, on_date=on_date, values=data
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(request, _("Đã đính chính: %(step)s.") % {"step": step.label})
+            return redirect("candidate_detail", pk=candidate.pk)
+    return render(
+        request,
+        "admission/form.html",
+        {
+            "form": form,
+            "title": _("Đính chính bước đã ghi"),
+            "candidate": candidate,
+            "rule": step.rule,
+            "intro": _step_intro(transition),
+        },
+    )
+
+
+@login_required
+def step_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    transition = services.latest_transition(candidate)
+    if transition is None or not services.may_correct(request.user, candidate, transition, latest=True):
+        raise PermissionDenied
+    refusal = services.undo_refusal(candidate, transition)
+    if refusal is not None:
+        raise Http404
+    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Hủy bước này"))
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(
+            lambda: services.step_undo(
+                acting_user=request.user, candidate=candidate, reason_text=form.cleaned_data["reason"]
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(
+                request,
+                _("Đã hủy bước “%(step)s”; hồ sơ trở lại bước “%(stage)s”.")
+                % {"step": STEP_BY_KEY[transition.step_key].label, "stage": _stage_name(transition.from_stage)},
+            )
+            return redirect("candidate_detail", pk=candidate.pk)
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": _("Hủy bước vừa ghi"), "candidate": candidate, "intro": _step_intro(transition)},
+    )
+
+
+@login_required
+def vote_withdraw(request: AuthenticatedRequest, pk: int, vote_pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    vote = get_object_or_404(Vote, pk=vote_pk, candidate=candidate)
+    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Rút lại kết quả biểu quyết"))
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(
+            lambda: services.vote_withdraw(
+                acting_user=request.user, vote=vote, reason_text=form.cleaned_data["reason"]
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(request, _("Đã rút lại kết quả biểu quyết; có thể ghi lại với số liệu đúng."))
+            return redirect("candidate_detail", pk=candidate.pk)
+    intro = _("Biểu quyết ngày %(day)s: %(yes)s/%(n)s tán thành (%(purpose)s).") % {
+        "day": vote.held_on.strftime("%d/%m/%Y"),
+        "yes": vote.yes,
+        "n": vote.denominator,
+        "purpose": vote.get_purpose_display(),
+    }
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": _("Rút lại kết quả biểu quyết"), "candidate": candidate, "intro": intro},
+    )
+
+
+@login_required
+def mentorship_withdraw(request: AuthenticatedRequest, pk: int, mentorship_pk: int) -> HttpResponse:
+    candidate = _editable_candidate(request, pk)
+    mentorship = get_object_or_404(
+        Mentorship.objects.select_related("member__person"), pk=mentorship_pk, candidate=candidate
+    )
+    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Rút lại phân công"))
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(
+            lambda: services.mentorship_withdraw(
+                acting_user=request.user, mentorship=mentorship, reason_text=form.cleaned_data["reason"]
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(request, _("Đã rút lại phân công."))
+            return redirect("candidate_detail", pk=candidate.pk)
+    intro = _("%(name)s – %(role)s, phân công ngày %(day)s.") % {
+        "name": mentorship.member.person.full_name,
+        "role": mentorship.get_role_display(),
+        "day": mentorship.assigned_on.strftime("%d/%m/%Y"),
+    }
+    return render(
+        request,
+        "admission/form.html",
+        {"form": form, "title": _("Rút lại phân công giúp đỡ"), "candidate": candidate, "intro": intro},
+    )

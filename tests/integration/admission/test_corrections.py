@@ -1,0 +1,190 @@
+"""Corrections of recorded facts (issue 14; docs/decisions.md "Corrections"): by the body that
+recorded them while no later act rests on them, by a committee above after that; a reason always;
+the original kept; deadlines, the probation end and the membership row following."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from admission import services
+from admission.devdata.demo import TIMELINE, at, walk_to
+from admission.models import Candidate, Correction, Mentorship, StageTransition, Vote
+from admission.services.corrections import replayed_fields
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+START = dt.date(2025, 1, 6)  # the reference timeline: ceremony 03/10/2025, probation review 05/10/2026
+
+
+def _candidate(tree, alice, introducers, stage: str) -> Candidate:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a, full_name="Đặng Văn Sửa", date_of_birth=dt.date(1996, 4, 1))
+    candidate = services.candidate_create(acting_user=alice, person=person, now=at(START))
+    return walk_to(candidate, stage, user=alice, introducers=introducers, start=START)
+
+
+def _transition(candidate: Candidate, step_key: str) -> StageTransition:
+    return StageTransition.objects.get(candidate=candidate, step_key=step_key)
+
+
+def _codes(refused: pytest.ExceptionInfo[services.StepRefused]) -> list[str]:
+    return [r.code for r in refused.value.reasons]
+
+
+def _assert_replays(candidate: Candidate) -> None:
+    candidate.refresh_from_db()
+    for name, value in replayed_fields(candidate).items():
+        assert getattr(candidate, name) == value, name
+
+
+def test_a_wrong_ceremony_date_is_corrected_with_the_probation_end_and_membership_following(  # type: ignore[no-untyped-def]
+    tree, alice, carol, introducers
+) -> None:
+    candidate = _candidate(tree, alice, introducers, "S14")  # the probation review is recorded: official date set
+    assert (candidate.ceremony_date, candidate.official_date) == (dt.date(2025, 10, 3), dt.date(2026, 10, 3))
+    ceremony = _transition(candidate, "ceremony")
+
+    # The branch recorded the ceremony, but a later step (records, probation review) rests on it.
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_correct(acting_user=alice, transition=ceremony, reason_text="Ghi nhầm", on_date=dt.date(2025, 10, 1))
+    assert _codes(refused) == ["correction_not_yours"]
+    # The committee above corrects it, with a reason.
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_correct(acting_user=carol, transition=ceremony, reason_text=" ", on_date=dt.date(2025, 10, 1))
+    assert _codes(refused) == ["correction_reason_required"]
+    correction = services.step_correct(
+        acting_user=carol, transition=ceremony, reason_text="Biên bản lễ ghi ngày 01/10/2025", on_date=dt.date(2025, 10, 1)
+    )
+
+    candidate.refresh_from_db()
+    ceremony.refresh_from_db()
+    assert (candidate.ceremony_date, candidate.official_date) == (dt.date(2025, 10, 1), dt.date(2026, 10, 1))
+    assert ceremony.on_date == dt.date(2025, 10, 1)
+    assert candidate.member is not None
+    candidate.member.refresh_from_db()
+    assert candidate.member.ceremony_date == dt.date(2025, 10, 1)
+    assert correction.changes["ceremony_date"] == ["2025-10-03", "2025-10-01"]
+    assert correction.changes["official_date"] == ["2026-10-03", "2026-10-01"]
+    assert (correction.recorded_by, correction.reason) == (carol, "Biên bản lễ ghi ngày 01/10/2025")
+    # The history keeps who and why; the stage times of the visits the day bounds follow.
+    assert candidate.history.filter(history_change_reason="Biên bản lễ ghi ngày 01/10/2025").exists()  # type: ignore[attr-defined]
+    records = _transition(candidate, "records")
+    assert records.entered_on == dt.date(2025, 10, 1)
+    _assert_replays(candidate)
+
+
+def test_a_corrected_date_keeps_the_order_of_the_history(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S4")  # permit_dossier of 02/04/2025 is the last step
+    permit = _transition(candidate, "permit_dossier")
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_correct(acting_user=alice, transition=permit, reason_text="x", on_date=dt.date(2025, 3, 1))
+    assert _codes(refused) == ["correction_before_previous_step"]  # the certificate was 20/03/2025
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_correct(acting_user=alice, transition=permit, reason_text="x", on_date=dt.date(2099, 1, 1))
+    assert "date_in_future" in _codes(refused)
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_correct(acting_user=alice, transition=permit, reason_text="x", on_date=permit.on_date)
+    assert _codes(refused) == ["correction_nothing_changed"]
+    assert not Correction.objects.filter(candidate=candidate).exists()
+
+    services.step_correct(acting_user=alice, transition=permit, reason_text="Nhầm ngày", on_date=dt.date(2025, 3, 28))
+    candidate.refresh_from_db()
+    assert (candidate.dossier_start_date, candidate.stage_entered_on) == (dt.date(2025, 3, 28), dt.date(2025, 3, 28))
+    _assert_replays(candidate)
+
+
+def test_a_mistyped_certificate_number_is_corrected(tree, alice, bob, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S3")
+    certificate = _transition(candidate, "certificate")
+    with pytest.raises(PermissionDenied):  # another branch's secretary
+        services.step_correct(acting_user=bob, transition=certificate, reason_text="x", values={"certificate_number": "Y"})
+    services.step_correct(
+        acting_user=alice, transition=certificate, reason_text="Gõ sai số", values={"certificate_number": "GCN-2025/17"}
+    )
+    candidate.refresh_from_db()
+    assert candidate.certificate_number == "GCN-2025/17"
+    _assert_replays(candidate)
+
+
+def test_undo_the_last_step_restores_the_stage_and_its_fields(tree, alice, bob, carol, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S3")
+    assert (candidate.stage, candidate.certificate_issue_date) == ("S3", dt.date(2025, 3, 20))
+    with pytest.raises(PermissionDenied):
+        services.step_undo(acting_user=bob, candidate=candidate, reason_text="x")
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_undo(acting_user=alice, candidate=candidate, reason_text="")
+    assert _codes(refused) == ["correction_reason_required"]
+
+    correction = services.step_undo(acting_user=alice, candidate=candidate, reason_text="Ghi nhầm người")
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.certificate_issue_date, candidate.certificate_number) == ("S2", None, "")
+    assert candidate.stage_entered_on == dt.date(2025, 2, 5)  # the day the class was proposed
+    assert not StageTransition.objects.filter(candidate=candidate, step_key="certificate").exists()
+    assert correction.original["to_stage"] == "S3" and correction.original["step_key"] == "certificate"
+    _assert_replays(candidate)
+    # The step can be recorded again, and the timeline goes on.
+    TIMELINE["S2"](candidate, alice, introducers, START)
+    candidate.refresh_from_db()
+    assert candidate.stage == "S3"
+    _assert_replays(candidate)
+
+
+def test_a_step_that_made_the_member_is_not_undone_but_corrected(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S12")  # the ceremony created the probationary member
+    with pytest.raises(services.StepRefused) as refused:
+        services.step_undo(acting_user=alice, candidate=candidate, reason_text="Nhầm")
+    assert _codes(refused) == ["undo_changes_membership"]
+
+
+def test_a_mistyped_failed_vote_is_withdrawn_and_entered_again(tree, alice, bob, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S8")
+    held_on = dt.date(2025, 8, 5)
+
+    def vote(yes: int) -> Vote:
+        return services.candidate_vote(
+            acting_user=alice, candidate=candidate, step_key="branch_vote", held_on=held_on,
+            summoned=9, excluded=0, yes=yes, no=9 - yes, abstain=0, form="secret", now=at(held_on),
+        )  # fmt: skip
+
+    wrong = vote(5)  # typed 5 instead of 7
+    candidate.refresh_from_db()
+    assert (wrong.passed, candidate.failed_votes) == (False, 1)
+    with pytest.raises(PermissionDenied):
+        services.vote_withdraw(acting_user=bob, vote=wrong, reason_text="x")
+    correction = services.vote_withdraw(acting_user=alice, vote=wrong, reason_text="Nhập sai số phiếu")
+    candidate.refresh_from_db()
+    assert candidate.failed_votes == 0
+    assert not Vote.objects.filter(pk=wrong.pk).exists()
+    assert (correction.kind, correction.original["yes"]) == ("vote_withdrawn", 5)
+
+    right = vote(7)
+    candidate.refresh_from_db()
+    assert right.passed and candidate.stage != "S8"
+    # A passed vote that moved the dossier is taken back with its step while it is the last one.
+    services.vote_withdraw(acting_user=alice, vote=right, reason_text="Biên bản ghi sai ngày")
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.branch_resolution_date) == ("S8", None)
+    assert not Vote.objects.filter(pk=right.pk).exists()
+    _assert_replays(candidate)
+
+
+def test_a_vote_later_steps_rest_on_is_not_withdrawn(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S10")  # the grassroots committee resolved after the branch
+    branch_vote = Vote.objects.get(candidate=candidate, body="BRANCH")
+    with pytest.raises(services.StepRefused) as refused:
+        services.vote_withdraw(acting_user=alice, vote=branch_vote, reason_text="x")
+    assert _codes(refused) == ["vote_later_steps"]
+
+
+def test_a_helper_assigned_by_mistake_is_withdrawn_with_the_reason_kept(tree, alice, bob, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S6")  # the introduction assigned two introducers
+    mentorship = candidate.mentorships.first()
+    assert mentorship is not None
+    with pytest.raises(PermissionDenied):
+        services.mentorship_withdraw(acting_user=bob, mentorship=mentorship, reason_text="x")
+    pk, member_id = mentorship.pk, mentorship.member_id
+    correction = services.mentorship_withdraw(acting_user=alice, mentorship=mentorship, reason_text="Phân công nhầm")
+    assert not candidate.mentorships.filter(pk=pk).exists()
+    assert correction.original["member"] == member_id
+    deleted = Mentorship.history.get(id=pk, history_type="-")  # type: ignore[attr-defined]
+    assert deleted.history_change_reason == "Phân công nhầm"
