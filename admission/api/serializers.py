@@ -541,6 +541,29 @@ class VerificationCancelSerializer(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=255, help_text="Why the request is cancelled (kept).")
 
 
+class CorrectionReasonSerializer(StrictTypes, serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why it is corrected or taken back (kept in the history).")
+
+
+class StepCorrectionSerializer(CorrectionReasonSerializer):
+    on_date = serializers.DateField(required=False, help_text="The step's corrected day (its date field).")
+    certificate_number = serializers.CharField(max_length=40, required=False)
+    decision_number = serializers.CharField(max_length=40, required=False)
+    decision_received_date = serializers.DateField(required=False)
+    union_resolution_date = serializers.DateField(required=False)
+    new_member_class_date = serializers.DateField(required=False)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    step_key = serializers.CharField()
+    changes = serializers.JSONField(help_text="{field: [before, after]} of a corrected step.")
+    original = serializers.JSONField(help_text="The row an undo or a withdrawal took away, as recorded.")
+    reason = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+
+
 # --- Stage actions -----------------------------------------------------------------------------
 
 

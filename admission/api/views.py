@@ -220,6 +220,10 @@ CONFLICT = OpenApiResponse(ERROR, description="illegal_transition, step_not_avai
 VERIFICATION_ID = OpenApiParameter(
     "verification_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The verification request's id."
 )
+TRANSITION_ID = OpenApiParameter(
+    "transition_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The recorded step's id (its history row)."
+)
+VOTE_ID = OpenApiParameter("vote_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The vote's id.")
 REFUSED = OpenApiResponse(ERROR, description="Invalid input, or the rules refuse the step (reason codes).")
 
 
@@ -614,6 +618,75 @@ class CandidateViewSet(
             acting_user=_user(request), request=item, reason_text=serializer.validated_data["reason"]
         )
         return Response(self._verification_response(candidate, [item], many=False))
+
+    # --- Corrections (services.corrections): the same services as the pages -------------------
+
+    @extend_schema(
+        summary="Correct a recorded step's date or numbers (with a reason)",
+        description=(
+            "By the body that recorded it while it is the last step, by a committee above after that "
+            "(400 `correction_not_yours`). The day keeps the history's order; the probation end, the "
+            "membership row, deadlines and statistics follow. The original stays in the history."
+        ),
+        parameters=[TRANSITION_ID],
+        request=s.StepCorrectionSerializer,
+        responses={200: s.CorrectionSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"history/(?P<transition_id>[^/]+)/correct",
+            url_name="step-correct")  # fmt: skip
+    def step_correct(self, request: Any, pk: str, transition_id: str) -> Response:
+        candidate = self._editable(pk)
+        transition = candidate.transitions.filter(pk=parse_id(transition_id)).first()
+        if transition is None:
+            raise exceptions.NotFound()
+        serializer = s.StepCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        why, on_date = data.pop("reason"), data.pop("on_date", None)
+        correction = services.step_correct(
+            acting_user=_user(request), transition=transition, reason_text=why, on_date=on_date, values=data
+        )
+        return Response(s.CorrectionSerializer(correction).data)
+
+    @extend_schema(
+        summary="Undo the last step (with a reason)",
+        description=(
+            "The candidate returns to the stage it left, the fields the step wrote get their former "
+            "values, the vote it rested on is withdrawn. Refused for a step that changed the membership "
+            "(400 `undo_changes_membership`): correct it instead."
+        ),
+        request=s.CorrectionReasonSerializer,
+        responses={200: s.CorrectionSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        serializer = s.CorrectionReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        correction = services.step_undo(
+            acting_user=_user(request), candidate=candidate, reason_text=serializer.validated_data["reason"]
+        )
+        return Response(s.CorrectionSerializer(correction).data)
+
+    @extend_schema(
+        summary="Withdraw a vote entered by mistake (with a reason)",
+        description="Enter it again with the right counts. A vote that moved the candidate goes with its step.",
+        parameters=[VOTE_ID],
+        request=s.CorrectionReasonSerializer,
+        responses={200: s.CorrectionSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"votes/(?P<vote_id>[^/]+)/withdraw", url_name="vote-withdraw")
+    def vote_withdraw(self, request: Any, pk: str, vote_id: str) -> Response:
+        candidate = self._editable(pk)
+        vote = candidate.votes.filter(pk=parse_id(vote_id)).first()
+        if vote is None:
+            raise exceptions.NotFound()
+        serializer = s.CorrectionReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        correction = services.vote_withdraw(
+            acting_user=_user(request), vote=vote, reason_text=serializer.validated_data["reason"]
+        )
+        return Response(s.CorrectionSerializer(correction).data)
 
 
 # --- Deadlines, notifications, statistics -----------------------------------------------------

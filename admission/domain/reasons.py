@@ -259,7 +259,7 @@ REASON_CODES: dict[str, tuple[str, str]] = {
     ),
     "committee_vote_not_recorded": (
         "Biểu quyết chưa đạt nên bước này và số phiếu chưa được ghi; nếu cấp ủy quyết định không kết nạp, ghi bước “Ghi nhận quyết định không kết nạp”",
-        "The vote did not pass, so neither this step nor the counts were recorded; if the committee decided not to admit, record “Record the decision not to admit”",
+        "The vote did not pass, so neither this step nor the counts were recorded; if the committee decided not to admit, record 'Record the decision not to admit'",
     ),
     # Corrections (admission.services.corrections)
     "correction_not_a_step": (
@@ -296,7 +296,7 @@ REASON_CODES: dict[str, tuple[str, str]] = {
     ),
     "undo_changes_membership": (
         "Bước “{step}” đã thay đổi tư cách đảng viên nên không hủy được; đính chính ngày, số của bước đó, hoặc cấp có thẩm quyền hủy quyết định",
-        "The step “{step}” changed the membership and cannot be undone; correct its date or number, or the competent committee annuls the decision",
+        "The step '{step}' changed the membership and cannot be undone; correct its date or number, or the competent committee annuls the decision",
     ),
     "vote_later_steps": (
         "Đã có bước sau dựa trên kết quả biểu quyết này; hủy các bước sau trước (hoặc cấp ủy cấp trên đính chính)",

@@ -332,9 +332,7 @@ def _after_change(candidate: Candidate, user: User | None, why: str) -> None:
 
 def _snapshot(row: Model) -> dict[str, Any]:
     """Every stored column of the row (non-editable ones included), for the history."""
-    return {
-        field.name: _as_json(getattr(row, field.attname)) for field in row._meta.concrete_fields
-    }
+    return {field.name: _as_json(getattr(row, field.attname)) for field in row._meta.concrete_fields}
 
 
 # --- Undoing the last step ------------------------------------------------------------------------

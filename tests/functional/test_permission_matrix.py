@@ -164,6 +164,24 @@ _targets(
     "api_candidate-verification-reply api_candidate-verification-correct api_candidate-verification-cancel",
     lambda s: (s.verification, {"pk": s.candidate.pk, "verification_id": s.verification.pk}),
 )
+_targets("step_undo api_candidate-undo", lambda s: (s.candidate, {"pk": s.candidate.pk}))
+_targets(
+    "step_correction",
+    lambda s: (s.candidate, {"pk": s.candidate.pk, "transition_pk": s.candidate.transitions.last().pk}),
+)
+_targets(
+    "api_candidate-step-correct",
+    lambda s: (s.candidate, {"pk": s.candidate.pk, "transition_id": s.candidate.transitions.last().pk}),
+)
+_targets("vote_withdraw", lambda s: (s.candidate, {"pk": s.candidate.pk, "vote_pk": s.candidate.votes.last().pk}))
+_targets(
+    "api_candidate-vote-withdraw",
+    lambda s: (s.candidate, {"pk": s.candidate.pk, "vote_id": s.candidate.votes.last().pk}),
+)
+_targets(
+    "mentorship_withdraw",
+    lambda s: (s.candidate, {"pk": s.candidate.pk, "mentorship_pk": s.candidate.mentorships.last().pk}),
+)
 _targets(
     "candidate_step api_candidate-step",
     lambda s: (s.candidate, {"pk": s.candidate.pk, "step_key": "grassroots_vote"}),

@@ -445,6 +445,6 @@ def test_it_checks_the_standing_committees_vote_and_never_stores_a_refused_one(t
     )
     candidate.refresh_from_db()
     assert candidate.stage == "S11"
-    assert list(
-        Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").values_list("passed", "yes")
-    ) == [(True, 5)]
+    assert list(Vote.objects.filter(candidate=candidate, body="STANDING_COMMITTEE").values_list("passed", "yes")) == [
+        (True, 5)
+    ]

@@ -46,14 +46,19 @@ def test_a_wrong_ceremony_date_is_corrected_with_the_probation_end_and_membershi
 
     # The branch recorded the ceremony, but a later step (records, probation review) rests on it.
     with pytest.raises(services.StepRefused) as refused:
-        services.step_correct(acting_user=alice, transition=ceremony, reason_text="Ghi nhầm", on_date=dt.date(2025, 10, 1))
+        services.step_correct(
+            acting_user=alice, transition=ceremony, reason_text="Ghi nhầm", on_date=dt.date(2025, 10, 1)
+        )
     assert _codes(refused) == ["correction_not_yours"]
     # The committee above corrects it, with a reason.
     with pytest.raises(services.StepRefused) as refused:
         services.step_correct(acting_user=carol, transition=ceremony, reason_text=" ", on_date=dt.date(2025, 10, 1))
     assert _codes(refused) == ["correction_reason_required"]
     correction = services.step_correct(
-        acting_user=carol, transition=ceremony, reason_text="Biên bản lễ ghi ngày 01/10/2025", on_date=dt.date(2025, 10, 1)
+        acting_user=carol,
+        transition=ceremony,
+        reason_text="Biên bản lễ ghi ngày 01/10/2025",
+        on_date=dt.date(2025, 10, 1),
     )
 
     candidate.refresh_from_db()
@@ -97,7 +102,9 @@ def test_a_mistyped_certificate_number_is_corrected(tree, alice, bob, introducer
     candidate = _candidate(tree, alice, introducers, "S3")
     certificate = _transition(candidate, "certificate")
     with pytest.raises(PermissionDenied):  # another branch's secretary
-        services.step_correct(acting_user=bob, transition=certificate, reason_text="x", values={"certificate_number": "Y"})
+        services.step_correct(
+            acting_user=bob, transition=certificate, reason_text="x", values={"certificate_number": "Y"}
+        )
     services.step_correct(
         acting_user=alice, transition=certificate, reason_text="Gõ sai số", values={"certificate_number": "GCN-2025/17"}
     )

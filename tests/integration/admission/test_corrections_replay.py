@@ -1,6 +1,7 @@
 """Property: after any sequence of acts and corrections, the candidate's fields equal those replayed
 from its corrected history (services.corrections.replayed_fields): no drift between the two."""
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -32,17 +33,15 @@ LAST_STAGE = "S13"  # beyond it the timeline dates from the probation end; S0-S1
 def _forward(candidate: Candidate, user, introducers) -> None:  # type: ignore[no-untyped-def]
     if candidate.stage == LAST_STAGE:
         return
-    try:
+    # a corrected day may now follow the timeline's next one: refused, nothing written
+    with contextlib.suppress(services.StepRefused):
         TIMELINE[candidate.stage](candidate, user, introducers, START)
-    except services.StepRefused:
-        pass  # a corrected day may now follow the timeline's next one: refused, nothing written
 
 
 def _undo(candidate: Candidate, user) -> None:  # type: ignore[no-untyped-def]
-    try:
+    # nothing to undo, or a step that made the member: refused, nothing written
+    with contextlib.suppress(services.StepRefused):
         services.step_undo(acting_user=user, candidate=candidate, reason_text="Thử hủy")
-    except services.StepRefused:
-        pass  # nothing to undo, or a step that made the member: refused, nothing written
 
 
 def _correct(candidate: Candidate, user, index: int, days: int) -> None:  # type: ignore[no-untyped-def]
@@ -55,10 +54,11 @@ def _correct(candidate: Candidate, user, index: int, days: int) -> None:  # type
     new_day = max(row.on_date - dt.timedelta(days=days), floor)
     names = correctable_fields(row)
     values = {name: "SỐ-" + str(days) for name in names if name.endswith("_number")}
-    try:
-        services.step_correct(acting_user=user, transition=row, reason_text="Thử đính chính", on_date=new_day, values=values)
-    except services.StepRefused:
-        pass  # nothing changed, or not a step of the table: refused, nothing written
+    # nothing changed, or not a step of the table: refused, nothing written
+    with contextlib.suppress(services.StepRefused):
+        services.step_correct(
+            acting_user=user, transition=row, reason_text="Thử đính chính", on_date=new_day, values=values
+        )
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

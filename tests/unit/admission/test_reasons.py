@@ -229,6 +229,17 @@ def _produced() -> list[Reason]:
             reason("verification_findings_required", "HD06 3.4"),
             reason("verification_reason_required", "HD06 3.4"),
             reason("verification_body", "HD06 3.4", branch="Chi bộ A", committee="Đảng bộ Sở Thử nghiệm"),
+            reason("committee_vote_not_recorded", "HD06 3.7"),
+            reason("correction_not_a_step", ""),
+            reason("correction_not_yours", "QĐ294 4.3", body="Chi bộ A"),
+            reason("correction_reason_required", ""),
+            reason("correction_before_previous_step", "", day=date(2025, 3, 1), previous=date(2025, 3, 20)),
+            reason("correction_after_next_step", "", day=date(2025, 3, 1), next=date(2025, 2, 20)),
+            reason("correction_nothing_changed", ""),
+            reason("undo_not_a_step", ""),
+            reason("undo_stage_changed", ""),
+            reason("undo_changes_membership", "QĐ294 4.3", step="Lễ kết nạp"),
+            reason("vote_later_steps", ""),
         ]  # fmt: skip
     )
     produced.extend(removal_chain_missing([], grassroots_resolves=False))
