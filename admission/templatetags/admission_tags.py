@@ -1,4 +1,5 @@
 from django import template
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -90,7 +91,7 @@ def correction_changes(correction: object) -> list[str]:
         if name == "on_date" and len(changes) > 1:
             continue  # the step's day is its date field, already listed
         label = _("Ngày của bước") if name == "on_date" else Candidate._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-        lines.append(f"{label}: {_field_value(pair[0])} → {_field_value(pair[1])}")
+        lines.append(f"{capfirst(label)}: {_field_value(pair[0])} → {_field_value(pair[1])}")
     return lines
 
 
