@@ -10,7 +10,15 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from admission.models import Candidate, ConsentKind, DocumentType, MentorRole, VerificationOutcome, VoteForm
+from admission.models import (
+    AttendanceStatus,
+    Candidate,
+    ConsentKind,
+    DocumentType,
+    MentorRole,
+    VerificationOutcome,
+    VoteForm,
+)
 from admission.services import BRANCH_FLAGS
 from admission.workflow import Step
 from members.forms import DateInput
@@ -102,23 +110,63 @@ class CorrectionReasonForm(forms.Form):
 
 
 class VoteRecordForm(forms.Form):
-    held_on = forms.DateField(label=_("Ngày họp biểu quyết"), widget=DateInput())
+    """A vote: for a branch vote, the meeting it was held at (its attendance gives summoned and
+    excluded, QĐ294 9.3.2, 9.3.4), or the counts typed for a meeting without attendance."""
+
+    meeting = forms.TypedChoiceField(label=_("Cuộc họp chi bộ"), required=False, coerce=int, empty_value=None)
+    held_on = forms.DateField(
+        label=_("Ngày họp biểu quyết"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Để trống khi đã chọn cuộc họp: lấy ngày của cuộc họp."),
+    )
     form = forms.ChoiceField(label=_("Hình thức biểu quyết"), choices=VoteForm.choices)
-    summoned = forms.IntegerField(label=_("Số thành viên được triệu tập"), min_value=0, max_value=999)
+    summoned = forms.IntegerField(label=_("Số thành viên được triệu tập"), min_value=0, max_value=999, required=False)
     excluded = forms.IntegerField(
         label=_("Số được trừ (chuyển sinh hoạt tạm thời, miễn sinh hoạt vắng mặt, đình chỉ, vắng có lý do)"),
         min_value=0,
         max_value=999,
         initial=0,
+        required=False,
     )
     yes = forms.IntegerField(label=_("Tán thành"), min_value=0, max_value=999)
     no = forms.IntegerField(label=_("Không tán thành"), min_value=0, max_value=999)
     abstain = forms.IntegerField(label=_("Không biểu quyết"), min_value=0, max_value=999, initial=0)
     note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, step: Step, meetings: list[tuple[Any, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.meetings = {m.pk: m for m, _label in meetings or []}
+        if meetings is None:  # a committee's vote: no branch meeting
+            del self.fields["meeting"]
+        else:
+            field: Any = self.fields["meeting"]
+            field.choices = [("", _("— Không chọn: nhập số được triệu tập, số được trừ —"))] + [
+                (m.pk, label) for m, label in meetings
+            ]
+            self.fields["summoned"].help_text = _("Chỉ nhập khi cuộc họp chưa có điểm danh từng đảng viên.")
         self.helper = _helper(step.label)
+        self.helper.form_id = "vote-form"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        meeting = self.meetings.get(data.get("meeting") or 0)
+        if data.get("meeting") and meeting is None:
+            self.add_error("meeting", _("Chọn một cuộc họp trong danh sách."))
+        if meeting is not None:
+            data["meeting"] = meeting
+            data["held_on"] = data.get("held_on") or meeting.held_on
+            if meeting.attendance_recorded:  # the attendance gives the counts: typed ones are not used
+                data["summoned"] = data["excluded"] = None
+        else:
+            data["meeting"] = None
+            if data.get("held_on") is None and "held_on" not in self.errors:
+                self.add_error("held_on", _("Nhập ngày họp hoặc chọn cuộc họp."))
+            if data.get("summoned") is None and "summoned" not in self.errors:
+                self.add_error("summoned", _("Nhập số được triệu tập hoặc chọn cuộc họp có điểm danh."))
+        if "meeting" not in self.fields:
+            data.pop("meeting", None)
+        return data
 
 
 class CandidateCreateForm(forms.Form):
@@ -259,18 +307,75 @@ class TaskResultForm(forms.Form):
         self.helper = _helper()
 
 
-class MeetingForm(forms.Form):
-    """A monthly branch meeting: who joins, stays on or leaves the sympathiser list."""
+def _attendance_fields(form: forms.Form, members: list[Any], initial: dict[int, tuple[str, str]]) -> None:
+    """One status and one note per official member summoned (QĐ294 9.3.2, 9.3.4)."""
+    for member in members:
+        status, note = initial.get(member.pk, (AttendanceStatus.PRESENT.value, ""))
+        form.fields[f"att_{member.pk}"] = forms.ChoiceField(
+            label=member.person.full_name,
+            choices=AttendanceStatus.choices,
+            initial=status,
+            widget=forms.Select(attrs={"class": "form-select form-select-sm attendance-status"}),
+        )
+        form.fields[f"attnote_{member.pk}"] = forms.CharField(
+            label=_("Ghi chú (lý do vắng)"),
+            required=False,
+            max_length=255,
+            initial=note,
+            widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        )
+
+
+class AttendanceLayout:
+    """Rendering help for the meeting forms: the attendance as table rows, the other fields apart."""
+
+    def attendance_rows(self) -> list[tuple[Any, Any, Any]]:
+        form: Any = self
+        return [(m, form[f"att_{m.pk}"], form[f"attnote_{m.pk}"]) for m in form.attendance_members]
+
+    def other_fields(self) -> list[Any]:
+        form: Any = self
+        return [form[name] for name in form.fields if not name.startswith(("att_", "attnote_"))]
+
+
+def _attendance_entries(form: forms.Form, members: list[Any]) -> dict[int, Any]:
+    from admission.services import AttendanceEntry
+
+    return {
+        m.pk: AttendanceEntry(status=form.cleaned_data[f"att_{m.pk}"], note=form.cleaned_data[f"attnote_{m.pk}"])
+        for m in members
+    }
+
+
+class MeetingForm(AttendanceLayout, forms.Form):
+    """A monthly branch meeting: the attendance of each official member of the branch on the day
+    (`roster`; the typed counts when the branch has no official member in the tracker), the minutes,
+    and who joins, stays on or leaves the sympathiser list."""
 
     held_on = forms.DateField(label=_("Ngày họp"), widget=DateInput())
-    official_members = forms.IntegerField(label=_("Số đảng viên chính thức triệu tập"), min_value=0, max_value=999)
-    present = forms.IntegerField(label=_("Số có mặt"), min_value=0, max_value=999)
-    minutes = forms.CharField(label=_("Biên bản tóm tắt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, outstanding: list[Candidate], listed: list[Candidate], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        outstanding: list[Candidate],
+        listed: list[Candidate],
+        roster: list[PartyMember] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.outstanding = outstanding
         self.listed = listed
+        self.roster = self.attendance_members = list(roster or [])
+        if self.roster:
+            _attendance_fields(self, self.roster, {})
+        else:
+            self.fields["official_members"] = forms.IntegerField(
+                label=_("Số đảng viên chính thức triệu tập"), min_value=0, max_value=999
+            )
+            self.fields["present"] = forms.IntegerField(label=_("Số có mặt"), min_value=0, max_value=999)
+        self.fields["minutes"] = forms.CharField(
+            label=_("Biên bản tóm tắt"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        )
         for c in outstanding:
             self.fields[f"add_{c.pk}"] = forms.BooleanField(label=c.person.full_name, required=False)
         for c in listed:
@@ -281,6 +386,7 @@ class MeetingForm(forms.Form):
                 max_length=255,
             )
         self.helper = _helper(_("Lưu biên bản"))
+        self.helper.form_id = "meeting-form"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -290,7 +396,18 @@ class MeetingForm(forms.Form):
             and data["present"] > data["official_members"]
         ):
             self.add_error("present", _("Số có mặt không thể lớn hơn số được triệu tập."))
+        if self.roster and any(f"att_{m.pk}" not in self.data for m in self.roster) and self.is_bound:
+            self.add_error(
+                None,
+                _(
+                    "Danh sách đảng viên chính thức của chi bộ vào ngày họp khác danh sách đã hiển thị: "
+                    "chọn điểm danh cho từng người trong danh sách dưới đây."
+                ),
+            )
         return data
+
+    def attendance(self) -> dict[int, Any] | None:
+        return _attendance_entries(self, self.roster) if self.roster else None
 
     def decisions(self) -> tuple[list[Candidate], list[Candidate], dict[int, str]]:
         add = [c for c in self.outstanding if self.cleaned_data.get(f"add_{c.pk}")]
@@ -299,6 +416,48 @@ class MeetingForm(forms.Form):
         }
         keep = [c for c in self.listed if c.pk not in remove]
         return add, keep, remove
+
+
+class MeetingEditForm(AttendanceLayout, forms.Form):
+    """Edit or correct a past meeting: its attendance (the members summoned then), its minutes and
+    the reasons of its list decisions; a reason, required once the branch has met again."""
+
+    def __init__(
+        self, *args: Any, attendance: list[Any], decisions: list[Any], minutes: str, correcting: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = self.attendance_members = [row.member for row in attendance]
+        _attendance_fields(self, self.members, {row.member_id: (row.status, row.note) for row in attendance})
+        self.fields["minutes"] = forms.CharField(
+            label=_("Biên bản tóm tắt"), required=False, initial=minutes, widget=forms.Textarea(attrs={"rows": 4})
+        )
+        self.decisions = decisions
+        for decision in decisions:
+            self.fields[f"reason_{decision.pk}"] = forms.CharField(
+                label=_("%(name)s – %(decision)s: lý do / ghi chú")
+                % {"name": decision.candidate.person.full_name, "decision": decision.get_decision_display()},
+                required=False,
+                max_length=255,
+                initial=decision.reason,
+            )
+        self.fields["reason"] = forms.CharField(
+            label=(
+                _("Lý do đính chính (bắt buộc: chi bộ đã họp kỳ sau; bản trước được lưu trong lịch sử)")
+                if correcting
+                else _("Lý do sửa (không bắt buộc trước kỳ họp sau)")
+            ),
+            required=correcting,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        self.helper = _helper(_("Lưu đính chính") if correcting else _("Lưu thay đổi"))
+        self.helper.form_id = "meeting-edit-form"
+
+    def attendance(self) -> dict[int, Any]:
+        return _attendance_entries(self, self.members)
+
+    def decision_reasons(self) -> dict[int, str]:
+        return {d.pk: self.cleaned_data[f"reason_{d.pk}"] for d in self.decisions}
 
 
 def members_for_mentoring(candidate: Candidate) -> Any:

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from admission.domain.attendance import Attendance
 from admission.domain.eligibility import IntroductionMode
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.domain.votes import VotingBody
@@ -375,22 +376,82 @@ class CandidateTransfer(models.Model):
 
 
 class BranchMeeting(models.Model):
-    """A (monthly) branch meeting and what it decided about the sympathiser list."""
+    """A (monthly) branch meeting: its attendance, minutes and sympathiser-list decisions.
+
+    With per-member attendance (`attendance_recorded`, one MeetingAttendance per official member
+    summoned) the three counts are derived from those rows by the meeting services and kept here
+    so that lists read them without counting (QĐ294 9.3.2, 9.3.4). Meetings recorded before
+    attendance existed keep the two numbers typed then (`excluded` 0) and have no rows.
+    Editable by the branch until its next meeting, then corrected with a reason (MeetingCorrection).
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField(_("ngày họp"))
     official_members = models.PositiveSmallIntegerField(_("số đảng viên chính thức triệu tập"))
     present = models.PositiveSmallIntegerField(_("số đảng viên có mặt"))
+    excluded = models.PositiveSmallIntegerField(_("số được trừ khỏi tổng số"), default=0)
+    attendance_recorded = models.BooleanField(_("có điểm danh từng đảng viên"), default=False)
     minutes = models.TextField(_("biên bản tóm tắt"), blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-held_on"]
+        indexes = [models.Index(fields=["organisation", "held_on"], name="bmeeting_org_day")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(present__lte=models.F("official_members")), name="meeting_present_le_members"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(excluded__lte=models.F("official_members")), name="meeting_excluded_le_members"
+            ),
         ]
+
+    @property
+    def denominator(self) -> int:
+        """N of QĐ294 9.3.2 as recorded (members summoned less the exclusions of 9.3.4)."""
+        return self.official_members - self.excluded
+
+
+class AttendanceStatus(models.TextChoices):
+    """A member's attendance (admission.domain.attendance.Attendance; QĐ294 9.3.4 for the exclusions)."""
+
+    PRESENT = Attendance.PRESENT.value, _("Có mặt")
+    ABSENT = Attendance.ABSENT.value, _("Vắng mặt không có lý do được chấp nhận (vẫn tính)")
+    TEMPORARY_TRANSFER = Attendance.TEMPORARY_TRANSFER.value, _("Chuyển sinh hoạt tạm thời (được trừ)")
+    EXEMPT_ABSENT = Attendance.EXEMPT_ABSENT.value, _("Miễn sinh hoạt, vắng mặt (được trừ)")
+    SUSPENDED = Attendance.SUSPENDED.value, _("Bị đình chỉ sinh hoạt, truy tố, tạm giam (được trừ)")
+    EXCUSED = Attendance.EXCUSED.value, _("Vắng mặt có lý do được chấp nhận (được trừ)")
+
+
+class MeetingAttendance(models.Model):
+    """One official member summoned to a branch meeting, and whether they are counted (QĐ294 9.3.4)."""
+
+    meeting = models.ForeignKey(BranchMeeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="meeting_attendance")
+    status = models.CharField(_("điểm danh"), max_length=20, choices=AttendanceStatus.choices)
+    note = models.CharField(_("ghi chú (lý do vắng)"), max_length=255, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once_per_member"),
+            models.CheckConstraint(condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"),
+        ]
+
+
+class MeetingCorrection(models.Model):
+    """A change to a meeting after the fact: who, when, why, and what changed (the history rows of
+    the meeting, its attendance and its decisions keep the values before and after)."""
+
+    meeting = models.ForeignKey(BranchMeeting, on_delete=models.CASCADE, related_name="corrections")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("lý do"), blank=True, default="")
+    changes = models.JSONField(_("nội dung thay đổi"), default=list)
+
+    class Meta:
+        ordering = ["at", "pk"]
 
 
 class ListDecision(models.Model):
@@ -405,6 +466,7 @@ class ListDecision(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="list_decisions")
     decision = models.CharField(max_length=8, choices=Decision.choices)
     reason = models.CharField(_("lý do"), max_length=255, blank=True, default="")
+    history = HistoricalRecords()
 
 
 class TrialTask(models.Model):
@@ -606,6 +668,15 @@ class Vote(models.Model):
     rule = models.CharField(max_length=60)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The branch meeting the vote was held at (branch votes); with `counts_from_attendance` its
+    # summoned/excluded/denominator/required follow that meeting's attendance, also when it is
+    # corrected later. `needs_correction`: such a correction changed whether the counts reach the
+    # threshold; `passed` (and the stage it moved) stay as recorded until the vote is corrected.
+    meeting = models.ForeignKey(
+        BranchMeeting, null=True, blank=True, on_delete=models.PROTECT, related_name="votes", verbose_name=_("cuộc họp")
+    )
+    counts_from_attendance = models.BooleanField(_("số liệu lấy từ điểm danh"), default=False)
+    needs_correction = models.BooleanField(_("cần sửa lại biểu quyết"), default=False)
 
     class Meta:
         ordering = ["held_on", "pk"]

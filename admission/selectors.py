@@ -635,3 +635,90 @@ def agenda_items(*, user: User, meeting: Any) -> list[Any]:
         .select_related("candidate__person", "candidate__organisation", "recorded_by")
         .order_by("position", "pk")
     )
+
+
+# --- Branch meetings ---------------------------------------------------------------------------
+
+
+def branch_meeting_list(*, user: User, organisation: Organisation) -> QuerySet[Any]:
+    """The branch's meetings, newest first, with how many list decisions and votes each holds and
+    how many of those votes need correcting: one query (plus the page count)."""
+    from admission.models import BranchMeeting
+
+    return (
+        BranchMeeting.objects.filter(organisation=organisation)
+        .filter(scope_for(user).organisation_q("organisation__"))
+        .annotate(
+            decisions=Count("list_decisions", distinct=True),
+            vote_count=Count("votes", distinct=True),
+            votes_to_fix=Count("votes", filter=Q(votes__needs_correction=True), distinct=True),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def branch_meeting_get(*, user: User, pk: int) -> Any:
+    """The branch meeting if the user's scope covers its branch; 404 otherwise."""
+    from admission.models import BranchMeeting
+
+    meeting = (
+        BranchMeeting.objects.filter(scope_for(user).organisation_q("organisation__"), pk=pk)
+        .select_related("organisation", "created_by")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def meeting_counts(meeting: Any, statuses: list[str] | None = None) -> Any:
+    """The attendance counts of a meeting: from its rows' statuses when it has attendance, else the
+    numbers typed for it (nothing excluded)."""
+    from admission.domain.attendance import AttendanceCounts, count_attendance
+
+    if meeting.attendance_recorded and statuses is not None:
+        return count_attendance(statuses)
+    return AttendanceCounts(summoned=meeting.official_members, present=meeting.present)
+
+
+def branch_meeting_page(*, user: User, meeting: Any) -> dict[str, Any]:
+    """What the meeting page shows: attendance (official members, name order), its counts, the
+    list decisions and the votes held at it (of candidates the user may see), the corrections, and
+    the branch's next meeting (from then on a change is a correction). Five queries."""
+    from admission.models import MeetingAttendance
+
+    visible = candidate_list(user=user, include_closed=True).values("pk")
+    attendance = list(
+        MeetingAttendance.objects.filter(meeting=meeting)
+        .select_related("member__person")
+        .order_by("member__person__sort_key", "pk")
+    )
+    counts = meeting_counts(meeting, [row.status for row in attendance])
+    return {
+        "attendance": attendance,
+        "counts": counts,
+        "decisions": list(
+            meeting.list_decisions.filter(candidate__in=visible).select_related("candidate__person").order_by("pk")
+        ),
+        "votes": list(meeting.votes.filter(candidate__in=visible).select_related("candidate__person").order_by("pk")),
+        "corrections": list(meeting.corrections.select_related("by").order_by("-at", "-pk")),
+        "next_meeting": (
+            type(meeting)
+            .objects.filter(organisation_id=meeting.organisation_id, held_on__gt=meeting.held_on)
+            .order_by("held_on", "pk")
+            .only("pk", "held_on")
+            .first()
+        ),
+    }
+
+
+def branch_meetings_for_vote(*, user: User, organisation: Organisation, limit: int = 24) -> list[tuple[Any, Any]]:
+    """The branch's latest meetings a vote can be held at, each with its attendance counts (two queries)."""
+    from admission.models import MeetingAttendance
+
+    meetings = list(branch_meeting_list(user=user, organisation=organisation)[:limit])
+    statuses: dict[int, list[str]] = {m.pk: [] for m in meetings}
+    rows = MeetingAttendance.objects.filter(meeting_id__in=list(statuses)).values_list("meeting_id", "status")
+    for meeting_id, status in rows:
+        statuses[meeting_id].append(status)
+    return [(m, meeting_counts(m, statuses[m.pk])) for m in meetings]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,23 +16,26 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from admission import forms, reminders, selectors, services
 from admission.documents import upload_views, uploads
 from admission.documents import views as document_views
+from admission.domain.attendance import explanation, quorum_warnings
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
 from admission.domain.transfers import NOT_TRANSFERABLE
+from admission.domain.votes import Threshold
 from admission.filters import ReviewQueueFilter
-from admission.models import Candidate, DocumentType
+from admission.models import AttendanceStatus, Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Step, steps_for
+from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Step, VoteBy, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, User
-from members.selectors import organisation_get, scope_for, transfer_destinations
+from members.selectors import branch_official_members, organisation_get, scope_for, transfer_destinations
 from members.services import audit_record
 
 
@@ -286,7 +291,8 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
         raise PermissionDenied
     form: Any
     if step.kind == "vote":
-        form = forms.VoteRecordForm(request.POST or None, step=step)
+        meetings = _vote_meetings(request, candidate) if step.vote == VoteBy.BRANCH else None
+        form = forms.VoteRecordForm(request.POST or None, step=step, meetings=meetings)
     else:
         form = forms.StepForm(request.POST or None, step=step)
     if request.method == "POST" and form.is_valid():
@@ -299,6 +305,14 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
                 "dossier_review" if request.GET.get("next") == "review" else "candidate_detail", pk=candidate.pk
             )
     links = _open_verification_links(candidate) if step.key == "verification" else []
+    if step.kind == "vote" and step.vote == VoteBy.BRANCH and scope_for(request.user).can_edit(candidate.organisation):
+        next_url = reverse("candidate_step", args=[candidate.pk, step.key])
+        links.append(
+            (
+                _("Ghi biên bản và điểm danh một cuộc họp chi bộ chưa có trong danh sách"),
+                f"{reverse('meeting_create', args=[candidate.organisation_id])}?next={next_url}",
+            )
+        )
     return render(
         request,
         "admission/form.html",
@@ -319,6 +333,10 @@ def _record_step(request: AuthenticatedRequest, candidate: Candidate, step: Any,
         return
     vote = services.candidate_vote(acting_user=request.user, candidate=candidate, step_key=step.key, **data)
     counts = {"yes": vote.yes, "n": vote.denominator, "required": vote.required}
+    if vote.counts_from_attendance and vote.meeting is not None:
+        statuses = list(vote.meeting.attendance.values_list("status", flat=True))
+        how = _counts_text(selectors.meeting_counts(vote.meeting, statuses))
+        messages.info(request, _("Mẫu số lấy từ điểm danh: %(how)s.") % {"how": how})
     if vote.passed:
         messages.success(request, _("Biểu quyết đạt: %(yes)s/%(n)s (cần %(required)s).") % counts)
     else:
@@ -535,8 +553,38 @@ def task_result(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpRes
     )
 
 
+def _lang() -> Literal["vi", "en"]:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
+def _counts_text(counts: Any) -> str:
+    """How a meeting's attendance gives the vote denominator (QĐ294 9.3.2, 9.3.4), in the user's language."""
+    return format_reason(explanation(counts), _lang())
+
+
+def _vote_meetings(request: AuthenticatedRequest, candidate: Candidate) -> list[tuple[Any, str]]:
+    """The branch's meetings a vote can be held at, each labelled with its date and how it counts."""
+    choices = []
+    for meeting, counts in selectors.branch_meetings_for_vote(user=request.user, organisation=candidate.organisation):
+        how = _counts_text(counts) if meeting.attendance_recorded else _("chưa có điểm danh, nhập số liệu")
+        choices.append((meeting, f"{meeting.held_on:%d/%m/%Y} · {how}"))
+    return choices
+
+
+def _roster_day(request: AuthenticatedRequest) -> Any:
+    """The meeting day whose official members the form lists: the posted date, else ?on=, else today."""
+    raw = (request.POST.get("held_on") if request.method == "POST" else request.GET.get("on")) or ""
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        with contextlib.suppress(ValueError):
+            return dt.datetime.strptime(raw.strip(), pattern).date()  # noqa: DTZ007 - a calendar day, no time
+    return timezone.localdate()
+
+
 @login_required
 def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A branch meeting: attendance of each official member of the branch on the day, the minutes,
+    the sympathiser-list decisions. `?on=dd/mm/yyyy` lists the members of that day; `?next=` (a
+    page of this site) is where to go after saving (the vote form that asked for the meeting)."""
     organisation = _branch(request, pk)
     if not scope_for(request.user).can_edit(organisation):
         raise PermissionDenied
@@ -545,16 +593,21 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     outstanding = [c for c in open_candidates if c.stage == Stage.S0]
     listed = [c for c in open_candidates if c.stage in {Stage.S1, Stage.S2}]
-    form = forms.MeetingForm(request.POST or None, outstanding=outstanding, listed=listed)
+    day = _roster_day(request)
+    roster = list(branch_official_members(user=request.user, organisation=organisation, on=day))
+    form = forms.MeetingForm(
+        request.POST or None, outstanding=outstanding, listed=listed, roster=roster, initial={"held_on": day}
+    )
     if request.method == "POST" and form.is_valid():
         add, keep, remove = form.decisions()
-        ok, _result = _run_service(
+        ok, meeting = _run_service(
             lambda: services.meeting_record(
                 acting_user=request.user,
                 organisation=organisation,
                 held_on=form.cleaned_data["held_on"],
-                official_members=form.cleaned_data["official_members"],
-                present=form.cleaned_data["present"],
+                attendance=form.attendance(),
+                official_members=form.cleaned_data.get("official_members"),
+                present=form.cleaned_data.get("present"),
                 minutes=form.cleaned_data["minutes"],
                 add=add,
                 keep=keep,
@@ -564,12 +617,163 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
         if ok:
             messages.success(request, _("Đã lưu biên bản họp chi bộ."))
-            return redirect("admission_board", pk=organisation.pk)
+            _quorum_messages(request, meeting)
+            next_url = request.GET.get("next", "")
+            if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
+            return redirect("branch_meeting", pk=meeting.pk)
     return render(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Họp chi bộ: xét danh sách cảm tình Đảng"), "organisation": organisation},
+        "admission/meeting_form.html",
+        {
+            "form": form,
+            "title": _("Họp chi bộ: điểm danh, biên bản, xét danh sách cảm tình Đảng"),
+            "organisation": organisation,
+            "roster_day": day,
+            "roster": roster,
+        },
     )
+
+
+def _quorum_messages(request: AuthenticatedRequest, meeting: Any) -> None:
+    counts = selectors.meeting_counts(meeting, list(meeting.attendance.values_list("status", flat=True)))
+    for text in reason_messages(quorum_warnings(counts)):
+        messages.warning(request, text)
+
+
+@login_required
+def branch_meetings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The branch's past meetings, newest first, with their counts."""
+    organisation = _branch(request, pk)
+    page = Paginator(selectors.branch_meeting_list(user=request.user, organisation=organisation), 50).get_page(
+        request.GET.get("page")
+    )
+    meeting_url = _url_pattern("branch_meeting")
+    rows = [
+        {
+            "meeting": m,
+            "url": meeting_url(m.pk),
+            "day": m.held_on.strftime("%d/%m/%Y"),
+            "denominator": m.denominator,
+            "required": Threshold.TWO_THIRDS.required(max(m.denominator, 0)),
+            "short": m.denominator > 0 and m.present < Threshold.TWO_THIRDS.required(m.denominator),
+        }
+        for m in page
+    ]
+    return render(
+        request,
+        "admission/branch_meetings.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "rows": rows,
+            "can_edit": scope_for(request.user).can_edit(organisation),
+        },
+    )
+
+
+def _correction_lines(correction: Any) -> list[str]:
+    """What a correction changed, one line per change, in the user's language."""
+    status = dict(AttendanceStatus.choices)
+    lines = []
+    for change in correction.changes:
+        kind = change.get("kind")
+        if kind == "attendance":
+            lines.append(
+                _("Điểm danh %(name)s: %(before)s → %(after)s")
+                % {
+                    "name": change["name"],
+                    "before": status.get(change["before"], change["before"]),
+                    "after": status.get(change["after"], change["after"]),
+                }
+            )
+        elif kind == "minutes":
+            lines.append(_("Sửa biên bản tóm tắt"))
+        elif kind == "decision":
+            lines.append(
+                _("Lý do về %(name)s: “%(before)s” → “%(after)s”")
+                % {"name": change["name"], "before": change["before"], "after": change["after"]}
+            )
+        elif kind == "vote":
+            line = _("Biểu quyết về %(name)s: mẫu số %(n0)s → %(n1)s, cần %(r0)s → %(r1)s") % {
+                "name": change["name"],
+                "n0": change["denominator_before"],
+                "n1": change["denominator_after"],
+                "r0": change["required_before"],
+                "r1": change["required_after"],
+            }
+            if change.get("needs_correction"):
+                line += " · " + _("kết quả đã ghi không còn đúng: cần sửa lại biểu quyết")
+            lines.append(line)
+    return lines
+
+
+def _branch_meeting(request: AuthenticatedRequest, pk: int) -> tuple[Any, dict[str, Any]]:
+    meeting = selectors.branch_meeting_get(user=request.user, pk=pk)
+    context = selectors.branch_meeting_page(user=request.user, meeting=meeting)
+    after_next = context["next_meeting"] is not None
+    scope = scope_for(request.user)
+    context.update(
+        meeting=meeting,
+        organisation=meeting.organisation,
+        can_edit=scope.can_edit(meeting.organisation)
+        and services.may_edit_meeting(request.user, meeting, after_next=after_next),
+        correcting=after_next,
+    )
+    return meeting, context
+
+
+@login_required
+def branch_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """One meeting: attendance, the counts and the denominator they give, minutes, list decisions,
+    the votes held at it, and the corrections made since."""
+    meeting, context = _branch_meeting(request, pk)
+    counts = context["counts"]
+    context.update(
+        explanation=_counts_text(counts),
+        warnings=reason_messages(quorum_warnings(counts)),
+        corrections=[(c, _correction_lines(c)) for c in context["corrections"]],
+    )
+    return render(request, "admission/branch_meeting.html", context)
+
+
+@login_required
+def branch_meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Edit a meeting until the branch's next one; then correct it with a reason (kept with the change)."""
+    meeting, context = _branch_meeting(request, pk)
+    if not context["can_edit"]:
+        raise PermissionDenied
+    form = forms.MeetingEditForm(
+        request.POST or None,
+        attendance=context["attendance"],
+        decisions=context["decisions"],
+        minutes=meeting.minutes,
+        correcting=context["correcting"],
+    )
+    if request.method == "POST" and form.is_valid():
+        ok, correction = _run_service(
+            lambda: services.meeting_update(
+                acting_user=request.user,
+                meeting=meeting,
+                attendance=form.attendance(),
+                minutes=form.cleaned_data["minutes"],
+                decision_reasons=form.decision_reasons(),
+                reason_text=form.cleaned_data["reason"],
+            ),
+            _form_errors(form),
+        )
+        if ok:
+            if correction is None:
+                messages.info(request, _("Không có thay đổi nào."))
+            else:
+                messages.success(request, _("Đã lưu thay đổi của cuộc họp."))
+                for line in _correction_lines(correction):
+                    messages.info(request, line)
+                meeting.refresh_from_db()
+                _quorum_messages(request, meeting)
+            return redirect("branch_meeting", pk=meeting.pk)
+    context.update(form=form, title=_("Sửa cuộc họp chi bộ ngày %(day)s") % {"day": f"{meeting.held_on:%d/%m/%Y}"})
+    return render(request, "admission/meeting_form.html", context)
 
 
 # The sections of the approvals page: the form of each act and the service that records it.

@@ -321,6 +321,28 @@ def member_list(
     return _search(qs, search, "person__").order_by("person__sort_key", "pk")
 
 
+def branch_official_members(*, user: User | None, organisation: Organisation, on: Any) -> QuerySet[PartyMember]:
+    """The official members of the branch `organisation` on the day `on`, Vietnamese name order:
+    those summoned to a branch meeting and counted for its votes (QĐ294 9.3.2).
+
+    Official on `on`: official now and recognised by then (without an official date: admitted by
+    then), or removed / left after `on` having been recognised by then (docs/decisions.md,
+    "Branch meetings and attendance"). Probationary members attend but do
+    not vote and are not counted. `user` None: a system read (the service re-checking a roster),
+    otherwise only within the user's scope (empty outside it).
+    """
+    qs = PartyMember.objects.filter(organisation=organisation)
+    if user is not None:
+        qs = qs.filter(scope_for(user).organisation_q("organisation__"))
+    # As the statistics count members on a date: without an official date, from the ceremony.
+    no_date = Q(official_date__isnull=True) & (Q(ceremony_date__isnull=True) | Q(ceremony_date__lte=on))
+    official_then = Q(status=MemberStatus.OFFICIAL) & (Q(official_date__lte=on) | no_date)
+    left_since = (
+        Q(status__in=[MemberStatus.REMOVED, MemberStatus.LEFT]) & Q(official_date__lte=on) & Q(left_date__gt=on)
+    )
+    return qs.filter(official_then | left_since).select_related("person").order_by("person__sort_key", "pk")
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 

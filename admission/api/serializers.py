@@ -34,7 +34,7 @@ from admission.models import (
     VoteForm,
 )
 from admission.services import CANDIDATE_FLAGS
-from admission.workflow import Step
+from admission.workflow import Step, VoteBy
 from members import names
 from members.models import EducationLevel, Gender, MemberStatus, Organisation, PartyMember, Person
 
@@ -338,6 +338,9 @@ class VoteSerializer(serializers.ModelSerializer):
             "passed",
             "rule",
             "created_at",
+            "meeting",
+            "counts_from_attendance",
+            "needs_correction",
         ]
         read_only_fields = fields
 
@@ -568,9 +571,15 @@ class CorrectionSerializer(serializers.Serializer):
 
 
 class VoteCountsSerializer(StrictTypes, serializers.Serializer):
-    summoned = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text="Members summoned.")
+    summoned = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_COUNT,
+        required=False,
+        help_text="Members summoned. Required unless the step's `meeting` has per-member attendance, "
+        "which then gives summoned and excluded (QĐ294 9.3.2, 9.3.4); typed values must match it.",
+    )
     excluded = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, default=0, help_text="Excluded from the denominator."
+        min_value=0, max_value=MAX_COUNT, required=False, help_text="Excluded from the denominator (default 0)."
     )
     yes = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
     no = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
@@ -610,6 +619,13 @@ class StepSerializer(StrictTypes, serializers.Serializer):
     vote = VoteCountsSerializer(
         required=False, help_text="Required for vote steps; optional for committee steps (appraisal, decisions)."
     )
+    meeting = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Branch votes only (optional): id of the branch meeting the vote was held at; "
+        "`on_date` must be its day. With per-member attendance the meeting gives the counts.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         step: Step = self.context["step"]
@@ -618,6 +634,8 @@ class StepSerializer(StrictTypes, serializers.Serializer):
             allowed.add("basis")
         if step.kind == "vote" or step.committee_vote:
             allowed.add("vote")
+        if step.kind == "vote" and step.vote == VoteBy.BRANCH:
+            allowed.add("meeting")
         refused = {
             name: serializers.ErrorDetail(
                 _("Trường này không dùng cho bước %(step)s.") % {"step": step.key}, "not_allowed"
@@ -629,6 +647,11 @@ class StepSerializer(StrictTypes, serializers.Serializer):
             raise serializers.ValidationError(refused)
         if step.kind == "vote" and "vote" not in attrs:
             raise serializers.ValidationError({"vote": [serializers.ErrorDetail(_("Bắt buộc."), "required")]})
+        counts = attrs.get("vote")
+        if counts is not None and "summoned" not in counts and attrs.get("meeting") is None:
+            raise serializers.ValidationError(
+                {"vote": {"summoned": [serializers.ErrorDetail(_("Bắt buộc."), "required")]}}
+            )
         return attrs
 
 

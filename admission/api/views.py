@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
@@ -42,7 +42,7 @@ from admission.api.filters import (
 )
 from admission.api.permissions import ReadOrEdit
 from admission.domain.reasons import reason
-from admission.models import Candidate, DocumentScan, Notification, VerificationRequest
+from admission.models import BranchMeeting, Candidate, DocumentScan, Notification, VerificationRequest
 from admission.rulebook import calendar_for, rulebook_for
 from admission.schedule import verification_reply_due
 from admission.workflow import STEP_BY_KEY, STEPS
@@ -227,6 +227,18 @@ VOTE_ID = OpenApiParameter("vote_id", OpenApiTypes.INT, OpenApiParameter.PATH, d
 REFUSED = OpenApiResponse(ERROR, description="Invalid input, or the rules refuse the step (reason codes).")
 
 
+def _branch_meeting(candidate: Any, meeting_id: int | None) -> Any:
+    """The branch meeting `meeting_id` of the candidate's branch; a field error for any other id."""
+    if meeting_id is None:
+        return None
+    meeting = BranchMeeting.objects.filter(pk=meeting_id, organisation_id=candidate.organisation_id).first()
+    if meeting is None:
+        raise serializers.ValidationError(
+            {"meeting": [serializers.ErrorDetail(_("Chi bộ không có cuộc họp này."), "does_not_exist")]}
+        )
+    return meeting
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Candidates in your scope",
@@ -350,6 +362,7 @@ class CandidateViewSet(
                 step_key=step.key,
                 held_on=data["on_date"],
                 note=data["note"],
+                meeting=_branch_meeting(candidate, data.get("meeting")),
                 **counts,
             )
         else:

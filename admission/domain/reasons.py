@@ -302,6 +302,67 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Đã có bước sau dựa trên kết quả biểu quyết này; hủy các bước sau trước (hoặc cấp ủy cấp trên đính chính)",
         "Later steps rest on this vote; undo them first (or the committee above corrects them)",
     ),
+    # Branch meetings and their attendance (admission.domain.attendance; QĐ294 9.3.2, 9.3.4)
+    "meeting_quorum_short": (
+        "Chỉ có {present} đảng viên có mặt trên {denominator} đảng viên được tính: nghị quyết về kết nạp, "
+        "công nhận hoặc xóa tên cần ít nhất {required} tán thành ({threshold}), nên không thể đạt tại cuộc họp này",
+        "Only {present} members present of the {denominator} counted: a resolution on admission, recognition "
+        "or removal needs at least {required} votes for ({threshold}), so none can pass at this meeting",
+    ),
+    "denominator_explained": (
+        "{summoned} đảng viên chính thức, trừ {exclusions}, còn {denominator}; cần ≥ {required} tán thành",
+        "{summoned} official members, less {exclusions}, leaves {denominator}; ≥ {required} votes for needed",
+    ),
+    "denominator_explained_plain": (
+        "{summoned} đảng viên chính thức, không ai được trừ, còn {denominator}; cần ≥ {required} tán thành",
+        "{summoned} official members, nobody excluded, leaves {denominator}; ≥ {required} votes for needed",
+    ),
+    "ballots_exceed_present": (
+        "Tổng số phiếu {total} lớn hơn số đảng viên chính thức có mặt {present}",
+        "{total} votes cast is more than the {present} official members present",
+    ),
+    "meeting_other_branch": (
+        "Cuộc họp ngày {day} không phải của chi bộ {branch}",
+        "The meeting of {day} is not a meeting of the branch {branch}",
+    ),
+    "meeting_not_branch_vote": (
+        "Chỉ biểu quyết của chi bộ lấy số liệu từ cuộc họp chi bộ",
+        "Only a branch vote takes its counts from a branch meeting",
+    ),
+    "meeting_date_mismatch": (
+        "Ngày biểu quyết {day} khác ngày họp chi bộ {meeting_day}",
+        "The vote's date {day} is not the day of the branch meeting {meeting_day}",
+    ),
+    "meeting_counts_differ": (
+        "Cuộc họp ngày {meeting_day} đã có điểm danh: {summoned} triệu tập, {excluded} được trừ; không nhập số khác",
+        "The meeting of {meeting_day} has its attendance: {summoned} summoned, {excluded} excluded; do not type other counts",
+    ),
+    "vote_counts_missing": (
+        "Cuộc họp chưa có điểm danh từng đảng viên: nhập số được triệu tập và số được trừ",
+        "The meeting has no per-member attendance: enter the numbers summoned and excluded",
+    ),
+    "attendance_roster_changed": (
+        "Danh sách đảng viên chính thức của chi bộ ngày {day} khác danh sách trên biểu mẫu ({names}); "
+        "điểm danh lại theo danh sách mới",
+        "The branch's official members on {day} differ from the list on the form ({names}); "
+        "take the attendance again from the new list",
+    ),
+    "meeting_correction_reason_required": (
+        "Chi bộ đã họp sau cuộc họp này (ngày {next_day}): sửa biên bản, điểm danh hoặc kết quả phải ghi lý do",
+        "The branch has met since (on {next_day}): a change to the minutes, attendance or outcomes needs a reason",
+    ),
+    "meeting_edit_not_branch": (
+        "Biên bản họp của chi bộ {branch} do bí thư, phó bí thư chi bộ sửa; cấp ủy cấp trên chỉ đính chính có lý do "
+        "sau khi chi bộ đã họp kỳ sau",
+        "The minutes of the branch {branch} are edited by its secretary or deputy; the committees above only "
+        "correct them, with a reason, once the branch has met again",
+    ),
+    "attendance_fix_breaks_vote": (
+        "Sau khi sửa điểm danh chỉ còn {present} đảng viên có mặt, ít hơn {total} phiếu của biểu quyết ngày {day} "
+        "về {name}: sửa biểu quyết đó trước",
+        "After the change only {present} members are present, fewer than the {total} votes of the vote of {day} "
+        "on {name}: correct that vote first",
+    ),
     # Recording steps (admission.services)
     "note_required": (
         "Cần ghi lý do cho bước này ({step})",
@@ -456,6 +517,15 @@ REASON_CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# The exclusions of QĐ294 9.3.4 in ``denominator_explained`` (its ``exclusions`` param: (status, n) pairs).
+EXCLUSION_LABELS: dict[str, tuple[str, str]] = {
+    "temporary_transfer": ("{n} chuyển sinh hoạt tạm thời", "{n} on temporary transfer"),
+    "exempt_absent": ("{n} miễn sinh hoạt vắng mặt", "{n} exempted and absent"),
+    "suspended": ("{n} bị đình chỉ sinh hoạt, truy tố, tạm giam", "{n} suspended, prosecuted or detained"),
+    "excused": ("{n} vắng mặt có lý do được chấp nhận", "{n} absent with an accepted reason"),
+}
+
+
 # Labels of the dates compared by ``date_order`` (its ``first``/``second`` params).
 DATE_LABELS: dict[str, tuple[str, str]] = {
     "certificate_issue": ("ngày cấp giấy chứng nhận", "the certificate issue date"),
@@ -509,6 +579,11 @@ def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
         shown["requests"] = "; ".join(_open_request(entry, index) for entry in item.params["requests"])  # type: ignore[attr-defined]
     if item.code == "verification_not_open":
         shown["state"] = VERIFICATION_STATES.get(shown["state"], (shown["state"], shown["state"]))[index]
+    if item.code == "denominator_explained":
+        shown["exclusions"] = ", ".join(
+            EXCLUSION_LABELS[status][index].format(n=n)
+            for status, n in item.params["exclusions"]  # type: ignore[attr-defined]
+        )
     if item.code == "date_order":
         for key in ("first", "second"):
             shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]

@@ -2,7 +2,8 @@
 
 - `transitions`: the single mutation point of the stage and the cascade of entering a stage;
 - `steps`: recording the steps of `workflow.STEPS` (typed input, rule checks, votes);
-- `candidates`: following a candidate, branch meetings, helpers, tasks, documents;
+- `candidates`: following a candidate, helpers, tasks, documents;
+- `meetings`: branch meetings, their attendance and corrections, and the vote counts they give;
 - `approvals`: the acts that are not steps, each by the body that owns it (consents of the
   provincial standing committee, deadline extension, political issue, the branch's facts);
 - `review`: committee review (returns, resubmission, committee meetings);
@@ -28,7 +29,6 @@ from admission.services.candidates import (
     calendar_token_set,
     candidate_create,
     document_record,
-    meeting_record,
     mentor_assign,
     task_assign,
     task_complete,
@@ -42,6 +42,13 @@ from admission.services.corrections import (
     step_undo,
     undo_refusal,
     vote_withdraw,
+)
+from admission.services.meetings import (
+    AttendanceEntry,
+    may_edit_meeting,
+    meeting_record,
+    meeting_update,
+    next_meeting,
 )
 from admission.services.review import (
     agenda_outcomes_record,
@@ -108,7 +115,11 @@ __all__ = [
     "may_record",
     "may_record_consent",
     "may_verify",
+    "AttendanceEntry",
+    "may_edit_meeting",
     "meeting_record",
+    "meeting_update",
+    "next_meeting",
     "mentor_assign",
     "open_requests_reason",
     "open_return",

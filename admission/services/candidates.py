@@ -1,35 +1,22 @@
-"""Writes around the steps: following a candidate, branch meetings, helpers and introducers,
-trial tasks, dossier documents, (verification requests: `verification`)."""
+"""Writes around the steps: following a candidate, helpers and introducers, trial tasks, dossier
+documents (branch meetings: `meetings`; verification requests: `verification`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
-from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from admission.domain.eligibility import MentorFacts, check_mentor
 from admission.domain.reasons import reason
 from admission.domain.stages import Stage
-from admission.models import (
-    BranchMeeting,
-    Candidate,
-    DossierItem,
-    ListDecision,
-    MentorRole,
-    Mentorship,
-    TrialTask,
-)
+from admission.models import Candidate, DossierItem, MentorRole, Mentorship, TrialTask
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
-from admission.services.transitions import candidate_transition
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
-from members.selectors import scope_for
 
 
 def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
@@ -62,79 +49,6 @@ def candidate_create(*, acting_user: User | None, person: Person, now: dt.dateti
         candidate.save()
         organisations_changed(paths=[candidate.organisation.path])
     return candidate
-
-
-def meeting_record(
-    *,
-    acting_user: User | None,
-    organisation: Any,
-    held_on: dt.date,
-    official_members: int,
-    present: int,
-    minutes: str,
-    add: list[Candidate],
-    keep: list[Candidate],
-    remove: Mapping[int, str],
-    now: dt.datetime | None = None,
-) -> BranchMeeting:
-    """Record a monthly branch meeting and its sympathiser-list decisions (HD38 I.1.1b).
-
-    Side effects: one transaction; the meeting, one ListDecision per person, and a stage
-    transition S0→S1 for each person added and S1/S2…→S0 for each person removed.
-    """
-    now = now or timezone.now()
-    if acting_user is not None and not scope_for(acting_user).can_edit(organisation):
-        raise PermissionDenied
-    problems = list(date_problems(held_on, None, now))
-    for candidate_id, why in remove.items():
-        if not why.strip():
-            problems.append(reason("note_required", "HD38 I.1.1b", step=str(candidate_id)))
-    if problems:
-        raise StepRefused(tuple(problems))
-    with transaction.atomic(durable=True):
-        meeting = BranchMeeting.objects.create(
-            organisation=organisation,
-            held_on=held_on,
-            official_members=official_members,
-            present=present,
-            minutes=minutes,
-            created_by=acting_user,
-        )
-        for candidate in add:
-            _same_branch(candidate, organisation)
-            candidate_transition(
-                acting_user=acting_user,
-                candidate=candidate,
-                expected_stage=Stage.S0,
-                to_stage=Stage.S1,
-                on_date=held_on,
-                now=now,
-                basis=f"BranchMeeting {held_on:%d/%m/%Y}",
-                fields={"sympathiser_date": held_on},
-            )
-            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.ADD)
-        for candidate in keep:
-            _same_branch(candidate, organisation)
-            ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.KEEP)
-        for candidate in Candidate.objects.filter(pk__in=list(remove), organisation=organisation):
-            candidate_transition(
-                acting_user=acting_user,
-                candidate=candidate,
-                expected_stage=candidate.stage_enum,
-                to_stage=Stage.S0,
-                on_date=held_on,
-                now=now,
-                note=remove[candidate.pk],
-            )
-            ListDecision.objects.create(
-                meeting=meeting, candidate=candidate, decision=ListDecision.Decision.REMOVE, reason=remove[candidate.pk]
-            )
-    return meeting
-
-
-def _same_branch(candidate: Candidate, organisation: Any) -> None:
-    if candidate.organisation_id != organisation.pk:
-        raise PermissionDenied
 
 
 def mentor_assign(

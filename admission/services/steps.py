@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from admission.domain import stages
+from admission.domain.attendance import ballots_problem
 from admission.domain.deadlines import probation_end
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -40,10 +41,11 @@ from admission.domain.votes import (
     threshold_for,
     threshold_rule,
 )
-from admission.models import Candidate, DossierItem, StageTransition, Vote, VotePurpose
+from admission.models import BranchMeeting, Candidate, DossierItem, StageTransition, Vote, VotePurpose
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, require_edit, require_turn
 from admission.services.candidates import introducer_facts
+from admission.services.meetings import meeting_vote_counts
 from admission.services.transitions import candidate_transition
 from admission.services.verification import open_requests_reason
 from admission.workflow import STEP_BY_KEY, Router, Step, VoteBy
@@ -457,13 +459,14 @@ def candidate_vote(
     candidate: Candidate,
     step_key: str,
     held_on: dt.date,
-    summoned: int,
-    excluded: int,
+    summoned: int | None = None,
+    excluded: int | None = None,
     yes: int,
     no: int,
     abstain: int,
     form: str,
     note: str = "",
+    meeting: BranchMeeting | None = None,
     now: dt.datetime | None = None,
 ) -> Vote:
     """Record a vote of the branch or grassroots committee (a `kind="vote"` step); move on if it passed.
@@ -474,6 +477,9 @@ def candidate_vote(
     removal decision reads it (STEP_CHECKS "remove"). A vote below the threshold is recorded as
     failed; after 3 failed branch votes at the recognition stage, to recognise or to remove, the
     candidate is escalated to the superior committee (S-Y, QĐ294 4.2.3).
+    A branch vote held at a recorded `meeting` takes summoned and excluded from its attendance
+    (meetings.meeting_vote_counts; typed counts only for a meeting without one) and may not have
+    more ballots than members present.
     Side effects: one durable transaction; the Vote row; on success the stage transition.
     """
     now = now or timezone.now()
@@ -486,6 +492,12 @@ def candidate_vote(
     target = step_target(step, candidate) if step.target is not None else None  # None: stays in the stage
     body = voting_body(step, candidate)
     problems = date_problems(held_on, candidate, now)
+    counts = meeting_vote_counts(
+        meeting=meeting, candidate=candidate, body=body, held_on=held_on, summoned=summoned, excluded=excluded
+    )
+    if counts.problems:
+        raise StepRefused((*problems, *counts.problems))
+    summoned, excluded = counts.summoned, counts.excluded
     denominator = summoned - excluded
     if excluded > summoned:
         problems.append(
@@ -510,6 +522,10 @@ def candidate_vote(
     )
     invalid = [r for r in outcome.reasons if r.code != "vote_threshold_not_reached"]
     problems.extend(invalid)
+    if counts.present is not None and (
+        too_many := ballots_problem(yes=yes, no=no, abstain=abstain, present=counts.present)
+    ):
+        problems.append(too_many)
     if problems:
         raise StepRefused(tuple(problems))
     with transaction.atomic(durable=True):
@@ -529,6 +545,8 @@ def candidate_vote(
             passed=outcome.passed,
             rule=threshold_rule(body),
             created_by=acting_user,
+            meeting=meeting,
+            counts_from_attendance=counts.from_attendance,
         )
         # A passed vote with no target is a resolution within the stage (proposing removal): the
         # next body of the chain acts on it.

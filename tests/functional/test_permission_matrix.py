@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from admission import services
 from admission.devdata.demo import at, walk_to
 from admission.models import (
+    BranchMeeting,
     Candidate,
     CommitteeMeeting,
     DocumentScan,
@@ -81,6 +82,7 @@ class Side:
     batch: ImportBatch
     member: Any
     verification: VerificationRequest
+    branch_meeting: BranchMeeting
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -116,6 +118,17 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         candidate=candidate, subject="Bố đẻ", addressee="UBND xã", sent_on=dt.date(2025, 5, 6),
         received_on=dt.date(2025, 5, 8),
     )  # fmt: skip
+    branch_meeting = services.meeting_record(
+        acting_user=None,
+        organisation=branch,
+        held_on=dt.date(2025, 8, 5),
+        minutes=f"Họp tháng 8 về {name}",
+        add=[],
+        keep=[],
+        remove={},
+        attendance={m.pk: services.AttendanceEntry("present") for m in introducers},
+        now=NOW,
+    )
     return Side(
         branch,
         committee,
@@ -129,6 +142,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         batch,
         introducers[0],
         verification,
+        branch_meeting,
     )
 
 
@@ -142,7 +156,8 @@ def _targets(names: str, target: Target) -> None:
         TARGETS[name] = target
 
 
-_targets("admission_board candidate_create meeting_create", lambda s: (s.branch, {"pk": s.branch.pk}))
+_targets("admission_board candidate_create meeting_create branch_meetings", lambda s: (s.branch, {"pk": s.branch.pk}))
+_targets("branch_meeting branch_meeting_edit", lambda s: (s.branch_meeting, {"pk": s.branch_meeting.pk}))
 _targets("person_create", lambda s: (s.branch, {"organisation_pk": s.branch.pk}))
 _targets(
     "committee_queue committee_meetings document_templates statistics_organisation statistics_people "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from admission.domain.attendance import AttendanceCounts, ballots_problem, explanation, quorum_warnings
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -241,6 +242,25 @@ def _produced() -> list[Reason]:
             reason("undo_changes_membership", "QĐ294 4.3", step="Lễ kết nạp"),
             reason("vote_later_steps", ""),
         ]  # fmt: skip
+    )
+    # Branch meetings: the attendance's own reasons, then those of the meeting services.
+    produced.extend(quorum_warnings(AttendanceCounts(summoned=2, present=0, excused=2)))
+    produced.extend(quorum_warnings(AttendanceCounts(summoned=12, present=5)))
+    produced.append(explanation(AttendanceCounts(summoned=12, present=9, temporary_transfer=1, excused=2)))
+    produced.append(explanation(AttendanceCounts(summoned=12, present=9)))
+    produced.append(ballots_problem(yes=5, no=1, abstain=0, present=5))  # type: ignore[arg-type]
+    produced.extend(
+        [
+            reason("meeting_other_branch", "QĐ294 9.3.2", day=date(2026, 3, 5), branch="Chi bộ A"),
+            reason("meeting_not_branch_vote", "QĐ294 9.3.2"),
+            reason("meeting_date_mismatch", "QĐ294 9.3.2", day=date(2026, 3, 6), meeting_day=date(2026, 3, 5)),
+            reason("meeting_counts_differ", "QĐ294 9.3.2", meeting_day=date(2026, 3, 5), summoned=12, excluded=1),
+            reason("vote_counts_missing", "QĐ294 9.3.2"),
+            reason("attendance_roster_changed", "QĐ294 9.3.2", day=date(2026, 3, 5), names=("Lê Văn A", "#7")),
+            reason("meeting_correction_reason_required", "ĐL 24.2", next_day=date(2026, 4, 5)),
+            reason("meeting_edit_not_branch", "ĐL 24.2", branch="Chi bộ A"),
+            reason("attendance_fix_breaks_vote", "QĐ294 9.3.2", present=5, total=6, day=date(2026, 3, 5), name="Lê A"),
+        ]
     )
     produced.extend(removal_chain_missing([], grassroots_resolves=False))
     produced.extend(removal_chain_missing([ChainVote("branch", True)], grassroots_resolves=True))
