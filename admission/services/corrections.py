@@ -163,7 +163,7 @@ def _date_reasons(on_date: dt.date, before: dt.date | None, after: dt.date | Non
 
 
 def _derived_changes(candidate: Candidate, changes: dict[str, Any]) -> dict[str, Any]:
-    """What follows from a corrected date: the probation end from the ceremony (ĐL 5; QĐ294 4.4)."""
+    """What follows from a corrected date: the probation end from the ceremony (ĐL 5.1; rules T7)."""
     derived: dict[str, Any] = {}
     ceremony = changes.get("ceremony_date")
     if ceremony is not None and candidate.official_date is not None:

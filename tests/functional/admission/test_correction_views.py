@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from admission import services
 from admission.devdata.demo import at, walk_to
-from admission.models import Candidate, Correction, StageTransition
+from admission.models import Candidate, Correction, Mentorship, StageTransition, Vote
 from members import api_tokens
 from members.models import User
 from tests.factories import PersonFactory
@@ -89,9 +89,16 @@ def test_the_last_step_is_undone_from_the_page_with_a_reason(s4, alice) -> None:
     assert "Chưa đủ điều kiện, ghi nhầm" in page and "Hủy bước vừa ghi" in page
 
 
-def test_outsiders_and_the_auditor_cannot_correct(s4, bob, eve) -> None:  # type: ignore[no-untyped-def]
+def test_outsiders_and_the_auditor_cannot_correct(s4, bob, eve, introducers) -> None:  # type: ignore[no-untyped-def]
     permit = _permit(s4)
-    urls = [reverse("step_correction", args=[s4.pk, permit.pk]), reverse("step_undo", args=[s4.pk])]
+    mentorship = Mentorship.objects.create(
+        candidate=s4, member=introducers[0], together_since=dt.date(2024, 1, 1), assigned_on=dt.date(2025, 4, 3)
+    )
+    urls = [
+        reverse("step_correction", args=[s4.pk, permit.pk]),
+        reverse("step_undo", args=[s4.pk]),
+        reverse("mentorship_withdraw", args=[s4.pk, mentorship.pk]),
+    ]
     for user in (bob, eve):
         client = _client(user)
         for url in urls:
@@ -99,6 +106,24 @@ def test_outsiders_and_the_auditor_cannot_correct(s4, bob, eve) -> None:  # type
             assert client.post(url, {"reason": "x", "dossier_start_date": "28/03/2025"}).status_code in (403, 404)
     s4.refresh_from_db()
     assert (s4.stage, s4.dossier_start_date) == ("S4", dt.date(2025, 4, 2))
+    assert s4.mentorships.filter(pk=mentorship.pk).exists()
+
+
+def test_a_vote_is_withdrawn_from_the_page_and_outsiders_are_refused(s4, alice, bob, eve, introducers) -> None:  # type: ignore[no-untyped-def]
+    s4.refresh_from_db()
+    walk_to(s4, "S8", user=alice, introducers=introducers, start=START)
+    with time_machine.travel(dt.datetime(2025, 8, 6, 10, 0, tzinfo=TZ), tick=False):
+        vote = services.candidate_vote(
+            acting_user=alice, candidate=s4, step_key="branch_vote", held_on=dt.date(2025, 8, 5),
+            summoned=9, excluded=0, yes=5, no=4, abstain=0, form="secret",
+        )  # fmt: skip
+        url = reverse("vote_withdraw", args=[s4.pk, vote.pk])
+        for user in (bob, eve):
+            assert _client(user).post(url, {"reason": "x"}).status_code in (403, 404)
+        assert Vote.objects.filter(pk=vote.pk).exists()
+        assert "Biểu quyết ngày 05/08/2025: 5/9" in _client(alice).get(url).content.decode()
+        assert _client(alice).post(url, {"reason": "Nhập sai số phiếu"}).status_code == 302
+        assert not Vote.objects.filter(pk=vote.pk).exists()
 
 
 def _api(user: User) -> Client:

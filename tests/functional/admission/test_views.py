@@ -202,6 +202,10 @@ COVERED_ELSEWHERE = {
     "branch_meetings": "test_meeting_views.py",
     "branch_meeting": "test_meeting_views.py",
     "branch_meeting_edit": "test_meeting_views.py",
+    "step_correction": "test_correction_views.py",
+    "step_undo": "test_correction_views.py",
+    "vote_withdraw": "test_correction_views.py",
+    "mentorship_withdraw": "test_correction_views.py",
 }
 
 
