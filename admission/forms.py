@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Hidden, Submit
 from django import forms
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from admission.domain.reasons import format_reason
 from admission.models import (
     AttendanceStatus,
     Candidate,
@@ -178,25 +180,90 @@ class CandidateCreateForm(forms.Form):
         self.helper = _helper(_("Bắt đầu theo dõi"))
 
 
+class HelperSelect(forms.RadioSelect):
+    """Radio buttons of the helper picker; the members who do not meet a condition are disabled."""
+
+    def __init__(self, *args: Any, disabled: frozenset[int] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled = disabled
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value not in ("", None) and int(str(value)) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def _reason_text(reasons: Any) -> str:
+    """Rule reasons in the user's language, each with its rule point (as the pages show them)."""
+    lang: Literal["vi", "en"] = "en" if (get_language() or "vi").startswith("en") else "vi"
+    return "; ".join(format_reason(r, lang) + (f" ({r.rule})" if r.rule else "") for r in reasons)
+
+
+def helper_label(option: Any) -> str:
+    """A member of the picker: name, status and, when the choice is disabled, why (QĐ294 3.2.1)."""
+    member = option.member
+    text = f"{member.person.full_name} – {member.get_status_display()}"
+    if option.reasons:
+        text += " — " + _("không chọn được: %(why)s") % {"why": _reason_text(option.reasons)}
+    if option.assigned:
+        roles = dict(MentorRole.choices)
+        text += (
+            " ("
+            + _("đang được phân công: %(roles)s") % {"roles": ", ".join(str(roles[r]) for r in option.assigned)}
+            + ")"
+        )
+    return text
+
+
 class MentorForm(forms.Form):
-    member: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Đảng viên"), queryset=None)  # type: ignore[arg-type]
-    role = forms.ChoiceField(label=_("Vai trò"), choices=MentorRole.choices)
-    together_since = forms.DateField(
-        label=_("Cùng công tác, học tập hoặc cư trú từ ngày"), widget=DateInput(), required=False
+    """Assign a member of the candidate's branch to help (and so introduce) the candidate, or as an
+    introducer only; the picker lists the branch's members with the conditions each does not meet."""
+
+    member = forms.TypedChoiceField(label=_("Đảng viên của chi bộ"), coerce=int, empty_value=None)
+    role = forms.ChoiceField(
+        label=_("Vai trò"),
+        choices=[
+            (MentorRole.MENTOR.value, _("Đảng viên giúp đỡ, đồng thời là người giới thiệu (mặc định)")),
+            (MentorRole.INTRODUCER.value, _("Chỉ là người giới thiệu (ví dụ người giới thiệu thứ hai)")),
+        ],
+        initial=MentorRole.MENTOR.value,
+        widget=forms.RadioSelect,
     )
+    together_since = forms.DateField(
+        label=_("Cùng công tác, học tập, lao động hoặc cư trú với người vào Đảng từ ngày"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Người giới thiệu phải cùng công tác, học tập, lao động hoặc cư trú ít nhất 12 tháng (QĐ294 3.2.1); "
+                    "không cần khi phân công thay thế (QĐ294 3.2.2)."),
+    )  # fmt: skip
     assigned_on = forms.DateField(label=_("Ngày chi bộ phân công"), widget=DateInput())
     is_replacement = forms.BooleanField(
-        label=_("Phân công thay thế người đã chuyển đi (không cần đủ 12 tháng)"), required=False
+        label=_("Phân công thay thế người đã chuyển đi hoặc không tiếp tục giúp đỡ được (không cần đủ 12 tháng)"),
+        required=False,
     )
 
-    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, picker: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members  # type: ignore[attr-defined]
-        member_field: Any = self.fields["member"]
-        member_field.label_from_instance = lambda m: (
-            f"{m.person.full_name} – {m.get_status_display()} – {m.organisation.name}"
+        self.options = {option.member.pk: option for option in picker.options}
+        field: Any = self.fields["member"]
+        field.choices = [(pk, helper_label(option)) for pk, option in self.options.items()]
+        field.widget = HelperSelect(
+            choices=field.choices, disabled=frozenset(pk for pk, o in self.options.items() if not o.eligible)
         )
+        if not self.options:
+            field.help_text = _("Chi bộ chưa có đảng viên nào trong phạm vi bạn được xem.")
+        if picker.replacement:
+            self.fields["is_replacement"].initial = True
         self.helper = _helper()
+
+    def clean_member(self) -> PartyMember:
+        option = self.options.get(self.cleaned_data["member"])
+        if option is None:  # pragma: no cover - the choice field refuses values it does not list
+            raise forms.ValidationError(_("Chọn một đảng viên trong danh sách."))
+        if not option.eligible:
+            raise forms.ValidationError(_reason_text(option.reasons))
+        return option.member  # type: ignore[no-any-return]
 
 
 class TransferForm(forms.Form):
@@ -458,18 +525,6 @@ class MeetingEditForm(AttendanceLayout, forms.Form):
 
     def decision_reasons(self) -> dict[int, str]:
         return {d.pk: self.cleaned_data[f"reason_{d.pk}"] for d in self.decisions}
-
-
-def members_for_mentoring(candidate: Candidate) -> Any:
-    """Official members of the candidate's grassroots unit (the list the form offers)."""
-    ancestors = candidate.organisation.ancestor_ids()
-    root_path = "/" + "/".join(str(i) for i in ancestors[: max(len(ancestors) - 1, 1)]) + "/"
-    return (
-        PartyMember.objects.filter(organisation__path__startswith=root_path, status__in=["official", "probationary"])
-        .exclude(person=candidate.person)
-        .select_related("person", "organisation")
-        .order_by("person__sort_key")
-    )
 
 
 def _section_helper(act: str, label: Any) -> FormHelper:

@@ -524,6 +524,9 @@ class DossierItem(models.Model):
     note = models.CharField(_("ghi chú"), max_length=255, blank=True, default="")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(auto_now=True)
+    # What ticked the item: the step that produced it (workflow.DOCUMENT_DATE) or "generated:<kind>";
+    # empty when a user entered it, which nothing automatic ever changes (services.checklist_tick).
+    ticked_by = models.CharField(max_length=40, blank=True, default="", editable=False)
     history = HistoricalRecords()
 
     class Meta:

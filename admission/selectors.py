@@ -15,7 +15,16 @@ from admission import bundle, rulebook
 from admission import dates as date_rules
 from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
-from admission.domain.eligibility import check_certificate, check_dossier_age
+from admission.domain.eligibility import (
+    IntroductionMode,
+    MentorFacts,
+    check_certificate,
+    check_dossier_age,
+    check_mentor,
+    choose_introducers,
+    default_introduction_mode,
+    introducers_needed,
+)
 from admission.domain.reasons import Reason, reason
 from admission.domain.rules import RuleBook, RuleSet
 from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
@@ -29,6 +38,7 @@ from admission.models import (
     DossierItem,
     DossierReturn,
     GeneratedDocument,
+    IntroductionModeChoice,
     Mentorship,
     Notification,
     ProvincialConsent,
@@ -37,8 +47,8 @@ from admission.models import (
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.authority import NoDecidingBody
-from members.models import MemberStatus, Organisation, Person, User
-from members.selectors import organisation_authority, organisation_list, scope_for
+from members.models import MemberStatus, Organisation, PartyMember, Person, User
+from members.selectors import member_list, organisation_authority, organisation_list, scope_for
 
 # The generated documents listed on a candidate's page (admission/_generated_documents.html).
 RECENT_GENERATED_DOCUMENTS = 20
@@ -334,6 +344,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
     deadline = date_rules.stage_deadline(candidate.stage_enum, dates)
     returns = _returns_from(rows)
     return {
+        "introduction": _introduction_summary(candidate, rows["mentorships"], today),
         "dates": dates.named(),
         "deadline": deadline,
         "overdue": date_rules.is_overdue(deadline, today),
@@ -352,6 +363,43 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "generated_documents": rows["generated"],
         "consents": rows["consents"],
     }
+
+
+@dataclass(frozen=True)
+class IntroductionSummary:
+    """Who introduces the candidate now (the helpers by default, rules §3 S5), in which form."""
+
+    mode: IntroductionMode
+    mode_label: str
+    needed: int
+    names: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.names) == self.needed
+
+
+def _introduction_summary(
+    candidate: Candidate, mentorships: list[Mentorship], today: dt.date
+) -> IntroductionSummary | None:
+    """None once the person is admitted (the helper of the probation introduces no one)."""
+    if candidate.ceremony_date is not None:
+        return None
+    person = candidate.person
+    on = candidate.introduction_date or today
+    mode = default_introduction_mode(
+        candidate.introduction_mode, youth_union_member=person.youth_union_member, born=person.date_of_birth, on=on
+    )
+    current = [m for m in mentorships if m.ended_on is None]
+    names = {m.member_id: m.member.person.full_name for m in current}
+    chosen = choose_introducers(
+        [m.member_id for m in current if m.role == "introducer"],
+        [m.member_id for m in current if m.role == "mentor"],
+        introducers_needed(mode),
+    )
+    labels = dict(IntroductionModeChoice.choices)
+    shown = [name for member_id, name in names.items() if member_id in chosen]  # in assignment order
+    return IntroductionSummary(mode, str(labels[mode.name]), introducers_needed(mode), shown)
 
 
 @dataclass
@@ -581,7 +629,7 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
     flags: list[Reason] = [p for d in documents for p in d.problems]
     if not recognition:
         flags.extend(check_dossier_age(candidate.dossier_start_date, considered_on, rules).reasons)
-        if not any(m.role == "introducer" for m in rows["mentorships"]):
+        if not rows["mentorships"]:  # the helper introduces by default (rules §3 S5)
             flags.append(reason("introducer_missing", "QĐ294 3.1-3.2"))
     return {
         "documents": documents,
@@ -722,3 +770,72 @@ def branch_meetings_for_vote(*, user: User, organisation: Organisation, limit: i
     for meeting_id, status in rows:
         statuses[meeting_id].append(status)
     return [(m, meeting_counts(m, statuses[m.pk])) for m in meetings]
+
+
+# --- The helper / introducer picker -------------------------------------------------------------
+
+
+def helper_replaces_after_transfer(candidate: Candidate, role: str = "mentor") -> bool:
+    """Whether an assignment of `role` now is one of the first the new branch makes after the
+    candidate's latest transfer (HD06 3.9a: no 12-month condition for them): one helper, or the
+    two introducers the move ended."""
+    latest = candidate.transfers.order_by("-on_date", "-recorded_at", "-pk").first()
+    if latest is None:
+        return False
+    made_since = Mentorship.objects.filter(
+        candidate=candidate, role=role, assigned_on__gte=latest.on_date, ended_by_transfer__isnull=True
+    ).count()
+    return made_since < (2 if role == "introducer" else 1)
+
+
+@dataclass(frozen=True)
+class HelperOption:
+    """A member the picker lists: `reasons` (the rules' conditions not met) disable the choice;
+    `assigned` names the roles the member already holds for the candidate (shown, not refused)."""
+
+    member: PartyMember
+    reasons: tuple[Reason, ...]
+    assigned: tuple[str, ...] = ()
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+
+@dataclass(frozen=True)
+class HelperPicker:
+    options: list[HelperOption]
+    replacement: bool  # the next helper replaces one a transfer ended: no 12 months (HD06 3.9a)
+
+
+def helper_picker(
+    *, user: User, candidate: Candidate, on: dt.date, together_since: dt.date | None = None
+) -> HelperPicker:
+    """The members who may be assigned to help (and so introduce) `candidate`: the official and
+    probationary members of the candidate's branch that `user` may read (members.selectors.member_list,
+    the one scoping point), the person themself excepted, each with the conditions of QĐ294 3.2.1
+    it does not meet. Two queries (members, current assignments) plus one for the transfer check.
+
+    The 12 months together are judged only when `together_since` is given: the app holds no date
+    from which a member and the candidate worked, studied or lived together.
+    """
+    members = list(member_list(user=user, organisation=candidate.organisation).exclude(person_id=candidate.person_id))
+    roles: dict[int, list[str]] = {}
+    for member_id, role in Mentorship.objects.filter(candidate=candidate, ended_on__isnull=True).values_list(
+        "member_id", "role"
+    ):
+        roles.setdefault(member_id, []).append(role)
+    replacement = helper_replaces_after_transfer(candidate)
+    rules = rulebook.rulebook_for(candidate.organisation).for_date(on)
+    options = []
+    for member in members:
+        facts = MentorFacts(
+            is_official=member.status == MemberStatus.OFFICIAL,
+            same_grassroots_unit=True,  # a member of the candidate's own branch
+            together_since=together_since,
+            is_replacement=replacement,
+            name=member.person.full_name,
+        )
+        found = check_mentor(facts, on, rules, together_known=together_since is not None).reasons
+        options.append(HelperOption(member, found, tuple(sorted(roles.get(member.pk, ())))))
+    return HelperPicker(options, replacement)

@@ -24,6 +24,7 @@ from admission import forms, reminders, selectors, services
 from admission.documents import upload_views, uploads
 from admission.documents import views as document_views
 from admission.domain.attendance import explanation, quorum_warnings
+from admission.domain.eligibility import IntroductionMode
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
 from admission.domain.transfers import NOT_TRANSFERABLE
@@ -295,6 +296,9 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
         form = forms.VoteRecordForm(request.POST or None, step=step, meetings=meetings)
     else:
         form = forms.StepForm(request.POST or None, step=step)
+    intro = ""
+    if step.key == "introduction":
+        intro = _introduction_intro(candidate, form)
     if request.method == "POST" and form.is_valid():
         ok, _result = _run_service(
             lambda: _record_step(request, candidate, step, form.cleaned_data), _form_errors(form)
@@ -316,8 +320,30 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     return render(
         request,
         "admission/form.html",
-        {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule, "links": links},
+        {"form": form, "title": step.label, "candidate": candidate, "rule": step.rule, "links": links, "intro": intro},
     )
+
+
+def _introduction_intro(candidate: Candidate, form: Any) -> str:
+    """The introduction step: the form the person's facts suggest is pre-selected, and the page says
+    who counts as introducer in each form (the helpers by default, rules §3 S5)."""
+    today = timezone.localdate()
+    mode = services.introduction_mode_default(candidate, today)
+    form.fields["introduction_mode"].initial = mode.name
+    form.fields["introduction_mode"].help_text = _(
+        "Hai đảng viên chính thức giới thiệu; hoặc Đoàn TNCS Hồ Chí Minh (người trong độ tuổi đoàn viên) hay "
+        "Công đoàn cơ sở giới thiệu bằng nghị quyết cùng một đảng viên (ĐL 4.1; QĐ294 3.1). Khi đó ghi ngày "
+        "nghị quyết của Đoàn/Công đoàn."
+    )
+    names = {
+        m: ", ".join(x.member.person.full_name for x in services.introducers(candidate, m)) or _("chưa có")
+        for m in (IntroductionMode.TWO_MEMBERS, IntroductionMode.YOUTH_UNION_PLUS_ONE)
+    }
+    return _(
+        "Đảng viên giúp đỡ được tính là người giới thiệu. Nếu hai đảng viên giới thiệu: %(two)s. Nếu Đoàn hoặc "
+        "Công đoàn giới thiệu cùng một đảng viên: %(one)s. Thiếu người thì phân công ở mục «Đảng viên giúp đỡ, "
+        "người giới thiệu» trên trang hồ sơ."
+    ) % {"two": names[IntroductionMode.TWO_MEMBERS], "one": names[IntroductionMode.YOUTH_UNION_PLUS_ONE]}
 
 
 def _record_step(request: AuthenticatedRequest, candidate: Candidate, step: Any, data: dict[str, Any]) -> None:
@@ -362,13 +388,39 @@ def _simple_form_view(
 
 @login_required
 def mentor_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _simple_form_view(
+    """Assign a helper (the introducer by default) or an introducer only, from the picker of the
+    branch's members with the conditions each does not meet (QĐ294 3.2; rules §3 S5)."""
+    candidate = _editable_candidate(request, pk)
+    picker = selectors.helper_picker(user=request.user, candidate=candidate, on=timezone.localdate())
+    form = forms.MentorForm(request.POST or None, picker=picker)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(
+            lambda: services.mentor_assign(acting_user=request.user, candidate=candidate, **form.cleaned_data),
+            _form_errors(form),
+        )
+        if ok:
+            messages.success(request, _("Đã lưu."))
+            return redirect("candidate_detail", pk=candidate.pk)
+    intro = _(
+        "Đảng viên giúp đỡ là người giới thiệu: chỉ phân công một lần. Khi hai đảng viên giới thiệu, phân công "
+        "thêm người giới thiệu thứ hai; khi Đoàn TNCS Hồ Chí Minh hoặc Công đoàn cơ sở giới thiệu, chỉ cần "
+        "đảng viên giúp đỡ. Danh sách gồm đảng viên của chi bộ; người chưa đủ điều kiện không chọn được, có ghi lý do."
+    )
+    if picker.replacement:
+        intro += " " + _(
+            "Người được phân công lần này thay người đã thôi giúp đỡ khi chuyển sinh hoạt: không cần đủ 12 tháng "
+            "(HD06 3.9a)."
+        )
+    return render(
         request,
-        pk,
-        forms.MentorForm,
-        _("Phân công đảng viên giúp đỡ / giới thiệu"),
-        lambda c, d: services.mentor_assign(acting_user=request.user, candidate=c, **d),
-        members=forms.members_for_mentoring,
+        "admission/form.html",
+        {
+            "form": form,
+            "title": _("Phân công đảng viên giúp đỡ, người giới thiệu"),
+            "candidate": candidate,
+            "rule": "ĐL 4; QĐ294 3.1-3.2",
+            "intro": intro,
+        },
     )
 
 

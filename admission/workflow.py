@@ -315,6 +315,7 @@ STEPS: tuple[Step, ...] = (
         Body.BRANCH,
         "QĐ294 4.2.1",
         extra_fields=("new_member_class_date",),
+        produces=("R1",),  # when the new-member certificate's date is given
         bounded_by=("probation_end",),
     ),
     Step(
@@ -476,6 +477,32 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 STEP_BY_KEY = {step.key: step for step in STEPS}
+
+# The candidate date that records each document a step produces (its `produces`): writing that date
+# ticks the dossier checklist item, dated with it (services.checklist_tick). A5 exists only when the
+# union introduced (its resolution date is then entered), R1 when the new-member certificate is.
+DOCUMENT_DATE: dict[str, str] = {
+    "A1": "certificate_issue_date",
+    "A2": "application_date",
+    "A3": "application_date",
+    "A4": "introduction_date",
+    "A5": "union_resolution_date",
+    "A6": "comments_completed_date",
+    "A7": "branch_resolution_date",
+    "A8": "appraisal_date",
+    "A9": "grassroots_resolution_date",
+    "A10": "decision_date",
+    "A11": "records_completed_date",
+    "R1": "new_member_class_date",
+    "R5": "recognition_branch_date",
+    "R8": "recognition_decision_date",
+}
+# Per candidate date, the documents it ticks and the step that produces each.
+TICKED_BY_DATE: dict[str, tuple[tuple[str, str], ...]] = {}
+for _step in STEPS:
+    for _document in _step.produces:
+        _date = DOCUMENT_DATE[_document]
+        TICKED_BY_DATE[_date] = (*TICKED_BY_DATE.get(_date, ()), (_document, _step.key))
 
 # The forward step of each stage: what the board shows as "next step", and whose turn it is.
 NEXT_STEP: dict[Stage, str] = {}

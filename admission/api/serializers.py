@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from admission.api.errors import language
+from admission.api.errors import ErrorItemSerializer, language, reason_item
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
@@ -840,3 +840,38 @@ class TokenSerializer(serializers.Serializer):
 
     token = serializers.CharField(source="key", read_only=True, help_text="Send as 'Authorization: Token <token>'.")
     created = serializers.DateTimeField(read_only=True)
+
+
+# --- Helper picker ---------------------------------------------------------------------------------
+
+
+class HelperQuerySerializer(serializers.Serializer):
+    together_since = DayField(
+        required=False,
+        help_text="Judge the 12 months together (QĐ294 3.2.1) from this day; without it they are not judged.",
+    )
+
+
+class HelperOptionSerializer(serializers.Serializer):
+    """A member of the candidate's branch: whether they may be assigned, and why not (reason items)."""
+
+    member = serializers.IntegerField(source="member.pk")
+    person_name = serializers.CharField(source="member.person.full_name")
+    status = serializers.CharField(source="member.status")
+    organisation = serializers.IntegerField(source="member.organisation_id")
+    eligible = serializers.BooleanField()
+    reasons = serializers.SerializerMethodField()
+    assigned = serializers.ListField(
+        child=serializers.CharField(), help_text="Roles already held for this candidate (mentor, introducer)."
+    )
+
+    @extend_schema_field(ErrorItemSerializer(many=True))
+    def get_reasons(self, option: Any) -> list[dict[str, Any]]:
+        return [reason_item(r) for r in option.reasons]
+
+
+class HelperPickerSerializer(serializers.Serializer):
+    replacement_after_transfer = serializers.BooleanField(
+        source="replacement", help_text="The next helper replaces one a transfer ended: no 12 months (HD06 3.9a)."
+    )
+    members = HelperOptionSerializer(source="options", many=True)

@@ -507,6 +507,31 @@ class CandidateViewSet(
         return Response(s.TransferOutSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="Members who may help and introduce the candidate (picker), with reasons",
+        description=(
+            "The official and probationary members of the candidate's branch that you may see, each with the "
+            "conditions of QĐ294 3.2.1 it does not meet (`reasons`, the same codes and words as the page): not an "
+            "official member; with `together_since`, fewer than 12 months together, unless the assignment replaces "
+            "one a transfer ended. The assigned helper is the introducer by default (rules §3 S5). Edit rights on "
+            "the candidate are needed (403); a candidate outside your scope is 404."
+        ),
+        parameters=[s.HelperQuerySerializer],
+        responses={200: s.HelperPickerSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def helpers(self, request: Any, pk: str) -> Response:
+        candidate = self._editable(pk)
+        query = s.HelperQuerySerializer(data=dict(request.query_params.items()))  # "" is invalid, not absent
+        query.is_valid(raise_exception=True)
+        picker = selectors.helper_picker(
+            user=_user(request),
+            candidate=candidate,
+            on=request.today,
+            together_since=query.validated_data.get("together_since"),
+        )
+        return Response(s.HelperPickerSerializer(picker, context=self.get_serializer_context()).data)
+
+    @extend_schema(
         summary="Record a dossier document as held (or returned for correction)",
         request=s.DocumentRecordSerializer,
         responses={201: s.DocumentSerializer},

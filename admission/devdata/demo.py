@@ -72,18 +72,19 @@ def _vote(key: str, offset: int, yes: int = 7, summoned: int = 9) -> Action:
 
 
 def _introduce(candidate: Candidate, user: User | None, introducers: Sequence[PartyMember], start: dt.date) -> None:
-    """Two members introduce; a Youth Union member of youth age is introduced by the Youth
-    Union and one member (ĐL 4.1; QĐ294 3.1)."""
+    """The first member is assigned to help, and so introduces (rules §3 S5); two members introduce,
+    the second assigned as introducer only; a Youth Union member of youth age is introduced by the
+    Youth Union and the helper (ĐL 4.1; QĐ294 3.1)."""
     day = start + _days(119)
     youth = services.is_youth_union_case(candidate.person, day)
-    for member in introducers[:1] if youth else introducers:
+    for member, role in zip(introducers[:1] if youth else introducers, ("mentor", "introducer"), strict=False):
         services.mentor_assign(
             acting_user=user,
             candidate=candidate,
             member=member,
             together_since=start - _days(735),
             assigned_on=start + _days(104),
-            role="introducer",
+            role=role,
         )
     if youth:
         _step("introduction", 119, introduction_mode="YOUTH_UNION_PLUS_ONE", union_resolution_date=112)(
@@ -91,17 +92,6 @@ def _introduce(candidate: Candidate, user: User | None, introducers: Sequence[Pa
         )
     else:
         _step("introduction", 119, introduction_mode="TWO_MEMBERS")(candidate, user, introducers, start)
-
-
-def _documents_then_comments(
-    candidate: Candidate, user: User | None, introducers: Sequence[PartyMember], start: dt.date
-) -> None:
-    documents = [("A1", 73), ("A2", 99), ("A3", 99), ("A4", 119), ("A6", 185)]
-    if candidate.introduction_mode == "YOUTH_UNION_PLUS_ONE":
-        documents.append(("A5", 112))
-    for doc, offset in documents:
-        services.document_record(acting_user=user, candidate=candidate, doc_type=doc, issued_on=start + _days(offset))
-    _step("comments", 185)(candidate, user, introducers, start)
 
 
 def _probation_review(
@@ -147,7 +137,7 @@ TIMELINE: dict[str, Action] = {
     "S4": _step("application", 99),
     "S5": _introduce,
     "S6": _step("verification", 165),
-    "S7": _documents_then_comments,
+    "S7": _step("comments", 185),  # the steps ticked A1-A5 of the checklist; this one ticks A6
     "S8": _vote("branch_vote", 211),
     "S8A": _step("appraisal", 218),
     "S9": _vote("grassroots_vote", 226),

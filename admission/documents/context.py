@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from admission.domain.deadlines import probation_end
+from admission.domain.eligibility import IntroductionMode, choose_introducers, introducers_needed
 from admission.domain.votes import VotingBody
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
@@ -214,13 +215,23 @@ def document_context(candidate: Candidate, *, today: dt.date | None = None) -> d
     closed_on = candidate.recognition_decision_date or candidate.removal_date
     if closed_on is not None:
         in_force |= Q(ended_on__gte=closed_on)
-    mentorships = (
+    mentorships = list(
         Mentorship.objects.filter(in_force, candidate=candidate)
         .select_related("member__person")
         .order_by("assigned_on", "pk")
     )
-    introducers = [m.member.person.full_name for m in mentorships if m.role == MentorRole.INTRODUCER]
-    mentors = [m.member.person.full_name for m in mentorships if m.role == MentorRole.MENTOR]
+    # The helpers introduce by default, unless the branch named enough introducers of its own (rules §3 S5).
+    mode = (
+        IntroductionMode[candidate.introduction_mode] if candidate.introduction_mode else IntroductionMode.TWO_MEMBERS
+    )
+    names = {m.member_id: m.member.person.full_name for m in mentorships}
+    chosen = choose_introducers(
+        [m.member_id for m in mentorships if m.role == MentorRole.INTRODUCER],
+        [m.member_id for m in mentorships if m.role == MentorRole.MENTOR],
+        introducers_needed(mode),
+    )
+    introducers = [name for member_id, name in names.items() if member_id in chosen]  # in assignment order
+    mentors = list(dict.fromkeys(m.member.person.full_name for m in mentorships if m.role == MentorRole.MENTOR))
     end = candidate.official_date
     if end is None and candidate.ceremony_date is not None:
         rules = rulebook_for(branch).for_date(candidate.ceremony_date)

@@ -30,6 +30,8 @@ from admission.documents.context import document_context
 from admission.documents.defaults import default_template_bytes
 from admission.documents.templates import DEFAULT_TEMPLATE_VERSION, TemplateRefused, render_docx, template_for
 from admission.models import Candidate, GeneratedDocument, GeneratedKind
+from admission.services import checklist_tick
+from admission.workflow import DOCUMENT_DATE
 from members import services as member_services
 from members.models import AuditLog, User
 from members.selectors import scope_for
@@ -147,6 +149,25 @@ def docx_to_pdf(docx_bytes: bytes) -> bytes:
 
 # --- Services ---------------------------------------------------------------------------------
 
+# The dossier checklist item each generated document is (rules §6.1-6.2). It is ticked when the
+# document is generated once the act it records is recorded (its date, workflow.DOCUMENT_DATE),
+# dated with that act; printed before, it is a draft and ticks nothing. The member sheet alone is
+# not A11 (which also needs the member's record, 1-HSĐV); the cover and the probation summary are
+# not checklist items.
+GENERATED_ITEM: dict[str, str] = {
+    GeneratedKind.BRANCH_RESOLUTION: "A7",
+    GeneratedKind.COMMITTEE_RESOLUTION: "A9",
+    GeneratedKind.ADMISSION_DECISION: "A10",
+    GeneratedKind.RECOGNITION_DECISION: "R8",
+}
+
+
+def _tick_checklist(*, acting_user: User, candidate: Candidate, kind: str, now: dt.datetime) -> None:
+    code = GENERATED_ITEM.get(kind)
+    day = getattr(candidate, DOCUMENT_DATE[code]) if code else None
+    if code and day is not None:
+        checklist_tick(candidate=candidate, items={code: (day, f"generated:{kind}")}, acting_user=acting_user, now=now)
+
 
 def document_generate(
     *,
@@ -213,6 +234,7 @@ def document_generate(
         document.file.save(f"document.{fmt}", ContentFile(content), save=False)
         try:
             document.save()
+            _tick_checklist(acting_user=acting_user, candidate=candidate, kind=kind, now=now)
             member_services.audit_record(
                 user=acting_user,
                 action=AuditLog.Action.GENERATE_DOCUMENT,

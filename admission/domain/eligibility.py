@@ -183,17 +183,20 @@ class MentorFacts:
     name: str = ""
 
 
-def check_mentor(m: MentorFacts, on_date: date, rules: RuleSet) -> CheckResult:
+def check_mentor(m: MentorFacts, on_date: date, rules: RuleSet, *, together_known: bool = True) -> CheckResult:
     """QĐ294 3.2.1 (ĐL 4.2): official member, same unit and grassroots organisation, 12 months
     together. A replacement assigned after the first one left is exempt from the 12 months
     (QĐ294 3.2.2; HD06 3.9a for a candidate who moved) but must still be official and local.
+
+    `together_known=False` (the helper picker before a date is typed): the 12 months are not
+    judged, since the app holds no date from which a member and the candidate worked together.
     """
     found: list[Reason] = []
     if not m.is_official:
         found.append(reason("mentor_not_official", "QĐ294 3.2.1", name=m.name))
     if not m.same_grassroots_unit:
         found.append(reason("mentor_other_unit", "QĐ294 3.2.1", name=m.name))
-    if not m.is_replacement:
+    if not m.is_replacement and together_known:
         if m.together_since is None:
             found.append(reason("mentor_together_missing", "QĐ294 3.2.1", name=m.name))
         else:
@@ -217,6 +220,40 @@ class IntroductionMode(StrEnum):
     TRADE_UNION_PLUS_ONE = "trade_union_plus_one"
 
 
+def introducers_needed(mode: IntroductionMode) -> int:
+    """How many official members introduce (ĐL 4.1; QĐ294 3.1): two, or one beside the union's resolution."""
+    return 2 if mode is IntroductionMode.TWO_MEMBERS else 1
+
+
+def is_youth_age(born: date, on: date) -> bool:
+    """Youth age (for the Youth Union introduction rule): up to 30 years, HN02 1.1.2.1b [LOCAL-HN]."""
+    return (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) <= 30
+
+
+def default_introduction_mode(chosen: str, *, youth_union_member: bool, born: date, on: date) -> IntroductionMode:
+    """The form of introduction: the one the branch chose (its name), else the Youth Union and one
+    member for a Youth Union member of youth age (ĐL 4.1; QĐ294 3.1), else two official members."""
+    if chosen:
+        return IntroductionMode[chosen]
+    if youth_union_member and is_youth_age(born, on):
+        return IntroductionMode.YOUTH_UNION_PLUS_ONE
+    return IntroductionMode.TWO_MEMBERS
+
+
+def choose_introducers[K](explicit: Sequence[K], helpers: Sequence[K], needed: int) -> list[K]:
+    """Who introduces, among the candidate's current assignments (keys, e.g. member ids).
+
+    The official member assigned to help is the introducer by default (rules §3 S5: the helper
+    writes the introduction letter): the helpers count unless the branch named enough
+    introducers of its own (`explicit`, assignments "introducer only"), which then stand alone.
+    A member assigned both ways counts once.
+    """
+    chosen = list(dict.fromkeys(explicit))
+    if len(chosen) < needed:
+        chosen += [key for key in dict.fromkeys(helpers) if key not in chosen]
+    return chosen
+
+
 def check_introduction(
     mode: IntroductionMode,
     introducers: Sequence[MentorFacts],
@@ -234,9 +271,24 @@ def check_introduction(
     Youth age is an input: its limit is not set centrally (rules §12.11).
     """
     found: list[Reason] = []
-    expected = 2 if mode is IntroductionMode.TWO_MEMBERS else 1
-    if len(introducers) != expected:
-        found.append(reason("introducers_count", "ĐL 4.1; QĐ294 3.1", expected=expected, actual=len(introducers)))
+    expected = introducers_needed(mode)
+    names = tuple(m.name for m in introducers)
+    if len(introducers) < expected:
+        found.append(
+            reason(
+                "introducers_missing",
+                "ĐL 4.1; QĐ294 3.1-3.2",
+                expected=expected,
+                actual=len(introducers),
+                missing=expected - len(introducers),
+                names=names,
+                mode=mode.name,
+            )
+        )
+    elif len(introducers) > expected:
+        found.append(
+            reason("introducers_too_many", "ĐL 4.1; QĐ294 3.1", expected=expected, actual=len(introducers), names=names)
+        )
     youth_mode = mode is IntroductionMode.YOUTH_UNION_PLUS_ONE
     if youth_union_exists and is_youth_age and not (youth_mode and is_youth_union_member):
         found.append(reason("youth_union_required", "ĐL 4.1; QĐ294 3.1"))

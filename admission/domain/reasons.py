@@ -134,9 +134,21 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "{name}: chưa đủ {months} tháng cùng công tác với người vào Đảng; đến {reached_on} mới đủ",
         "{name}: {months} months together with the applicant not reached until {reached_on}",
     ),
-    "introducers_count": (
-        "Cần {expected} đảng viên chính thức giới thiệu, hiện có {actual}",
-        "{expected} official members must introduce; {actual} recorded",
+    "introducers_missing": (
+        "Cần {expected} đảng viên chính thức giới thiệu, hiện có {actual}{names}. Đảng viên giúp đỡ "
+        "được chi bộ phân công là người giới thiệu: phân công thêm {missing} đảng viên chính thức của chi "
+        "bộ ở mục «Đảng viên giúp đỡ, người giới thiệu» trên trang hồ sơ{hint}",
+        "{expected} official members must introduce; {actual} counted{names}. The member the branch "
+        "assigned to help is the introducer: assign {missing} more official member(s) of the branch in "
+        "the 'Helpers and introducers' section of the candidate page{hint}",
+    ),
+    "introducers_too_many": (
+        "Chỉ {expected} đảng viên chính thức giới thiệu nhưng có {actual} người được tính{names}: chi bộ "
+        "chọn người giới thiệu bằng cách phân công họ với vai trò «Chỉ là người giới thiệu» (khi đủ "
+        "người với vai trò này, đảng viên giúp đỡ không còn được tính là người giới thiệu)",
+        "Only {expected} official member(s) introduce but {actual} are counted{names}: the branch names the "
+        "introducers by assigning them as 'Introducer only' (once there are enough of them, the helpers "
+        "no longer count as introducers)",
     ),
     "youth_union_required": (
         "Người trong độ tuổi đoàn viên ở nơi có tổ chức Đoàn phải là đoàn viên và do Đoàn giới thiệu",
@@ -550,6 +562,13 @@ OPEN_REQUEST = (
     "{subject} – {addressee} (gửi ngày {sent_on}, hạn trả lời {due})",
     "{subject} – {addressee} (sent on {sent_on}, reply due {due})",
 )
+# Added to ``introducers_missing`` when two members must introduce: the union's resolution may replace one.
+INTRODUCTION_HINTS = (
+    "; nếu Đoàn TNCS Hồ Chí Minh hoặc Công đoàn cơ sở giới thiệu bằng nghị quyết, chọn hình thức giới thiệu đó "
+    "khi ghi nhận bước «Hoàn thành giới thiệu» (khi đó chỉ cần một đảng viên)",
+    "; if the Youth Union or the grassroots trade union introduces by resolution, choose that form when "
+    "recording 'Complete the introduction' (then one member is enough)",
+)
 # The ``state`` param of ``verification_not_open``.
 VERIFICATION_STATES: dict[str, tuple[str, str]] = {
     "answered": ("đã có trả lời", "already answered"),
@@ -584,6 +603,10 @@ def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
             EXCLUSION_LABELS[status][index].format(n=n)
             for status, n in item.params["exclusions"]  # type: ignore[attr-defined]
         )
+    if item.code in ("introducers_missing", "introducers_too_many"):
+        shown["names"] = f" ({shown['names']})" if item.params.get("names") else ""
+        mode = str(item.params.get("mode", ""))
+        shown["hint"] = INTRODUCTION_HINTS[index] if mode == "TWO_MEMBERS" else ""
     if item.code == "date_order":
         for key in ("first", "second"):
             shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]

@@ -29,6 +29,8 @@ from admission.services.candidates import (
     calendar_token_set,
     candidate_create,
     document_record,
+    introducers,
+    introduction_mode_default,
     mentor_assign,
     task_assign,
     task_complete,
@@ -67,7 +69,7 @@ from admission.services.steps import (
     step_target,
 )
 from admission.services.transfers import candidate_transfer
-from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, refresh_due
+from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, checklist_tick, refresh_due
 from admission.services.verification import (
     may_verify,
     open_requests_reason,
@@ -92,6 +94,7 @@ __all__ = [
     "candidate_step",
     "candidate_transfer",
     "candidate_transition",
+    "checklist_tick",
     "candidate_update_flags",
     "candidate_vote",
     "committee_meeting_create",
@@ -121,6 +124,8 @@ __all__ = [
     "meeting_update",
     "next_meeting",
     "mentor_assign",
+    "introducers",
+    "introduction_mode_default",
     "open_requests_reason",
     "open_return",
     "refresh_due",

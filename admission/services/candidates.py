@@ -6,17 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from admission.domain.eligibility import MentorFacts, check_mentor
+from admission.domain.eligibility import (
+    IntroductionMode,
+    MentorFacts,
+    check_mentor,
+    choose_introducers,
+    default_introduction_mode,
+    introducers_needed,
+)
 from admission.domain.reasons import reason
 from admission.domain.stages import Stage
 from admission.models import Candidate, DossierItem, MentorRole, Mentorship, TrialTask
 from admission.rulebook import rulebook_for
+from admission.selectors import helper_replaces_after_transfer
 from admission.services.base import StepRefused, date_problems, refuse_unless, require_edit
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
+from members.selectors import scope_for
 
 
 def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
@@ -61,7 +71,8 @@ def mentor_assign(
     role: str = MentorRole.MENTOR,
     is_replacement: bool = False,
 ) -> Mentorship:
-    """Assign an official member to help or introduce the candidate (branch resolution, QĐ294 3.2).
+    """Assign an official member to help the candidate (branch resolution, QĐ294 3.2), who is also
+    the introducer by default (rules §3 S5); `role="introducer"` assigns an introducer only.
 
     Refused with reasons when the member is not official, from another grassroots unit, or has
     not been with the candidate for 12 months (a replacement is exempt, QĐ294 3.2.2). After the
@@ -69,7 +80,9 @@ def mentor_assign(
     assigns replace those the move ended and are exempt too (HD06 3.9a, 3.10).
     """
     require_edit(acting_user, candidate)
-    is_replacement = is_replacement or _replaces_after_transfer(candidate, role)
+    if acting_user is not None and not scope_for(acting_user).can_read(member.organisation):
+        raise PermissionDenied  # only members the user may see (the picker lists no others)
+    is_replacement = is_replacement or helper_replaces_after_transfer(candidate, role)
     facts = _mentor_facts(candidate, member, together_since, is_replacement)
     rules = rulebook_for(candidate.organisation).for_date(assigned_on)
     refuse_unless(check_mentor(facts, assigned_on, rules))
@@ -84,22 +97,6 @@ def mentor_assign(
             is_replacement=is_replacement,
             assigned_on=assigned_on,
         )
-
-
-# How many assignments of each role the new branch makes in place of those a transfer ended.
-_NEEDED_AFTER_TRANSFER: dict[str, int] = {MentorRole.MENTOR.value: 1, MentorRole.INTRODUCER.value: 2}
-
-
-def _replaces_after_transfer(candidate: Candidate, role: str) -> bool:
-    """Whether an assignment of `role` now is one of the first the new branch makes after the
-    candidate's latest transfer (HD06 3.9a: no 12-month condition for them)."""
-    latest = candidate.transfers.order_by("-on_date", "-recorded_at", "-pk").first()
-    if latest is None:
-        return False
-    made_since = Mentorship.objects.filter(
-        candidate=candidate, role=role, assigned_on__gte=latest.on_date, ended_by_transfer__isnull=True
-    ).count()
-    return made_since < _NEEDED_AFTER_TRANSFER.get(role, 1)
 
 
 def _grassroots_unit(ancestors: list[int], kinds: dict[int, str]) -> int | None:
@@ -127,13 +124,38 @@ def _mentor_facts(
     )
 
 
-def introducer_facts(candidate: Candidate) -> tuple[MentorFacts, ...]:
+def introduction_mode_default(candidate: Candidate, on: dt.date) -> IntroductionMode:
+    """The candidate's form of introduction on `on` (eligibility.default_introduction_mode)."""
+    person = candidate.person
+    return default_introduction_mode(
+        candidate.introduction_mode, youth_union_member=person.youth_union_member, born=person.date_of_birth, on=on
+    )
+
+
+def introducers(candidate: Candidate, mode: IntroductionMode) -> list[Mentorship]:
+    """The candidate's introducers: the current helpers by default, or the members the branch
+    assigned as introducers only when they are enough (eligibility.choose_introducers, rules §3 S5)."""
+    rows = list(
+        candidate.mentorships.filter(ended_on__isnull=True)
+        .select_related("member__person", "member__organisation")
+        .order_by("assigned_on", "pk")
+    )
+    by_member: dict[int, Mentorship] = {}
+    for row in rows:  # a member assigned both ways: the helper's row stands for them
+        if row.member_id not in by_member or row.role == MentorRole.MENTOR:
+            by_member[row.member_id] = row
+    chosen = choose_introducers(
+        [r.member_id for r in rows if r.role == MentorRole.INTRODUCER],
+        [r.member_id for r in rows if r.role == MentorRole.MENTOR],
+        introducers_needed(mode),
+    )
+    return [by_member[member_id] for member_id in dict.fromkeys(r.member_id for r in rows) if member_id in chosen]
+
+
+def introducer_facts(candidate: Candidate, mode: IntroductionMode) -> tuple[MentorFacts, ...]:
     """The rule facts of the candidate's current introducers (QĐ294 3.2)."""
     return tuple(
-        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement)
-        for m in candidate.mentorships.filter(role=MentorRole.INTRODUCER, ended_on__isnull=True).select_related(
-            "member__person", "member__organisation"
-        )
+        _mentor_facts(candidate, m.member, m.together_since, m.is_replacement) for m in introducers(candidate, mode)
     )
 
 
@@ -173,7 +195,14 @@ def document_record(
         item, _created = DossierItem.objects.update_or_create(
             candidate=candidate,
             doc_type=doc_type,
-            defaults={"issued_on": issued_on, "note": note, "status": status, "updated_by": acting_user},
+            # The user's entry: never changed by the steps' automatic ticks (checklist_tick).
+            defaults={
+                "issued_on": issued_on,
+                "note": note,
+                "status": status,
+                "updated_by": acting_user,
+                "ticked_by": "",
+            },
         )
     return item
 

@@ -28,6 +28,7 @@ from admission.domain.eligibility import (
     check_introduction,
     check_order,
     check_recognition_ready,
+    is_youth_age,
 )
 from admission.domain.reasons import Reason, reason
 from admission.domain.stages import Stage
@@ -44,7 +45,7 @@ from admission.domain.votes import (
 from admission.models import BranchMeeting, Candidate, DossierItem, StageTransition, Vote, VotePurpose
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, date_problems, require_edit, require_turn
-from admission.services.candidates import introducer_facts
+from admission.services.candidates import introducer_facts, introduction_mode_default
 from admission.services.meetings import meeting_vote_counts
 from admission.services.transitions import candidate_transition
 from admission.services.verification import open_requests_reason
@@ -178,15 +179,22 @@ def _check_permit_dossier(
 
 
 def _check_introduction(candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]) -> list[Reason]:
+    """Who introduces: the helpers by default, in the form chosen (or the person's default, which is
+    then recorded with the step); the refusal names who counts and what to assign."""
     person = candidate.person
+    if entered.introduction_mode:
+        mode = IntroductionMode[entered.introduction_mode]
+    else:
+        mode = introduction_mode_default(candidate, on)
+        fields["introduction_mode"] = mode.name
     return list(
         check_introduction(
-            IntroductionMode[entered.introduction_mode or "TWO_MEMBERS"],
-            introducer_facts(candidate),
+            mode,
+            introducer_facts(candidate, mode),
             on,
             rulebook_for(candidate.organisation).for_date(on),
             youth_union_exists=person.youth_union_member,
-            is_youth_age=_is_youth_age(person.date_of_birth, on),
+            is_youth_age=is_youth_age(person.date_of_birth, on),
             is_youth_union_member=person.youth_union_member,
             union_resolution_date=entered.union_resolution_date,
         ).reasons
@@ -300,12 +308,7 @@ def _order_after(earlier: dt.date | None, earlier_label: str, later: dt.date, la
 
 def is_youth_union_case(person: Person, on: dt.date) -> bool:
     """A Youth Union member of youth age must be introduced by the Youth Union (ĐL 4.1)."""
-    return person.youth_union_member and _is_youth_age(person.date_of_birth, on)
-
-
-def _is_youth_age(born: dt.date, on: dt.date) -> bool:
-    """Youth age (for the Youth Union introduction rule): up to 30 years, HN02 1.1.2.1b [LOCAL-HN]."""
-    return (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) <= 30
+    return person.youth_union_member and is_youth_age(person.date_of_birth, on)
 
 
 def documents_missing(candidate: Candidate, required: tuple[str, ...]) -> tuple[str, ...]:
@@ -608,8 +611,8 @@ def _readmission_facts(candidate: Candidate) -> dict[str, Any]:
 
 def _consideration_facts(candidate: Candidate, meeting_date: dt.date, step: Step) -> BranchConsiderationFacts:
     person = candidate.person
-    introducers = introducer_facts(candidate)
-    mode = IntroductionMode[candidate.introduction_mode or "TWO_MEMBERS"]
+    mode = introduction_mode_default(candidate, meeting_date)
+    introducers = introducer_facts(candidate, mode)
     required = step.requires + (("A5",) if mode is not IntroductionMode.TWO_MEMBERS else ())
     return BranchConsiderationFacts(
         birth_date=person.date_of_birth,
@@ -620,7 +623,7 @@ def _consideration_facts(candidate: Candidate, meeting_date: dt.date, step: Step
         introduction_mode=mode,
         introducers=introducers,
         youth_union_exists=person.youth_union_member,
-        is_youth_age=_is_youth_age(person.date_of_birth, meeting_date),
+        is_youth_age=is_youth_age(person.date_of_birth, meeting_date),
         is_youth_union_member=person.youth_union_member,
         union_resolution_date=candidate.union_resolution_date,
         documents_missing=documents_missing(candidate, required),

@@ -20,9 +20,10 @@ from admission.domain import stages
 from admission.domain.reasons import reason
 from admission.domain.stages import Stage
 from admission.domain.statistics import package_working_days
-from admission.models import Candidate, Mentorship, StageTransition, TrialTask, Vote
+from admission.models import Candidate, DossierItem, Mentorship, StageTransition, TrialTask, Vote
 from admission.rulebook import calendar_for, rulebook_for
 from admission.services.base import ConcurrentStageChange, StepRefused
+from admission.workflow import TICKED_BY_DATE
 from members import services as member_services
 from members.freshness import organisations_changed
 from members.models import MemberStatus, PartyMember, User
@@ -74,6 +75,18 @@ def candidate_transition(
     Candidate.history.bulk_history_create(  # type: ignore[attr-defined]
         [candidate], update=True, default_user=acting_user, default_change_reason=f"{expected_stage}→{to_stage}"
     )
+    # The documents the step produces are held from the dates it wrote (workflow.TICKED_BY_DATE).
+    checklist_tick(
+        candidate=candidate,
+        items={
+            document: (changes[name], source)
+            for name, produced in TICKED_BY_DATE.items()
+            if changes.get(name) is not None
+            for document, source in produced
+        },
+        acting_user=acting_user,
+        now=now,
+    )
     entered_on, working_days = _visit_ended(candidate, on_date=on_date, now=now)
     transition = StageTransition.objects.create(
         candidate=candidate,
@@ -97,6 +110,42 @@ def candidate_transition(
     schedule.transition_notify(candidate=candidate, transition=transition, now=now)
     organisations_changed(paths=[candidate.organisation.path])  # its statistics figures are stale
     return transition
+
+
+def checklist_tick(
+    *,
+    candidate: Candidate,
+    items: Mapping[str, tuple[dt.date, str]],
+    acting_user: User | None,
+    now: dt.datetime,
+) -> list[str]:
+    """Tick dossier checklist items the app itself produced: `items` maps a document code to the
+    date of the act (or generated document) that makes it and its source (a step key, or
+    "generated:<kind>"). Must run inside the caller's transaction; returns the codes changed.
+
+    An item a user entered (`ticked_by` empty) is never changed, nor unticked; a missing, returned
+    or automatically ticked item is marked held with the new date and source. Each change is a
+    history row of the item with the acting user and the source as its reason.
+    """
+    if not items:
+        return []
+    existing = {
+        item.doc_type: item
+        for item in DossierItem.objects.select_for_update().filter(candidate=candidate, doc_type__in=list(items))
+    }
+    changed = []
+    for code, (day, source) in sorted(items.items()):
+        item = existing.get(code) or DossierItem(candidate=candidate, doc_type=code)
+        held = item.pk is not None and item.status == DossierItem.Status.RECEIVED
+        if held and (not item.ticked_by or (item.issued_on, item.ticked_by) == (day, source)):
+            continue  # entered by a user, or already so
+        item.status, item.issued_on, item.ticked_by = DossierItem.Status.RECEIVED, day, source
+        item.note, item.updated_by = "", acting_user
+        item._history_user = acting_user  # type: ignore[attr-defined]
+        item._change_reason = source  # type: ignore[attr-defined]
+        item.save()
+        changed.append(code)
+    return changed
 
 
 def _visit_ended(candidate: Candidate, *, on_date: dt.date, now: dt.datetime) -> tuple[dt.date | None, int | None]:

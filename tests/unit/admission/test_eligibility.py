@@ -22,7 +22,11 @@ from admission.domain.eligibility import (
     check_order,
     check_readmission,
     check_recognition_ready,
+    choose_introducers,
+    default_introduction_mode,
+    introducers_needed,
 )
+from admission.domain.reasons import format_reason
 from admission.domain.rules import QD294
 
 DAY_COUNTED = QD294.with_overrides({"age_counts_day": True}, label="test")
@@ -191,9 +195,9 @@ TRADE = IntroductionMode.TRADE_UNION_PLUS_ONE
     ("mode", "count", "exists", "youth_age", "member", "resolution", "codes"),
     [
         (TWO, 2, False, False, False, None, ()),
-        (TWO, 1, False, False, False, None, ("introducers_count",)),
+        (TWO, 1, False, False, False, None, ("introducers_missing",)),
         (YOUTH, 1, True, True, True, MEETING, ()),
-        (YOUTH, 2, True, True, True, MEETING, ("introducers_count",)),
+        (YOUTH, 2, True, True, True, MEETING, ("introducers_too_many",)),
         (YOUTH, 1, True, True, True, None, ("union_resolution_missing",)),
         (TRADE, 1, False, False, False, MEETING, ()),
         (TRADE, 1, False, True, False, MEETING, ()),  # no Youth Union: trade union introduces
@@ -227,6 +231,73 @@ def test_it_checks_who_introduces(
     assert result.codes == codes
 
 
+def test_it_does_not_judge_the_12_months_when_no_date_is_known() -> None:
+    unknown = replace(GOOD, together_since=None)
+    assert check_mentor(unknown, MEETING, QD294, together_known=False).codes == ()
+    assert check_mentor(replace(unknown, is_official=False), MEETING, QD294, together_known=False).codes == (
+        "mentor_not_official",
+    )
+
+
+@pytest.mark.parametrize(
+    ("explicit", "helpers", "mode", "chosen"),
+    [
+        ([], [1], TWO, [1]),  # the helper introduces by default
+        ([], [1], YOUTH, [1]),
+        ([], [], TWO, []),
+        ([2], [1], TWO, [2, 1]),  # a second introducer beside the helper
+        ([2, 3], [1], TWO, [2, 3]),  # the branch named both: the helper does not count
+        ([2], [1], YOUTH, [2]),  # the branch named the one member beside the Youth Union
+        ([1], [1], TWO, [1]),  # assigned both ways: counted once
+        ([], [1, 4], YOUTH, [1, 4]),  # two helpers where one member introduces: too many, not a silent pick
+        ([2], [1, 4], TWO, [2, 1, 4]),
+    ],
+)
+def test_it_counts_the_helper_as_introducer_by_default(
+    explicit: list[int], helpers: list[int], mode: IntroductionMode, chosen: list[int]
+) -> None:
+    assert choose_introducers(explicit, helpers, introducers_needed(mode)) == chosen
+
+
+@pytest.mark.parametrize(
+    ("chosen", "youth_member", "born", "mode"),
+    [
+        ("", True, date(2000, 3, 11), YOUTH),  # 25 at the meeting: the Youth Union introduces
+        ("", True, date(1995, 3, 10), TWO),  # 31: past youth age
+        ("", False, date(2000, 3, 11), TWO),
+        ("TRADE_UNION_PLUS_ONE", False, date(1980, 1, 1), TRADE),  # the branch's choice stands
+    ],
+)
+def test_it_defaults_the_form_of_introduction_from_the_person(
+    chosen: str, youth_member: bool, born: date, mode: IntroductionMode
+) -> None:
+    assert default_introduction_mode(chosen, youth_union_member=youth_member, born=born, on=MEETING) is mode
+
+
+def test_it_says_who_counts_and_what_to_assign_when_introducers_are_missing() -> None:
+    none_yet = check_introduction(
+        TWO, [], MEETING, QD294, youth_union_exists=False, is_youth_age=False, is_youth_union_member=False,
+        union_resolution_date=None,
+    ).reasons[0]  # fmt: skip
+    text = format_reason(none_yet)
+    assert text.startswith("Cần 2 đảng viên chính thức giới thiệu, hiện có 0. Đảng viên giúp đỡ")
+    assert "phân công thêm 2 đảng viên chính thức của chi bộ" in text
+    assert "Đoàn TNCS Hồ Chí Minh hoặc Công đoàn cơ sở" in text  # the other form of introduction
+    one = check_introduction(
+        TWO, [GOOD], MEETING, QD294, youth_union_exists=False, is_youth_age=False, is_youth_union_member=False,
+        union_resolution_date=None,
+    ).reasons[0]  # fmt: skip
+    assert "hiện có 1 (Nguyễn Văn An)" in format_reason(one)
+    assert "assign 1 more official member(s)" in format_reason(one, "en")
+    youth = check_introduction(
+        YOUTH, [GOOD, replace(GOOD, name="Trần B")], MEETING, QD294, youth_union_exists=True, is_youth_age=True,
+        is_youth_union_member=True, union_resolution_date=MEETING,
+    ).reasons[0]  # fmt: skip
+    assert youth.code == "introducers_too_many"
+    assert "(Nguyễn Văn An, Trần B)" in format_reason(youth)
+    assert "«Chỉ là người giới thiệu»" in format_reason(youth)
+
+
 def test_it_adds_each_introducers_problems() -> None:
     result = check_introduction(
         TWO,
@@ -250,7 +321,9 @@ def test_it_adds_each_introducers_problems() -> None:
         is_youth_union_member=False,
         union_resolution_date=None,
     )
-    assert dict(counted.reasons[0].params) == {"expected": 2, "actual": 1}
+    assert dict(counted.reasons[0].params) == {
+        "expected": 2, "actual": 1, "missing": 1, "names": ("Nguyễn Văn An",), "mode": "TWO_MEMBERS",
+    }  # fmt: skip
 
 
 READY = BranchConsiderationFacts(
@@ -295,7 +368,7 @@ def test_it_lets_a_complete_dossier_go_to_the_branch_vote() -> None:
         ),
         ({"certificate_issue_date": None}, ("certificate_missing",)),
         ({"dossier_start_date": date(2025, 3, 9)}, ("dossier_expired",)),
-        ({"introducers": ()}, ("introducers_count",)),
+        ({"introducers": ()}, ("introducers_missing",)),
     ],
 )
 def test_it_gathers_every_reason_before_the_branch_vote(changes: dict[str, object], codes: tuple[str, ...]) -> None:

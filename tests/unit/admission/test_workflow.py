@@ -222,3 +222,17 @@ def test_leaving_before_a_decision_not_admitted_or_withdrawn() -> None:
     # The branch's own resolution taking someone off the list stays before the dossier goes up.
     assert drop.from_stages == {S.S1, S.S2, S.S3, S.S4, S.S5, S.S6, S.S7, S.S8}
     assert NEXT_STEP[S.S10] == "decision"
+
+
+def test_it_ticks_each_produced_document_from_a_date_its_step_writes() -> None:
+    """The checklist ticking is the step table's `produces` (services.checklist_tick): every produced
+    document has the candidate date that records it, and that date is one its step writes."""
+    from admission.workflow import DOCUMENT_DATE, TICKED_BY_DATE
+
+    for step in STEPS:
+        for document in step.produces:
+            assert DOCUMENT_DATE[document] in (step.date_field, *step.extra_fields), (step.key, document)
+            assert (document, step.key) in TICKED_BY_DATE[DOCUMENT_DATE[document]]
+    assert {d for pairs in TICKED_BY_DATE.values() for d, _key in pairs} == set(DOCUMENT_DATE)
+    assert TICKED_BY_DATE["certificate_issue_date"] == (("A1", "certificate"),)
+    assert TICKED_BY_DATE["branch_resolution_date"] == (("A7", "branch_vote"),)
