@@ -838,4 +838,5 @@ def helper_picker(
         )
         found = check_mentor(facts, on, rules, together_known=together_since is not None).reasons
         options.append(HelperOption(member, found, tuple(sorted(roles.get(member.pk, ())))))
+    options.sort(key=lambda option: not option.eligible)  # those who may be chosen first, in name order
     return HelperPicker(options, replacement)

@@ -335,10 +335,10 @@ def _introduction_intro(candidate: Candidate, form: Any) -> str:
         "Công đoàn cơ sở giới thiệu bằng nghị quyết cùng một đảng viên (ĐL 4.1; QĐ294 3.1). Khi đó ghi ngày "
         "nghị quyết của Đoàn/Công đoàn."
     )
-    names = {
-        m: ", ".join(x.member.person.full_name for x in services.introducers(candidate, m)) or _("chưa có")
-        for m in (IntroductionMode.TWO_MEMBERS, IntroductionMode.YOUTH_UNION_PLUS_ONE)
-    }
+    names = {}
+    for m, needed in ((IntroductionMode.TWO_MEMBERS, 2), (IntroductionMode.YOUTH_UNION_PLUS_ONE, 1)):
+        counted = [x.member.person.full_name for x in services.introducers(candidate, m)]
+        names[m] = f"{', '.join(counted) or _('chưa có')} ({len(counted)}/{needed})"
     return _(
         "Đảng viên giúp đỡ được tính là người giới thiệu. Nếu hai đảng viên giới thiệu: %(two)s. Nếu Đoàn hoặc "
         "Công đoàn giới thiệu cùng một đảng viên: %(one)s. Thiếu người thì phân công ở mục «Đảng viên giúp đỡ, "
