@@ -45,8 +45,8 @@ from admission.models import (
 )
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, committee_of, require_edit
-from admission.services.transitions import refresh_due
-from admission.workflow import STEP_BY_KEY, TURN, Body, Step
+from admission.services.transitions import checklist_tick, refresh_due
+from admission.workflow import STEP_BY_KEY, TICKED_BY_DATE, TURN, Body, Step
 from members.authority import OrgNode
 from members.freshness import organisations_changed
 from members.models import PartyMember, User
@@ -259,6 +259,18 @@ def step_correct(
         if new_day is not None:
             _recount_stage_times(candidate)
         _membership_follows(candidate, changes)
+        # The dossier items the step ticked take the corrected date (an item a user entered stays).
+        checklist_tick(
+            candidate=candidate,
+            items={
+                document: (value, source)
+                for name, value in candidate_update.items()
+                if value is not None
+                for document, source in TICKED_BY_DATE.get(name, ())
+            },
+            acting_user=acting_user,
+            now=now,
+        )
         correction = _record(
             candidate, acting_user, CorrectionKind.STEP, why, now, transition=transition, changes=recorded
         )

@@ -98,6 +98,16 @@ def test_a_corrected_date_keeps_the_order_of_the_history(tree, alice, introducer
     _assert_replays(candidate)
 
 
+def test_a_corrected_certificate_date_moves_the_ticked_checklist_item(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S3")
+    assert candidate.documents.get(doc_type="A1").issued_on == dt.date(2025, 3, 20)  # ticked by the step
+    services.step_correct(
+        acting_user=alice, transition=_transition(candidate, "certificate"), reason_text="Sai ngày cấp",
+        on_date=dt.date(2025, 3, 18),
+    )  # fmt: skip
+    assert candidate.documents.get(doc_type="A1").issued_on == dt.date(2025, 3, 18)
+
+
 def test_a_mistyped_certificate_number_is_corrected(tree, alice, bob, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _candidate(tree, alice, introducers, "S3")
     certificate = _transition(candidate, "certificate")
