@@ -63,7 +63,7 @@ def step_correction(request: AuthenticatedRequest, pk: int, transition_pk: int) 
             lambda: services.step_correct(
                 acting_user=request.user, transition=transition, reason_text=why, on_date=on_date, values=data
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(request, _("Đã đính chính: %(step)s.") % {"step": step.label})
@@ -96,7 +96,7 @@ def step_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             lambda: services.step_undo(
                 acting_user=request.user, candidate=candidate, reason_text=form.cleaned_data["reason"]
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(
@@ -122,7 +122,7 @@ def vote_withdraw(request: AuthenticatedRequest, pk: int, vote_pk: int) -> HttpR
             lambda: services.vote_withdraw(
                 acting_user=request.user, vote=vote, reason_text=form.cleaned_data["reason"]
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(request, _("Đã rút lại kết quả biểu quyết; có thể ghi lại với số liệu đúng."))
@@ -152,7 +152,7 @@ def mentorship_withdraw(request: AuthenticatedRequest, pk: int, mentorship_pk: i
             lambda: services.mentorship_withdraw(
                 acting_user=request.user, mentorship=mentorship, reason_text=form.cleaned_data["reason"]
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(request, _("Đã rút lại phân công."))

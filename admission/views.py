@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from admission import forms, reminders, selectors, services
@@ -26,6 +26,7 @@ from admission.documents import views as document_views
 from admission.domain.attendance import explanation, quorum_warnings
 from admission.domain.eligibility import IntroductionMode
 from admission.domain.reasons import Reason, format_reason
+from admission.domain.remedies import REMEDIES
 from admission.domain.stages import STAGE_INFO, IllegalTransition, Stage
 from admission.domain.transfers import NOT_TRANSFERABLE
 from admission.domain.votes import Threshold
@@ -52,15 +53,54 @@ def _run_service(action: Callable[[], Any], report: Callable[[str], Any]) -> tup
     try:
         return True, action()
     except services.StepRefused as refused:
-        for text in reason_messages(refused.reasons):
+        for item, text in zip(refused.reasons, reason_messages(refused.reasons), strict=True):
             report(text)
+            if isinstance(report, FormErrors):
+                report.remedy(item)
     except (services.ConcurrentStageChange, IllegalTransition):
         report(_("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và kiểm tra."))
     return False, None
 
 
-def _form_errors(form: Any) -> Callable[[str], None]:
-    return lambda text: form.add_error(None, text)
+# Where a page remedy (admission.domain.remedies.PAGES) takes the user, for a candidate, and the
+# link's words.
+REMEDY_PAGES: dict[str, tuple[str, str, Any]] = {
+    "documents": ("document_add", "", gettext_lazy("Cập nhật giấy tờ của hồ sơ")),
+    "mentors": ("mentor_add", "", gettext_lazy("Phân công đảng viên giúp đỡ, giới thiệu")),
+    "verifications": ("candidate_detail", "#verifications", gettext_lazy("Xem các yêu cầu thẩm tra lý lịch")),
+    "flags": ("candidate_flags", "", gettext_lazy("Phê duyệt, ngoại lệ, gia hạn")),
+    "history": ("candidate_detail", "#timeline", gettext_lazy("Xem diễn biến để đính chính hoặc hủy bước")),
+    "meeting": ("candidate_detail", "#votes", gettext_lazy("Xem cuộc họp chi bộ và điểm danh")),
+    "returns": ("candidate_detail", "#open-return", gettext_lazy("Xem các giấy tờ bị trả lại")),
+    "votes": ("candidate_detail", "#votes", gettext_lazy("Xem các biểu quyết")),
+}
+
+
+class FormErrors:
+    """Reports a service's refusals on a form, and collects the links to the pages that lift them
+    (admission.domain.remedies) as `form.remedy_links`, which form.html shows under the errors."""
+
+    def __init__(self, form: Any, candidate: Candidate | None = None) -> None:
+        self.form = form
+        self.candidate = candidate
+        if not hasattr(form, "remedy_links"):
+            form.remedy_links = []
+
+    def __call__(self, text: str) -> None:
+        self.form.add_error(None, text)
+
+    def remedy(self, item: Reason) -> None:
+        found = REMEDIES.get(item.code)
+        if self.candidate is None or found is None or found.kind != "page":
+            return
+        url_name, anchor, words = REMEDY_PAGES[found.target]
+        link = (str(words), reverse(url_name, args=[self.candidate.pk]) + anchor)
+        if link not in self.form.remedy_links:
+            self.form.remedy_links.append(link)
+
+
+def _form_errors(form: Any, candidate: Candidate | None = None) -> FormErrors:
+    return FormErrors(form, candidate)
 
 
 def _audit_view(request: AuthenticatedRequest, candidate: Candidate, page: str) -> None:
@@ -264,7 +304,7 @@ def candidate_transfer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 on_date=data["on_date"],
                 note=data["note"],
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(
@@ -301,7 +341,7 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
         intro = _introduction_intro(candidate, form)
     if request.method == "POST" and form.is_valid():
         ok, _result = _run_service(
-            lambda: _record_step(request, candidate, step, form.cleaned_data), _form_errors(form)
+            lambda: _record_step(request, candidate, step, form.cleaned_data), _form_errors(form, candidate)
         )
         if ok:
             # Committee staff came from the dossier review page and go back to it.
@@ -379,7 +419,7 @@ def _simple_form_view(
     extra = {key: value(candidate) for key, value in form_kwargs.items()}
     form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
-        ok, _result = _run_service(lambda: save(candidate, form.cleaned_data), _form_errors(form))
+        ok, _result = _run_service(lambda: save(candidate, form.cleaned_data), _form_errors(form, candidate))
         if ok:
             messages.success(request, _("Đã lưu."))
             return redirect("candidate_detail", pk=candidate.pk)
@@ -396,7 +436,7 @@ def mentor_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ok, _result = _run_service(
             lambda: services.mentor_assign(acting_user=request.user, candidate=candidate, **form.cleaned_data),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(request, _("Đã lưu."))
@@ -506,7 +546,7 @@ def _verification_reply_view(
                 services.verification_reply_record(acting_user=request.user, request=item, scan=scan, **data)
 
         try:
-            ok, _result = _run_service(save, _form_errors(form))
+            ok, _result = _run_service(save, _form_errors(form, candidate))
         except uploads.ScanRefused as refused:
             form.add_error("scan", refused.message)
             ok = False
@@ -551,7 +591,7 @@ def verification_cancel(request: AuthenticatedRequest, pk: int, verification_pk:
             lambda: services.verification_cancel(
                 acting_user=request.user, request=item, reason_text=form.cleaned_data["reason"]
             ),
-            _form_errors(form),
+            _form_errors(form, candidate),
         )
         if ok:
             messages.success(request, _("Đã hủy yêu cầu thẩm tra: %(subject)s.") % {"subject": item.subject})
@@ -1024,7 +1064,7 @@ def dossier_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     documents=form.documents(),
                 ),
-                _form_errors(form),
+                _form_errors(form, candidate),
             )
             if ok:
                 messages.success(request, _("Đã trả hồ sơ về chi bộ. Chi bộ đã được thông báo."))

@@ -151,3 +151,16 @@ def test_the_api_corrects_undoes_and_refuses_outsiders(s4, alice, bob) -> None: 
     assert (undone.status_code, undone.json()["kind"]) == (200, "undo")
     s4.refresh_from_db()
     assert s4.stage == "S3"
+
+
+def test_a_refusal_links_to_the_page_that_lifts_it(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a, full_name="Lưu Văn Giới")
+    candidate = services.candidate_create(acting_user=alice, person=person, now=at(START))
+    walk_to(candidate, "S5", user=alice, introducers=introducers, start=START)  # nobody assigned to help yet
+    response = _client(alice).post(
+        reverse("candidate_step", args=[candidate.pk, "introduction"]), {"on_date": "18/04/2025"}
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'id="form-remedies"' in text
+    assert reverse("mentor_add", args=[candidate.pk]) in text.split('id="form-remedies"')[1].split("</div>")[0]
