@@ -205,3 +205,27 @@ def test_a_helper_assigned_by_mistake_is_withdrawn_with_the_reason_kept(tree, al
     assert correction.original["member"] == member_id
     deleted = Mentorship.history.get(id=pk, history_type="-")  # type: ignore[attr-defined]
     assert deleted.history_change_reason == "Phân công nhầm"
+
+
+def test_the_statistics_and_the_reminder_follow_a_corrected_ceremony(tree, alice, eve, introducers) -> None:  # type: ignore[no-untyped-def]
+    from admission.reporting import statistics as st
+    from admission.reporting.query import StatisticsQuery
+
+    candidate = _candidate(tree, alice, introducers, "S12")  # ceremony Fri 03/10/2025, the last step
+    september = StatisticsQuery(start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 30))
+    october = StatisticsQuery(start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31))
+
+    def admitted(query: StatisticsQuery) -> int:
+        figures = st.statistics_figures(user=eve, organisation=tree.branch_a, query=query, today=dt.date(2025, 11, 1))
+        return int(figures["totals"]["admitted"])
+
+    assert (admitted(september), admitted(october)) == (0, 1)
+    due_before = candidate.next_due_on
+    services.step_correct(
+        acting_user=alice, transition=_transition(candidate, "ceremony"), reason_text="Lễ tổ chức ngày 30/09/2025",
+        on_date=dt.date(2025, 9, 30), now=at(dt.date(2025, 10, 6)),
+    )  # fmt: skip
+    candidate.refresh_from_db()
+    assert (admitted(september), admitted(october)) == (1, 0)  # counted by the corrected ceremony day
+    # The records deadline (30 working days after the ceremony) moved with it.
+    assert candidate.next_due_on is not None and due_before is not None and candidate.next_due_on < due_before
