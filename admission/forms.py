@@ -287,6 +287,12 @@ class DocumentForm(forms.Form):
     issued_on = forms.DateField(label=_("Ngày ký/ngày cấp"), widget=DateInput())
     returned = forms.BooleanField(label=_("Trả lại, cần bổ sung"), required=False)
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=255)
+    reason_text = forms.CharField(
+        label=_("Lý do sửa"),
+        required=False,
+        max_length=255,
+        help_text=_("Bắt buộc khi sửa ngày hoặc tình trạng của giấy tờ đã ghi; bản trước được lưu trong lịch sử."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

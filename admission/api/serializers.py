@@ -465,6 +465,13 @@ class DocumentRecordSerializer(StrictTypes, serializers.Serializer):
     issued_on = DayField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     returned = serializers.BooleanField(required=False, default=False, help_text="Returned for correction.")
+    reason_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="Required to change the date or state of a document already recorded (kept in its history).",
+    )
 
 
 # --- Background verification -------------------------------------------------------------------

@@ -273,6 +273,10 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Biểu quyết chưa đạt nên bước này và số phiếu chưa được ghi; nếu cấp ủy quyết định không kết nạp, ghi bước “Ghi nhận quyết định không kết nạp”",
         "The vote did not pass, so neither this step nor the counts were recorded; if the committee decided not to admit, record 'Record the decision not to admit'",
     ),
+    "document_change_reason_required": (
+        "Giấy tờ {document} đã được ghi nhận: sửa ngày hoặc tình trạng cần ghi lý do (bản trước được lưu trong lịch sử)",
+        "Document {document} is already recorded: changing its date or state needs a reason (the former entry stays in the history)",
+    ),
     # Corrections (admission.services.corrections)
     "correction_not_a_step": (
         "Mục này không được ghi bằng một bước của quy trình; hãy đính chính tại nơi đã ghi nó (cuộc họp chi bộ, chuyển sinh hoạt, trả hồ sơ)",

@@ -64,6 +64,7 @@ REMEDIES: dict[str, Remedy] = {
     "introducer_missing": _page("mentors"),
     # Dossier, verification, comments
     "documents_missing": _page("documents"),
+    "document_change_reason_required": _input(),
     "verification_incomplete": Remedy("step", "verification"),
     "verification_open": _page("verifications"),
     "verification_already_open": _page("verifications"),

@@ -187,23 +187,31 @@ def document_record(
     issued_on: dt.date,
     note: str = "",
     returned: bool = False,
+    reason_text: str = "",
 ) -> DossierItem:
-    """Mark a dossier document as held (or returned for correction) with its date."""
+    """Mark a dossier document as held (or returned for correction) with its date.
+
+    Changing an item a user already entered (its date or state) is a correction: it needs a reason,
+    kept in the item's history with the former values (issue 14). An item the steps ticked
+    (`ticked_by`) or returned by a committee is completed without one.
+    """
     require_edit(acting_user, candidate)
     status = DossierItem.Status.RETURNED if returned else DossierItem.Status.RECEIVED
     with transaction.atomic(durable=True):
-        item, _created = DossierItem.objects.update_or_create(
-            candidate=candidate,
-            doc_type=doc_type,
-            # The user's entry: never changed by the steps' automatic ticks (checklist_tick).
-            defaults={
-                "issued_on": issued_on,
-                "note": note,
-                "status": status,
-                "updated_by": acting_user,
-                "ticked_by": "",
-            },
+        item = DossierItem.objects.select_for_update().filter(candidate=candidate, doc_type=doc_type).first()
+        changes_entry = (
+            item is not None
+            and not item.ticked_by
+            and item.status == DossierItem.Status.RECEIVED
+            and (item.issued_on, item.status) != (issued_on, status)
         )
+        if changes_entry and not reason_text.strip():
+            raise StepRefused((reason("document_change_reason_required", "", document=doc_type),))
+        item = item or DossierItem(candidate=candidate, doc_type=doc_type)
+        item.issued_on, item.note, item.status = issued_on, note, status
+        item.updated_by, item.ticked_by = acting_user, ""  # the user's entry: never changed by checklist_tick
+        item._change_reason = reason_text.strip()[:100] or None  # type: ignore[attr-defined]  # simple-history
+        item.save()
     return item
 
 

@@ -229,3 +229,23 @@ def test_the_statistics_and_the_reminder_follow_a_corrected_ceremony(tree, alice
     assert (admitted(september), admitted(october)) == (1, 0)  # counted by the corrected ceremony day
     # The records deadline (30 working days after the ceremony) moved with it.
     assert candidate.next_due_on is not None and due_before is not None and candidate.next_due_on < due_before
+
+
+def test_changing_a_recorded_document_needs_a_reason_and_keeps_the_former_entry(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S1")
+    services.document_record(acting_user=alice, candidate=candidate, doc_type="A2", issued_on=dt.date(2025, 4, 15))
+    with pytest.raises(services.StepRefused) as refused:
+        services.document_record(acting_user=alice, candidate=candidate, doc_type="A2", issued_on=dt.date(2025, 4, 16))
+    assert _codes(refused) == ["document_change_reason_required"]
+    item = services.document_record(
+        acting_user=alice,
+        candidate=candidate,
+        doc_type="A2",
+        issued_on=dt.date(2025, 4, 16),
+        reason_text="Đơn ký 16/04",
+    )
+    assert item.issued_on == dt.date(2025, 4, 16)
+    rows = list(item.history.order_by("history_date").values_list("issued_on", "history_change_reason"))  # type: ignore[attr-defined]
+    assert rows == [(dt.date(2025, 4, 15), None), (dt.date(2025, 4, 16), "Đơn ký 16/04")]
+    # The same entry again is no change and needs no reason.
+    services.document_record(acting_user=alice, candidate=candidate, doc_type="A2", issued_on=dt.date(2025, 4, 16))

@@ -231,6 +231,7 @@ def _produced() -> list[Reason]:
             reason("verification_reason_required", "HD06 3.4"),
             reason("verification_body", "HD06 3.4", branch="Chi bộ A", committee="Đảng bộ Sở Thử nghiệm"),
             reason("committee_vote_not_recorded", "HD06 3.7"),
+            reason("document_change_reason_required", "", document="A2"),
             reason("correction_not_a_step", ""),
             reason("correction_not_yours", "QĐ294 4.3", body="Chi bộ A"),
             reason("correction_reason_required", ""),
