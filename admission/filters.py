@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from admission.domain.stages import STAGE_INFO, Stage
 from members.names import search_key
 
-QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16]
+QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16, Stage.SY, Stage.SZ]
 
 
 class ReviewQueueFilter(django_filters.FilterSet):

@@ -81,6 +81,18 @@ class Candidate(models.Model):
     new_member_class_date = models.DateField(_("ngày cấp giấy chứng nhận lớp đảng viên mới"), null=True, blank=True)
     recognition_dossier_date = models.DateField(_("ngày hoàn thành hồ sơ xét công nhận"), null=True, blank=True)
     recognition_branch_date = models.DateField(_("ngày nghị quyết chi bộ đề nghị công nhận"), null=True, blank=True)
+    # The recognition chain where the tree has it (HD38 II.1.1c(6)-(7)): recorded within S16.
+    recognition_appraisal_date = models.DateField(
+        _("ngày đảng ủy bộ phận thẩm định đề nghị công nhận"), null=True, blank=True, editable=False
+    )
+    recognition_grassroots_date = models.DateField(
+        _("ngày nghị quyết đảng ủy cơ sở đề nghị công nhận"), null=True, blank=True, editable=False
+    )
+    # The superior's ruling after three failed votes that the member be recognised (QĐ294 4.2.3):
+    # the competent committee decides without the lower bodies' resolutions.
+    deadlock_ruling_date = models.DateField(
+        _("ngày cấp trên kết luận công nhận"), null=True, blank=True, editable=False
+    )
     recognition_decision_date = models.DateField(
         _("ngày quyết định công nhận đảng viên chính thức"), null=True, blank=True
     )
@@ -154,6 +166,9 @@ CANDIDATE_DATE_FIELDS = (
     "new_member_class_date",
     "recognition_dossier_date",
     "recognition_branch_date",
+    "recognition_appraisal_date",
+    "recognition_grassroots_date",
+    "deadlock_ruling_date",
     "recognition_decision_date",
     "official_date",
     "removal_date",

@@ -37,7 +37,7 @@ from admission.models import (
     StageTransition,
     VerificationRequest,
 )
-from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee
+from admission.workflow import TURN, VALIDITY_ONLY_STAGES, Body, body_committee, turn_of
 from members.authority import OrgNode
 from members.models import BRANCH_ROLES, Organisation, Role, RoleAssignment
 from members.selectors import organisation_authority
@@ -56,6 +56,9 @@ NOTIFIED_TRANSITIONS = {
     (Stage.S16, Stage.S17): "decided",
     # The result, yes or no, is notified to the proposing branch (QĐ294 4.3.1).
     (Stage.S10, Stage.S1): "refused",
+    (Stage.S9, Stage.S1): "refused",  # by a delegated grassroots committee, the deciding body
+    (Stage.S16, Stage.SY): "escalated",  # three failed grassroots resolutions (QĐ294 4.2.3)
+    (Stage.S15, Stage.SY): "escalated",
     **{(stage, Stage.SX): "decided" for stage in (Stage.S13, Stage.S14, Stage.S15, Stage.S16, Stage.SY)},
 }
 STAGE_CHANGE_TEXT = {
@@ -68,6 +71,10 @@ STAGE_CHANGE_TEXT = {
         "The dossier of {name} moved up ({stage_en})",
     ),
     "decided": ("Đã có quyết định đối với {name}: {stage_vi}", "A decision was issued for {name}: {stage_en}"),
+    "escalated": (
+        "Hồ sơ của {name} đã được báo cáo cấp trên sau 3 lần biểu quyết không đạt: {note}",
+        "The dossier of {name} was reported to the committees above after three failed votes: {note}",
+    ),
     "refused": (
         "Cấp ủy có thẩm quyền quyết định không kết nạp {name}, trở lại danh sách cảm tình Đảng: {note}",
         "The competent committee decided not to admit {name}, back on the sympathiser list: {note}",
@@ -199,6 +206,41 @@ def transition_notify(*, candidate: Candidate, transition: StageTransition, now:
         _stage_notes(candidate, transition, f"stage:{transition.pk}", users, STAGE_CHANGE_TEXT[what], params, now)
 
 
+def chain_notify(*, candidate: Candidate, act_key: str, now: dt.datetime) -> None:
+    """After an act recorded within the stage (workflow.CHAIN: the sub-committee's appraisal of a
+    recognition resolution), the staff of the committee whose turn it now is hear that the dossier
+    reached them, as after a transition."""
+    authority = organisation_authority(organisation=candidate.organisation)
+    committee = body_committee(turn_of(candidate, authority), authority)
+    if committee is None:
+        return
+    info = STAGE_INFO[candidate.stage_enum]
+    params = {
+        "name": candidate.person.full_name,
+        "branch": candidate.organisation.name,
+        "note": "—",
+        "stage_vi": info.label_vi,
+        "stage_en": info.label_en,
+    }
+    users = staff_users([committee.id])[committee.id]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=f"arrived:{act_key}",
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=candidate.organisation_id,
+                candidate=candidate,
+                text_vi=ARRIVAL_TEXT[0].format(**params)[:300],
+                text_en=ARRIVAL_TEXT[1].format(**params)[:300],
+                created_at=now,
+            )
+            for user_id in users
+        ],
+        ignore_conflicts=True,
+    )
+
+
 ARRIVAL_TEXT = (
     "Hồ sơ của {name} ({branch}) đã chuyển đến, chờ cấp ủy xử lý: {stage_vi}",
     "The dossier of {name} ({branch}) has reached you: {stage_en}",
@@ -273,10 +315,11 @@ def transfer_notify(
 
 def _new_committee(candidate: Candidate, transition: StageTransition) -> OrgNode | None:
     """The committee whose turn the transition makes it (workflow.TURN), if another holds it now."""
-    body = TURN.get(Stage(transition.to_stage), Body.BRANCH)
+    authority = organisation_authority(organisation=candidate.organisation)
+    body = turn_of(candidate, authority)  # the candidate as the transition left it
     if body == Body.BRANCH or TURN.get(Stage(transition.from_stage)) == body:
         return None  # the branch's turn, or the same committee still holds it
-    return body_committee(body, organisation_authority(organisation=candidate.organisation))
+    return body_committee(body, authority)
 
 
 def _stage_notes(

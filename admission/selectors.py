@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from admission import bundle, rulebook
 from admission import dates as date_rules
@@ -343,6 +345,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
     dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rules)
     deadline = date_rules.stage_deadline(candidate.stage_enum, dates)
     returns = _returns_from(rows)
+    _describe_bases(rows["transitions"], rows["votes"], rows["transfers"])
     return {
         "introduction": _introduction_summary(candidate, rows["mentorships"], today),
         "dates": dates.named(),
@@ -400,6 +403,36 @@ def _introduction_summary(
     labels = dict(IntroductionModeChoice.choices)
     shown = [name for member_id, name in names.items() if member_id in chosen]  # in assignment order
     return IntroductionSummary(mode, str(labels[mode.name]), introducers_needed(mode), shown)
+
+
+_BASIS = re.compile(r"^(Vote|Transfer|Return) (\d+)$")
+
+
+def _describe_bases(transitions: list[Any], votes: list[Any], transfers: list[Any]) -> None:
+    """Give each transition a `basis_text` in the user's language: the services record the vote,
+    transfer or return behind a move by its id ("Vote 12"), which the page shows as what it was
+    ("Biểu quyết ngày 05/08/2025: 8/11 tán thành"); a basis typed by a user is shown as typed."""
+    by_vote = {vote.pk: vote for vote in votes}
+    by_transfer = {transfer.pk: transfer for transfer in transfers}
+    for transition in transitions:
+        text = transition.basis
+        found = _BASIS.match(transition.basis or "")
+        if found:
+            kind, pk = found.group(1), int(found.group(2))
+            if kind == "Vote" and pk in by_vote:
+                vote = by_vote[pk]
+                text = gettext("Biểu quyết ngày %(day)s: %(yes)s/%(denominator)s tán thành") % {
+                    "day": vote.held_on.strftime("%d/%m/%Y"),
+                    "yes": vote.yes,
+                    "denominator": vote.denominator,
+                }
+            elif kind == "Transfer" and pk in by_transfer:
+                text = gettext("Chuyển sinh hoạt ngày %(day)s") % {"day": by_transfer[pk].on_date.strftime("%d/%m/%Y")}
+            elif kind == "Return":
+                text = gettext("Nộp lại hồ sơ sau khi cấp ủy trả lại")
+            else:
+                text = ""
+        transition.basis_text = text
 
 
 @dataclass
@@ -491,23 +524,73 @@ DECIDING_KINDS = {"commune", "agencies", "government"}
 BRANCH_KINDS = ["branch", "grassroots_branch", "village_branch"]
 
 
-def committee_due_filter(committee: Organisation) -> Q:
-    """Candidates whose step in progress is this committee's to act on (the tree decides, rules §5).
+def _under(paths: list[str]) -> Q:
+    """Candidates of the branches below any of `paths` (none: no candidate)."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(organisation__path__startswith=path)
+    return condition
 
-    Sub-committee: appraisal (S8A) of its branches. Grassroots committee: its resolution (S9) and,
-    when delegated or empowered, the decisions (S10 admission, S16 recognition). Commune,
-    party-agencies and People's-Committee organisations (or any empowered committee): the
-    decisions of their subtree, except below a delegated/empowered grassroots committee. The
+
+def _path_under(paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return condition
+
+
+def _chain_act_pending(date_field: str) -> Q:
+    """At S16, the act of the recognition chain that records `date_field` is still awaited for the
+    branch's resolution in force, and no ruling of the superior dispensed with it (workflow.chain_pending)."""
+    recorded = Q(**{f"{date_field}__gte": F("recognition_branch_date")})
+    waived = Q(deadlock_ruling_date__gte=F("recognition_branch_date"))
+    return Q(stage="S16") & ~recorded & ~waived
+
+
+APPRAISAL_PENDING = _chain_act_pending("recognition_appraisal_date")  # R6, where a sub-committee appraises
+GRASSROOTS_PENDING = _chain_act_pending("recognition_grassroots_date")  # R7, where a grassroots committee resolves
+# Decisions waiting for the deciding committee: admission (S10), recognition (S16, once the chain
+# below it is recorded), the superior's ruling after three failed votes (SY, QĐ294 4.2.3) and the
+# settling of an annulled admission (SZ, QĐ294 4.4).
+DECISION_STAGES = ("S10", "S16", "SY", "SZ")
+
+
+def _chain_pending_below(roots: list[str], within: Q) -> Q:
+    """Candidates under the organisations at `roots` still waiting, at S16, for an act of the chain
+    below the decider: the appraisal of their sub-committee or the resolution of their (not
+    delegated) grassroots committee."""
+    below = Organisation.objects.filter(_path_under(roots))
+    subs = list(below.filter(kind="sub_committee").values_list("path", flat=True))
+    resolving = list(below.filter(kind="grassroots_committee", delegated_to_admit=False).values_list("path", flat=True))
+    return within & ((_under(subs) & APPRAISAL_PENDING) | (_under(resolving) & GRASSROOTS_PENDING))
+
+
+def committee_due_filter(committee: Organisation) -> Q:
+    """Candidates whose step in progress is this committee's to act on (the tree decides, rules §5;
+    `services.due_committee` for one candidate).
+
+    Sub-committee: appraisal (S8A) of its branches, and of their recognition resolutions (S16, R6).
+    Grassroots committee: its resolution (S9), its resolution on recognition once appraised (S16,
+    R7) and, when delegated or empowered, the decisions (S10, S16 once the chain is recorded, SY,
+    SZ). Commune, party-agencies and People's-Committee organisations (or any empowered committee):
+    the decisions of their subtree, except below a delegated/empowered grassroots committee. The
     province: decisions for the grassroots organisations placed directly under it.
     """
     subtree = Q(organisation__path__startswith=committee.path)
-    decisions = Q(stage__in=["S10", "S16"])
+    decisions = Q(stage__in=DECISION_STAGES)
     if committee.kind == "sub_committee":
-        return subtree & Q(stage="S8A")
+        return subtree & (Q(stage="S8A") | APPRAISAL_PENDING)
     if committee.kind == "grassroots_committee":
+        subs = list(
+            Organisation.objects.filter(path__startswith=committee.path, kind="sub_committee").values_list(
+                "path", flat=True
+            )
+        )
         own = subtree & Q(stage="S9")
+        if not committee.delegated_to_admit:
+            own |= subtree & GRASSROOTS_PENDING & ~(_under(subs) & APPRAISAL_PENDING)
         if committee.delegated_to_admit or committee.upper_level_powers:
-            own |= subtree & decisions
+            own |= subtree & decisions & ~_chain_pending_below([committee.path], subtree)
         return own
     if committee.kind in DECIDING_KINDS or committee.upper_level_powers:
         excluded = Organisation.objects.filter(
@@ -518,14 +601,40 @@ def committee_due_filter(committee: Organisation) -> Q:
         condition = subtree & decisions
         for path in excluded.values_list("path", flat=True):
             condition &= ~Q(organisation__path__startswith=path)
-        return condition
+        return condition & ~_chain_pending_below([committee.path], subtree)
     if committee.kind == "province":
         prefixes = Organisation.objects.filter(parent=committee, kind__in=["grassroots_committee", "grassroots_branch"])
-        condition = Q(pk__in=[])
-        for path in prefixes.values_list("path", flat=True):
-            condition |= Q(organisation__path__startswith=path)
-        return condition & decisions
+        paths = list(prefixes.values_list("path", flat=True))
+        condition = _under(paths)
+        return condition & decisions & ~_chain_pending_below(paths, condition)
     return Q(pk__in=[])
+
+
+def expected_act(candidate: Candidate, committee: Organisation) -> Step | None:
+    """What `committee` is expected to record on a dossier of its queue (committee_due_filter): the
+    act of the recognition chain it owns while pending, else the stage's forward step (for SY and
+    SZ: the superior's rulings, listed by `expected_rulings`)."""
+    if candidate.stage_enum == Stage.S16:
+        if committee.kind == "sub_committee":
+            return STEP_BY_KEY["recognition_appraisal"]
+        pending = candidate.recognition_grassroots_date is None or (
+            candidate.recognition_branch_date is not None
+            and candidate.recognition_grassroots_date < candidate.recognition_branch_date
+        )
+        waived = candidate.deadlock_ruling_date is not None and (
+            candidate.recognition_branch_date is None
+            or candidate.deadlock_ruling_date >= candidate.recognition_branch_date
+        )
+        if committee.kind == "grassroots_committee" and not committee.delegated_to_admit and pending and not waived:
+            return STEP_BY_KEY["recognition_grassroots_vote"]
+    return STEP_BY_KEY.get(NEXT_STEP.get(candidate.stage_enum, ""))
+
+
+# The rulings awaited at the stages the committee above settles, in the queue's words.
+EXPECTED_RULINGS: dict[Stage, tuple[str, ...]] = {
+    Stage.SY: ("deadlock_recognise", "deadlock_revote", "remove"),
+    Stage.SZ: ("annulment_redecide", "annulment_remove"),
+}
 
 
 def review_queue(*, user: User, committee: Organisation) -> QuerySet[Candidate]:
@@ -563,6 +672,8 @@ RECORDED_IN_APP = {
     "A8": "appraisal_date",
     "A9": "grassroots_resolution_date",
     "R5": "recognition_branch_date",
+    "R6": "recognition_appraisal_date",
+    "R7": "recognition_grassroots_date",
 }
 
 

@@ -977,6 +977,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _expected_text(candidate: Candidate, committee: Any) -> str:
+    """What the committee is expected to record on a dossier of its queue: the act, or the rulings
+    it chooses between (deadlock, annulment)."""
+    rulings = selectors.EXPECTED_RULINGS.get(candidate.stage_enum)
+    if rulings:
+        return _(" hoặc ").join(str(STEP_BY_KEY[key].label) for key in rulings)
+    step = selectors.expected_act(candidate, committee)
+    return str(step.label) if step is not None else ""
+
+
 @login_required
 def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The dossiers waiting for one committee, overdue first (the committee review queue)."""
@@ -997,6 +1007,7 @@ def committee_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "candidate": c,
             "url": review_url(c.pk),
             "stage_label": STAGE_INFO[c.stage_enum].label_en if lang == "en" else STAGE_INFO[c.stage_enum].label_vi,
+            "expected": _expected_text(c, committee),
             "due": c.next_due_on.strftime("%d/%m/%Y") if c.next_due_on else "—",
             "waited": calendar.working_days_between(c.stage_entered_on, today),
             "left": abs(calendar.working_days_between(today, c.next_due_on)) if c.next_due_on else None,

@@ -31,8 +31,13 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.domain import stages
 from admission.domain.stages import Stage
-from admission.models import DOCUMENTS_BEFORE_BRANCH_VOTE, DOCUMENTS_BEFORE_RECOGNITION_VOTE, VotePurpose
-from members.authority import Authority, OrgNode
+from admission.models import (
+    DOCUMENTS_BEFORE_BRANCH_VOTE,
+    DOCUMENTS_BEFORE_RECOGNITION_VOTE,
+    Candidate,
+    VotePurpose,
+)
+from members.authority import Authority, DecidingBody, OrgNode
 
 S = Stage
 
@@ -103,6 +108,8 @@ class Step:
     # The committee's vote entered with the step must NOT have reached its threshold: the act
     # records the decision the failed vote means (not admitted, QĐ294 4.3.1).
     vote_must_fail: bool = False
+    # The step exists only where the grassroots committee decides itself (delegated, QĐ294 4.3.2a).
+    needs_delegation: bool = False
 
     @property
     def targets(self) -> frozenset[Stage]:
@@ -250,6 +257,22 @@ STEPS: tuple[Step, ...] = (
         bounded_by=("decision_deadline",),
     ),
     Step(
+        "grassroots_reject",
+        _("Đảng ủy cơ sở được ủy quyền quyết định không kết nạp"),
+        frozenset({S.S9}),
+        S.S1,  # as `reject`: back to the sympathiser list, the branch may propose the person again
+        Body.GRASSROOTS_COMMITTEE,  # the delegated committee is the deciding body (HD06 3.7a)
+        "QĐ294 4.3.1, 4.3.2a; HD06 3.7a",
+        kind="back",
+        vote=VoteBy.GRASSROOTS_COMMITTEE,
+        vote_purpose=VotePurpose.ADMISSION,
+        committee_vote=True,
+        vote_must_fail=True,
+        needs_note=True,
+        recorded_by=Body.GRASSROOTS_COMMITTEE,
+        needs_delegation=True,
+    ),
+    Step(
         "decision",
         _("Ghi nhận quyết định kết nạp"),
         frozenset({S.S10}),
@@ -345,6 +368,43 @@ STEPS: tuple[Step, ...] = (
         starts=("recognition_decision_deadline",),
         ends=("recognition_branch_deadline",),
     ),
+    # The recognition chain (HD38 II.1.1c(6)-(7)), mirroring the admission's S8A/S9 but recorded
+    # within S16, the stage of the recognition decision whose 30 WD bound them too (rules §3 lists
+    # them as outputs of S15-S16; no stage of their own): the sub-committee appraises the branch's
+    # resolution, then the grassroots committee resolves, each where the tree has it; until then it
+    # is their turn (CHAIN). A delegated grassroots committee's resolution is the decision itself.
+    Step(
+        "recognition_appraisal",
+        _("Đảng ủy bộ phận thẩm định đề nghị công nhận"),
+        frozenset({S.S16}),
+        None,
+        Body.SUB_COMMITTEE,
+        "HD38 II.1.1c(6); QĐ294 20.3.3",
+        date_field="recognition_appraisal_date",
+        kind="vote",
+        vote=VoteBy.SUB_COMMITTEE,
+        vote_purpose=VotePurpose.RECOGNITION,
+        produces=("R6",),
+        bounded_by=("recognition_decision_deadline",),
+        recorded_by=Body.SUB_COMMITTEE,
+        needs_body=Body.SUB_COMMITTEE,
+    ),
+    Step(
+        "recognition_grassroots_vote",
+        _("Đảng ủy cơ sở biểu quyết đề nghị công nhận"),
+        frozenset({S.S16}),
+        None,
+        Body.GRASSROOTS_COMMITTEE,
+        "HD38 II.1.1c(7); HD06 3.6c",
+        date_field="recognition_grassroots_date",
+        kind="vote",
+        vote=VoteBy.GRASSROOTS_COMMITTEE,
+        vote_purpose=VotePurpose.RECOGNITION,
+        produces=("R7",),
+        bounded_by=("recognition_decision_deadline",),
+        recorded_by=Body.GRASSROOTS_COMMITTEE,
+        needs_body=Body.GRASSROOTS_COMMITTEE,
+    ),
     Step(
         "recognition_decision",
         _("Ghi nhận quyết định công nhận đảng viên chính thức"),
@@ -359,6 +419,8 @@ STEPS: tuple[Step, ...] = (
         produces=("R8",),
         bounded_by=("recognition_decision_deadline",),
         ends=("recognition_decision_deadline",),
+        # The deciding committee's, even while the chain below it is still the turn of another.
+        recorded_by=Body.DECIDING_COMMITTEE,
     ),
     Step(
         "deadlock_recognise",
@@ -367,6 +429,7 @@ STEPS: tuple[Step, ...] = (
         S.S16,
         Body.DECIDING_COMMITTEE,
         "QĐ294 4.2.3",
+        date_field="deadlock_ruling_date",  # the lower bodies' resolutions are no longer awaited
         kind="back",
         needs_note=True,
     ),
@@ -495,6 +558,8 @@ DOCUMENT_DATE: dict[str, str] = {
     "A11": "records_completed_date",
     "R1": "new_member_class_date",
     "R5": "recognition_branch_date",
+    "R6": "recognition_appraisal_date",
+    "R7": "recognition_grassroots_date",
     "R8": "recognition_decision_date",
 }
 # Per candidate date, the documents it ticks and the step that produces each.
@@ -503,6 +568,14 @@ for _step in STEPS:
     for _document in _step.produces:
         _date = DOCUMENT_DATE[_document]
         TICKED_BY_DATE[_date] = (*TICKED_BY_DATE.get(_date, ()), (_document, _step.key))
+# Acts recorded within a stage, in this order, before its forward step: while one that the tree
+# has is not recorded for the resolution in force (CHAIN_SINCE), it is its owner's turn.
+CHAIN: dict[Stage, tuple[str, ...]] = {S.S16: ("recognition_appraisal", "recognition_grassroots_vote")}
+# The resolution the chain acts on: an act older than it was about an earlier resolution.
+CHAIN_SINCE: dict[Stage, str] = {S.S16: "recognition_branch_date"}
+# A ruling of the committee above that dispenses with the chain (QĐ294 4.2.3), when not older
+# than the resolution.
+CHAIN_WAIVED_BY: dict[Stage, str] = {S.S16: "deadlock_ruling_date"}
 
 # The forward step of each stage: what the board shows as "next step", and whose turn it is.
 NEXT_STEP: dict[Stage, str] = {}
@@ -564,3 +637,43 @@ def steps_for(stage: Stage) -> list[Step]:
 def step_ending(legal_date: str) -> Step:
     """The step that meets a legal date (its `ends`): e.g. the decision meets the decision deadline."""
     return next(step for step in STEPS if legal_date in step.ends)
+
+
+def step_applies_to(step: Step, authority: Authority) -> bool:
+    """Whether the organisation tree (its `authority`) has the body the step needs: a branch whose
+    proposals go straight to the deciding committee has no grassroots resolution to record."""
+    if step.needs_delegation and authority.body != DecidingBody.GRASSROOTS_COMMITTEE:
+        return False
+    if step.needs_body == Body.GRASSROOTS_COMMITTEE:
+        return authority.grassroots_resolution_by is not None
+    if step.needs_body == Body.SUB_COMMITTEE:
+        return authority.appraisal_by is not None
+    return True
+
+
+def chain_pending(candidate: Candidate, authority: Authority) -> Step | None:
+    """The first act of the stage's chain (CHAIN) the tree has and that is not yet recorded for the
+    resolution in force; None when there is none (or the superior's ruling dispensed with it)."""
+    stage = candidate.stage_enum
+    keys = CHAIN.get(stage, ())
+    if not keys:
+        return None
+    since = getattr(candidate, CHAIN_SINCE[stage])
+    waived = getattr(candidate, CHAIN_WAIVED_BY[stage])
+    if waived is not None and (since is None or waived >= since):
+        return None
+    for key in keys:
+        step = STEP_BY_KEY[key]
+        if not step_applies_to(step, authority):
+            continue
+        done = getattr(candidate, step.date_field or "")
+        if done is None or (since is not None and done < since):
+            return step
+    return None
+
+
+def turn_of(candidate: Candidate, authority: Authority) -> Body:
+    """Whose turn it is on the candidate now: the owner of a pending act of the stage's chain, else
+    the body of the stage's forward step (TURN)."""
+    pending = chain_pending(candidate, authority)
+    return pending.owner if pending is not None else TURN.get(candidate.stage_enum, Body.BRANCH)

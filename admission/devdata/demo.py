@@ -124,6 +124,18 @@ def _after_review(key: str, offset: int, kind: str = "step") -> Action:
     return run
 
 
+def _recognition_chain_then_decision(
+    candidate: Candidate, user: User | None, introducers: Sequence[PartyMember], start: dt.date
+) -> None:
+    """The sub-committee's appraisal and the grassroots committee's resolution where the tree has
+    them (R6 7 days, R7 14 days after the branch's resolution), then the decision."""
+    offsets = {"recognition_appraisal": 22, "recognition_grassroots_vote": 29}
+    while (pending := services.pending_chain_step(candidate)) is not None:
+        _after_review(pending.key, offsets[pending.key], kind="vote")(candidate, user, introducers, start)
+        candidate.refresh_from_db()
+    _after_review("recognition_decision", 36)(candidate, user, introducers, start)
+
+
 # One action per stage: the reference timeline starting from `start` (the S0 date).
 # With start = 06/01/2025: list 10/01, class 05/02, certificate 20/03, dossier 02/04,
 # application 15/04, introduction 05/05, verification 20/06, comments 10/07, branch vote
@@ -147,7 +159,7 @@ TIMELINE: dict[str, Action] = {
     "S13": _probation_review,
     "S14": _after_review("recognition_dossier", 5),
     "S15": _after_review("recognition_vote", 15, kind="vote"),
-    "S16": _after_review("recognition_decision", 36),
+    "S16": _recognition_chain_then_decision,
 }
 
 

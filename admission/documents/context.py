@@ -130,6 +130,26 @@ def _build_context(
     appraisal = authority.appraisal_by if authority else None
     if grassroots is None and authority is not None and authority.body is DecidingBody.GRASSROOTS_COMMITTEE:
         grassroots = authority.decider  # a delegated committee resolves and decides in one
+    # The recognition chain as it was really recorded (HD38 II.1.1c(6)-(7)): the decision names the
+    # bodies whose acts it followed, never a resolution that does not exist.
+    proposed = candidate.recognition_branch_date
+    recognition_appraised = bool(
+        appraisal
+        and candidate.recognition_appraisal_date
+        and (not proposed or candidate.recognition_appraisal_date >= proposed)
+    )
+    recognition_resolved_by = authority.grassroots_resolution_by if authority else None
+    recognition_resolved = bool(
+        recognition_resolved_by
+        and candidate.recognition_grassroots_date
+        and (not proposed or candidate.recognition_grassroots_date >= proposed)
+    )
+    if recognition_resolved and recognition_resolved_by is not None:
+        proposer = recognition_resolved_by.name
+    elif recognition_appraised and appraisal is not None:
+        proposer = appraisal.name
+    else:
+        proposer = branch.name
     context: dict[str, Any] = {
         "person_name": _text(person.full_name),
         "family_name": _text(person.family_name),
@@ -151,6 +171,9 @@ def _build_context(
         "has_grassroots_resolution": grassroots is not None,
         "appraisal_name": _text(appraisal.name if appraisal else ""),
         "has_appraisal": appraisal is not None,
+        "has_recognition_appraisal": recognition_appraised,
+        "has_recognition_grassroots_resolution": recognition_resolved,
+        "recognition_proposer_name": _text(proposer),
         "authority_citation": _text(authority.citation if authority else ""),
         **_deciding_labels(authority),
         "certificate_number": _text(candidate.certificate_number),

@@ -353,8 +353,17 @@ def _decision(document: Any, *, recognition: bool) -> None:
             "Xét nghị quyết của {{ branch_name }} ngày {{ recognition_branch_date }} đề nghị công nhận "
             "đảng viên chính thức;",
         )
-        _para(document, "{%p if has_grassroots_resolution %}")
-        _body(document, "Xét đề nghị của {{ grassroots_name }};")
+        # Only the acts really recorded (HD38 II.1.1c(6)-(7)): the sub-committee's appraisal and
+        # the grassroots committee's resolution where the tree has them.
+        _para(document, "{%p if has_recognition_appraisal %}")
+        _body(document, "Xét báo cáo thẩm định của {{ appraisal_name }} ngày {{ recognition_appraisal_date }};")
+        _para(document, "{%p endif %}")
+        _para(document, "{%p if has_recognition_grassroots_resolution %}")
+        _body(
+            document,
+            "Xét nghị quyết của {{ grassroots_name }} ngày {{ recognition_grassroots_date }} đề nghị công nhận "
+            "đảng viên chính thức;",
+        )
         _para(document, "{%p endif %}")
     else:
         _body(document, "Xét nghị quyết của {{ branch_name }} ngày {{ branch_resolution_date }} đề nghị kết nạp;")

@@ -419,6 +419,19 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chưa có nghị quyết của đảng ủy cơ sở đề nghị xóa tên sau nghị quyết của chi bộ (≥ 2/3 cấp ủy viên tán thành)",
         "No grassroots committee resolution proposing removal after the branch's (≥ 2/3 of its members)",
     ),
+    # The recognition chain, HD38 II.1.1c(6)-(7)
+    "recognition_appraisal_missing": (
+        "Chưa có báo cáo thẩm định của đảng ủy bộ phận về nghị quyết công nhận của chi bộ",
+        "No appraisal by the sub-committee of the branch's recognition resolution",
+    ),
+    "recognition_grassroots_vote_missing": (
+        "Chưa có nghị quyết của đảng ủy cơ sở đề nghị công nhận đảng viên chính thức (≥ 2/3 cấp ủy viên tán thành)",
+        "No grassroots committee resolution proposing recognition (≥ 2/3 of its members)",
+    ),
+    "recognition_chain_recorded": (
+        "Bước này đã được ghi nhận cho nghị quyết hiện hành của chi bộ",
+        "This step is already recorded for the branch's resolution in force",
+    ),
     "step_not_in_tree": (
         "Bước này không áp dụng: trong hệ thống tổ chức của chi bộ không có cấp ủy này",
         "This step does not apply: the branch's organisation tree has no such committee",
@@ -554,6 +567,10 @@ DATE_LABELS: dict[str, tuple[str, str]] = {
     "decision": ("ngày quyết định", "the decision date"),
     "recognition_branch": ("ngày nghị quyết chi bộ đề nghị công nhận", "the branch recognition resolution"),
     "removal_proposal": ("ngày nghị quyết đề nghị xóa tên", "the resolution proposing removal"),
+    "recognition_proposal": (
+        "ngày nghị quyết, thẩm định đề nghị công nhận gần nhất",
+        "the latest resolution or appraisal proposing recognition",
+    ),
     "verification_sent": ("ngày gửi công văn thẩm tra", "the date the verification letter was sent"),
     "verification_received": ("ngày nơi nhận nhận được công văn", "the date the letter was received"),
     "verification_reply": ("ngày trả lời thẩm tra", "the reply date"),

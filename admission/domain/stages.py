@@ -199,8 +199,9 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     # transfer: TRANSFER_MOVES).
     Stage.S8A: frozenset({Stage.S9, Stage.S8, Stage.S0, Stage.S10}),
     # S11: a delegated grassroots committee issues the decision itself (HD06 3.6c, 3.7a;
-    # QĐ294 4.3.2a). S8: resolution not passed, the dossier returns to the branch.
-    Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8, Stage.S0}),
+    # QĐ294 4.3.2a). S8: resolution not passed, the dossier returns to the branch. S1: the
+    # delegated committee decides not to admit (QĐ294 4.3.1), as the deciding committee at S10.
+    Stage.S9: frozenset({Stage.S10, Stage.S11, Stage.S8, Stage.S0, Stage.S1}),
     # S8: returned to the branch, which redoes steps. S1: the committee decides not to admit; the
     # result, yes or no, is notified to the branch (QĐ294 4.3.1) and the person goes back to the
     # sympathiser list, from which the branch may propose them again. S0: the person withdraws.
@@ -220,7 +221,9 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     # SY: 3 failed branch votes, to recognise or to remove (QĐ294 4.2.3).
     Stage.S15: frozenset({Stage.S16, Stage.SX, Stage.SY, Stage.SZ}),
     # S16 is the recognition decision; S15 when the committee returns the dossier to the branch.
-    Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SZ}),
+    # SY: the grassroots committee's resolution proposing recognition (R7, recorded within S16)
+    # failed three times (QĐ294 4.2.3).
+    Stage.S16: frozenset({Stage.S17, Stage.S15, Stage.SX, Stage.SY, Stage.SZ}),
     # Recognition ends the pipeline, but a wrong admission found later is still annulled
     # (QĐ294 4.4; HD38 I.3 re-fixes the admission and recognition dates).
     Stage.S17: frozenset({Stage.SZ}),

@@ -41,7 +41,7 @@ from admission.schedule import (
     staff_users,
     verification_reply_due,
 )
-from admission.workflow import TURN, Body, body_committee
+from admission.workflow import CHAIN, TURN, Body, body_committee, turn_of
 from members.models import Organisation
 from members.selectors import organisation_authority
 
@@ -60,6 +60,9 @@ REMINDER_FIELDS = (
     "decision_received_date",
     "ceremony_date",
     "recognition_branch_date",
+    "recognition_appraisal_date",  # the recognition chain: whose turn it is at S16 (workflow.turn_of)
+    "recognition_grassroots_date",
+    "deadlock_ruling_date",
     "transfer_received_date",
     "deadline_extended",
     "person__full_name",
@@ -206,7 +209,8 @@ def _owning_committees(batch: list[Candidate]) -> dict[int, tuple[int, int | Non
 
     One query for the rows of every ancestor of the batch's branches, whatever the batch size.
     """
-    waiting = [c for c in batch if TURN.get(c.stage_enum, Body.BRANCH) != Body.BRANCH]
+    # A stage with a chain within it may be a committee's turn whatever its TURN (workflow.CHAIN).
+    waiting = [c for c in batch if TURN.get(c.stage_enum, Body.BRANCH) != Body.BRANCH or c.stage_enum in CHAIN]
     if not waiting:
         return {}
     ids = {i for c in waiting for i in c.organisation.ancestor_ids()}
@@ -220,7 +224,7 @@ def _owning_committees(batch: list[Candidate]) -> dict[int, tuple[int, int | Non
     for candidate in waiting:
         chain = [rows[i] for i in candidate.organisation.ancestor_ids() if i in rows]
         authority = organisation_authority(organisation=candidate.organisation, chain=chain)
-        committee = body_committee(TURN[candidate.stage_enum], authority)
+        committee = body_committee(turn_of(candidate, authority), authority)
         if committee is not None:
             found[candidate.pk] = (committee.id, rows[committee.id].parent_id)
     return found

@@ -24,7 +24,14 @@ from admission.services.approvals import (
     may_extend_deadline,
     may_record_consent,
 )
-from admission.services.base import ConcurrentStageChange, StepRefused, due_committee, may_record, step_applies
+from admission.services.base import (
+    ConcurrentStageChange,
+    StepRefused,
+    due_committee,
+    may_record,
+    pending_chain_step,
+    step_applies,
+)
 from admission.services.candidates import (
     calendar_token_set,
     candidate_create,
@@ -117,6 +124,7 @@ __all__ = [
     "may_extend_deadline",
     "may_record",
     "may_record_consent",
+    "pending_chain_step",
     "may_verify",
     "AttendanceEntry",
     "may_edit_meeting",

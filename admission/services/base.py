@@ -10,7 +10,7 @@ from django.utils import timezone
 from admission.domain.eligibility import check_order
 from admission.domain.reasons import CheckResult, Reason, reason
 from admission.models import Candidate
-from admission.workflow import TURN, Body, Step, body_committee
+from admission.workflow import Body, Step, body_committee, chain_pending, step_applies_to, turn_of
 from members.authority import OrgNode
 from members.models import User
 from members.selectors import organisation_authority, scope_for
@@ -33,15 +33,21 @@ def require_edit(acting_user: User | None, candidate: Candidate) -> None:
         raise PermissionDenied
 
 
+def pending_chain_step(candidate: Candidate) -> Step | None:
+    """The act of the stage's chain awaited now (workflow.chain_pending): R6 or R7 at S16."""
+    return chain_pending(candidate, organisation_authority(organisation=candidate.organisation))
+
+
 def committee_of(body: Body, candidate: Candidate) -> OrgNode | None:
     """The committee of the organisation tree that is `body` for this candidate's branch (None: the branch)."""
     return body_committee(body, organisation_authority(organisation=candidate.organisation))
 
 
 def due_committee(candidate: Candidate) -> OrgNode | None:
-    """The committee whose turn it is on the dossier (workflow.TURN), None at the branch."""
-    body = TURN.get(candidate.stage_enum, Body.BRANCH)
-    return committee_of(body, candidate)
+    """The committee whose turn it is on the dossier (workflow.turn_of: the stage's TURN, or the
+    owner of an act of its chain still pending), None at the branch."""
+    authority = organisation_authority(organisation=candidate.organisation)
+    return body_committee(turn_of(candidate, authority), authority)
 
 
 def recording_committee(candidate: Candidate, step: Step | None = None) -> OrgNode | None:
@@ -59,14 +65,9 @@ def step_applies(step: Step, candidate: Candidate) -> bool:
     """Whether the organisation tree has the body the step needs (Step.needs_body): a branch whose
     proposals go straight to the deciding committee (a village branch, a chi bộ cơ sở, a delegated
     grassroots committee deciding itself) has no grassroots resolution to record."""
-    if step.needs_body is None:
+    if step.needs_body is None and not step.needs_delegation:
         return True
-    authority = organisation_authority(organisation=candidate.organisation)
-    if step.needs_body == Body.GRASSROOTS_COMMITTEE:
-        return authority.grassroots_resolution_by is not None
-    if step.needs_body == Body.SUB_COMMITTEE:
-        return authority.appraisal_by is not None
-    return True
+    return step_applies_to(step, organisation_authority(organisation=candidate.organisation))
 
 
 def may_record(user: User, candidate: Candidate, step: Step | None = None) -> bool:

@@ -46,7 +46,7 @@ from admission.models import (
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, committee_of, require_edit
 from admission.services.transitions import checklist_tick, refresh_due
-from admission.workflow import STEP_BY_KEY, TICKED_BY_DATE, TURN, Body, Step
+from admission.workflow import STEP_BY_KEY, TICKED_BY_DATE, TURN, Body, Step, VoteBy, steps_for
 from members.authority import OrgNode
 from members.freshness import organisations_changed
 from members.models import PartyMember, User
@@ -394,7 +394,8 @@ def _undo(
     restored = {name: _from_json(name, values[0]) for name, values in transition.fields.items()}
     restored.setdefault("failed_votes", 0)
     vote = transition.vote
-    if vote is not None and not vote.passed:  # the failed vote goes with the step: it counts no more
+    if vote is not None and not vote.passed and counts_in_failed_votes(STEP_BY_KEY[transition.step_key]):
+        # The failed vote goes with the step: it counts no more.
         restored["failed_votes"] = max(int(restored["failed_votes"] or 0) - 1, 0)
     entered_on = previous.on_date if previous is not None else candidate.created_at.date()
     entered_at = previous.at if previous is not None else candidate.created_at
@@ -452,12 +453,29 @@ def vote_withdraw(
     if acting_user is not None and not _may_withdraw_vote(acting_user, candidate, vote):
         raise StepRefused((reason("correction_not_yours", "QĐ294 4.3", body=candidate.organisation.name),))
     with transaction.atomic(durable=True):
-        if not vote.passed and candidate.failed_votes:
+        step = _vote_step(vote)
+        if not vote.passed and candidate.failed_votes and step is not None and counts_in_failed_votes(step):
             Candidate.objects.filter(pk=candidate.pk, failed_votes__gt=0).update(failed_votes=F("failed_votes") - 1)
         correction = _record(candidate, acting_user, CorrectionKind.VOTE_WITHDRAWN, why, now, original=_snapshot(vote))
         vote.delete()
         _after_change(candidate, acting_user, why)
     return correction
+
+
+def counts_in_failed_votes(step: Step) -> bool:
+    """Whether a failed vote of `step` counts in `Candidate.failed_votes` (services.steps._count_failure):
+    the branch's votes and the votes that move the dossier; a committee's resolutions within the
+    stage are counted from their Vote rows, which a withdrawal removes."""
+    return step.vote == VoteBy.BRANCH or step.target is not None
+
+
+def _vote_step(vote: Vote) -> Step | None:
+    """The vote step of the candidate's current stage that this vote was entered for."""
+    candidate = vote.candidate
+    for step in steps_for(candidate.stage_enum):
+        if step.kind == "vote" and step.vote_purpose == vote.purpose:
+            return step
+    return None
 
 
 def _may_withdraw_vote(user: User, candidate: Candidate, vote: Vote) -> bool:

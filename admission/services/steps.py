@@ -13,8 +13,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from admission import schedule
 from admission.domain import stages
 from admission.domain.attendance import ballots_problem
 from admission.domain.deadlines import probation_end
@@ -44,12 +46,12 @@ from admission.domain.votes import (
 )
 from admission.models import BranchMeeting, Candidate, DossierItem, StageTransition, Vote, VotePurpose
 from admission.rulebook import rulebook_for
-from admission.services.base import StepRefused, date_problems, require_edit, require_turn
+from admission.services.base import ConcurrentStageChange, StepRefused, date_problems, require_edit, require_turn
 from admission.services.candidates import introducer_facts, introduction_mode_default
 from admission.services.meetings import meeting_vote_counts
 from admission.services.transitions import candidate_transition
 from admission.services.verification import open_requests_reason
-from admission.workflow import STEP_BY_KEY, Router, Step, VoteBy
+from admission.workflow import CHAIN, CHAIN_SINCE, STEP_BY_KEY, Router, Step, VoteBy, chain_pending
 from members.authority import DecidingBody
 from members.models import PartyMember, Person, User
 from members.selectors import organisation_authority
@@ -246,7 +248,45 @@ def _check_probation_review(
 def _check_recognition_decision(
     candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]
 ) -> list[Reason]:
-    return list(_order_after(candidate.recognition_branch_date, "recognition_branch", on, "decision"))
+    """After the branch's resolution and, where the tree has them, the sub-committee's appraisal
+    and the grassroots committee's resolution on it (HD38 II.1.1c(6)-(7)), unless the superior
+    ruled after three failed votes (QĐ294 4.2.3)."""
+    pending = chain_pending(candidate, organisation_authority(organisation=candidate.organisation))
+    if pending is not None:
+        return [_chain_missing(pending)]
+    latest = max(
+        (day for day in (candidate.recognition_branch_date, *_chain_dates(candidate)) if day is not None), default=None
+    )
+    return list(_order_after(latest, "recognition_proposal", on, "decision"))
+
+
+def _chain_missing(pending: Step) -> Reason:
+    """The reason a later act of the recognition chain gives while `pending` is awaited."""
+    if pending.key == "recognition_appraisal":
+        return reason("recognition_appraisal_missing", pending.rule)
+    return reason("recognition_grassroots_vote_missing", pending.rule)
+
+
+def _chain_dates(candidate: Candidate) -> list[dt.date | None]:
+    """The dates of the chain's acts recorded for the resolution in force."""
+    since = getattr(candidate, CHAIN_SINCE.get(candidate.stage_enum, ""), None)
+    found = []
+    for key in CHAIN.get(candidate.stage_enum, ()):
+        day = getattr(candidate, STEP_BY_KEY[key].date_field or "")
+        found.append(day if day is not None and (since is None or day >= since) else None)
+    return found
+
+
+def _check_chain_turn(candidate: Candidate, step: Step, held_on: dt.date) -> list[Reason]:
+    """An act of the stage's chain is recorded in its order, once per resolution in force."""
+    pending = chain_pending(candidate, organisation_authority(organisation=candidate.organisation))
+    keys = CHAIN.get(candidate.stage_enum, ())
+    if pending is None or keys.index(pending.key) > keys.index(step.key):
+        return [reason("recognition_chain_recorded", step.rule)]
+    if pending.key != step.key:
+        return [_chain_missing(pending)]
+    earlier = max((day for day in (candidate.recognition_branch_date, *_chain_dates(candidate)) if day), default=None)
+    return list(_order_after(earlier, "recognition_proposal", held_on, "decision"))
 
 
 # Stages where the removal decision rests on the resolutions proposing it, recorded within the
@@ -511,6 +551,8 @@ def candidate_vote(
         problems.extend(check_branch_consideration(_consideration_facts(candidate, held_on, step), rules).reasons)
     if step_key == "recognition_vote" and candidate.official_date and held_on < candidate.official_date:
         problems.extend(check_recognition_ready(probation_end=candidate.official_date, on_date=held_on).reasons)
+    if step_key in CHAIN.get(stage, ()):
+        problems.extend(_check_chain_turn(candidate, step, held_on))
     if excluded > summoned:
         raise StepRefused(tuple(problems))
     outcome = evaluate_vote(
@@ -551,9 +593,14 @@ def candidate_vote(
             meeting=meeting,
             counts_from_attendance=counts.from_attendance,
         )
-        # A passed vote with no target is a resolution within the stage (proposing removal): the
-        # next body of the chain acts on it.
-        if outcome.passed and target is not None:
+        # A passed vote with no target is a resolution within the stage (proposing removal, or an
+        # act of the recognition chain, whose date it records): the next body acts on it.
+        if outcome.passed and target is None and step.date_field:
+            _record_within_stage(
+                candidate, stage, {step.date_field: held_on}, acting_user=acting_user, change_reason=step.key
+            )
+            schedule.chain_notify(candidate=candidate, act_key=f"vote-{vote.pk}", now=now)
+        elif outcome.passed and target is not None:
             fields: dict[str, Any] = {step.date_field: held_on} if step.date_field else {}
             if target == Stage.S11:  # a delegated committee's resolution is also the decision
                 fields.update(decision_date=held_on, decision_received_date=held_on)
@@ -570,14 +617,11 @@ def candidate_vote(
                 step_key=step.key,
                 vote=vote,
             )
-        elif not outcome.passed and (step.vote == VoteBy.BRANCH or target is not None):
-            # The branch's failed votes of the step in progress, to recognise or to remove, count
-            # together (QĐ294 4.2.3); a committee's failed resolution proposing removal stops that
-            # proposal and does not count here.
-            Candidate.objects.filter(pk=candidate.pk).update(failed_votes=F("failed_votes") + 1)
-            candidate.refresh_from_db(fields=["failed_votes"])
-            deadlock_stage = stages.can_transition(stage, Stage.SY)
-            if deadlock_stage and step.vote == VoteBy.BRANCH and deadlock_reached(candidate.failed_votes, rules):
+        elif not outcome.passed:
+            failed = _count_failure(candidate, step, body)
+            # Three failures of one lower body at the consideration for recognition, to recognise or
+            # to remove, go to the committees above (QĐ294 4.2.3; docs/decisions.md, Life cycle).
+            if failed and stages.can_transition(stage, Stage.SY) and deadlock_reached(failed, rules):
                 candidate_transition(
                     acting_user=acting_user,
                     candidate=candidate,
@@ -585,12 +629,67 @@ def candidate_vote(
                     to_stage=Stage.SY,
                     on_date=held_on,
                     now=now,
-                    note=f"{candidate.failed_votes} failed votes (QĐ294 4.2.3)",
-                    fields={"failed_votes": candidate.failed_votes},  # kept: the superior sees how many
+                    note=deadlock_note(body, failed),
+                    fields={"failed_votes": failed},  # kept: the superior sees how many
                     step_key=step.key,  # withdrawing the third failed vote undoes the escalation
                     vote=vote,
                 )
     return vote
+
+
+def _count_failure(candidate: Candidate, step: Step, body: VotingBody) -> int:
+    """How many times the body that just failed has failed on the step in progress (0: not counted).
+
+    The branch's failed votes (and those of a vote that moves the dossier) count in
+    `failed_votes`, which every transition resets: at S15 the branch's votes to recognise and to
+    remove count together. The grassroots committee's resolutions on recognition or removal,
+    recorded within the stage, count by its own failed votes of the stage visit. The
+    sub-committee's appraisal is no vote to recognise or remove: not counted.
+    """
+    if step.vote == VoteBy.BRANCH or step.target is not None:
+        Candidate.objects.filter(pk=candidate.pk).update(failed_votes=F("failed_votes") + 1)
+        candidate.refresh_from_db(fields=["failed_votes"])
+        return candidate.failed_votes
+    if step.vote == VoteBy.GRASSROOTS_COMMITTEE:
+        return Vote.objects.filter(
+            candidate=candidate,
+            body=body.name,
+            passed=False,
+            purpose__in=[VotePurpose.RECOGNITION, VotePurpose.REMOVAL],
+            held_on__gte=candidate.stage_entered_on,
+        ).count()
+    return 0
+
+
+def deadlock_note(body: VotingBody, failed: int) -> str:
+    """The escalation's note, kept in Vietnamese in the history (the screens' language)."""
+    with translation.override("vi"):
+        if body is VotingBody.BRANCH:
+            text = gettext(
+                "Chi bộ biểu quyết %(count)s lần không đạt 2/3: báo cáo cấp ủy cấp trên trực tiếp và cấp ủy "
+                "có thẩm quyền xem xét, quyết định (QĐ294 4.2.3)"
+            )
+        else:
+            text = gettext(
+                "Đảng ủy cơ sở biểu quyết %(count)s lần không đạt 2/3: báo cáo cấp ủy cấp trên trực tiếp và "
+                "cấp ủy có thẩm quyền xem xét, quyết định (QĐ294 4.2.3)"
+            )
+        return text % {"count": failed}
+
+
+def _record_within_stage(
+    candidate: Candidate, stage: Stage, fields: dict[str, Any], *, acting_user: User | None, change_reason: str
+) -> None:
+    """Write the date of an act recorded within the stage (no transition); inside the caller's transaction.
+
+    Compare-and-swap on the stage, as a transition: a candidate moved meanwhile is a conflict.
+    """
+    if Candidate.objects.filter(pk=candidate.pk, stage=stage.value).update(**fields) != 1:
+        raise ConcurrentStageChange(f"candidate {candidate.pk} is no longer in {stage}")
+    candidate.refresh_from_db()
+    Candidate.history.bulk_history_create(  # type: ignore[attr-defined]
+        [candidate], update=True, default_user=acting_user, default_change_reason=change_reason
+    )
 
 
 def _readmission_facts(candidate: Candidate) -> dict[str, Any]:

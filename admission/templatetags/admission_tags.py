@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -5,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, Stage
+from admission.workflow import STEP_BY_KEY
 
 register = template.Library()
 
@@ -19,6 +22,8 @@ DATE_NAMES = {
     "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
     "complaint_deadline": _("Hạn khiếu nại quyết định xóa tên"),
     "transfer_decision_deadline": _("Hạn nơi chuyển đến ra quyết định kết nạp (chuyển sinh hoạt)"),
+    "transfer_forward_deadline": _("Hạn cấp ủy nơi chuyển đi chuyển hồ sơ (chuyển sinh hoạt)"),
+    "reconsideration_deadline": _("Hạn trả lời đề nghị xem xét lại (chuyển sinh hoạt)"),
 }
 
 
@@ -33,8 +38,24 @@ def reason_text(value: Reason) -> str:
 
 @register.filter
 def stage_label(value: str) -> str:
+    if value not in Stage.__members__:
+        return value or ""
     info = STAGE_INFO[Stage(value)]
     return info.label_en if _lang() == "en" else info.label_vi
+
+
+_MOVE = re.compile(r"^(S\w+)→(S\w+)$")
+
+
+@register.filter
+def change_reason(value: str) -> str:
+    """A history row's change reason in words: the services write a move as "S9→S10", an act
+    recorded within a stage by its step key; other reasons were typed by a user."""
+    found = _MOVE.match(value or "")
+    if found and found.group(1) in Stage.__members__ and found.group(2) in Stage.__members__:
+        return f"{stage_label(found.group(1))} → {stage_label(found.group(2))}"
+    step = STEP_BY_KEY.get(value)
+    return str(step.label) if step is not None else value
 
 
 @register.filter

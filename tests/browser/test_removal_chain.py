@@ -125,7 +125,9 @@ def test_the_removal_chain_walked_by_the_three_bodies(page: Page, tree: Tree, al
     # Thu 15/01/2026 + 30 working days across Tết (16-20/02/2026) = Thu 05/03/2026 (QĐ294 8.2).
     expect(page.locator("#computed-dates")).to_contain_text("Hạn khiếu nại quyết định xóa tên")
     expect(page.locator("#computed-dates")).to_contain_text("05/03/2026")
-    expect(page.locator("#timeline")).to_contain_text(f"{TODAY} S13 → SX")
+    expect(page.locator("#timeline")).to_contain_text(
+        f"{TODAY} Thời kỳ dự bị → Xóa tên trong danh sách đảng viên dự bị"
+    )
     _shot(page, "07-removed")
 
     candidate.refresh_from_db()

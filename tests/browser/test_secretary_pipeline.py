@@ -89,7 +89,7 @@ def test_it_follows_a_person_and_records_the_first_steps(page: Page, alice, tree
     _shot(page, "05b-after-listing")
     expect(page).to_have_url(f"/admission/candidates/{candidate.pk}/")
     expect(page.locator("#current-stage")).to_have_text("S1 · Cảm tình Đảng")
-    expect(page.locator("#timeline")).to_contain_text(f"{today} S0 → S1")
+    expect(page.locator("#timeline")).to_contain_text(f"{today} Quần chúng ưu tú → Cảm tình Đảng")
 
     _record_step(page, "Đề nghị học lớp bồi dưỡng nhận thức về Đảng", today, "06a-class-form")
     expect(page.locator("#current-stage")).to_have_text("S2 · Học lớp bồi dưỡng nhận thức về Đảng")

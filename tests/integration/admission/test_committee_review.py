@@ -186,6 +186,20 @@ def test_it_returns_resubmits_and_keeps_the_deadline_of_the_branch_resolution(tr
 
 def test_it_returns_a_recognition_dossier_to_the_branch_vote(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]
     candidate = _at_stage(tree, alice, introducers, "S16")
+    # The grassroots committee's resolution proposing recognition (R7) puts it with the decider.
+    services.candidate_vote(
+        acting_user=None,
+        candidate=candidate,
+        step_key="recognition_grassroots_vote",
+        held_on=dt.date(2026, 10, 30),
+        summoned=9,
+        excluded=0,
+        yes=7,
+        no=2,
+        abstain=0,
+        form="secret",
+        now=at(dt.date(2026, 10, 30)),
+    )
     services.dossier_return(
         acting_user=gina,
         candidate=candidate,

@@ -165,7 +165,7 @@ def test_three_failed_branch_votes_to_recognise_or_to_remove_escalate(tree, alic
     assert (candidate.stage, candidate.failed_votes) == ("SY", 3)  # QĐ294 4.2.3
 
 
-def test_a_failed_grassroots_resolution_stops_the_proposal_without_counting_toward_deadlock(
+def test_a_failed_grassroots_resolution_stops_the_proposal_and_is_not_counted_with_the_branchs_votes(
     tree, alice, carol, gina, introducers
 ) -> None:  # type: ignore[no-untyped-def]
     candidate = _probationer(tree, alice, introducers, stage="S15")
@@ -177,6 +177,42 @@ def test_a_failed_grassroots_resolution_stops_the_proposal_without_counting_towa
     with pytest.raises(services.StepRefused) as refused:
         _remove(gina, candidate, day=day)
     assert _codes(refused) == ["removal_grassroots_vote_missing"]
+
+
+def test_three_failed_grassroots_resolutions_at_the_consideration_escalate(tree, alice, carol, introducers) -> None:  # type: ignore[no-untyped-def]
+    """QĐ294 4.2.3: any lower body failing three times to reach 2/3 on recognition or removal at the
+    end of probation reports up; each body counts its own failures."""
+    candidate = _probationer(tree, alice, introducers, stage="S15")
+    day = candidate.stage_entered_on + dt.timedelta(days=3)
+    assert not _vote(alice, candidate, "removal_branch_vote", yes=5, day=day).passed  # the branch: 1
+    _vote(alice, candidate, "removal_branch_vote", yes=6, day=day)
+    for attempt in (1, 2):
+        assert not _vote(
+            carol, candidate, "removal_grassroots_vote", yes=5, day=day + dt.timedelta(days=attempt)
+        ).passed
+        candidate.refresh_from_db()
+        assert (candidate.stage, candidate.failed_votes) == ("S15", 1)  # the branch's count, unchanged
+    _vote(carol, candidate, "removal_grassroots_vote", yes=5, day=day + dt.timedelta(days=3))
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.failed_votes) == ("SY", 3)
+    transition = candidate.transitions.order_by("-pk").first()
+    assert transition is not None and transition.note.startswith("Đảng ủy cơ sở biểu quyết 3 lần không đạt 2/3")
+
+
+def test_failed_proposals_during_probation_are_kept_but_do_not_escalate(tree, alice, carol, introducers) -> None:  # type: ignore[no-untyped-def]
+    """Before the consideration at the end of probation (S13, S14) QĐ294 4.2.3 does not apply:
+    failed removal proposals of either body are kept and the probation goes on."""
+    candidate = _probationer(tree, alice, introducers, stage="S13")
+    for attempt in range(3):
+        _vote(alice, candidate, "removal_branch_vote", yes=6, day=DAY + dt.timedelta(days=attempt))
+        assert not _vote(
+            carol, candidate, "removal_grassroots_vote", yes=5, day=DAY + dt.timedelta(days=attempt)
+        ).passed
+    for _attempt in range(3):
+        assert not _vote(alice, candidate, "removal_branch_vote", yes=5, day=DAY + dt.timedelta(days=5)).passed
+    candidate.refresh_from_db()
+    assert candidate.stage == "S13"
+    assert candidate.votes.filter(purpose="removal", passed=False).count() == 6
 
 
 def test_the_deciding_committee_may_refuse_recognition_by_removing_at_s16(tree, alice, gina, introducers) -> None:  # type: ignore[no-untyped-def]

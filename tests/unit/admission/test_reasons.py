@@ -188,6 +188,9 @@ def _produced() -> list[Reason]:
             reason("political_issue_conclusion_required", "QĐ294 3.3"),
             reason("plan_set_by_body_above", "", organisation="Chi bộ A"),
             reason("step_not_in_tree", "HD06 4.6"),
+            reason("recognition_appraisal_missing", "HD38 II.1.1c(6)"),
+            reason("recognition_grassroots_vote_missing", "HD38 II.1.1c(7)"),
+            reason("recognition_chain_recorded", "HD38 II.1.1c(6)"),
             reason("vote_threshold_reached", "HD06 3.7a", threshold="> 1/2", yes=5, denominator=7),
             reason(
                 "verification_open",

@@ -32,14 +32,14 @@ ALLOWED: dict[str, set[str]] = {
     "S7": {"S8", "S0"},
     "S8": {"S8A", "S9", "S10", "S0"},
     "S8A": {"S9", "S8", "S0", "S10"},  # S0: the person withdraws; S10: moved after it went up
-    "S9": {"S10", "S11", "S8", "S0"},
+    "S9": {"S10", "S11", "S8", "S0", "S1"},  # S1: a delegated committee decides not to admit
     "S10": {"S11", "S8", "S1", "S0", "S10"},  # S1: not admitted; S10 again: moved, decided at the destination
     "S11": {"S12", "SZ"},
     "S12": {"S13", "SZ"},
     "S13": {"S14", "SX", "SZ"},
     "S14": {"S15", "SX", "SZ"},
     "S15": {"S16", "SX", "SY", "SZ"},
-    "S16": {"S17", "S15", "SX", "SZ"},
+    "S16": {"S17", "S15", "SX", "SY", "SZ"},  # SY: three failed grassroots resolutions (R7)
     "S17": {"SZ"},
     "SX": set(),
     "SY": {"S15", "S16", "SX"},

@@ -10,6 +10,8 @@ from admission.dates import CandidateDates
 from admission.domain.stages import CASCADE, TERMINAL_STAGES, TRANSITIONS, Stage, can_transition
 from admission.models import DocumentType
 from admission.workflow import (
+    CHAIN,
+    CHAIN_WAIVED_BY,
     COMMITTEE_TURNS,
     NEXT_STEP,
     RETURN_TARGET,
@@ -32,6 +34,7 @@ SERVICE_EDGES: dict[tuple[Stage, Stage], str] = {
     (S.S10, S.S8): "dossier_return",
     (S.S16, S.S15): "dossier_return",
     (S.S15, S.SY): "candidate_vote: third failed recognition vote (QĐ294 4.2.3)",
+    (S.S16, S.SY): "candidate_vote: third failed grassroots resolution on recognition (QĐ294 4.2.3)",
     (S.S8A, S.S10): "candidate_transfer: the destination's committee decides (HD06 3.9b)",
     (S.S10, S.S10): "candidate_transfer: the destination's committee decides (HD06 3.9b)",
 }
@@ -165,6 +168,10 @@ def test_the_bodies_that_record_a_step_other_than_whose_turn_it_is() -> None:
         "permit_dossier": Body.BRANCH,
         "verification": Body.BRANCH,
         "reject": Body.DECIDING_COMMITTEE,
+        "grassroots_reject": Body.GRASSROOTS_COMMITTEE,
+        "recognition_appraisal": Body.SUB_COMMITTEE,
+        "recognition_grassroots_vote": Body.GRASSROOTS_COMMITTEE,
+        "recognition_decision": Body.DECIDING_COMMITTEE,
         "withdraw": Body.BRANCH,
         "removal_grassroots_vote": Body.GRASSROOTS_COMMITTEE,
         "remove": Body.DECIDING_COMMITTEE,
@@ -236,3 +243,41 @@ def test_it_ticks_each_produced_document_from_a_date_its_step_writes() -> None:
     assert {d for pairs in TICKED_BY_DATE.values() for d, _key in pairs} == set(DOCUMENT_DATE)
     assert TICKED_BY_DATE["certificate_issue_date"] == (("A1", "certificate"),)
     assert TICKED_BY_DATE["branch_resolution_date"] == (("A7", "branch_vote"),)
+
+
+def test_the_recognition_chain_mirrors_the_admission_chain_within_the_decision_stage() -> None:
+    by_key = {step.key: step for step in STEPS}
+    appraisal, resolution = by_key["recognition_appraisal"], by_key["recognition_grassroots_vote"]
+    assert CHAIN == {S.S16: ("recognition_appraisal", "recognition_grassroots_vote")}
+    for step, owner, date_field, document in (
+        (appraisal, Body.SUB_COMMITTEE, "recognition_appraisal_date", "R6"),
+        (resolution, Body.GRASSROOTS_COMMITTEE, "recognition_grassroots_date", "R7"),
+    ):
+        assert (step.from_stages, step.target, step.kind, step.owner, step.recorded_by, step.needs_body) == (
+            {S.S16},
+            None,
+            "vote",
+            owner,
+            owner,
+            owner,
+        )
+        assert (step.date_field, step.produces, step.bounded_by) == (
+            date_field,
+            (document,),
+            ("recognition_decision_deadline",),
+        )
+    # Votes within the stage never become its forward step: the decision stays the deciding committee's.
+    assert (NEXT_STEP[S.S16], TURN[S.S16]) == ("recognition_decision", Body.DECIDING_COMMITTEE)
+    assert by_key["deadlock_recognise"].date_field == CHAIN_WAIVED_BY[S.S16]
+
+
+def test_a_delegated_committee_decides_not_to_admit_at_its_resolution() -> None:
+    refuse = next(step for step in STEPS if step.key == "grassroots_reject")
+    assert (refuse.from_stages, refuse.target, refuse.owner, refuse.needs_delegation) == (
+        {S.S9},
+        S.S1,
+        Body.GRASSROOTS_COMMITTEE,
+        True,
+    )
+    assert (refuse.committee_vote, refuse.vote_must_fail, refuse.needs_note) == (True, True, True)
+    assert NEXT_STEP[S.S9] == "grassroots_vote"
