@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
-from admission.dates import LEGAL_DATE_TRIGGER
+from admission.dates import LEGAL_DATE_TRIGGER, SUPERSEDES
 from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
@@ -246,6 +246,21 @@ class DeadlineKind:
     shortest_days: int
     longest_days: int
     compute: Callable[[dt.date, WorkingCalendar, RuleBook, bool], dt.date]
+    # A legal date that replaces this one when it applies (dates.SUPERSEDES): its trigger field,
+    # which applies when not older than `trigger`, and how it is computed.
+    superseding_trigger: str | None = None
+    compute_superseding: Callable[[dt.date, WorkingCalendar, RuleBook], dt.date] | None = None
+
+    def trigger_day(self) -> Any:
+        """The day the limit counts from: the superseding trigger where it applies, else `trigger`."""
+        if self.superseding_trigger is None:
+            return F(self.trigger)
+        return Case(When(self.superseded(), then=F(self.superseding_trigger)), default=F(self.trigger))
+
+    def superseded(self) -> Q:
+        if self.superseding_trigger is None:
+            return Q(pk__in=[])
+        return Q(**{f"{self.superseding_trigger}__gte": F(self.trigger)})
 
 
 def _decision_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook, extended: bool) -> dt.date:
@@ -272,6 +287,16 @@ def _recognition_decision_limit(day: dt.date, calendar: WorkingCalendar, book: R
     ).day
 
 
+def _transfer_decision_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook) -> dt.date:
+    return deadlines.transfer_decision_deadline(received_date=day, calendar=calendar, rules=book.for_date(day)).day
+
+
+# How the legal dates that supersede another are computed (dates.SUPERSEDES).
+_SUPERSEDING_LIMITS: dict[str, Callable[[dt.date, WorkingCalendar, RuleBook], dt.date]] = {
+    "transfer_decision_deadline": _transfer_decision_limit,
+}
+
+
 def _kind(
     key: str,
     shortest_days: int,
@@ -279,11 +304,22 @@ def _kind(
     compute: Callable[[dt.date, WorkingCalendar, RuleBook, bool], dt.date],
 ) -> DeadlineKind:
     """The time limit `<key>_deadline`: counted from its trigger (dates.LEGAL_DATE_TRIGGER), met by
-    the date of the step that ends it (workflow.step_ending)."""
+    the date of the step that ends it (workflow.step_ending); replaced by the legal date that
+    supersedes it where that applies (dates.SUPERSEDES: the 30 WD of a transferred dossier)."""
     legal_date = f"{key}_deadline"
     done = step_ending(legal_date).date_field
     assert done is not None  # noqa: S101 - every step ending a deadline records its date
-    return DeadlineKind(key, LEGAL_DATE_TRIGGER[legal_date], done, shortest_days, longest_days, compute)
+    newer = next((name for name, older in SUPERSEDES.items() if older == legal_date), None)
+    return DeadlineKind(
+        key,
+        LEGAL_DATE_TRIGGER[legal_date],
+        done,
+        shortest_days,
+        longest_days,
+        compute,
+        LEGAL_DATE_TRIGGER[newer] if newer else None,
+        _SUPERSEDING_LIMITS[newer] if newer else None,
+    )
 
 
 DEADLINE_KINDS: tuple[DeadlineKind, ...] = (
@@ -306,7 +342,12 @@ def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -
     (SX), or back before the dossier's end (not admitted, withdrawn: S0-S7)."""
     window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
     return (
-        Candidate.objects.filter(_subtree_q(subtree.root), **{f"{kind.trigger}__range": window})
+        Candidate.objects.filter(_subtree_q(subtree.root))
+        .annotate(
+            trigger_day=kind.trigger_day(),
+            superseded=Case(When(kind.superseded(), then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        .filter(trigger_day__range=window)
         .exclude(Q(stage__in=_LEFT_STAGES) & Q(**{f"{kind.done}__isnull": True}))
         .order_by()
         .annotate(grp=subtree.calendars().group_expression())
@@ -318,8 +359,8 @@ def _deadline_part(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind)
     return _deadline_qs(subtree, query, kind).annotate(
         part=Value(kind.key, output_field=CharField()),
         i1=F("grp"),
-        i2=_typed_null(IntegerField()),
-        d1=F(kind.trigger),
+        i2=F("superseded"),
+        d1=F("trigger_day"),
         d2=F(kind.done),
         flag=F("deadline_extended"),
     )
@@ -330,19 +371,25 @@ def _deadline_outcomes(
     query: StatisticsQuery,
     today: dt.date,
     kind: DeadlineKind,
-    rows: Iterable[tuple[int, dt.date, dt.date | None, bool, int, list[int]]],
+    rows: Iterable[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]],
 ) -> list[tuple[str, int, list[int]]]:
     """(outcome, count, candidate ids) of the limits that end in the period, from rows
-    (calendar group, trigger, done, extended, count, ids); each deadline is computed once per
-    distinct trigger and calendar with the functions of ``admission.domain.deadlines``."""
+    (calendar group, trigger, done, extended, superseded, count, ids); each deadline is computed
+    once per distinct trigger and calendar with the functions of ``admission.domain.deadlines``
+    (a superseded one by its superseding rule: the 30 WD from a transferred dossier's receipt)."""
     calendars = subtree.calendars()
-    memo: dict[tuple[int, dt.date, bool], dt.date] = {}
+    memo: dict[tuple[int, dt.date, bool, bool], dt.date] = {}
     found: list[tuple[str, int, list[int]]] = []
-    for number, trigger, done, extended, count, ids in rows:
-        key = (number, trigger, extended)
+    for number, trigger, done, extended, superseded, count, ids in rows:
+        key = (number, trigger, extended, superseded)
         limit = memo.get(key)
         if limit is None:
-            limit = memo[key] = kind.compute(trigger, calendars.groups[number], calendars.rules, extended)
+            calendar = calendars.groups[number]
+            if superseded and kind.compute_superseding is not None:
+                limit = kind.compute_superseding(trigger, calendar, calendars.rules)
+            else:
+                limit = kind.compute(trigger, calendar, calendars.rules, extended)
+            memo[key] = limit
         if query.start <= limit <= query.end:
             found.append((stats.deadline_outcome(deadline=limit, done=done, as_of=today), count, ids))
     return found
@@ -353,7 +400,7 @@ def _deadline_cases(
 ) -> list[tuple[str, int, list[int]]]:
     """(outcome, 1, [candidate id]) of every time limit of `kind` that ends in the period (one
     query; the people lists)."""
-    columns = ["grp", kind.trigger, kind.done, "deadline_extended", "pk"]
+    columns = ["grp", "trigger_day", kind.done, "deadline_extended", "superseded", "pk"]
     rows = [(*row[:-1], 1, [row[-1]]) for row in _deadline_qs(subtree, query, kind).values_list(*columns)]
     return _deadline_outcomes(subtree, query, today, kind, rows)
 
@@ -365,9 +412,17 @@ def _deadlines(
     result = []
     for kind in DEADLINE_KINDS:
         totals = dict.fromkeys(OUTCOMES, 0)
-        found: list[tuple[int, dt.date, dt.date | None, bool, int, list[int]]] = [
-            (int(number), _as_date(trigger), None if done is None else _as_date(done), bool(extended), count, [])
-            for number, _i2, trigger, done, extended, count in rows.get(kind.key, [])
+        found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]] = [
+            (
+                int(number),
+                _as_date(trigger),
+                None if done is None else _as_date(done),
+                bool(extended),
+                bool(superseded),
+                count,
+                [],
+            )
+            for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
         ]
         for outcome, count, _ids in _deadline_outcomes(subtree, query, today, kind, found):
             totals[outcome] += count
@@ -391,7 +446,7 @@ def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
     # Only the columns the parts read (a narrower row to materialise than the whole candidate).
     names = {"id", "organisation_id", "stage", "removal_date", "deadline_extended"}
     names |= {"certificate_issue_date", "ceremony_date", "dossier_start_date", "branch_resolution_date"}
-    names |= {field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done)}
+    names |= {field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field}
     columns = ", ".join(f"c.{name}" for name in sorted(names))
     return (
         f'WITH "{candidate}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names

@@ -463,6 +463,46 @@ def test_it_counts_deadlines_met_late_overdue_and_open(tree, carol, alice, intro
     assert people.rows[0].figure_date == D(2025, 10, 20)
 
 
+def test_a_transferred_dossiers_decision_is_counted_against_the_30_days_from_its_receipt(
+    tree, carol, alice, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    """HD06 3.9b: after a transfer the destination decides within 30 WD of receiving the dossier,
+    which replaces the 45 WD of the branch resolution (dates.SUPERSEDES) in the deadline table too."""
+    from admission.domain import deadlines
+
+    moved = _walk(tree, alice, introducers, "S10", "Lưu Văn Chuyển")  # branch resolution 05/08/2025
+    received = D(2025, 8, 22)
+    services.candidate_transfer(
+        acting_user=alice, candidate=moved, to_branch=tree.branch_b, on_date=received, note="Chuyển công tác", now=at(received)
+    )
+    calendar = calendar_for(tree.branch_b)
+    limit = deadlines.transfer_decision_deadline(received_date=received, calendar=calendar).day
+    decided = limit + dt.timedelta(days=1)
+    while not calendar.is_working_day(decided):
+        decided += dt.timedelta(days=1)
+    assert decided < D(2025, 10, 9)  # within the 45 WD of the branch resolution: met, were they counted
+    moved.refresh_from_db()
+    services.candidate_step(
+        acting_user=None,
+        candidate=moved,
+        step_key="decision",
+        data=services.StepInput(on_date=decided, decision_number="QĐ-C", decision_received_date=decided),
+        now=at(decided),
+    )
+    figures = st.statistics_figures(user=carol, organisation=tree.committee, query=_query(2025), today=D(2025, 12, 1))
+    decision = next(row for row in figures["deadlines"] if row["key"] == "decision")
+    assert (decision["met"], decision["late"], decision["overdue"], decision["open"]) == (0, 1, 0, 0)
+    people = statistics_people(
+        user=carol,
+        organisation=tree.committee,
+        query=_query(2025),
+        figure="deadline",
+        key="decision:late",
+        today=D(2025, 12, 1),
+    )
+    assert [row.person.full_name for row in people.rows] == ["Lưu Văn Chuyển"]
+
+
 def test_it_counts_recognition_by_official_date_or_by_decision(tree, carol, alice, introducers) -> None:  # type: ignore[no-untyped-def]
     _walk(tree, alice, introducers, "S17", "Phạm Văn Chính")  # official 03/10/2026, decided 10/11/2026
 
