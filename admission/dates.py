@@ -30,6 +30,8 @@ class CandidateDates:
     recognition_decision_deadline: ComputedDate | None = None
     complaint_deadline: ComputedDate | None = None  # against the removal decision (QĐ294 8.2)
     transfer_decision_deadline: ComputedDate | None = None
+    transfer_forward_deadline: ComputedDate | None = None  # the old place forwards (HD06 3.9b)
+    reconsideration_deadline: ComputedDate | None = None  # the destination's request answered (HD06 3.9c)
 
     def named(self) -> list[tuple[str, ComputedDate]]:
         return [(name, value) for name, value in self.__dict__.items() if value is not None]
@@ -51,6 +53,10 @@ LEGAL_DATE_TRIGGER: dict[str, str] = {
     "complaint_deadline": "removal_date",
     # Recorded by the transfer of a dossier that had gone up (services.candidate_transfer).
     "transfer_decision_deadline": "transfer_received_date",
+    # Recorded by the transfer of a dossier that had gone up; met by its forwarding (services.transfer_forwarded).
+    "transfer_forward_deadline": "transferred_on",
+    # Recorded by the destination's request to reconsider (services.transfer_reconsideration_request).
+    "reconsideration_deadline": "reconsideration_requested_date",
 }
 
 # A legal date that, when it applies, replaces another as the bound of the step in progress: the
@@ -125,6 +131,18 @@ def candidate_dates(
             received_date=c.transfer_received_date,
             calendar=calendar,
             rules=rulebook.for_date(c.transfer_received_date),
+        )
+    if "transfer_forward_deadline" in wanted:
+        assert c.transferred_on is not None  # noqa: S101
+        found["transfer_forward_deadline"] = deadlines.transfer_forward_deadline(
+            transferred_on=c.transferred_on, calendar=calendar, rules=rulebook.for_date(c.transferred_on)
+        )
+    if "reconsideration_deadline" in wanted:
+        assert c.reconsideration_requested_date is not None  # noqa: S101
+        found["reconsideration_deadline"] = deadlines.reconsideration_deadline(
+            requested_on=c.reconsideration_requested_date,
+            calendar=calendar,
+            rules=rulebook.for_date(c.reconsideration_requested_date),
         )
     return CandidateDates(**found)
 

@@ -18,7 +18,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Tìm theo tên người hoặc chi bộ"), method="filter_q")
     stage = django_filters.ChoiceFilter(
         label=_("Bước"),
-        choices=[(s.value, f"{s.value} · {STAGE_INFO[s].label_vi}") for s in QUEUE_STAGES],
+        choices=[(s.value, STAGE_INFO[s].label_vi) for s in QUEUE_STAGES],
         empty_label=_("Tất cả"),
     )
     overdue = django_filters.BooleanFilter(

@@ -282,6 +282,29 @@ class TransferForm(forms.Form):
         self.helper = _helper(_("Chuyển sinh hoạt"))
 
 
+class TransferForwardedForm(forms.Form):
+    """T11: the day the old place's committee forwarded the dossier, received by the destination (HD06 3.9b)."""
+
+    on_date = forms.DateField(label=_("Ngày nơi chuyển đi chuyển hồ sơ (nơi đến nhận)"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Ghi nhận"))
+
+
+class ReconsiderationForm(forms.Form):
+    """T13: the destination asks the committee that sent the dossier or decision to reconsider (HD06 3.9c)."""
+
+    on_date = forms.DateField(label=_("Ngày gửi đề nghị xem xét lại"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Nội dung đề nghị xem xét lại"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Ghi nhận"))
+
+
 class DocumentForm(forms.Form):
     doc_type = forms.ChoiceField(label=_("Loại giấy tờ"), choices=DocumentType.choices)
     issued_on = forms.DateField(label=_("Ngày ký/ngày cấp"), widget=DateInput())

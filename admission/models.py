@@ -103,6 +103,18 @@ class Candidate(models.Model):
     transfer_received_date = models.DateField(
         _("ngày nơi chuyển đến nhận hồ sơ"), null=True, blank=True, editable=False
     )
+    # The move of a dossier that had gone up: the old place's committee forwards it within 15 WD
+    # (HD06 3.9b); its forwarding, once recorded, is the destination's receipt.
+    transferred_on = models.DateField(
+        _("ngày chuyển sinh hoạt khi hồ sơ đã gửi lên"), null=True, blank=True, editable=False
+    )
+    transfer_forwarded_date = models.DateField(
+        _("ngày chuyển hồ sơ đến nơi mới"), null=True, blank=True, editable=False
+    )
+    # The destination's request to reconsider, answered within 60 WD (HD06 3.9c).
+    reconsideration_requested_date = models.DateField(
+        _("ngày nơi chuyển đến đề nghị xem xét lại"), null=True, blank=True, editable=False
+    )
 
     area_exception = models.BooleanField(_("vùng khó khăn: chỉ cần tốt nghiệp tiểu học"), default=False)
     literacy_exception_approved = models.BooleanField(_("BTV tỉnh ủy đồng ý ngoại lệ biết chữ"), default=False)
@@ -382,6 +394,10 @@ class CandidateTransfer(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField()
+    # T11, T13 (services.transfer_forwarded, transfer_reconsideration_request).
+    forwarded_on = models.DateField(_("ngày chuyển hồ sơ đến nơi mới"), null=True, blank=True)
+    reconsideration_requested_on = models.DateField(_("ngày đề nghị xem xét lại"), null=True, blank=True)
+    reconsideration_note = models.TextField(_("nội dung đề nghị xem xét lại"), blank=True, default="")
 
     class Meta:
         verbose_name = _("chuyển sinh hoạt")

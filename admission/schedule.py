@@ -313,6 +313,45 @@ def transfer_notify(
     )
 
 
+FORWARD_TEXT = (
+    "{name} đã chuyển sinh hoạt đến {destination} ngày {day}: chuyển hồ sơ đến cấp ủy nơi đến trước ngày "
+    "{due} (15 ngày làm việc, HD06 3.9b)",
+    "{name} moved to {destination} on {day}: forward the dossier to the destination's committee by {due} "
+    "(15 working days, HD06 3.9b)",
+)
+
+
+def forward_notify(
+    *, candidate: Candidate, transfer: CandidateTransfer, committee_id: int, due: dt.date, now: dt.datetime
+) -> None:
+    """Remind the old place's competent committee that it forwards the dossier of a candidate who moved
+    after it went up, with the day it is due (T11, HD06 3.9b); under its own organisation, which its
+    staff read (the candidate's page is the destination's now)."""
+    params = {
+        "name": candidate.person.full_name,
+        "destination": transfer.to_organisation.name,
+        "day": transfer.on_date.strftime("%d/%m/%Y"),
+        "due": due.strftime("%d/%m/%Y"),
+    }
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                key=f"transfer-forward:{transfer.pk}",
+                kind=Notification.Kind.STAGE_CHANGE,
+                organisation_id=committee_id,
+                candidate=candidate,
+                transition=transfer.transition,
+                text_vi=FORWARD_TEXT[0].format(**params)[:300],
+                text_en=FORWARD_TEXT[1].format(**params)[:300],
+                created_at=now,
+            )
+            for user_id in staff_users([committee_id])[committee_id]
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _new_committee(candidate: Candidate, transition: StageTransition) -> OrgNode | None:
     """The committee whose turn the transition makes it (workflow.TURN), if another holds it now."""
     authority = organisation_authority(organisation=candidate.organisation)

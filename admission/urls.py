@@ -31,6 +31,8 @@ urlpatterns = [
         name="mentorship_withdraw",
     ),
     path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
+    path("candidates/<int:pk>/transfer/forwarded/", views.transfer_forwarded, name="transfer_forwarded"),
+    path("candidates/<int:pk>/transfer/reconsider/", views.transfer_reconsideration, name="transfer_reconsideration"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
     path(

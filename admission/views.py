@@ -33,7 +33,7 @@ from admission.domain.votes import Threshold
 from admission.filters import ReviewQueueFilter
 from admission.models import AttendanceStatus, Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Step, VoteBy, steps_for
+from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Body, Step, VoteBy, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, User
@@ -251,6 +251,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         steps=_steps_for_user(request, candidate),
         can_edit=can_edit,
         can_transfer=_may_transfer(request, candidate),
+        transfer_acts=_may_act_on_transfer(request, candidate),
         can_verify=can_edit and services.may_verify(request.user, candidate),
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
@@ -275,6 +276,51 @@ def _correction_links(
     }
     can_undo = latest.pk in correctable and services.undo_refusal(candidate, latest) is None
     return {"correctable": correctable, "can_undo": can_undo}
+
+
+def _may_act_on_transfer(request: AuthenticatedRequest, candidate: Candidate) -> dict[str, bool]:
+    """The acts around a transfer the deciding committee's staff may record now (T11, T13)."""
+    committee = services.committee_of(Body.DECIDING_COMMITTEE, candidate)
+    if committee is None or not scope_for(request.user).acts_for_committee(committee.id):
+        return {"forward": False, "reconsider": False}
+    return {
+        "forward": candidate.transferred_on is not None and candidate.transfer_forwarded_date is None,
+        "reconsider": candidate.reconsideration_requested_date is None
+        and candidate.stage_enum in services.RECONSIDERED_STAGES
+        and candidate.transfers.exists(),
+    }
+
+
+@login_required
+def transfer_forwarded(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """T11: the dossier forwarded by the old place's committee, received at the destination (HD06 3.9b)."""
+    candidate = _editable_candidate(request, pk)
+    if not _may_act_on_transfer(request, candidate)["forward"]:
+        raise PermissionDenied
+    return _simple_form_view(
+        request,
+        pk,
+        forms.TransferForwardedForm,
+        _("Ghi nhận hồ sơ đã được chuyển đến (chuyển sinh hoạt)"),
+        lambda c, data: services.transfer_forwarded(acting_user=request.user, candidate=c, on_date=data["on_date"]),
+    )
+
+
+@login_required
+def transfer_reconsideration(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """T13: the destination asks the sending committee to reconsider (HD06 3.9c)."""
+    candidate = _editable_candidate(request, pk)
+    if not _may_act_on_transfer(request, candidate)["reconsider"]:
+        raise PermissionDenied
+    return _simple_form_view(
+        request,
+        pk,
+        forms.ReconsiderationForm,
+        _("Đề nghị xem xét lại (chuyển sinh hoạt)"),
+        lambda c, data: services.transfer_reconsideration_request(
+            acting_user=request.user, candidate=c, on_date=data["on_date"], note=data["note"]
+        ),
+    )
 
 
 def _may_transfer(request: AuthenticatedRequest, candidate: Candidate) -> bool:

@@ -36,6 +36,8 @@ PERIOD_UNITS: dict[str, Literal["wd", "months"]] = {
     "complaint_wd": "wd",
     "mentor_together_months": "months",
     "transfer_decision_wd": "wd",
+    "transfer_forward_wd": "wd",
+    "reconsideration_wd": "wd",
     "transfer_ceremony_wd": "wd",
 }
 
@@ -279,6 +281,23 @@ def transfer_decision_deadline(
         calendar=calendar,
         rules=rules,
     )
+
+
+def transfer_forward_deadline(
+    *, transferred_on: date, calendar: WorkingCalendar, rules: RuleSet | None = None
+) -> ComputedDate:
+    """T11: the competent committee of the old place forwards the dossier of a candidate who moved
+    after it went up within 15 WD of the move (HD06 3.9b)."""
+    return period_end(
+        trigger=transferred_on, key="transfer_forward_wd", kind="deadline", calendar=calendar, rules=rules
+    )
+
+
+def reconsideration_deadline(
+    *, requested_on: date, calendar: WorkingCalendar, rules: RuleSet | None = None
+) -> ComputedDate:
+    """T13: a request of the destination to reconsider is answered within 60 WD of its receipt (HD06 3.9c)."""
+    return period_end(trigger=requested_on, key="reconsideration_wd", kind="deadline", calendar=calendar, rules=rules)
 
 
 def transfer_keeps_decision_until(

@@ -489,6 +489,30 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Không chuyển sinh hoạt ở bước {stage}: người này chưa vào danh sách cảm tình Đảng hoặc đã kết thúc quá trình",
         "No transfer at stage {stage}: the person is not on the sympathiser list, or the candidacy is over",
     ),
+    "transfer_not_forwarded_dossier": (
+        "Không có hồ sơ đã gửi lên cấp trên được chuyển theo người chuyển sinh hoạt",
+        "No dossier that had gone up moved with a transfer",
+    ),
+    "transfer_already_forwarded": (
+        "Hồ sơ đã được ghi nhận chuyển đến nơi mới ngày {day}",
+        "The dossier was already recorded as forwarded on {day}",
+    ),
+    "transfer_act_before_move": (
+        "Ngày {day} trước ngày chuyển sinh hoạt ({moved})",
+        "The date {day} is before the transfer ({moved})",
+    ),
+    "reconsideration_not_applicable": (
+        "Chỉ đề nghị xem xét lại hồ sơ hoặc quyết định chuyển đến khi đang chờ cấp ủy nơi đến (sau chuyển sinh hoạt)",
+        "A request to reconsider applies only to a dossier or decision that moved with a transfer and awaits the destination",
+    ),
+    "reconsideration_already_requested": (
+        "Đã có đề nghị xem xét lại ngày {day} cho lần chuyển sinh hoạt này",
+        "A request to reconsider was already made on {day} for this transfer",
+    ),
+    "reconsideration_reason_required": (
+        "Cần ghi nội dung đề nghị xem xét lại",
+        "Give the content of the request to reconsider",
+    ),
     "ceremony_missing": (
         "Chưa có ngày lễ kết nạp",
         "The ceremony date is missing",

@@ -142,6 +142,18 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "A candidate who moves after the dossier went up: the destination's competent committee decides "
         "within {value} working days of receiving the dossier",
     ),
+    "transfer_forward_wd": (
+        "HD06 3.9b",
+        "Người vào Đảng chuyển đi sau khi hồ sơ đã gửi lên: cấp ủy có thẩm quyền nơi đi chuyển hồ sơ trong "
+        "{value} ngày làm việc",
+        "A candidate who moves after the dossier went up: the competent committee of the old place forwards "
+        "the dossier within {value} working days",
+    ),
+    "reconsideration_wd": (
+        "HD06 3.9c",
+        "Nơi chuyển đến đề nghị xem xét lại: trả lời trong {value} ngày làm việc kể từ khi nhận đề nghị",
+        "The destination asks for reconsideration: answered within {value} working days of receiving the request",
+    ),
     "transfer_ceremony_wd": (
         "HD06 3.9c",
         "Chuyển đi trong {value} ngày làm việc kể từ ngày ra quyết định kết nạp: chuyển quyết định, lễ kết nạp "
@@ -192,6 +204,8 @@ class RuleSet:
     complaint_wd: int = 30  # QĐ294 8.2
     mentor_together_months: int = 12  # QĐ294 3.2.1; ĐL 4.2
     transfer_decision_wd: int = 30  # HD06 3.9b
+    transfer_forward_wd: int = 15  # HD06 3.9b
+    reconsideration_wd: int = 60  # HD06 3.9c
     transfer_ceremony_wd: int = 30  # HD06 3.9c
     age_counts_day: bool = False  # rules §0 default; §12.2 asks for a switch
     # (old document, new document) renames applied to the QĐ294 points for historical sets.

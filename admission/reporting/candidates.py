@@ -446,7 +446,9 @@ def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
     # Only the columns the parts read (a narrower row to materialise than the whole candidate).
     names = {"id", "organisation_id", "stage", "removal_date", "deadline_extended"}
     names |= {"certificate_issue_date", "ceremony_date", "dossier_start_date", "branch_resolution_date"}
-    names |= {field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field}
+    names |= {
+        field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field
+    }
     columns = ", ".join(f"c.{name}" for name in sorted(names))
     return (
         f'WITH "{candidate}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names

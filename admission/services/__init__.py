@@ -27,6 +27,7 @@ from admission.services.approvals import (
 from admission.services.base import (
     ConcurrentStageChange,
     StepRefused,
+    committee_of,
     due_committee,
     may_record,
     pending_chain_step,
@@ -75,7 +76,12 @@ from admission.services.steps import (
     is_youth_union_case,
     step_target,
 )
-from admission.services.transfers import candidate_transfer
+from admission.services.transfers import (
+    RECONSIDERED_STAGES,
+    candidate_transfer,
+    transfer_forwarded,
+    transfer_reconsideration_request,
+)
 from admission.services.transitions import CASCADE_HANDLERS, candidate_transition, checklist_tick, refresh_due
 from admission.services.verification import (
     may_verify,
@@ -100,6 +106,10 @@ __all__ = [
     "candidate_create",
     "candidate_step",
     "candidate_transfer",
+    "committee_of",
+    "RECONSIDERED_STAGES",
+    "transfer_forwarded",
+    "transfer_reconsideration_request",
     "candidate_transition",
     "checklist_tick",
     "candidate_update_flags",

@@ -15,16 +15,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from admission import schedule
-from admission.domain.reasons import reason
+from admission.domain.deadlines import transfer_forward_deadline
+from admission.domain.reasons import Reason, reason
+from admission.domain.stages import Stage
 from admission.domain.transfers import ROUTE_TARGET, TransferFacts, check_transfer, transfer_route
 from admission.models import Candidate, CandidateTransfer, Mentorship
 from admission.rulebook import calendar_for, rulebook_for
-from admission.services.base import ConcurrentStageChange, StepRefused, refuse_unless, require_edit
+from admission.services.base import ConcurrentStageChange, StepRefused, committee_of, refuse_unless, require_edit
 from admission.services.transitions import candidate_transition, refresh_due
-from admission.workflow import TURN
+from admission.workflow import TURN, Body
+from members.authority import NoDecidingBody
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, User
-from members.selectors import scope_for
+from members.selectors import organisation_authority, scope_for
 
 
 def candidate_transfer(
@@ -80,6 +83,8 @@ def candidate_transfer(
         rules=rulebook_for(origin).for_date(decided or on_date),
     )
     target = ROUTE_TARGET.get(route)
+    # The old place's competent committee forwards a dossier that had gone up (HD06 3.9b).
+    sender = committee_of(Body.DECIDING_COMMITTEE, candidate) if target == Stage.S10 else None
     with transaction.atomic(durable=True):
         # The row is locked for the move: someone else's step or transfer meanwhile is a conflict.
         if not Candidate.objects.select_for_update().filter(pk=candidate.pk, stage=stage, organisation=origin).exists():
@@ -118,7 +123,147 @@ def candidate_transfer(
         # A transition to a committee's turn already told that committee (schedule.transition_notify).
         committee_told = target is not None and TURN.get(stage) != TURN.get(target)
         schedule.transfer_notify(candidate=candidate, transfer=transfer, tell_committee=not committee_told, now=now)
+        if sender is not None:
+            due = transfer_forward_deadline(
+                transferred_on=on_date, calendar=calendar_for(origin), rules=rulebook_for(origin).for_date(on_date)
+            )
+            schedule.forward_notify(
+                candidate=candidate, transfer=transfer, committee_id=sender.id, due=due.day, now=now
+            )
     return transfer
+
+
+def _latest_transfer(candidate: Candidate) -> CandidateTransfer | None:
+    return CandidateTransfer.objects.filter(candidate=candidate).order_by("-on_date", "-recorded_at", "-pk").first()
+
+
+def _require_deciding_staff(acting_user: User | None, candidate: Candidate, *also: int) -> None:
+    """The destination's competent committee (the one deciding for the candidate's branch now), or
+    one of the committees `also` (the old place's), records the acts around a transfer."""
+    if acting_user is None:
+        return
+    committee = committee_of(Body.DECIDING_COMMITTEE, candidate)
+    scope = scope_for(acting_user)
+    if committee is not None and scope.acts_for_committee(committee.id):
+        return
+    if any(scope.acts_for_committee(pk) for pk in also):
+        return
+    name = committee.name if committee is not None else candidate.organisation.name
+    raise StepRefused((reason("level_not_due", "HD06 3.9b", committee=name),))
+
+
+def transfer_forwarded(
+    *, acting_user: User | None, candidate: Candidate, on_date: dt.date, now: dt.datetime | None = None
+) -> CandidateTransfer:
+    """Record that the old place's competent committee forwarded the dossier of a candidate who moved
+    after it went up (T11, HD06 3.9b: within 15 WD of the move), received at the destination that day.
+
+    1. Authority: the staff of the competent committee deciding for the candidate now (the
+       destination, who receives it) or of the old place's, which sent it (scope: the candidate's
+       page is the destination's; the old place's committee was told of the deadline by a notice).
+    2. Checks: the latest transfer moved a dossier that had gone up and it is not yet forwarded; the
+       day is neither before the move nor in the future.
+    3. One durable transaction: the transfer's `forwarded_on`; the candidate's `transfer_forwarded_date`
+       and `transfer_received_date` (the destination's 30 WD now count from it), with a history row;
+       the step's deadline and reminder recomputed.
+    Raises PermissionDenied or StepRefused: nothing written.
+    """
+    now = now or timezone.now()
+    require_edit(acting_user, candidate)
+    transfer = _latest_transfer(candidate)
+    sender = _origin_decider(transfer)
+    _require_deciding_staff(acting_user, candidate, *([sender] if sender else []))
+    if transfer is None or candidate.transferred_on is None or transfer.on_date != candidate.transferred_on:
+        raise StepRefused((reason("transfer_not_forwarded_dossier", "HD06 3.9b"),))
+    problems = []
+    if transfer.forwarded_on is not None:
+        problems.append(reason("transfer_already_forwarded", "HD06 3.9b", day=transfer.forwarded_on))
+    problems.extend(_act_date_problems(on_date, transfer, now, "HD06 3.9b"))
+    if problems:
+        raise StepRefused(tuple(problems))
+    with transaction.atomic(durable=True):
+        CandidateTransfer.objects.filter(pk=transfer.pk).update(forwarded_on=on_date)
+        _write(
+            candidate,
+            acting_user,
+            "transfer_forwarded",
+            transfer_forwarded_date=on_date,
+            transfer_received_date=on_date,
+        )
+        refresh_due(candidate, now=now)
+    transfer.forwarded_on = on_date
+    return transfer
+
+
+def transfer_reconsideration_request(
+    *, acting_user: User | None, candidate: Candidate, on_date: dt.date, note: str, now: dt.datetime | None = None
+) -> CandidateTransfer:
+    """Record the destination's request that the committee which sent the dossier or decision
+    reconsider it (T13, HD06 3.9c), answered within 60 WD of its receipt (`reconsideration_deadline`).
+
+    Only the staff of the destination's competent committee; only while the dossier or decision that
+    moved with the latest transfer awaits the destination (S10, S11, SZ); once per transfer; a reason,
+    a day neither before the move nor in the future. One durable transaction: the transfer's request
+    and the candidate's `reconsideration_requested_date` (history row). Raises StepRefused.
+    """
+    now = now or timezone.now()
+    require_edit(acting_user, candidate)
+    _require_deciding_staff(acting_user, candidate)
+    transfer = _latest_transfer(candidate)
+    if (
+        transfer is None
+        or candidate.stage_enum not in RECONSIDERED_STAGES
+        or transfer.stage_after not in RECONSIDERED_STAGES
+    ):
+        raise StepRefused((reason("reconsideration_not_applicable", "HD06 3.9c"),))
+    problems = []
+    if transfer.reconsideration_requested_on is not None:
+        problems.append(
+            reason("reconsideration_already_requested", "HD06 3.9c", day=transfer.reconsideration_requested_on)
+        )
+    if not note.strip():
+        problems.append(reason("reconsideration_reason_required", "HD06 3.9c"))
+    problems.extend(_act_date_problems(on_date, transfer, now, "HD06 3.9c"))
+    if problems:
+        raise StepRefused(tuple(problems))
+    with transaction.atomic(durable=True):
+        CandidateTransfer.objects.filter(pk=transfer.pk).update(
+            reconsideration_requested_on=on_date, reconsideration_note=note.strip()
+        )
+        _write(candidate, acting_user, "transfer_reconsideration_request", reconsideration_requested_date=on_date)
+    transfer.reconsideration_requested_on, transfer.reconsideration_note = on_date, note.strip()
+    return transfer
+
+
+# Where a dossier or decision that moved with a transfer waits for the destination's committee.
+RECONSIDERED_STAGES = frozenset({Stage.S10, Stage.S11, Stage.SZ})
+
+
+def _origin_decider(transfer: CandidateTransfer | None) -> int | None:
+    if transfer is None:
+        return None
+    try:
+        return organisation_authority(organisation=transfer.from_organisation).decider.id
+    except NoDecidingBody:
+        return None
+
+
+def _act_date_problems(on_date: dt.date, transfer: CandidateTransfer, now: dt.datetime, rule: str) -> list[Reason]:
+    found = []
+    if on_date > timezone.localdate(now):
+        found.append(reason("date_in_future", rule, day=on_date))
+    if on_date < transfer.on_date:
+        found.append(reason("transfer_act_before_move", rule, day=on_date, moved=transfer.on_date))
+    return found
+
+
+def _write(candidate: Candidate, acting_user: User | None, change_reason: str, **fields: object) -> None:
+    """Write the candidate's transfer dates with a history row (who, when, why)."""
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    candidate._history_user = acting_user  # type: ignore[attr-defined]
+    candidate._change_reason = change_reason  # type: ignore[attr-defined]
+    candidate.save(update_fields=list(fields))
 
 
 def _move(
@@ -129,8 +274,11 @@ def _move(
     fields = ["organisation"]
     candidate.organisation = to_branch
     if received_on is not None:
+        # Received on the move until the old place's forwarding is recorded (transfer_forwarded).
         candidate.transfer_received_date = received_on
-        fields.append("transfer_received_date")
+        candidate.transferred_on = received_on
+        candidate.transfer_forwarded_date = None
+        fields += ["transfer_received_date", "transferred_on", "transfer_forwarded_date"]
     candidate._history_user = acting_user  # type: ignore[attr-defined]
     candidate._change_reason = reason_text  # type: ignore[attr-defined]
     candidate.save(update_fields=fields)

@@ -54,8 +54,19 @@ def change_reason(value: str) -> str:
     found = _MOVE.match(value or "")
     if found and found.group(1) in Stage.__members__ and found.group(2) in Stage.__members__:
         return f"{stage_label(found.group(1))} → {stage_label(found.group(2))}"
+    if (value or "").startswith("transfer → "):  # services.candidate_transfer: "transfer → <branch code>"
+        return str(_("Chuyển sinh hoạt"))
+    if value in SERVICE_REASONS:
+        return str(SERVICE_REASONS[value])
     step = STEP_BY_KEY.get(value)
     return str(step.label) if step is not None else value
+
+
+# Change reasons that services other than the steps write (admission.services.transfers).
+SERVICE_REASONS = {
+    "transfer_forwarded": _("Ghi nhận hồ sơ đã được chuyển đến (chuyển sinh hoạt)"),
+    "transfer_reconsideration_request": _("Đề nghị xem xét lại (chuyển sinh hoạt)"),
+}
 
 
 @register.filter

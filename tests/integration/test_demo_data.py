@@ -17,7 +17,11 @@ def test_it_loads_the_demo_province_once_and_its_logins_see_their_pages(capsys) 
     call_command("load_demo_data", force=True)
     assert "already present" in capsys.readouterr().out
 
-    assert Candidate.objects.count() == 14
+    assert Candidate.objects.count() == 19
+    # The life cycle's other ends are on show: removed, not admitted, deadlocked, annulled, transferred.
+    assert {"SX", "SY", "SZ"} <= set(Candidate.objects.values_list("stage", flat=True))
+    assert Candidate.objects.filter(stage="S1", transitions__from_stage="S10").exists()
+    assert Candidate.objects.filter(transfers__isnull=False, stage="S10").exists()
     assert AnnualPlan.objects.exists()
     for user in User.objects.all():
         client = Client()

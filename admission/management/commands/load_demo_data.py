@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from admission import services as admission_services
-from admission.devdata.demo import at, walk_to
+from admission.devdata.demo import at, remove_through_chain, walk_to
 from admission.domain.periods import add_months
 from admission.models import Candidate
 from members import services
@@ -221,6 +221,7 @@ class Command(BaseCommand):
             user.save()
             services.role_assign(acting_user=None, user=user, organisation=orgs[org_code], role=role)
         self._load_candidates(orgs)
+        self._load_side_paths(orgs)
         # The mentor login is the first introducer of the Văn phòng branch's candidates.
         mentor = User.objects.get(username="giupdo.vanphong")
         mentor.person = (
@@ -270,6 +271,92 @@ class Command(BaseCommand):
                 start = today - timedelta(days=days_ago)
                 candidate = admission_services.candidate_create(acting_user=None, person=person, now=at(start))
                 walk_to(candidate, target, user=None, introducers=introducers, start=start)
+
+    def _load_side_paths(self, orgs: dict[str, Organisation]) -> None:
+        """The life cycle's other ends, so that each screen shows them: in the Sở Tư pháp's legal-aid centre
+        branch a probationer removed (S-X), a candidate not admitted (back to S1), a deadlock after
+        three failed recognition votes (S-Y) and an annulled decision (S-Z); from another of its
+        branches a dossier that had gone up moved to the office branch (S10 there, HD06 3.9b)."""
+        today = timezone.localdate()
+        branch = orgs["TN-UB-STP-TG"]
+        people = list(Person.objects.filter(organisation=branch, membership__isnull=True).order_by("pk"))
+        introducers = list(
+            PartyMember.objects.filter(organisation=branch, status=MemberStatus.OFFICIAL).order_by("pk")[:2]
+        )
+
+        def follow(person: Person, target: str, days_ago: int) -> Candidate:
+            start = today - timedelta(days=days_ago)
+            candidate = admission_services.candidate_create(acting_user=None, person=person, now=at(start))
+            return walk_to(candidate, target, user=None, introducers=introducers, start=start)
+
+        def act(candidate: Candidate, key: str, day: date, note: str, **extra: Any) -> None:
+            admission_services.candidate_step(
+                acting_user=None,
+                candidate=candidate,
+                step_key=key,
+                data=admission_services.StepInput(on_date=day, note=note, **extra),
+                now=at(day),
+            )
+
+        removed = follow(people[0], "S13", 400)
+        remove_through_chain(
+            removed,
+            day=today - timedelta(days=12),
+            branch_user=None,
+            grassroots_user=None,
+            committee_user=None,
+            note="Vi phạm tư cách đảng viên dự bị, không tiến bộ sau nhắc nhở",
+        )
+        refused = follow(people[1], "S10", 300)
+        act(
+            refused,
+            "reject",
+            today - timedelta(days=6),
+            "Chưa kết luận được vấn đề tiêu chuẩn chính trị của người thân",
+            vote=admission_services.VoteCounts(summoned=9, yes=3, no=6),
+        )
+        stuck = follow(people[2], "S15", 700)
+        for attempt in (1, 2, 3):
+            day = stuck.stage_entered_on + timedelta(days=attempt)
+            admission_services.candidate_vote(
+                acting_user=None,
+                candidate=stuck,
+                step_key="recognition_vote",
+                held_on=day,
+                summoned=9,
+                excluded=0,
+                yes=5,
+                no=4,
+                abstain=0,
+                form="secret",
+                now=at(day),
+            )
+            stuck.refresh_from_db()
+        annulled = follow(people[3], "S11", 265)
+        act(annulled, "annul", today - timedelta(days=3), "Quyết định ký sai thẩm quyền: làm lại bước quyết định")
+        other = orgs["TN-UB-STP-CC"]
+        mover = Person.objects.filter(organisation=other, membership__isnull=True).order_by("pk").first()
+        if mover is not None:
+            start = today - timedelta(days=240)
+            candidate = admission_services.candidate_create(acting_user=None, person=mover, now=at(start))
+            walk_to(
+                candidate,
+                "S9",
+                user=None,
+                introducers=list(
+                    PartyMember.objects.filter(organisation=other, status=MemberStatus.OFFICIAL).order_by("pk")[:2]
+                ),
+                start=start,
+            )
+            moved_on = today - timedelta(days=7)
+            admission_services.candidate_transfer(
+                acting_user=None,
+                candidate=candidate,
+                to_branch=orgs["TN-UB-STP-VP"],
+                on_date=moved_on,
+                note="Điều động công tác sang Văn phòng Sở",
+                now=at(moved_on),
+            )
 
     def _load_stp(self, orgs: dict[str, Organisation]) -> None:
         branches = [orgs[c] for c in STP_BRANCHES]

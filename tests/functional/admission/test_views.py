@@ -196,6 +196,8 @@ COVERED_ELSEWHERE = {
     "plan_list": "test_statistics_views.py",
     "plan_export": "test_statistics_views.py",
     "candidate_transfer": "test_transfer_views.py",
+    "transfer_forwarded": "test_life_cycle_views.py",
+    "transfer_reconsideration": "test_life_cycle_views.py",
     "verification_reply": "test_verification_views.py",
     "verification_correct": "test_verification_views.py",
     "verification_cancel": "test_verification_views.py",

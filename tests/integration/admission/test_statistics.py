@@ -473,7 +473,12 @@ def test_a_transferred_dossiers_decision_is_counted_against_the_30_days_from_its
     moved = _walk(tree, alice, introducers, "S10", "Lưu Văn Chuyển")  # branch resolution 05/08/2025
     received = D(2025, 8, 22)
     services.candidate_transfer(
-        acting_user=alice, candidate=moved, to_branch=tree.branch_b, on_date=received, note="Chuyển công tác", now=at(received)
+        acting_user=alice,
+        candidate=moved,
+        to_branch=tree.branch_b,
+        on_date=received,
+        note="Chuyển công tác",
+        now=at(received),
     )
     calendar = calendar_for(tree.branch_b)
     limit = deadlines.transfer_decision_deadline(received_date=received, calendar=calendar).day

@@ -226,3 +226,94 @@ def test_the_picker_lists_every_branch_of_the_province_but_no_people(tree, alice
     assert sorted(names) == sorted([tree.branch_b.name, tree.delegated_branch.name, tree.village.name])
     assert not transfer_destinations(user=carol, organisation=tree.branch_a).exists()
     assert not transfer_destinations(user=eve, organisation=tree.branch_a).exists()
+
+
+def test_the_old_place_forwards_within_15_wd_and_the_destination_decides_within_30_wd_of_receipt(
+    tree, alice, gina, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    """T11 (HD06 3.9b): the old place's competent committee (G) is told to forward the dossier within
+    15 WD; its forwarding, recorded by either committee, is the destination's receipt."""
+    from members.services import role_assign as assign
+
+    wendy = UserFactory(username="wendy")
+    assign(acting_user=None, user=wendy, organisation=tree.commune, role=Role.COMMITTEE_STAFF)
+    candidate = _candidate(tree, alice, introducers, "S9")
+    day = dt.date(2025, 9, 1)
+    transfer = _transfer(alice, candidate, tree.village, day)
+    candidate.refresh_from_db()
+    assert (candidate.transferred_on, candidate.transfer_forwarded_date) == (day, None)
+    page = selectors.candidate_page(candidate=candidate, today=day)
+    forward = dict(page["dates"])["transfer_forward_deadline"]
+    assert (forward.day, forward.rule.point) == (dt.date(2025, 9, 23), "HD06 3.9b")  # Sep 2 (National Day) off
+    # G, which sent it, is reminded with the day it is due.
+    notice = Notification.objects.get(user=gina, key=f"transfer-forward:{transfer.pk}")
+    assert "23/09/2025" in notice.text_vi and "Chi bộ Tổ dân phố 1" in notice.text_vi
+
+    received = dt.date(2025, 9, 12)
+    for intruder in (alice,):
+        with pytest.raises((services.StepRefused, PermissionDenied)):
+            services.transfer_forwarded(acting_user=intruder, candidate=candidate, on_date=received, now=at(received))
+    with pytest.raises(services.StepRefused) as refused:
+        services.transfer_forwarded(acting_user=wendy, candidate=candidate, on_date=day - dt.timedelta(days=1))
+    assert [r.code for r in refused.value.reasons] == ["transfer_act_before_move"]
+    services.transfer_forwarded(acting_user=wendy, candidate=candidate, on_date=received, now=at(received))
+    candidate.refresh_from_db()
+    transfer.refresh_from_db()
+    assert (transfer.forwarded_on, candidate.transfer_forwarded_date, candidate.transfer_received_date) == (
+        received,
+        received,
+        received,
+    )
+    assert candidate.next_due_on == dt.date(2025, 10, 24)  # 30 WD from the receipt, not from the move
+    with pytest.raises(services.StepRefused) as refused:
+        services.transfer_forwarded(acting_user=wendy, candidate=candidate, on_date=received, now=at(received))
+    assert [r.code for r in refused.value.reasons] == ["transfer_already_forwarded"]
+
+
+def test_the_destination_requests_reconsideration_answered_within_60_wd(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    """T13 (HD06 3.9c): the destination's competent committee asks the committee that sent the
+    dossier or decision to reconsider; the request is kept with its 60 WD deadline, once per transfer."""
+    wendy = UserFactory(username="wendy")
+    role_assign(acting_user=None, user=wendy, organisation=tree.commune, role=Role.COMMITTEE_STAFF)
+    candidate = _candidate(tree, alice, introducers, "S10")
+    with pytest.raises(services.StepRefused) as refused:  # no transfer yet
+        services.transfer_reconsideration_request(
+            acting_user=None, candidate=candidate, on_date=dt.date(2025, 9, 3), note="Xem xét lại"
+        )
+    assert [r.code for r in refused.value.reasons] == ["reconsideration_not_applicable"]
+    moved = dt.date(2025, 9, 3)
+    _transfer(alice, candidate, tree.village, moved)
+    candidate.refresh_from_db()
+    asked = dt.date(2025, 9, 10)
+    village_secretary = UserFactory(username="thu")
+    role_assign(acting_user=None, user=village_secretary, organisation=tree.village, role=Role.BRANCH_SECRETARY)
+    with pytest.raises(PermissionDenied):  # the old branch no longer edits the candidate
+        services.transfer_reconsideration_request(
+            acting_user=alice, candidate=candidate, on_date=asked, note="Xem xét lại", now=at(asked)
+        )
+    with pytest.raises(services.StepRefused) as refused:  # the new branch is not the committee
+        services.transfer_reconsideration_request(
+            acting_user=village_secretary, candidate=candidate, on_date=asked, note="Xem xét lại", now=at(asked)
+        )
+    assert [r.code for r in refused.value.reasons] == ["level_not_due"]
+    with pytest.raises(services.StepRefused) as refused:
+        services.transfer_reconsideration_request(
+            acting_user=wendy, candidate=candidate, on_date=asked, note=" ", now=at(asked)
+        )
+    assert [r.code for r in refused.value.reasons] == ["reconsideration_reason_required"]
+    transfer = services.transfer_reconsideration_request(
+        acting_user=wendy,
+        candidate=candidate,
+        on_date=asked,
+        note="Lý lịch chưa thẩm tra nơi cư trú mới",
+        now=at(asked),
+    )
+    candidate.refresh_from_db()
+    assert (transfer.reconsideration_requested_on, candidate.reconsideration_requested_date) == (asked, asked)
+    due = dict(selectors.candidate_page(candidate=candidate, today=asked)["dates"])["reconsideration_deadline"]
+    assert (due.day, due.rule.point) == (dt.date(2025, 12, 3), "HD06 3.9c")
+    with pytest.raises(services.StepRefused) as refused:
+        services.transfer_reconsideration_request(
+            acting_user=wendy, candidate=candidate, on_date=asked, note="Lần nữa", now=at(asked)
+        )
+    assert [r.code for r in refused.value.reasons] == ["reconsideration_already_requested"]

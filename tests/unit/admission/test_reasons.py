@@ -191,6 +191,12 @@ def _produced() -> list[Reason]:
             reason("recognition_appraisal_missing", "HD38 II.1.1c(6)"),
             reason("recognition_grassroots_vote_missing", "HD38 II.1.1c(7)"),
             reason("recognition_chain_recorded", "HD38 II.1.1c(6)"),
+            reason("transfer_not_forwarded_dossier", "HD06 3.9b"),
+            reason("transfer_already_forwarded", "HD06 3.9b", day=date(2025, 9, 12)),
+            reason("transfer_act_before_move", "HD06 3.9b", day=date(2025, 8, 31), moved=date(2025, 9, 1)),
+            reason("reconsideration_not_applicable", "HD06 3.9c"),
+            reason("reconsideration_already_requested", "HD06 3.9c", day=date(2025, 9, 10)),
+            reason("reconsideration_reason_required", "HD06 3.9c"),
             reason("vote_threshold_reached", "HD06 3.7a", threshold="> 1/2", yes=5, denominator=7),
             reason(
                 "verification_open",

@@ -71,6 +71,8 @@ def test_it_holds_the_rules_13_values() -> None:
         "complaint_wd": 30,
         "mentor_together_months": 12,
         "transfer_decision_wd": 30,
+        "transfer_forward_wd": 15,
+        "reconsideration_wd": 60,
         "transfer_ceremony_wd": 30,
         "age_counts_day": False,
     }

@@ -41,6 +41,8 @@ SERVICE_EDGES: dict[tuple[Stage, Stage], str] = {
 # Legal dates started by services other than the step service, each named (written by hand).
 SERVICE_STARTS: dict[str, str] = {
     "transfer_decision_deadline": "candidate_transfer records the day the destination receives the dossier",
+    "transfer_forward_deadline": "candidate_transfer records the move of a dossier that had gone up (HD06 3.9b)",
+    "reconsideration_deadline": "transfer_reconsideration_request records the destination's request (HD06 3.9c)",
 }
 
 
