@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import queue
 import threading
 import time
@@ -48,11 +49,12 @@ CANDIDATE_COLUMNS = (
 )  # fmt: skip
 TRANSITION_COLUMNS = (
     "id", "candidate_id", "from_stage", "to_stage", "at", "on_date", "acting_user_id", "note", "basis", "notified_at",
-    "entered_on", "package_working_days",
+    "entered_on", "package_working_days", "step_key", "fields", "vote_id",
 )  # fmt: skip
 VOTE_COLUMNS = (
     "id", "candidate_id", "body", "purpose", "held_on", "summoned", "excluded", "denominator", "yes", "no",
-    "abstain", "form", "required", "passed", "rule", "created_by_id", "created_at",
+    "abstain", "form", "required", "passed", "rule", "created_by_id", "created_at", "counts_from_attendance",
+    "needs_correction",
 )  # fmt: skip
 REVIEW_COLUMNS = ("id", "organisation_id", "next_reminder_at", "sequence")
 WRITTEN_MODELS: tuple[type[models.Model], ...] = (
@@ -113,8 +115,17 @@ class Loader:
             self.queue.put((sql, "\n".join(rows) + "\n"))
         else:
             columns = self.columns[model]
+            # The TSV holds JSON columns as text: the ORM wants the value itself.
+            json_columns = {
+                c for c in columns if isinstance(model._meta.get_field(c.removesuffix("_id")), models.JSONField)
+            }
             objects = [
-                model(**{c: (None if v == NULL else v) for c, v in zip(columns, row.split("\t"), strict=True)})
+                model(
+                    **{
+                        c: (None if v == NULL else json.loads(v) if c in json_columns else v)
+                        for c, v in zip(columns, row.split("\t"), strict=True)
+                    }
+                )
                 for row in rows
             ]
             model._default_manager.bulk_create(objects, batch_size=5000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 from typing import Any, cast
@@ -27,7 +28,7 @@ from admission.domain.reminders import next_occurrence
 from admission.domain.stages import Stage
 from admission.domain.votes import VotingBody, threshold_for, threshold_rule
 from admission.models import Candidate, StageTransition, Vote
-from admission.workflow import STAGE_DEADLINE
+from admission.workflow import NEXT_STEP, STAGE_DEADLINE, STEP_BY_KEY
 from members.models import PartyMember, Person
 
 
@@ -179,8 +180,11 @@ class CandidatesMixin(PeopleMixin):
                 values["decision_received_date"] = min(self._nextwd(day + randint(0, 4)), latest)
             elif source == S.S5 and youth and day - born < 30 * 365:
                 values["union_resolution_date"] = max(entered[k - 1], self._prev(day - randint(2, 10)))
+            vote_id: int | None = None
             if source in (S.S8, S.S9, S.S15):
-                basis = f"Vote {self._vote(candidate_id, source, org, day, randint)}"
+                vote_id = self._vote(candidate_id, source, org, day, randint)
+                basis = f"Vote {vote_id}"
+            step_key, recorded = _step_record(source, target, self._d(day))
             transition_id = self._next(StageTransition)
             at = self._at(day)
             # The visit of `source` it ends: none for the first transition (no transition into S0).
@@ -191,7 +195,7 @@ class CandidatesMixin(PeopleMixin):
                 visit = f"{self._d(entered_on)}\t{working}"
             self.transitions.append(
                 f"{transition_id}\t{candidate_id}\t{source.value}\t{target.value}\t{at}\t{self._d(day)}\t{NULL}\t"
-                f"{note}\t{basis}\t{at}\t{visit}"
+                f"{note}\t{basis}\t{at}\t{visit}\t{step_key}\t{recorded}\t{tsv_opt(vote_id)}"
             )
         member_id: int | None = None
         member_status = ""
@@ -258,7 +262,7 @@ class CandidatesMixin(PeopleMixin):
         self.votes.append(
             f"{vote_id}\t{candidate_id}\t{body}\t{purpose}\t{self._d(day)}\t{summoned}\t{excluded}\t{denominator}\t"
             f"{yes}\t{no}\t0\t{'secret' if randint(0, 3) else 'cards'}\t{required}\tt\t{threshold_rule(voting_body)}\t"
-            f"{NULL}\t{self._at(day)}"
+            f"{NULL}\t{self._at(day)}\tf\tf"
         )
         return vote_id
 
@@ -288,3 +292,14 @@ class CandidatesMixin(PeopleMixin):
             found = (due, at.isoformat(sep=" "), str(occurrence.sequence))
         self._deadline_cache[key] = found
         return found
+
+
+def _step_record(source: Stage, target: Stage, day: str) -> tuple[str, str]:
+    """The step key and the recorded fields ({date field: [null, day]}, JSON) of a generated move, as
+    services.candidate_transition keeps them (corrections and undo read them); "" and {} where the
+    move is no forward step of the table (a return, a drop)."""
+    step = STEP_BY_KEY.get(NEXT_STEP.get(source, ""))
+    if step is None or target not in step.targets:
+        return "", "{}"
+    recorded = {step.date_field: [None, day]} if step.date_field else {}
+    return step.key, json.dumps(recorded)

@@ -45,7 +45,7 @@ from admission.models import (
 )
 from admission.rulebook import rulebook_for
 from admission.services.base import StepRefused, committee_of, require_edit
-from admission.services.transitions import checklist_tick, refresh_due
+from admission.services.transitions import candidate_step_undone, checklist_tick, refresh_due
 from admission.workflow import STEP_BY_KEY, TICKED_BY_DATE, TURN, Body, Step, VoteBy, steps_for
 from members.authority import OrgNode
 from members.freshness import organisations_changed
@@ -399,10 +399,10 @@ def _undo(
         restored["failed_votes"] = max(int(restored["failed_votes"] or 0) - 1, 0)
     entered_on = previous.on_date if previous is not None else candidate.created_at.date()
     entered_at = previous.at if previous is not None else candidate.created_at
-    updated = Candidate.objects.filter(pk=candidate.pk, stage=transition.to_stage).update(
-        stage=transition.from_stage, stage_entered_on=entered_on, stage_entered_at=entered_at, **restored
+    undone = candidate_step_undone(
+        candidate=candidate, transition=transition, restored=restored, entered_on=entered_on, entered_at=entered_at
     )
-    if updated != 1:
+    if not undone:
         raise StepRefused((reason("undo_stage_changed", ""),))
     Mentorship.objects.filter(candidate=candidate, ended_on=transition.on_date, ended_by_transfer__isnull=True).update(
         ended_on=None

@@ -148,6 +148,23 @@ def checklist_tick(
     return changed
 
 
+def candidate_step_undone(
+    *,
+    candidate: Candidate,
+    transition: StageTransition,
+    restored: Mapping[str, Any],
+    entered_on: dt.date,
+    entered_at: dt.datetime,
+) -> bool:
+    """The stage's other mutation: the candidate's last step taken back (services.corrections.step_undo),
+    back to the stage it left with the fields it wrote restored. Compare-and-swap on the stage the
+    step led to; False if someone moved the candidate meanwhile. Must run inside a transaction."""
+    updated = Candidate.objects.filter(pk=candidate.pk, stage=transition.to_stage).update(
+        stage=transition.from_stage, stage_entered_on=entered_on, stage_entered_at=entered_at, **restored
+    )
+    return updated == 1
+
+
 def _visit_ended(candidate: Candidate, *, on_date: dt.date, now: dt.datetime) -> tuple[dt.date | None, int | None]:
     """The stage visit a new transition ends: the day it began (the previous transition's
     `on_date` in (at, id) order, as the statistics' LAG read it) and its working days by the
