@@ -38,7 +38,7 @@ CANDIDATE_DATE_FIELDS = (
     "branch_resolution_date", "appraisal_date", "grassroots_resolution_date", "decision_date",
     "decision_received_date", "ceremony_date", "records_completed_date", "new_member_class_date",
     "recognition_dossier_date", "recognition_branch_date", "recognition_decision_date", "official_date",
-    "removal_date",
+    "removal_date", "recognition_appraisal_date", "recognition_grassroots_date",
 )  # fmt: skip
 CANDIDATE_COLUMNS = (
     "id", "person_id", "organisation_id", "stage", "stage_entered_at", "stage_entered_on", "next_due_on",

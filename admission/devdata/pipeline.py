@@ -173,6 +173,13 @@ class CandidatesMixin(PeopleMixin):
                 values["new_member_class_date"] = min(self._prev(ceremony + randint(60, 200)), day)
             else:
                 values[FIELD_BY_FROM[source]] = day
+            if source == S.S15 and target == S.S16:
+                # The recognition chain within S16 (workflow.CHAIN) where the tree has its bodies: the
+                # sub-committee's appraisal (as S8A for admission) and the grassroots resolution (S9).
+                if S.S8A in org.route:
+                    values["recognition_appraisal_date"] = day
+                if S.S9 in org.route:
+                    values["recognition_grassroots_date"] = day
             if source == S.S9 and target == S.S11:
                 values["decision_date"] = values["decision_received_date"] = day
             elif source == S.S10:
