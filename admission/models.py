@@ -1148,3 +1148,21 @@ class ImportBatch(models.Model):
         verbose_name = _("lần nhập Excel")
         verbose_name_plural = _("các lần nhập Excel")
         ordering = ["-created_at", "-pk"]
+
+
+class ImportMapping(models.Model):
+    """How an organisation's own spreadsheets map onto the import's fields, as last confirmed:
+    folded header -> field key ("" ignored) and sheet title -> branch code, reused for its next file."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=dict)
+    sheets = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("cách ghép cột khi nhập Excel")
+        verbose_name_plural = _("các cách ghép cột khi nhập Excel")
+
+    def __str__(self) -> str:
+        return str(self.organisation)

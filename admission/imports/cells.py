@@ -41,25 +41,61 @@ def _text(value: Any) -> str:
     return names.normalize_text(str(value))
 
 
-_DATE_TEXT = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+class YearOnly(Exception):  # noqa: N818 - not an error: the cell gives a year without day and month
+    def __init__(self, year: int, text: str) -> None:
+        super().__init__(text)
+        self.year = year
+        self.text = text
 
 
-def _date(value: Any) -> dt.date | None:
+_DATE_TEXT = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_WORDS_DATE = re.compile(r"^ngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})$")
+_YEAR = re.compile(r"^(?:nam )?((?:18|19|20)\d{2})$")
+_MONTH_YEAR = re.compile(r"^(?:thang )?(\d{1,2})\s*[/.\-]?\s*(?:nam )?((?:18|19|20)\d{2})$")
+# Excel stores a date as days since 30/12/1899; a General cell shows that number.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIALS = range(10_000, 80_000)  # 17/05/1927 .. 09/01/2119
+_YEARS = range(1850, 2150)
+
+
+def _two_digit_year(short: int, today: dt.date) -> int:
+    """ "85" is 1985 and "24" 2024: the latest year ending so that is not after this year."""
+    year = today.year // 100 * 100 + short
+    return year if year <= today.year else year - 100
+
+
+def _date(value: Any, today: dt.date) -> dt.date | None:
+    """A date cell, a date typed as text (dd/mm/yyyy, d/m/yy, dd.mm.yyyy, dd-mm-yyyy, «ngày 5 tháng 3
+    năm 2020», yyyy-mm-dd) or an Excel serial number; YearOnly for «năm 1985» or 1985."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and int(value) in _YEARS:
+            raise YearOnly(int(value), str(int(value)))
+        if float(value).is_integer() and int(value) in _SERIALS:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise CellError(_("«%(value)s» không phải ngày dạng dd/mm/yyyy.") % {"value": _text(value)})
     text = _text(value)
     if not text:
         return None
-    match = _DATE_TEXT.match(text)
-    if match:
+    folded = fold(text.replace(".", "/").replace("-", "/")) if not _ISO_DATE.match(text) else ""
+    if match := _DATE_TEXT.match(text):
         day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:
+            year = _two_digit_year(year, today)
     elif iso := _ISO_DATE.match(text):
         year, month, day = (int(g) for g in iso.groups())
+    elif words := _WORDS_DATE.match(fold(text)):
+        day, month, year = (int(g) for g in words.groups())
+    elif year_only := _YEAR.match(fold(text)):
+        raise YearOnly(int(year_only.group(1)), text)
+    elif _MONTH_YEAR.match(folded):
+        raise CellError(_("«%(value)s» thiếu ngày: ghi đủ ngày, tháng, năm (dd/mm/yyyy).") % {"value": text})
     else:
         raise CellError(_("«%(value)s» không phải ngày dạng dd/mm/yyyy.") % {"value": text})
     try:
@@ -172,11 +208,22 @@ def _cccd(value: Any) -> CccdCell:
             raise CellError(_("Số CCCD chỉ được gồm chữ số."))
         digits = str(int(value))
         return CccdCell(number=digits, stored_as_number=True)
-    return CccdCell(number="".join(str(value).split()))
+    # Typed with spaces, dots or dashes between the groups, or with Excel's text apostrophe.
+    return CccdCell(number=re.sub(r"[\s.\-\u2019']", "", str(value)))
 
 
-def parse_row(number: int, values: tuple[Any, ...], columns: dict[str, int]) -> RowPlan:
-    plan = RowPlan(row=number)
+_COMRADE = re.compile(r"^(?:đ/c|đc|đồng chí)\s+", re.IGNORECASE)
+
+
+def _name(value: Any) -> str:
+    """NFC, single spaces, each word capitalised (members.names), without a leading «Đ/c»."""
+    return names.normalize_name(_COMRADE.sub("", _text(value)))
+
+
+def parse_row(
+    number: int, values: tuple[Any, ...], columns: dict[str, int], *, today: dt.date, sheet: str = ""
+) -> RowPlan:
+    plan = RowPlan(row=number, sheet=sheet)
 
     def cell(key: str) -> Any:
         index = columns.get(key)
@@ -192,7 +239,7 @@ def parse_row(number: int, values: tuple[Any, ...], columns: dict[str, int]) -> 
         raw = cell(column.key)
         try:
             if column.kind == "date":
-                plan.values[column.key] = _date(raw)
+                plan.values[column.key] = _date(raw, today)
             elif column.kind == "bool":
                 plan.values[column.key] = _bool(raw)
             elif column.kind == "cccd":
@@ -200,8 +247,13 @@ def parse_row(number: int, values: tuple[Any, ...], columns: dict[str, int]) -> 
                 plan.values["cccd"] = plan.values["cccd_cell"].number
             elif column.key in parsers:
                 plan.values[column.key] = parsers[column.key](raw)
+            elif column.key == "full_name":
+                plan.values[column.key] = _name(raw)
             else:
                 plan.values[column.key] = _text(raw)
+        except YearOnly as year:
+            plan.values[column.key] = None
+            plan.year_only[column.key] = (year.year, year.text)
         except CellError as error:
             plan.values[column.key] = None
             plan.error(column.key, str(error))
@@ -210,32 +262,51 @@ def parse_row(number: int, values: tuple[Any, ...], columns: dict[str, int]) -> 
     return plan
 
 
-def resolve_cccd(plan: RowPlan) -> None:
+def resolve_cccd(plan: RowPlan, *, gender_from_cccd: bool = False) -> None:
     """Excel stores a number typed into a General cell without its leading zeros. Put them back
     only when that gives a CCCD valid for this person (province code, gender and century digit,
-    year of birth); otherwise say what happened so the user fixes the cell format."""
+    year of birth): without the year of birth the guess is not checked, so it is refused; otherwise
+    say what happened so the user fixes the cell format. A file without a gender column takes the
+    gender from the CCCD's fourth digit (even: male, odd: female)."""
     cell: CccdCell = plan.values.get("cccd_cell") or CccdCell()
     if not cell.number:
         plan.error("cccd", _("Thiếu số CCCD: số CCCD là khóa để nhập lại không tạo trùng người."))
         return
-    if not cell.stored_as_number or len(cell.number) >= CCCD_LENGTH:
-        return
-    padded = cell.number.zfill(CCCD_LENGTH)
-    problems = cccd_rules.cccd_errors(
-        padded, gender=plan.values.get("gender"), date_of_birth=plan.values.get("date_of_birth")
-    )
-    if problems:
-        plan.error(
-            "cccd",
-            _(
-                "Số CCCD «%(value)s» bị Excel lưu dạng số (mất các số 0 ở đầu); thêm số 0 cũng không ra số hợp lệ "
-                "(%(why)s). Hãy định dạng cột là Văn bản (Text) và nhập lại đủ 12 chữ số."
-            )
-            % {"value": cell.number, "why": " ".join(str(CCCD_MESSAGES[code]) for code in problems)},
+    born = plan.values.get("date_of_birth")
+    if born is None and "date_of_birth" in plan.year_only:
+        born = dt.date(plan.year_only["date_of_birth"][0], 1, 1)  # only the year is compared
+    if cell.stored_as_number and len(cell.number) < CCCD_LENGTH:
+        padded = cell.number.zfill(CCCD_LENGTH)
+        problems = (
+            cccd_rules.cccd_errors(padded, gender=plan.values.get("gender"), date_of_birth=born)
+            if born is not None
+            else ["no_birth"]
         )
-        return
-    plan.values["cccd"] = padded
-    plan.notes.append(
-        _("Số CCCD bị Excel lưu dạng số; đã thêm số 0 ở đầu thành %(number)s.")
-        % {"number": cccd_rules.mask_cccd(padded)}
-    )
+        if problems:
+            why = (
+                " ".join(str(CCCD_MESSAGES[code]) for code in problems)
+                if born is not None
+                else _("không có ngày sinh để kiểm tra.")
+            )
+            plan.error(
+                "cccd",
+                _(
+                    "Số CCCD «%(value)s» bị Excel lưu dạng số (mất các số 0 ở đầu); thêm số 0 cũng không ra số hợp lệ "
+                    "(%(why)s). Hãy định dạng cột là Văn bản (Text) và nhập lại đủ 12 chữ số."
+                )
+                % {"value": cell.number, "why": why},
+            )
+            return
+        plan.values["cccd"] = padded
+        plan.notes.append(
+            _("Số CCCD bị Excel lưu dạng số; đã thêm số 0 ở đầu thành %(number)s.")
+            % {"number": cccd_rules.mask_cccd(padded)}
+        )
+    number = plan.values["cccd"]
+    if gender_from_cccd and plan.values.get("gender") is None and re.fullmatch(r"\d{12}", number):
+        gender = Gender.MALE if int(number[3]) % 2 == 0 else Gender.FEMALE
+        plan.values["gender"] = str(gender)
+        plan.notes.append(
+            _("Giới tính lấy theo chữ số thứ tư của số CCCD: %(gender)s.")
+            % {"gender": "Nam" if gender == Gender.MALE else "Nữ"}
+        )

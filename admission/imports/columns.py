@@ -35,11 +35,14 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("branch", "Mã chi bộ", "mã trong ứng dụng", "text", 12, True,
-           "Mã của chi bộ quản lý người này (cột «Mã» trên trang tổ chức). Để trống: chi bộ đang nhập."),
+    Column("branch", "Mã chi bộ", "mã trong ứng dụng", "text", 12, False,
+           "Mã (hoặc tên) của chi bộ quản lý người này (cột «Mã» trên trang tổ chức). Để trống: chi bộ của trang "
+           "tính, hoặc chi bộ đang nhập."),
     Column("full_name", "Họ và tên", "ít nhất hai từ", "text", 24, True, "Họ, tên đệm và tên; bắt buộc."),
-    Column("date_of_birth", "Ngày sinh", "dd/mm/yyyy", "date", 12, True, "Bắt buộc."),
-    Column("gender", "Giới tính", "Nam / Nữ", "choice", 9, True, "Bắt buộc; phải khớp chữ số thứ tư của số CCCD."),
+    Column("date_of_birth", "Ngày sinh", "dd/mm/yyyy", "date", 12, True,
+           "Bắt buộc. Chỉ có năm sinh («năm 1985»): chỉ nhận cho đảng viên chính thức."),
+    Column("gender", "Giới tính", "Nam / Nữ", "choice", 9, False,
+           "Phải khớp chữ số thứ tư của số CCCD. Tệp không có cột này: lấy theo chữ số thứ tư của số CCCD."),
     Column("cccd", "Số CCCD", "12 chữ số, dạng văn bản", "cccd", 15, True,
            "Bắt buộc: là khóa để nhập lại không tạo trùng. Cột có định dạng Văn bản để giữ số 0 ở đầu."),
     Column("ethnicity", "Dân tộc", "để trống: Kinh", "text", 10),
@@ -52,11 +55,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("youth_union_member", "Đoàn viên", "Có / Không", "bool", 9, False, "Đoàn viên Đoàn TNCS Hồ Chí Minh."),
     Column("is_student", "Học sinh/sinh viên", "Có / Không", "bool", 10),
     Column("private_enterprise_worker", "Lao động DN tư nhân", "Có / Không", "bool", 10),
-    Column("kind", "Loại", "Quần chúng / Ứng viên / Đảng viên", "choice", 12, True,
+    Column("kind", "Loại", "Quần chúng / Ứng viên / Đảng viên", "choice", 12, False,
            "Quần chúng: chỉ hồ sơ cá nhân. Ứng viên: người đang trong quy trình kết nạp (cần «Bước»). "
-           "Đảng viên: đảng viên chính thức (cần ngày lễ kết nạp và ngày chính thức)."),
+           "Đảng viên: đảng viên chính thức (cần ngày lễ kết nạp và ngày chính thức). "
+           "Tệp không có cột này: suy ra từ các ngày (xem khi chạy thử)."),
     Column("stage", "Bước", "S0 … S16, chỉ cho ứng viên", "choice", 24, False,
-           "Bước đang làm của ứng viên; các ngày của những bước trước đó phải có (xem bảng dưới)."),
+           "Bước đang làm của ứng viên; các ngày của những bước trước đó phải có (xem bảng dưới). "
+           "Tệp không có cột này: suy ra từ ngày muộn nhất đã có (xem khi chạy thử)."),
     Column("sympathiser_date", "Ngày vào danh sách cảm tình Đảng", "dd/mm/yyyy", "date", 14, False,
            "Từ bước S1."),
     Column("certificate_issue_date", "Ngày cấp GCN lớp nhận thức", "dd/mm/yyyy", "date", 14, False, "Từ bước S3."),
@@ -136,3 +141,46 @@ def fields_recorded_by(source: Stage, target: Stage) -> tuple[str, ...]:
 def fold(value: str) -> str:
     """Accent-free, lower-case, punctuation-free: how headers and choices are matched."""
     return " ".join(re.sub(r"[^0-9a-z/ ]+", " ", names.search_key(value)).split())
+
+
+# --- Other names for the columns -----------------------------------------------------------------
+# The headers branches and committees use in their own spreadsheets, as typed (the matching folds
+# accents, case and punctuation). The template's own header comes first and is an exact match.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "branch": ("Chi bộ", "Tên chi bộ", "Mã chi bộ", "Chi bộ sinh hoạt", "Đơn vị", "Mã đơn vị"),
+    "full_name": ("Họ và tên", "Họ tên", "Họ và tên khai sinh", "Họ tên đảng viên", "Họ và tên đảng viên", "Tên"),
+    "date_of_birth": ("Ngày sinh", "Năm sinh", "Ngày tháng năm sinh", "Sinh ngày", "Ngày, tháng, năm sinh"),
+    "gender": ("Giới tính", "Nam/Nữ", "Giới"),
+    "cccd": (
+        "Số CCCD", "CCCD", "CMND/CCCD", "Số CMND/CCCD", "Căn cước công dân", "Số căn cước", "Số căn cước công dân",
+        "Số định danh", "Số định danh cá nhân",
+    ),
+    "ethnicity": ("Dân tộc",),
+    "religion": ("Tôn giáo",),
+    "hometown": ("Quê quán", "Nguyên quán"),
+    "residence": ("Nơi cư trú", "Nơi ở hiện nay", "Chỗ ở hiện nay", "Địa chỉ", "Nơi thường trú"),
+    "education_level": ("Trình độ", "Trình độ văn hóa", "Trình độ học vấn", "Giáo dục phổ thông", "Học vấn"),
+    "occupation": ("Nghề nghiệp", "Công việc", "Nghề nghiệp hiện nay"),
+    "youth_union_member": ("Đoàn viên", "Đoàn viên TNCS"),
+    "is_student": ("Học sinh/sinh viên", "Sinh viên"),
+    "private_enterprise_worker": ("Lao động DN tư nhân", "Lao động doanh nghiệp tư nhân"),
+    "kind": ("Loại", "Đối tượng"),
+    "stage": ("Bước", "Bước hiện tại"),
+    "sympathiser_date": ("Ngày vào danh sách cảm tình Đảng", "Ngày cảm tình Đảng", "Cảm tình Đảng"),
+    "certificate_issue_date": ("Ngày cấp GCN lớp nhận thức", "Ngày cấp giấy chứng nhận", "Ngày cấp GCN"),
+    "certificate_number": ("Số GCN", "Số giấy chứng nhận"),
+    "dossier_start_date": ("Ngày được lập hồ sơ", "Ngày lập hồ sơ"),
+    "branch_resolution_date": ("Ngày nghị quyết chi bộ", "Ngày NQ chi bộ"),
+    "decision_date": ("Ngày quyết định kết nạp", "Ngày QĐ kết nạp", "Ngày quyết định"),
+    "decision_number": ("Số quyết định", "Số QĐ kết nạp", "Số QĐ"),
+    # "Ngày vào Đảng" is the ceremony date (ĐL Art. 5.1; HD38 I.2.2: the member sheet's admission date).
+    "ceremony_date": ("Ngày lễ kết nạp", "Ngày vào Đảng", "Ngày kết nạp", "Vào Đảng", "Kết nạp"),
+    "official_date": ("Ngày chính thức", "Ngày công nhận chính thức", "Ngày đảng viên chính thức", "Chính thức"),
+    "recognition_branch_date": ("Ngày nghị quyết chi bộ đề nghị công nhận",),
+    "card_number": ("Số thẻ đảng viên", "Số thẻ Đảng", "Số thẻ"),
+}  # fmt: skip
+# Headers that are never data for a field (a row number, remarks): suggested as ignored.
+NEVER_MAPPED = ("STT", "TT", "Số TT", "Số thứ tự", "Ghi chú", "Ký tên")
+# A file must give these; the rest may be missing (the branch from the sheet or the organisation, the
+# gender from the CCCD, the kind and stage from the dates).
+MAPPING_REQUIRED = tuple(c.key for c in COLUMNS if c.required)

@@ -51,11 +51,16 @@ def import_file_keep(*, data: bytes, now: dt.datetime) -> str:
 
 def import_file_read(*, batch: ImportBatch) -> bytes | None:
     """The bytes kept for a dry run, if still there and unchanged."""
+    return import_file_read_sha(sha256=batch.sha256)
+
+
+def import_file_read_sha(*, sha256: str) -> bytes | None:
+    """The bytes kept under this hash (an upload waiting for its mapping), if still there and unchanged."""
     try:
-        data = _kept_path(batch.sha256).read_bytes()
+        data = _kept_path(sha256).read_bytes()
     except (FileNotFoundError, Http404):
         return None
-    return data if hashlib.sha256(data).hexdigest() == batch.sha256 else None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def import_file_forget(*, sha256: str) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from admission.domain import stages
 from admission.domain.deadlines import probation_end
 from admission.domain.rules import RuleBook
-from admission.domain.stages import PIPELINE, Stage
+from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
 from admission.imports.cells import parse_row, resolve_cccd
 from admission.imports.columns import (
     CANDIDATE_DATE_ORDER,
@@ -23,12 +23,14 @@ from admission.imports.columns import (
     COLUMN_BY_KEY,
     DATE_KEYS,
     KIND_CANDIDATE,
+    KIND_LABELS,
     KIND_MASSES,
     KIND_MEMBER,
     MEMBER_ONLY_KEYS,
     PERSON_BOOL_KEYS,
     PERSON_TEXT_KEYS,
     fields_recorded_by,
+    fold,
 )
 from admission.imports.rows import Plan, RowPlan
 from admission.imports.workbook import Sheet
@@ -52,6 +54,7 @@ class Lookups:
     acting_user: User | None
     today: dt.date
     branches: dict[str, Organisation]
+    branch_names: dict[str, Organisation | None]  # folded name -> branch (None: two share the name)
     people: dict[str, Person]
     open_candidacies: dict[int, Candidate]
     closed_candidacies: set[int]
@@ -100,15 +103,22 @@ def _lookups(
             closed.add(candidacy.person_id)
         else:
             open_candidacies[candidacy.person_id] = candidacy
+    # A "Chi bộ" column may name the branch instead of giving its code: only the branches under
+    # the organisation being imported into are looked up by name (nothing outside it is revealed).
+    by_code: dict[str, Organisation] = {
+        o.code.upper(): o for o in Organisation.objects.annotate(code_upper=Upper("code")).filter(code_upper__in=codes)
+    }
+    branch_names: dict[str, Organisation | None] = {}
+    if any(code.upper() not in by_code for code in codes):
+        for branch in Organisation.objects.filter(path__startswith=organisation.path, kind__in=BRANCH_KINDS):
+            key = fold(branch.name)
+            branch_names[key] = None if key in branch_names else branch
     return Lookups(
         organisation=organisation,
         acting_user=acting_user,
         today=today,
-        # Codes are matched case-insensitively ("a" finds "A").
-        branches={
-            o.code.upper(): o
-            for o in Organisation.objects.annotate(code_upper=Upper("code")).filter(code_upper__in=codes)
-        },
+        branches=by_code,  # codes are matched case-insensitively ("a" finds "A")
+        branch_names=branch_names,
         people=people,
         open_candidacies=open_candidacies,
         closed_candidacies=closed,
@@ -125,9 +135,15 @@ def _check_branch(plan: RowPlan, look: Lookups) -> None:
         plan.error("branch", _("Thiếu mã chi bộ."))
         return
     branch = look.branches.get(code.upper())
+    if branch is None and fold(code) in look.branch_names:
+        branch = look.branch_names[fold(code)]
+        if branch is None:
+            plan.error("branch", _("Có nhiều chi bộ tên «%(name)s»: ghi mã chi bộ.") % {"name": code})
+            return
     if branch is None:
         plan.error("branch", _("Không có chi bộ mã «%(code)s»: xem mã trên trang tổ chức.") % {"code": code})
         return
+    code = branch.code
     if (
         look.acting_user is not None and not scope_for(look.acting_user).can_edit(branch)
     ) or not branch.path.startswith(look.organisation.path):
@@ -145,6 +161,7 @@ def _check_branch(plan: RowPlan, look: Lookups) -> None:
         )
         return
     plan.branch = branch
+    plan.values["branch"] = branch.code
 
 
 def _check_dates(plan: RowPlan, today: dt.date) -> None:
@@ -365,11 +382,30 @@ def _check_candidate(plan: RowPlan, look: Lookups) -> None:
                 _("Ứng viên ở bước %(stage)s chưa có «%(column)s» (chỉ ghi từ bước %(first)s); kiểm tra lại bước.")
                 % {"stage": target, "column": COLUMN_BY_KEY[key].header, "first": first},
             )
-        elif not given and key in CANDIDATE_REQUIRED and order >= _stage_order(first) and not plan.has_error(key):
+        elif (
+            not given
+            and key in CANDIDATE_REQUIRED
+            and order >= _stage_order(first)
+            and not plan.has_error(key)
+            and not (order >= _stage_order(Stage.S12) and _stage_order(first) < _stage_order(Stage.S12))
+        ):
             plan.error(
                 key,
                 _("Ứng viên ở bước %(stage)s phải có «%(column)s».")
                 % {"stage": target, "column": COLUMN_BY_KEY[key].header},
+            )
+    if order >= _stage_order(Stage.S12):
+        unknown = [
+            COLUMN_BY_KEY[k].header
+            for k, first in CANDIDATE_FIELDS_FROM.items()
+            if k in CANDIDATE_REQUIRED and _stage_order(first) < _stage_order(Stage.S12) and values.get(k) is None
+        ]
+        if unknown and not any(plan.has_error(k) for k in CANDIDATE_FIELDS_FROM):
+            # An admitted (probationary) member: branch lists rarely keep the dates before the
+            # admission; the steps are recorded on the earliest later date given, the fields stay empty.
+            plan.notes.append(
+                _("Không có %(columns)s: các bước đó được ghi theo ngày muộn hơn sớm nhất có trong tệp.")
+                % {"columns": ", ".join(f"«{h}»" for h in unknown)}
             )
     if values.get("certificate_issue_date") and values.get("dossier_start_date"):
         _check_order(plan, ("certificate_issue_date", "dossier_start_date"))
@@ -499,25 +535,135 @@ def _classify(plan: RowPlan) -> None:
         plan.outcome = "unchanged"
 
 
-def plan_sheet(
-    sheet: Sheet, *, organisation: Organisation, acting_user: User | None, today: dt.date, lock: bool = False
-) -> Plan:
-    """Check every row (read only) and say what importing it would do."""
-    rows = [parse_row(number, values, sheet.columns) for number, values in sheet.rows]
-    for plan in rows:
-        resolve_cccd(plan)
+_CANDIDATE_DATES = ("sympathiser_date", "certificate_issue_date", "dossier_start_date", "branch_resolution_date",
+                    "decision_date", "ceremony_date", "recognition_branch_date")  # fmt: skip
+
+
+def _shown_date(day: dt.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _infer_kind(plan: RowPlan) -> None:
+    """No "Loại" column: an official date makes an official member, any date of the admission
+    process a candidate, no date a non-member."""
+    values = plan.values
+    given = [k for k in _CANDIDATE_DATES if values.get(k) is not None or k in plan.year_only]
+    if values.get("official_date") is not None or "official_date" in plan.year_only:
+        kind, source = KIND_MEMBER, "official_date"
+    elif given:
+        kind, source = KIND_CANDIDATE, given[-1]
+    else:
+        kind, source = KIND_MASSES, ""
+    values["kind"] = kind
+    plan.inferred = (
+        _("Loại «%(kind)s» suy ra từ «%(column)s».")
+        % {"kind": KIND_LABELS[kind], "column": COLUMN_BY_KEY[source].header}
+        if source
+        else _("Loại «%(kind)s»: không có ngày nào của quy trình kết nạp.") % {"kind": KIND_LABELS[kind]}
+    )
+
+
+def _infer_stage(plan: RowPlan, look: Lookups) -> Stage | None:
+    """No "Bước" column: the stage the latest given date leads to (the step that records it), shown
+    in the dry run for confirmation. A ceremony date gives probation (S13), or the recognition
+    dossier (S14) once the 12 months have passed (QĐ294 4.2.2)."""
+    values = plan.values
+    found: tuple[Stage, str] | None = None
+    if values.get("recognition_branch_date") is not None:
+        found = (Stage.S16, "recognition_branch_date")
+    elif (ceremony := values.get("ceremony_date")) is not None:
+        if plan.branch is None:
+            return None
+        end = probation_end(ceremony_date=ceremony, rules=look.rulebook(plan.branch).for_date(ceremony)).day
+        found = (Stage.S14 if end <= look.today else Stage.S13, "ceremony_date")
+    elif values.get("decision_date") is not None:
+        found = (Stage.S11, "decision_date")
+    elif values.get("branch_resolution_date") is not None:
+        route = look.route(plan.branch) if plan.branch is not None else None
+        if route is None:
+            return None
+        found = (route[0], "branch_resolution_date")
+    else:
+        for key, stage in (("dossier_start_date", Stage.S4), ("certificate_issue_date", Stage.S3),
+                           ("sympathiser_date", Stage.S1)):  # fmt: skip
+            if values.get(key) is not None:
+                found = (stage, key)
+                break
+    stage, source = found or (Stage.S0, "")
+    values["stage"] = stage
+    label = f"{stage} · {STAGE_INFO[stage].label_vi}"
+    why = (
+        _("Bước %(stage)s suy ra từ «%(column)s» (%(day)s).")
+        % {"stage": label, "column": COLUMN_BY_KEY[source].header, "day": _shown_date(values[source])}
+        if source
+        else _("Bước %(stage)s: không có ngày nào của quy trình kết nạp.") % {"stage": label}
+    )
+    plan.inferred = f"{plan.inferred} {why}".strip()
+    return stage
+
+
+def _check_year_only(plan: RowPlan) -> None:
+    """«năm 1985»: only an official member's date of birth may be a year alone (no rule reads it:
+    the age counted by month, QĐ294 1.1.1, is a candidate's); it is kept as 01/01 of that year.
+    Every other date starts or ends a time limit counted in days or months."""
+    for key, (year, text) in plan.year_only.items():
+        if key == "date_of_birth" and plan.values.get("kind") == KIND_MEMBER:
+            plan.values[key] = dt.date(year, 1, 1)
+            plan.notes.append(
+                _("Chỉ có năm sinh %(year)s: ghi ngày sinh là 01/01/%(year)s (đảng viên chính thức).") % {"year": year}
+            )
+        elif key == "date_of_birth":
+            plan.error(
+                key,
+                _(
+                    "«%(value)s» chỉ có năm: người chưa là đảng viên chính thức cần đủ ngày, tháng sinh "
+                    "vì tuổi vào Đảng tính theo tháng (QĐ294 1.1.1)."
+                )
+                % {"value": text},
+            )
+        else:
+            plan.error(
+                key,
+                _("«%(value)s» chỉ có năm: cần đủ ngày, tháng, năm (dd/mm/yyyy) vì các thời hạn tính theo ngày.")
+                % {"value": text},
+            )
+
+
+def _duplicates(rows: list[RowPlan]) -> None:
     by_number: dict[str, list[RowPlan]] = {}
     for plan in rows:
         if plan.values.get("cccd"):
             by_number.setdefault(plan.values["cccd"], []).append(plan)
+    several_sheets = len({p.sheet for p in rows}) > 1
     for same in by_number.values():
         if len(same) > 1:
-            listed = ", ".join(str(p.row) for p in same)
+            listed = ", ".join(f"{p.row} ({p.sheet})" if several_sheets else str(p.row) for p in same)
             for plan in same:
                 plan.error("cccd", _("Số CCCD trùng ở các dòng %(rows)s của tệp.") % {"rows": listed})
+
+
+def plan_sheets(
+    sheets: list[Sheet], *, organisation: Organisation, acting_user: User | None, today: dt.date, lock: bool = False
+) -> Plan:
+    """Check every row of every sheet (read only) and say what importing it would do."""
+    rows: list[RowPlan] = []
+    infer: dict[int, tuple[bool, bool]] = {}  # id(plan) -> (infer the kind, infer the stage)
+    for sheet in sheets:
+        for number, values in sheet.rows:
+            plan = parse_row(number, values, sheet.columns, today=today, sheet=sheet.title)
+            if not plan.values.get("branch") and sheet.branch:
+                plan.values["branch"] = sheet.branch
+            resolve_cccd(plan, gender_from_cccd="gender" not in sheet.columns)
+            infer[id(plan)] = ("kind" not in sheet.columns, "stage" not in sheet.columns)
+            rows.append(plan)
+    _duplicates(rows)
     look = _lookups(rows, organisation=organisation, acting_user=acting_user, today=today, lock=lock)
     for plan in rows:
+        infer_kind, infer_stage = infer[id(plan)]
         _check_branch(plan, look)
+        if infer_kind:
+            _infer_kind(plan)
+        _check_year_only(plan)
         _check_dates(plan, today)
         kind = plan.values.get("kind")
         if kind is None and not plan.has_error("kind"):
@@ -528,6 +674,9 @@ def plan_sheet(
         elif kind == KIND_MEMBER:
             _check_member(plan, look)
         elif kind == KIND_CANDIDATE:
-            _check_candidate(plan, look)
+            if infer_stage and plan.values.get("stage") is None and _infer_stage(plan, look) is None:
+                plan.error("stage", _("Không suy ra được bước khi chưa xác định chi bộ."))
+            else:
+                _check_candidate(plan, look)
         _classify(plan)
     return Plan(rows)

@@ -24,9 +24,12 @@ def _column_order(error: tuple[str, str]) -> int:
 @dataclass
 class RowPlan:
     row: int
+    sheet: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, message)
     notes: list[str] = field(default_factory=list)
+    year_only: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (year, as typed)
+    inferred: str = ""  # what was inferred from the dates (kind, stage), shown for confirmation
     outcome: str = ""  # create | update | unchanged | error
     branch: Organisation | None = None
     person: Person | None = None  # new (unsaved) or existing with the file's changes applied
@@ -52,6 +55,7 @@ class RowPlan:
         number = self.values.get("cccd") or ""
         return {
             "row": self.row,
+            "sheet": self.sheet,
             "name": names.normalize_name(self.values.get("full_name") or ""),
             "cccd": cccd_rules.mask_cccd(number),
             "branch": self.values.get("branch") or "",
@@ -60,6 +64,7 @@ class RowPlan:
             "outcome": self.outcome,
             "errors": [{"column": c, "message": m} for c, m in sorted(self.errors, key=_column_order)],
             "notes": list(self.notes),
+            "inferred": self.inferred,
         }
 
 
@@ -76,4 +81,9 @@ class Plan:
         return {k: found.get(k, 0) for k in ("create", "update", "unchanged", "error")}
 
     def report(self, **extra: Any) -> dict[str, Any]:
-        return {"rows": [r.report() for r in self.rows], "counts": self.counts(), **extra}
+        return {
+            "rows": [r.report() for r in self.rows],
+            "counts": self.counts(),
+            "inferred": sum(1 for r in self.rows if r.inferred),
+            **extra,
+        }

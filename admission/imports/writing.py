@@ -38,9 +38,9 @@ def _walk(
         if keys:
             day = values[keys[0]] or day
             fields = {k: values[k] for k in keys if values.get(k) not in (None, "")}
-            if "decision_received_date" in keys:
+            if "decision_received_date" in keys and values.get("decision_date"):
                 fields["decision_received_date"] = values["decision_date"]
-            if source == Stage.S9 and target == Stage.S11:
+            if source == Stage.S9 and target == Stage.S11 and values.get("decision_date"):
                 fields["grassroots_resolution_date"] = values["decision_date"]
         transition = services.candidate_transition(
             acting_user=acting_user,
@@ -56,6 +56,15 @@ def _walk(
         transitions.append(transition.pk)
     # Imported history is not news: the walk's "dossier moved up / decided" notices go.
     Notification.objects.filter(transition_id__in=transitions, kind=Notification.Kind.STAGE_CHANGE).delete()
+
+
+def _first_known(plan: RowPlan) -> dt.date | None:
+    for source, target in zip(plan.path, plan.path[1:], strict=False):
+        keys = fields_recorded_by(source, target)
+        if keys and plan.values.get(keys[0]):
+            day: dt.date = plan.values[keys[0]]
+            return day
+    return None
 
 
 def write_row(plan: RowPlan, *, acting_user: User | None, batch: ImportBatch, now: dt.datetime) -> None:
@@ -87,7 +96,9 @@ def write_row(plan: RowPlan, *, acting_user: User | None, batch: ImportBatch, no
         return
     candidate = plan.candidate
     if plan.candidate_new:
-        first = plan.values.get("sympathiser_date") or timezone.localdate(now)
+        # A probationary member's list may start at the admission: the steps before the first date
+        # given are recorded on it (planning says so in the row's notes).
+        first = plan.values.get("sympathiser_date") or _first_known(plan) or timezone.localdate(now)
         candidate = Candidate(
             person=person, organisation=person.organisation, stage_entered_at=now, stage_entered_on=first
         )

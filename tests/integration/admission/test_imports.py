@@ -22,7 +22,8 @@ from admission import reminders
 from admission.devdata.demo import TZ
 from admission.domain.stages import Stage, can_transition
 from admission.imports import columns, files, people, planning, template
-from admission.imports.workbook import ImportFileRefused, workbook_read
+from admission.imports.mapping import ColumnMapping, suggest
+from admission.imports.workbook import ImportFileRefused, suggested_mapping, workbook_read
 from admission.models import Candidate, ImportBatch, Notification, StageTransition
 from members.cccd import cccd_prefix
 from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
@@ -631,9 +632,9 @@ def _empty_sheet() -> bytes:
         (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "không phải tệp Excel .xlsx"),  # an old .xls
         (_other_zip, "không phải tệp Excel .xlsx"),
         (_corrupt, "bị hỏng"),
-        (_empty_sheet, "trống: dòng 1 phải là dòng tiêu đề"),
+        (_empty_sheet, "Không tìm thấy dòng tiêu đề"),
         (lambda: workbook([]), "không có dòng dữ liệu nào"),
-        (lambda: workbook([masses()], headers=["Họ tên", "Ngay sinh", "Điện thoại"]), "thiếu cột «Mã chi bộ»"),
+        (lambda: workbook([masses()], headers=["Họ tên", "Ngay sinh", "Điện thoại"]), "thiếu cột «Số CCCD»"),
     ],
 )
 def test_it_refuses_a_file_it_cannot_read_with_a_clear_message(tree, alice, content, message) -> None:  # type: ignore[no-untyped-def]
@@ -644,13 +645,20 @@ def test_it_refuses_a_file_it_cannot_read_with_a_clear_message(tree, alice, cont
     assert not ImportBatch.objects.exists()
 
 
-def test_it_names_the_headers_it_does_not_know(tree, alice) -> None:  # type: ignore[no-untyped-def]
+def test_it_lists_a_column_it_does_not_know_as_ignored(tree, alice) -> None:  # type: ignore[no-untyped-def]
     headers = [c.header for c in columns.COLUMNS] + ["Điện thoại"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    sheet.append([masses().get(c.key) for c in columns.COLUMNS] + ["0912345678"])
+    buffer = io.BytesIO()
+    book.save(buffer)
 
-    with pytest.raises(ImportFileRefused) as refused:
-        dry_run(alice, tree.branch_a, workbook([masses()], headers=headers))
+    batch = dry_run(alice, tree.branch_a, buffer.getvalue())
 
-    assert "cột không nhận ra «Điện thoại»" in refused.value.message
+    assert batch.report["counts"]["create"] == 1
+    assert batch.report["columns"][-1] == {"sheet": "Sheet", "letter": "AB", "label": "Điện thoại", "field": ""}
+    assert batch.report["columns"][0]["field"] == "Mã chi bộ"
 
 
 def test_it_matches_headers_without_accents_and_in_any_order(tree, alice) -> None:  # type: ignore[no-untyped-def]
@@ -687,4 +695,408 @@ def test_its_template_round_trips_through_the_reader(tree, alice) -> None:  # ty
     sheet.append([row_value for row_value in (masses().get(c.key) for c in columns.COLUMNS)])
     buffer = io.BytesIO()
     book.save(buffer)
-    assert [number for number, _values in workbook_read(buffer.getvalue()).rows] == [3]
+    layout = workbook_read(buffer.getvalue())
+    assert [number for number, _values in layout.sheets[0].rows] == [3]
+    assert layout.other_sheets == [columns.GUIDE_SHEET, columns.LISTS_SHEET]
+
+
+# --- The branches' own spreadsheets, through the mapping step ----------------------------------
+# Each file is built the way branches keep them (title rows, merged and two-row headers, their own
+# column names, dates typed as text, CCCDs stored as numbers, a sheet per branch, totals rows), then
+# read, its suggested mapping checked (the page pre-selects it) and confirmed, possibly changed.
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _serial(day: dt.date) -> int:
+    """The number Excel shows for a date in a General cell."""
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def through_mapping(  # type: ignore[no-untyped-def]
+    user, organisation, data: bytes, *, change: dict[str, str] | None = None, sheets: dict[str, str] | None = None
+) -> tuple[dict[str, Any], ImportBatch]:
+    """The mapping step: read the file, take the suggestions (by header label), apply the user's
+    changes (label -> field key), confirm and save; returns the suggestions and the dry run."""
+    layout, saved = people.import_layout(organisation=organisation, file_name="tep.xlsx", data=data)
+    suggested = suggested_mapping(layout, saved)
+    suggestions = suggest(layout.headers(), saved.columns if saved else {})
+    by_label = {c.label: c.folded for s in layout.sheets for c in s.columns}
+    columns_chosen = dict(suggested.columns)
+    for label, key in (change or {}).items():
+        columns_chosen[by_label[label]] = key
+    mapping = ColumnMapping(columns=columns_chosen, sheets={**suggested.sheets, **(sheets or {})})
+    batch = people.import_dry_run(
+        acting_user=user,
+        organisation=organisation,
+        file_name="tep.xlsx",
+        data=data,
+        now=NOW,
+        mapping=mapping,
+        save_mapping=True,
+    )
+    shown = {
+        c.label: (suggestions[c.folded].key, suggestions[c.folded].reason) for s in layout.sheets for c in s.columns
+    }
+    return shown, batch
+
+
+def apply_mapped(user, organisation, data: bytes, batch: ImportBatch) -> ImportBatch:  # type: ignore[no-untyped-def]
+    """The import of a dry run, with its mapping (as the apply view passes it)."""
+    return people.import_apply(
+        acting_user=user,
+        organisation=organisation,
+        file_name="tep.xlsx",
+        data=data,
+        now=NOW,
+        dry_run=batch,
+        mapping=ColumnMapping.from_json(batch.report["mapping"]),
+    )
+
+
+def rows_of(batch: ImportBatch) -> dict[int, tuple[str, str, list[str]]]:
+    return {r["row"]: (r["outcome"], r["stage"], [f"{e['column']}: {e['message']}" for e in r["errors"]])
+            for r in batch.report["rows"]}  # fmt: skip
+
+
+def member_list(*, with_bad_row: bool = True) -> bytes:
+    """Branch A's list of members: two title rows, a merged two-row header ("Ngày tháng năm" over
+    "Vào Đảng" / "Chính thức"), a row of column numbers, years of birth only, CCCDs as numbers and
+    with spaces or dots, dates as text, as Excel serials and as date cells, an empty row, a totals
+    row and the signature under it. No gender, kind or stage column."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "DSĐV"
+    sheet["A1"] = "ĐẢNG BỘ SỞ THỬ NGHIỆM"
+    sheet.merge_cells("A1:C1")
+    sheet["E1"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    sheet.merge_cells("E1:H1")
+    sheet["A2"] = "CHI BỘ A"
+    sheet.merge_cells("A2:C2")
+    sheet["A3"] = "DANH SÁCH ĐẢNG VIÊN NĂM 2026"
+    sheet.merge_cells("A3:H3")
+    for col, label in zip("ABCDEH", ["STT", "Họ và tên", "Năm sinh", "Số CMND/CCCD", "Trình độ văn hóa", "Ghi chú"],
+                          strict=True):  # fmt: skip
+        sheet[f"{col}5"] = label
+        sheet.merge_cells(f"{col}5:{col}6")
+    sheet["F5"] = "Ngày tháng năm"
+    sheet.merge_cells("F5:G5")
+    sheet["F6"], sheet["G6"] = "Vào Đảng", "Chính thức"
+    sheet.append([f"({n})" for n in range(1, 9)])  # row 7
+    rows: list[list[Any]] = [
+        [1, "TRẦN  VĂN AN", "năm 1980", 1080012345, "12/12", "19/5/2010", "19.05.2011", None],  # 8
+        [2, "nguyễn thị bình", "12/03/1985", "019 185 000 222", "Đại học", _serial(dt.date(2012, 3, 2)),
+         dt.datetime(2013, 3, 2), "chuyển đến"],  # 9
+        [3, "Lê Văn Cường", "01/02/1990", "019.090.000.333", "Đại học", "01/10/2025", None, "dự bị"],  # 10
+        [4, "Phạm Văn Dũng", "1992", "019092000444", "Đại học", "05/01/2025", None, None],  # 11
+        [None] * 8,  # 12
+        [5, "Hoàng Thị Em", "3/4/95", "019195000555", "Đại học", "20/11/2015", "20/11/2016", None],  # 13
+    ]  # fmt: skip
+    if not with_bad_row:
+        rows[3] = [None] * 8  # row 11 left empty
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["Tổng cộng: 5 đồng chí"])  # 14
+    sheet.merge_cells("A14:D14")
+    sheet.append([])  # 15
+    sheet.append([None] * 6 + ["BÍ THƯ CHI BỘ"])  # 16
+    sheet.append([None] * 6 + ["Nguyễn Văn Xuân"])  # 17
+    return _save(book)
+
+
+def test_it_reads_a_member_list_under_title_rows_and_a_merged_two_row_header(tree, alice) -> None:  # type: ignore[no-untyped-def]
+    data = member_list()
+    layout = workbook_read(data)
+
+    (sheet,) = layout.sheets
+    assert sheet.header_row == 5
+    assert [c.label for c in sheet.columns] == [
+        "STT", "Họ và tên", "Năm sinh", "Số CMND/CCCD", "Trình độ văn hóa",
+        "Ngày tháng năm / Vào Đảng", "Ngày tháng năm / Chính thức", "Ghi chú",
+    ]  # fmt: skip
+    assert sheet.rows[0][0] == 8  # the numbering row (7) is not data
+
+    shown, batch = through_mapping(alice, tree.branch_a, data)
+
+    assert shown == {
+        "STT": ("", "giống «STT» 100%: cột không cần nhập"),
+        "Họ và tên": ("full_name", "đúng tiêu đề tệp mẫu"),
+        "Năm sinh": ("date_of_birth", "giống «Năm sinh» 100%"),
+        "Số CMND/CCCD": ("cccd", "giống «Số CMND/CCCD» 100%"),
+        "Trình độ văn hóa": ("education_level", "giống «Trình độ văn hóa» 100%"),
+        "Ngày tháng năm / Vào Đảng": ("ceremony_date", "giống «Vào Đảng» 100%"),
+        "Ngày tháng năm / Chính thức": ("official_date", "giống «Chính thức» 100%"),
+        "Ghi chú": ("", "giống «Ghi chú» 100%: cột không cần nhập"),
+    }
+    found = rows_of(batch)
+    assert sorted(found) == [8, 9, 10, 11, 13]
+    assert found[8][:2] == found[9][:2] == found[13][:2] == ("create", "")
+    assert found[10][:2] == ("create", "S13")  # probation runs until 01/10/2026
+    assert found[11] == (
+        "error",
+        "S14",  # probation ended on 05/01/2026
+        ["Ngày sinh: «1992» chỉ có năm: người chưa là đảng viên chính thức cần đủ ngày, tháng sinh "
+         "vì tuổi vào Đảng tính theo tháng (QĐ294 1.1.1)."],
+    )  # fmt: skip
+    report = {r["row"]: r for r in batch.report["rows"]}
+    assert report[8]["kind"] == "Đảng viên" and report[8]["inferred"] == "Loại «Đảng viên» suy ra từ «Ngày chính thức»."
+    assert report[8]["notes"] == [
+        "Số CCCD bị Excel lưu dạng số; đã thêm số 0 ở đầu thành •••••••••345.",
+        "Giới tính lấy theo chữ số thứ tư của số CCCD: Nam.",
+        "Chỉ có năm sinh 1980: ghi ngày sinh là 01/01/1980 (đảng viên chính thức).",
+    ]
+    assert report[10]["inferred"] == (
+        "Loại «Ứng viên» suy ra từ «Ngày lễ kết nạp». "
+        "Bước S13 · Thời kỳ dự bị suy ra từ «Ngày lễ kết nạp» (01/10/2025)."
+    )
+    assert batch.report["inferred"] == 5
+    assert batch.report["skipped"] == [
+        {"sheet": "DSĐV", "row": 12, "why": "empty"},
+        {"sheet": "DSĐV", "row": 14, "why": "totals"},
+        {"sheet": "DSĐV", "row": 15, "why": "empty"},
+        {"sheet": "DSĐV", "row": 16, "why": "no_person"},
+        {"sheet": "DSĐV", "row": 17, "why": "no_person"},
+    ]
+    assert [c["label"] for c in batch.report["columns"] if not c["field"]] == ["STT", "Ghi chú"]
+
+    good = member_list(with_bad_row=False)
+    done = apply_mapped(alice, tree.branch_a, good, through_mapping(alice, tree.branch_a, good)[1])
+
+    assert done.status == ImportBatch.Status.APPLIED, errors_by_row(done)
+    an = PartyMember.objects.select_related("person").get(person__cccd="001080012345")
+    assert (an.person.full_name, an.person.date_of_birth, an.person.gender) == (
+        "Trần Văn An",
+        dt.date(1980, 1, 1),
+        Gender.MALE,
+    )
+    assert (an.status, an.ceremony_date, an.official_date) == (
+        MemberStatus.OFFICIAL,
+        dt.date(2010, 5, 19),
+        dt.date(2011, 5, 19),
+    )
+    binh = PartyMember.objects.select_related("person").get(person__cccd="019185000222")
+    assert (binh.person.full_name, binh.person.gender, binh.ceremony_date, binh.official_date) == (
+        "Nguyễn Thị Bình",
+        Gender.FEMALE,
+        dt.date(2012, 3, 2),
+        dt.date(2013, 3, 2),
+    )
+    assert Person.objects.get(cccd="019195000555").date_of_birth == dt.date(1995, 4, 3)
+    cuong = Candidate.objects.select_related("member").get(person__cccd="019090000333")
+    assert (cuong.stage, cuong.ceremony_date, cuong.sympathiser_date, cuong.decision_date) == (
+        "S13",
+        dt.date(2025, 10, 1),
+        None,
+        None,
+    )
+    assert cuong.member is not None and cuong.member.status == MemberStatus.PROBATIONARY
+    # The steps before the ceremony have no date in the file: recorded on the ceremony date.
+    assert set(cuong.transitions.values_list("on_date", flat=True)) == {dt.date(2025, 10, 1)}
+
+
+def candidate_list(*extra: list[Any]) -> bytes:
+    """Branch A's candidates under their own column names, names in capitals with extra spaces,
+    dates typed as d/m/yy, dd-mm-yyyy, «ngày 2 tháng 4 năm 2025» or an Excel serial, CCCDs with
+    spaces, and a phone column the import does not take."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Họ và tên đ/c", "Ngày sinh", "Giới tính", "CCCD", "Trình độ", "Đối tượng", "Bước",
+                  "Ngày vào DS cảm tình Đảng", "Ngày cấp giấy chứng nhận", "Ngày lập hồ sơ", "Điện thoại"])  # fmt: skip
+    sheet.append(["  NGUYỄN   văn  BỐN ", "1/2/98", "nam", "019098000222", "12/12", "Ứng viên", "S4", "10-01-2025",
+                  _serial(dt.date(2025, 3, 20)), "ngày 2 tháng 4 năm 2025", "0912 345 678"])  # fmt: skip
+    sheet.append(["Đ/c Phạm Thị Mười", "07.07.1996", "Nữ", "019 196 000 333", "Đại học", "Quần chúng", None, None,
+                  None, None, None])  # fmt: skip
+    for row in extra:
+        sheet.append(row)
+    return _save(book)
+
+
+def test_it_reads_other_column_names_and_dates_typed_as_text(tree, alice) -> None:  # type: ignore[no-untyped-def]
+    data = candidate_list(
+        ["Vũ Văn Năm", "năm 1998", "Nam", "019098000555", "12/12", "Ứng viên", "S1", "05/01/2026"],  # 4
+        ["Đỗ Văn Sáu", "15/13/1990", "Nam", "019090000666", "12/12", "Quần chúng"],  # 5
+        ["Lý Văn Bảy", "3/1990", "Nam", "019090000777", "12/12", "Quần chúng"],  # 6
+    )
+
+    shown, batch = through_mapping(alice, tree.branch_a, data)
+
+    assert shown["Họ và tên đ/c"] == ("full_name", "giống «Họ và tên» 90%")
+    assert shown["Ngày vào DS cảm tình Đảng"] == ("sympathiser_date", "giống «Ngày vào danh sách cảm tình Đảng» 88%")
+    assert shown["Điện thoại"] == ("", "không giống mục nào")
+    assert shown["Đối tượng"][0] == "kind" and shown["CCCD"][0] == "cccd"
+    found = rows_of(batch)
+    assert found[2][0] == found[3][0] == "create"
+    assert found[4][2] == [
+        "Ngày sinh: «năm 1998» chỉ có năm: người chưa là đảng viên chính thức cần đủ ngày, tháng sinh "
+        "vì tuổi vào Đảng tính theo tháng (QĐ294 1.1.1)."
+    ]
+    assert found[5][2] == ["Ngày sinh: Ngày «15/13/1990» không có thật."]
+    assert found[6][2] == ["Ngày sinh: «3/1990» thiếu ngày: ghi đủ ngày, tháng, năm (dd/mm/yyyy)."]
+    assert batch.report["inferred"] == 0  # the file says the kind and the stage
+
+    good = candidate_list()
+    done = apply_mapped(alice, tree.branch_a, good, through_mapping(alice, tree.branch_a, good)[1])
+
+    assert done.status == ImportBatch.Status.APPLIED, errors_by_row(done)
+    bon = Candidate.objects.select_related("person").get()
+    assert (bon.person.full_name, bon.person.date_of_birth, bon.person.education_level) == (
+        "Nguyễn Văn Bốn",
+        dt.date(1998, 2, 1),
+        "upper_secondary",
+    )
+    assert (bon.stage, bon.sympathiser_date, bon.certificate_issue_date, bon.dossier_start_date) == (
+        "S4",
+        dt.date(2025, 1, 10),
+        dt.date(2025, 3, 20),
+        dt.date(2025, 4, 2),
+    )
+    muoi = Person.objects.get(cccd="019196000333")
+    assert (muoi.full_name, muoi.date_of_birth, muoi.gender) == ("Phạm Thị Mười", dt.date(1996, 7, 7), Gender.FEMALE)
+
+
+def per_branch_workbook() -> bytes:
+    """Committee C's file: one sheet per branch ("Chi bộ A", "CB B", and one of a branch outside
+    the committee), each under a title, with an empty row and a totals row; a notes sheet."""
+    book = Workbook()
+    book.remove(book.active)
+    people_by_sheet: dict[str, list[tuple[str, dt.date, str, int, str | None]]] = {
+        "Chi bộ A": [("Lê Thị Mai", MAI_BORN, Gender.FEMALE, 11, "10/01/2025"), ("Ngô Văn Hai", BON_BORN, Gender.MALE, 12, None)],
+        "CB B": [("Trịnh Văn Ba", BA_BORN, Gender.MALE, 13, None)],
+        "Chi bộ Công ty": [("Đào Văn Bốn", BON_BORN, Gender.MALE, 14, None)],
+    }  # fmt: skip
+    for title, people_rows in people_by_sheet.items():
+        sheet = book.create_sheet(title)
+        sheet.append([f"DANH SÁCH QUẦN CHÚNG ƯU TÚ – {title.upper()}"])
+        sheet.merge_cells("A1:G1")
+        sheet.append(["TT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Trình độ", "Ngày vào DS cảm tình Đảng"])
+        for index, (name, born, gender, serial, sympathiser) in enumerate(people_rows, start=1):
+            sheet.append([index, name, born.strftime("%d/%m/%Y"), "Nữ" if gender == Gender.FEMALE else "Nam",
+                          cccd("019", gender, born, serial), "Đại học", sympathiser])  # fmt: skip
+            if index == 1:
+                sheet.append([])
+        sheet.append([None, "Cộng", None, None, None, None, None])
+    notes = book.create_sheet("Ghi chú")
+    notes["A1"] = "Số liệu đến 31/12/2025, do văn phòng đảng ủy tổng hợp."
+    return _save(book)
+
+
+def test_it_reads_a_sheet_per_branch_and_offers_only_the_branches_in_scope(tree, carol) -> None:  # type: ignore[no-untyped-def]
+    from admission.imports.mapping import sheet_suggestion
+
+    data = per_branch_workbook()
+    layout, _saved = people.import_layout(organisation=tree.committee, file_name="tep.xlsx", data=data)
+    in_scope = [("A", "Chi bộ A"), ("B", "Chi bộ B")]  # what the page offers carol
+
+    assert [s.title for s in layout.sheets] == ["Chi bộ A", "CB B", "Chi bộ Công ty"]
+    assert layout.other_sheets == ["Ghi chú"]
+    assert [sheet_suggestion(s.title, in_scope) for s in layout.sheets] == [("A", 100), ("B", 100), ("", 0)]
+    assert people.import_mapping_needed(layout=layout, saved=None, organisation=tree.committee)
+
+    _shown, unassigned = through_mapping(carol, tree.committee, data, sheets={"Chi bộ A": "A", "CB B": "B"})
+    assert errors_by_row(unassigned) == {3: ["Mã chi bộ: Thiếu mã chi bộ."]}  # the Công ty sheet: no branch
+
+    _shown, batch = through_mapping(
+        carol, tree.committee, data, sheets={"Chi bộ A": "A", "CB B": "B", "Chi bộ Công ty": "-"}
+    )
+    assert errors_by_row(batch) == {}
+    assert [(r["sheet"], r["row"], r["branch"], r["kind"], r["stage"]) for r in batch.report["rows"]] == [
+        ("Chi bộ A", 3, "A", "Ứng viên", "S1"),
+        ("Chi bộ A", 5, "A", "Quần chúng", ""),
+        ("CB B", 3, "B", "Quần chúng", ""),
+    ]
+    assert batch.report["skipped"] == [
+        {"sheet": "Chi bộ A", "row": 4, "why": "empty"},
+        {"sheet": "Chi bộ A", "row": 6, "why": "totals"},
+        {"sheet": "CB B", "row": 4, "why": "empty"},
+        {"sheet": "CB B", "row": 5, "why": "totals"},
+    ]
+    assert batch.report["skipped_sheets"] == ["Chi bộ Công ty"]
+
+    done = apply_mapped(carol, tree.committee, data, batch)
+
+    assert done.status == ImportBatch.Status.APPLIED, errors_by_row(done)
+    assert dict(Person.objects.values_list("full_name", "organisation__code")) == {
+        "Lê Thị Mai": "A", "Ngô Văn Hai": "A", "Trịnh Văn Ba": "B"
+    }  # fmt: skip
+    assert Candidate.objects.get().sympathiser_date == dt.date(2025, 1, 10)
+    # The next file of the committee: the sheets' branches are remembered.
+    saved = people.import_mapping_get(organisation=tree.committee)
+    assert saved is not None and saved.sheets == {"Chi bộ A": "A", "CB B": "B", "Chi bộ Công ty": "-"}
+
+
+def test_it_finds_branches_by_name_and_puts_back_zeros_only_when_the_cccd_then_fits(tree) -> None:  # type: ignore[no-untyped-def]
+    """The province's file: a "Chi bộ" column with names (any case, no accents), CCCDs Excel
+    stored as numbers, real date cells, "Loại" and "Bước" as typed."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Chi bộ", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh cá nhân", "Trình độ", "Loại", "Bước",
+                  "Ngày cảm tình Đảng"])  # fmt: skip
+    rows = [
+        ["chi bo a", "Trần Văn An", dt.datetime(1995, 6, 15), "Nam", 1095012345, "Đại học", "Quần chúng"],  # 2
+        ["CHI BỘ CÔNG TY", "Lê Văn Hai", dt.datetime(1995, 6, 15), "Nam", 1095000002, "Đại học", "Ứng viên",
+         "S1 - Cảm tình Đảng", dt.datetime(2025, 9, 1)],  # 3
+        ["Chi bộ A", "Lê Văn Ba", dt.datetime(1995, 6, 15), "Nam", 1234567, "Đại học", "Quần chúng"],  # 4
+        ["Chi bộ A", "Lê Văn Bốn", dt.datetime(1995, 6, 15), "Nam", 1096012345, "Đại học", "Quần chúng"],  # 5
+        ["Chi bộ Z", "Lê Văn Năm", dt.datetime(1995, 6, 15), "Nam", "001095000005", "Đại học", "Quần chúng"],  # 6
+    ]  # fmt: skip
+    for row in rows:
+        sheet.append(row)
+    data = _save(book)
+
+    shown, batch = through_mapping(None, tree.province, data)
+
+    assert shown["Chi bộ"] == ("branch", "giống «Chi bộ» 100%")
+    assert shown["Số định danh cá nhân"] == ("cccd", "giống «Số định danh cá nhân» 100%")
+    found = errors_by_row(batch)
+    assert sorted(found) == [4, 5, 6]
+    assert found[4][0].startswith("Số CCCD: Số CCCD «1234567» bị Excel lưu dạng số (mất các số 0 ở đầu)")
+    assert "Chữ số thứ tư đến thứ sáu của số CCCD không khớp với năm sinh." in found[5][0]
+    assert found[6] == ["Mã chi bộ: Không có chi bộ mã «CHI BỘ Z»: xem mã trên trang tổ chức."]
+    rows_report = {r["row"]: r for r in batch.report["rows"]}
+    assert (rows_report[2]["branch"], rows_report[3]["branch"], rows_report[3]["stage"]) == ("A", "DB", "S1")
+    assert rows_report[2]["cccd"] == "•••••••••345"
+
+
+def test_the_next_file_uses_the_saved_mapping_and_a_re_import_changes_nothing(tree, alice) -> None:  # type: ignore[no-untyped-def]
+    first = candidate_list()
+    _shown, batch = through_mapping(alice, tree.branch_a, first, change={"Điện thoại": ""})
+    assert apply_mapped(alice, tree.branch_a, first, batch).status == ImportBatch.Status.APPLIED
+    before, values = counts(), snapshot()
+
+    again = people.import_dry_run(
+        acting_user=alice, organisation=tree.branch_a, file_name="t.xlsx", data=first, now=NOW
+    )
+    same = apply_mapped(alice, tree.branch_a, first, again)
+
+    assert snapshot() == values and counts() == before
+    assert (same.created_count, same.updated_count, same.unchanged_count) == (0, 0, 2)
+
+    # Next month's file, laid out the same way, one person more: no question asked.
+    following = candidate_list(["Trương Văn Chín", "09/09/1999", "Nam", "019099000999", "Đại học", "Quần chúng"])
+    layout, saved = people.import_layout(organisation=tree.branch_a, file_name="t.xlsx", data=following)
+    assert saved is not None and saved.columns["dien thoai"] == ""
+    assert {s.source for s in suggest(layout.headers(), saved.columns).values()} == {"saved"}
+    assert not people.import_mapping_needed(layout=layout, saved=saved, organisation=tree.branch_a)
+
+    next_run = people.import_dry_run(
+        acting_user=alice, organisation=tree.branch_a, file_name="t.xlsx", data=following, now=NOW
+    )
+    assert (next_run.created_count, next_run.updated_count, next_run.unchanged_count) == (1, 0, 2)
+    assert next_run.report["mapping"] == batch.report["mapping"]
+
+
+def test_it_refuses_a_mapping_without_a_required_column_or_with_two_columns_for_one_field(tree, alice) -> None:  # type: ignore[no-untyped-def]
+    data = candidate_list()
+
+    with pytest.raises(ImportFileRefused) as missing:
+        through_mapping(alice, tree.branch_a, data, change={"CCCD": ""})
+    with pytest.raises(ImportFileRefused) as twice:
+        through_mapping(alice, tree.branch_a, data, change={"Điện thoại": "cccd"})
+
+    assert "trang «Sheet» thiếu cột «Số CCCD»" in missing.value.message
+    assert "trang «Sheet» có hai cột cùng ghép vào «Số CCCD»" in twice.value.message
+    assert not ImportBatch.objects.exists()
