@@ -217,6 +217,7 @@ _targets(
 _targets("document_template_default", lambda s: (s.committee, {"pk": s.committee.pk, "kind": "admission_decision"}))
 _targets("statistics_report", lambda s: (s.report, {"pk": s.report.pk}))
 _targets("import_batch import_apply", lambda s: (s.batch, {"pk": s.batch.pk}))
+_targets("import_mapping", lambda s: (s.committee, {"pk": s.committee.pk, "sha256": "0" * 64}))
 # Pages about the user or lists of what they may see: no object in the URL.
 NO_OBJECT = set(
     [

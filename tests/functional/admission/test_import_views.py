@@ -261,3 +261,120 @@ def test_anonymous_users_are_sent_to_the_login_page(tree: Tree, batch: ImportBat
     ):
         response = _client(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- The branch's own spreadsheet: the mapping page ---------------------------------------------
+
+
+def _own_file(*extra: list[object]) -> bytes:
+    """Branch A's list: a title row, its own headers, no kind or stage column (inferred), a phone column."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Chi bộ A"
+    sheet["A1"] = "DANH SÁCH QUẦN CHÚNG ƯU TÚ"
+    sheet.merge_cells("A1:G1")
+    sheet.append(["STT", "Họ tên", "Ngày sinh", "Giới tính", "CMND/CCCD", "Trình độ", "Ngày vào DS cảm tình Đảng", "Điện thoại"])
+    number = cccd_prefix(province_code="019", gender=Gender.MALE, date_of_birth=BORN)
+    sheet.append([1, "NGUYỄN VĂN MỘT", "1/2/98", "Nam", f"{number}000001", "Đại học", "10/01/2026", "0912345678"])
+    sheet.append([2, "Nguyễn Văn Hai", "01.02.1998", "Nam", f"{number}000002", "Đại học", None, None])
+    for row in extra:
+        sheet.append(row)
+    sheet.append([None, "Tổng cộng"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload_own(client: Client, tree: Tree, data: bytes):  # type: ignore[no-untyped-def]
+    return client.post(reverse("import_page", args=[tree.branch_a.pk]), {"file": _upload("chi-bo-a.xlsx", data)})
+
+
+def _choices(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The mapping form's fields and their selected values, as the page shows them."""
+    form = response.context["form"]
+    return {row["label"]: row["field"].value() for row in form.column_rows}
+
+
+def test_a_file_of_the_branch_goes_through_the_mapping_page_then_the_dry_run(tree: Tree, alice: User) -> None:
+    client = _client(alice)
+
+    uploaded = _upload_own(client, tree, _own_file())
+
+    assert uploaded.status_code == 302 and "/import/map/" in uploaded["Location"]
+    assert not ImportBatch.objects.exists()
+    page = client.get(uploaded["Location"])
+    html = _html(page)
+    assert page.status_code == 200
+    assert "giống «Họ tên» 100%" in html and "giống «STT» 100%: cột không cần nhập" in html
+    assert "•••••••••001" in html and "019098000001" not in html  # examples mask the CCCD
+    assert _choices(page) == {
+        "STT": "",
+        "Họ tên": "full_name",
+        "Ngày sinh": "date_of_birth",
+        "Giới tính": "gender",
+        "CMND/CCCD": "cccd",
+        "Trình độ": "education_level",
+        "Ngày vào DS cảm tình Đảng": "sympathiser_date",
+        "Điện thoại": "",
+    }
+    form = page.context["form"]
+    data = {row["field"].html_name: row["field"].value() for row in form.column_rows} | {"save": "on"}
+
+    tried = client.post(uploaded["Location"], data)
+
+    dry = ImportBatch.objects.get()
+    assert tried.status_code == 302 and tried["Location"] == reverse("import_batch", args=[dry.pk])
+    assert (dry.created_count, dry.report["inferred"]) == (2, 2)
+    report = _html(client.get(tried["Location"]))
+    assert "«Điện thoại» → <span" in report and "dòng tổng cộng" in report
+    assert 'id="confirm-inferred"' in report and "suy ra" in report
+    assert "Bước S1 · Cảm tình Đảng suy ra từ «Ngày vào danh sách cảm tình Đảng» (10/01/2026)." in report
+
+    unconfirmed = client.post(reverse("import_apply", args=[dry.pk]), follow=True)
+    assert "Hãy kiểm tra loại và bước suy ra từ các ngày" in _html(unconfirmed)
+    assert not Person.objects.exists()
+
+    done = client.post(reverse("import_apply", args=[dry.pk]), {"confirm_inferred": "1"})
+
+    assert ImportBatch.objects.get(status=ImportBatch.Status.APPLIED).created_count == 2
+    assert done.status_code == 302
+    assert sorted(Candidate.objects.values_list("stage", flat=True)) == ["S1"]
+    # The next file, laid out the same way, goes straight to the dry run with the saved mapping.
+    number = cccd_prefix(province_code="019", gender=Gender.MALE, date_of_birth=BORN)
+    following = _upload_own(client, tree, _own_file([3, "Nguyễn Văn Ba", "01/02/1998", "Nam", f"{number}000003", "Đại học"]))
+    latest = ImportBatch.objects.order_by("-pk").first()
+    assert latest is not None and following["Location"] == reverse("import_batch", args=[latest.pk])
+    assert (latest.created_count, latest.unchanged_count) == (1, 2)
+
+
+def test_the_mapping_page_keeps_the_choices_and_says_what_is_missing(tree: Tree, alice: User) -> None:
+    client = _client(alice)
+    url = _upload_own(client, tree, _own_file())["Location"]
+    form = client.get(url).context["form"]
+    data = {row["field"].html_name: row["field"].value() for row in form.column_rows}
+    cccd_field = next(row["field"].html_name for row in form.column_rows if row["label"] == "CMND/CCCD")
+    phone_field = next(row["field"].html_name for row in form.column_rows if row["label"] == "Điện thoại")
+
+    missing = client.post(url, {**data, cccd_field: ""})
+    twice = client.post(url, {**data, phone_field: "full_name"})
+
+    assert missing.status_code == twice.status_code == 200
+    assert "Trang «Chi bộ A»: chưa có cột nào ghép vào «Số CCCD»." in _html(missing)
+    assert _choices(missing)["CMND/CCCD"] == "" and _choices(missing)["Họ tên"] == "full_name"
+    assert "«Họ và tên» được chọn cho nhiều cột: «Họ tên», «Điện thoại»." in _html(twice)
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["bob", "oscar", "carol", "eve"])
+def test_only_the_uploader_opens_the_mapping_page_of_a_file(
+    request: pytest.FixtureRequest, tree: Tree, alice: User, persona: str
+) -> None:
+    """bob and oscar: 404 (not their organisation); carol may import into A but did not upload the
+    file: 404; eve reads A but may not import: 403."""
+    url = _upload_own(_client(alice), tree, _own_file())["Location"]
+    client = _client(request.getfixturevalue(persona))
+
+    expected = 403 if persona == "eve" else 404
+    assert client.get(url).status_code == expected
+    assert client.post(url, {}).status_code == expected
+    assert not ImportBatch.objects.exists()
