@@ -84,6 +84,7 @@ class Plan:
         return {
             "rows": [r.report() for r in self.rows],
             "counts": self.counts(),
-            "inferred": sum(1 for r in self.rows if r.inferred),
+            # What the import would write on an inference: unchanged rows need no confirmation.
+            "inferred": sum(1 for r in self.rows if r.inferred and r.outcome in ("create", "update")),
             **extra,
         }

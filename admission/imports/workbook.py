@@ -55,6 +55,8 @@ class SheetLayout:
     def samples(self, index: int, count: int = 3) -> list[str]:
         found: list[str] = []
         for _number, values in self.rows:
+            if _is_totals_row(values):
+                continue
             value = values[index] if index < len(values) else None
             if value not in (None, "") and not (isinstance(value, str) and not value.strip()):
                 found.append(_shown(value))
