@@ -142,11 +142,15 @@ def test_import_of_a_5000_row_messy_file(report, settings, tmp_path: Path) -> No
         "(candidates at S1, walked through `candidate_transition`).\n"
     )
     report.append("| step | seconds | queries | result |\n| --- | --- | --- | --- |")
-    report.append(f"| read the file (header, suggestions) | {read_s:.2f} | {_q} | {len(layout.sheets[0].rows)} rows under the header |")
+    report.append(
+        f"| read the file (header, suggestions) | {read_s:.2f} | {_q} | {len(layout.sheets[0].rows)} rows under the header |"
+    )
     report.append(
         f"| dry run | {dry_s:.2f} | {dry_q} | {dry.created_count} to create, "
         f"{len(dry.report['skipped'])} rows skipped, {dry.report['inferred']} inferred |"
     )
     report.append(f"| import | {apply_s:.2f} | {apply_q} | {done.created_count} created |")
     report.append(f"| same file again | {again_s:.2f} | {again_q} | {again.unchanged_count} unchanged |")
-    report.append("\nOne process, one durable transaction for the import; the dry run writes only its batch.\n")
+    report.append(
+        "\nOne process, one durable transaction for the import; the dry run writes only its batch. On 2 CPUs shared with other work:\nthe same run took 107 s to 162 s for the import and 3 s to 7 s for the dry run. The import writes each row through the\nservices (person and member history, candidate walked step by step): about 13 queries a row.\n"
+    )

@@ -262,6 +262,8 @@ def import_apply(
                 **extra,
             )
             for row in plan.rows:
+                if row.outcome == "unchanged":  # nothing to write, no figures made stale
+                    continue
                 try:
                     write_row(row, acting_user=acting_user, batch=batch, now=now)
                 except (ValidationError, stages.IllegalTransition, services.StepRefused) as error:

@@ -273,7 +273,9 @@ def _own_file(*extra: list[object]) -> bytes:
     sheet.title = "Chi bộ A"
     sheet["A1"] = "DANH SÁCH QUẦN CHÚNG ƯU TÚ"
     sheet.merge_cells("A1:G1")
-    sheet.append(["STT", "Họ tên", "Ngày sinh", "Giới tính", "CMND/CCCD", "Trình độ", "Ngày vào DS cảm tình Đảng", "Điện thoại"])
+    sheet.append(
+        ["STT", "Họ tên", "Ngày sinh", "Giới tính", "CMND/CCCD", "Trình độ", "Ngày vào DS cảm tình Đảng", "Điện thoại"]
+    )
     number = cccd_prefix(province_code="019", gender=Gender.MALE, date_of_birth=BORN)
     sheet.append([1, "NGUYỄN VĂN MỘT", "1/2/98", "Nam", f"{number}000001", "Đại học", "10/01/2026", "0912345678"])
     sheet.append([2, "Nguyễn Văn Hai", "01.02.1998", "Nam", f"{number}000002", "Đại học", None, None])
@@ -341,7 +343,9 @@ def test_a_file_of_the_branch_goes_through_the_mapping_page_then_the_dry_run(tre
     assert sorted(Candidate.objects.values_list("stage", flat=True)) == ["S1"]
     # The next file, laid out the same way, goes straight to the dry run with the saved mapping.
     number = cccd_prefix(province_code="019", gender=Gender.MALE, date_of_birth=BORN)
-    following = _upload_own(client, tree, _own_file([3, "Nguyễn Văn Ba", "01/02/1998", "Nam", f"{number}000003", "Đại học"]))
+    following = _upload_own(
+        client, tree, _own_file([3, "Nguyễn Văn Ba", "01/02/1998", "Nam", f"{number}000003", "Đại học"])
+    )
     latest = ImportBatch.objects.order_by("-pk").first()
     assert latest is not None and following["Location"] == reverse("import_batch", args=[latest.pk])
     assert (latest.created_count, latest.unchanged_count) == (1, 2)
