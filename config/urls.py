@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/v1/", include("admission.api.urls")),
     path("", include("members.urls")),
 ]
+
+# A JSON error under /api/ (the API's one error format), Django's page elsewhere.
+handler500 = "admission.api.errors.server_error"

@@ -53,9 +53,29 @@ def token_revoke(*, acting_user: User) -> bool:
 
 
 class DigestTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`, looked up by the key's digest."""
+    """`Authorization: Token <key>` or `Authorization: Bearer <key>`, looked up by the key's digest.
+
+    `Token` is DRF's word and what the docs page shows; `Bearer` (RFC 6750) is what generated
+    clients and most HTTP tools send by default, so both are accepted for the same key
+    (docs/decisions.md, "API tokens: Token and Bearer").
+    """
 
     model = ApiToken
+    keywords = ("Token", "Bearer")
+
+    def authenticate(self, request: Any) -> tuple[User, ApiToken] | None:
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in {word.lower().encode() for word in self.keywords}:
+            return None  # another scheme (or none): the next authentication class decides
+        if len(parts) == 1:
+            raise exceptions.AuthenticationFailed(_("Thiếu token sau %(keyword)s.") % {"keyword": parts[0].decode()})
+        if len(parts) > 2:
+            raise exceptions.AuthenticationFailed(_("Token không được chứa dấu cách."))
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Token chứa ký tự không hợp lệ.")) from None
+        return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()

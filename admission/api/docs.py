@@ -31,6 +31,7 @@ API_CODES = [
     ("permission_denied", 403, "Read-only role, or an organisation you may not change."),
     ("not_found", 404, "Unknown id, outside your scope, or a page past the last one."),
     ("method_not_allowed", 405, "The path does not accept this method."),
+    ("not_acceptable", 406, "The Accept header does not allow JSON."),
     ("unsupported_media_type", 415, "Send JSON (Content-Type: application/json)."),
     ("parse_error", 400, "The body is not valid JSON."),
     ("required / invalid / null / blank / max_length / min_value / max_value / invalid_choice", 400,
@@ -38,10 +39,13 @@ API_CODES = [
     ("invalid_type", 400, "A value of the wrong JSON type (\"12\" for a number, 1 for a boolean …)."),
     ("out_of_range", 400, "A date outside 1900-01-01…2100-12-31."),
     ("not_allowed", 400, "A field that does not apply to this step."),
+    ("does_not_exist", 400, "An id in the body that is unknown or outside your scope (the same answer)."),
     ("null_characters_not_allowed", 400, "Text containing a NUL character."),
     ("step_not_available", 409, "The step does not start from the candidate's current stage."),
     ("illegal_transition", 409, "The transition table does not allow the move."),
     ("concurrent_stage_change", 409, "Someone else moved the candidate first: reload and retry."),
+    ("throttled", 429, "Too many requests: wait params.retry_after seconds (the Retry-After header)."),
+    ("server_error", 500, "An error of the server, logged: retry later or report it."),
 ]  # fmt: skip
 
 

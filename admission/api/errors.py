@@ -7,7 +7,12 @@ Every error response, whatever raised it, is ``{"errors": [{"code", "rule", "mes
 - an illegal or concurrent stage change is 409; a read-only role writing 403; outside the
   user's scope 404; no or a bad token 401;
 - field validation errors carry DRF's code (``required``, ``invalid``, ``max_value`` …) and
-  ``params.field`` names the field (dotted for nested fields, e.g. ``vote.yes``).
+  ``params.field`` names the field (dotted for nested fields, e.g. ``vote.yes``);
+- past a rate limit 429 ``throttled`` with ``params.retry_after`` (seconds, also the Retry-After
+  header); an unexpected error 500 ``server_error`` (`server_error`, Django's handler500).
+
+Messages are in the user's language: our own strings are Vietnamese with an English catalogue;
+DRF's English strings that the API can show have a Vietnamese translation in locale/vi.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -114,6 +120,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
         params = {"from_stage": exc.from_stage.value, "to_stage": exc.to_stage.value}
         return Response({"errors": [error_item("illegal_transition", message, params=params)]}, status=409)
+    if isinstance(exc, exceptions.Throttled):
+        # DRF's "Request was throttled. Expected available in N seconds." cannot be translated
+        # (it formats the number before looking the message up).
+        wait = int(exc.wait) if exc.wait is not None else 1
+        text = ngettext(
+            "Quá nhiều yêu cầu. Vui lòng thử lại sau %(wait)s giây.",
+            "Quá nhiều yêu cầu. Vui lòng thử lại sau %(wait)s giây.",
+            wait,
+        )
+        message = text % {"wait": wait}
+        data = {"errors": [error_item("throttled", message, params={"retry_after": wait})]}
+        return Response(data, status=429, headers={"Retry-After": str(wait)})
     if isinstance(exc, ConcurrentStageChange):
         message = _("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại và kiểm tra.")
         return Response({"errors": [error_item("concurrent_stage_change", message)]}, status=409)
@@ -134,6 +152,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         items = [error_item("error", str(exc))]
     response.data = {"errors": items}
     return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """config.urls.handler500: a JSON error under /api/, Django's page elsewhere.
+
+    Django has logged the exception (and mailed the admins) before it calls this handler.
+    """
+    if request.path.startswith("/api/"):
+        message = _("Lỗi máy chủ. Vui lòng thử lại sau hoặc báo cho quản trị viên.")
+        return JsonResponse({"errors": [error_item("server_error", message)]}, status=500)
+    return defaults.server_error(request, *args, **kwargs)
 
 
 # --- Schema components ------------------------------------------------------------------------

@@ -1,7 +1,13 @@
 """Query-string filters of the API (django-filter), strict: a malformed value is 400, never ignored.
 
 Filters refine a queryset that the selectors already scoped to the user; an organisation id
-outside the scope therefore simply matches nothing.
+outside the scope therefore simply matches nothing (an empty 200, as an id that does not exist),
+while fetching a row outside the scope is 404 (docs/api.md, "Scope").
+
+Every parameter's schema is written here, with its description (drf-spectacular would take the
+model field's Vietnamese verbose name as the parameter schema's `title`, from which client
+generators name their classes): ASCII names for generated code, the Vietnamese label in the
+description.
 """
 
 from __future__ import annotations
@@ -22,10 +28,16 @@ from members.names import search_key
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-FLAG_VALUES = ("true", "false", "1", "0")
-FLAG_SCHEMA = {"type": "string", "enum": list(FLAG_VALUES)}
+# Yes/no filters are booleans in the schema (`true`/`false`, what generated clients send); `1`/`0`
+# are still accepted, as before v1 declared booleans (docs/api-versioning.md).
+FLAG_VALUES = {"true": True, "false": False, "1": True, "0": False}
 SEARCH_SCHEMA = {"type": "string", "maxLength": 100}
 STAGE_VALUES = [stage.value for stage in Stage]
+
+
+def _ref(component: str) -> dict[str, str]:
+    """A shared enum component (pinned by SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"])."""
+    return {"$ref": f"#/components/schemas/{component}"}
 
 
 class FlagField(forms.Field):
@@ -34,10 +46,8 @@ class FlagField(forms.Field):
     def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
-        if value in ("true", "1"):
-            return True
-        if value in ("false", "0"):
-            return False
+        if value in FLAG_VALUES:
+            return FLAG_VALUES[value]
         raise ValidationError(_("Giá trị phải là true, false, 1 hoặc 0."), code="invalid")
 
 
@@ -56,16 +66,25 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-def _flag(**kwargs: Any) -> Any:
-    return extend_schema_field(FLAG_SCHEMA)(FlagFilter(**kwargs))
+def _described(schema: dict[str, Any], description: str) -> Any:
+    """The parameter's schema and description (drf-spectacular reads both from the override)."""
+    return extend_schema_field({**schema, "description": description})
 
 
-def _id(**kwargs: Any) -> Any:
-    return extend_schema_field(ID_SCHEMA)(IdFilter(**kwargs))
+def _flag(description: str, **kwargs: Any) -> Any:
+    return _described({"type": "boolean"}, description)(FlagFilter(**kwargs))
 
 
-def _search(**kwargs: Any) -> Any:
-    return extend_schema_field(SEARCH_SCHEMA)(django_filters.CharFilter(max_length=100, **kwargs))
+def _id(description: str, **kwargs: Any) -> Any:
+    return _described(ID_SCHEMA, description)(IdFilter(**kwargs))
+
+
+def _search(description: str, **kwargs: Any) -> Any:
+    return _described(SEARCH_SCHEMA, description)(django_filters.CharFilter(max_length=100, **kwargs))
+
+
+def _choice(component: str, description: str, **kwargs: Any) -> Any:
+    return _described(_ref(component), description)(django_filters.ChoiceFilter(**kwargs))
 
 
 def _subtree(queryset: QuerySet[Any], organisation_id: int, prefix: str) -> QuerySet[Any]:
@@ -95,8 +114,8 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 class OrganisationFilter(StrictFilterSet):
-    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, help_text="Level of the party tree.")
-    parent = _id(field_name="parent_id", help_text="Only the direct children of this organisation.")
+    kind = _choice("OrganisationKindEnum", "Level of the party tree (Cấp tổ chức).", choices=OrganisationKind.choices)
+    parent = _id("Only the direct children of this organisation (Tổ chức cấp trên).", field_name="parent_id")
 
     class Meta:
         model = Organisation
@@ -104,8 +123,8 @@ class OrganisationFilter(StrictFilterSet):
 
 
 class PersonFilter(StrictFilterSet):
-    q = _search(method="filter_q", help_text="Name, accent- and case-insensitive ('nguyen van duc').")
-    organisation = _id(method="filter_organisation", help_text="People of this organisation's subtree.")
+    q = _search("Name, accent- and case-insensitive ('nguyen van duc'; Họ và tên).", method="filter_q")
+    organisation = _id("People of this organisation's subtree (Tổ chức đảng).", method="filter_organisation")
 
     class Meta:
         model = Person
@@ -119,13 +138,14 @@ class PersonFilter(StrictFilterSet):
 
 
 class MemberFilter(StrictFilterSet):
-    q = _search(method="filter_q", help_text="Name, accent- and case-insensitive.")
-    status = django_filters.ChoiceFilter(
+    q = _search("Name, accent- and case-insensitive (Họ và tên).", method="filter_q")
+    status = _choice(
+        "MemberStatusEnum",
+        "Default: official and probationary members, those in the party (Tình trạng đảng viên).",
         choices=MemberStatus.choices,
         method="filter_status",
-        help_text="Default: official and probationary members (those in the party).",
     )
-    organisation = _id(method="filter_organisation", help_text="Members of this organisation's subtree.")
+    organisation = _id("Members of this organisation's subtree (Tổ chức đảng).", method="filter_organisation")
 
     class Meta:
         model = PartyMember
@@ -148,10 +168,13 @@ class MemberFilter(StrictFilterSet):
 
 
 class _CandidateFilterBase(StrictFilterSet):
-    stage = django_filters.ChoiceFilter(choices=[(s, s) for s in STAGE_VALUES], help_text="Stage code (S0-S17 …).")
-    organisation = _id(method="filter_organisation", help_text="Candidates of this organisation's subtree.")
-    overdue = _flag(method="filter_overdue", help_text="true/1: the step's legal deadline has passed.")
-    q = _search(method="filter_q", help_text="Candidate's name, accent- and case-insensitive.")
+    stage = _choice("StageEnum", "Stage code, S0-S17 … (Bước).", choices=[(s, s) for s in STAGE_VALUES])
+    organisation = _id("Candidates of this organisation's subtree (Tổ chức đảng).", method="filter_organisation")
+    overdue = _flag(
+        "true: the step's legal deadline has passed; false: it has not (Quá hạn). `1`/`0` are accepted too.",
+        method="filter_overdue",
+    )
+    q = _search("Candidate's name, accent- and case-insensitive (Họ và tên).", method="filter_q")
 
     def filter_organisation(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
         return _subtree(queryset, value, "organisation__")
@@ -168,7 +191,8 @@ class _CandidateFilterBase(StrictFilterSet):
 
 class CandidateFilter(_CandidateFilterBase):
     include_closed = _flag(
-        method="filter_include_closed", help_text="true/1: also recognised (S17) and removed (SX) candidacies."
+        "true: also recognised (S17) and removed (SX) candidacies (Cả hồ sơ đã kết thúc). `1`/`0` are accepted too.",
+        method="filter_include_closed",
     )
 
     class Meta:
@@ -200,7 +224,7 @@ class DeadlineFilter(_CandidateFilterBase):
 
 
 class NotificationFilter(StrictFilterSet):
-    unread = _flag(method="filter_unread", help_text="true/1: only unread; false/0: only read.")
+    unread = _flag("true: only unread; false: only read (Chưa đọc). `1`/`0` are accepted too.", method="filter_unread")
 
     class Meta:
         model = Notification

@@ -1,8 +1,11 @@
 """JSON bodies with every string in Unicode NFC (the pages do the same for forms)."""
 
+import json
 import unicodedata
 from typing import Any
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
@@ -18,4 +21,16 @@ def _nfc(value: Any) -> Any:
 
 class NFCJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return _nfc(super().parse(stream, media_type, parser_context))
+        try:
+            return _nfc(super().parse(stream, media_type, parser_context))
+        except ParseError as exc:
+            # DRF's "JSON parse error - …" is English only: the position, in the user's language.
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, json.JSONDecodeError):
+                message = _("Nội dung gửi lên không phải JSON hợp lệ (dòng %(line)s, cột %(column)s).") % {
+                    "line": cause.lineno,
+                    "column": cause.colno,
+                }
+            else:
+                message = _("Nội dung gửi lên không phải JSON hợp lệ.")
+            raise ParseError(message) from exc

@@ -1,8 +1,10 @@
-"""The OpenAPI document: error responses on every operation, and a digest for the docs page.
+"""The OpenAPI document: error responses on every operation, the token's security schemes, and a
+digest for the docs page.
 
 drf-spectacular describes the success responses; `add_error_responses` (a postprocessing hook,
 SPECTACULAR_SETTINGS) adds the errors every operation can give, all in the one `Error` shape,
-so that the schema is complete enough for schemathesis to check every status code.
+so that the schema is complete enough for schemathesis to check every status code and for
+generated clients to parse every error.
 """
 
 from __future__ import annotations
@@ -12,16 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
 
 from admission.api.filters import ID_SCHEMA, MAX_ID
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+TOKEN_SCHEMES = ("bearerAuth", "tokenAuth")
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (params.field names the field) or a rule refused the action (reason codes).",
-    "401": "No token, or an invalid or revoked token (send `Authorization: Token <key>`).",
+    "401": "No token, or an invalid or revoked token (send `Authorization: Bearer <key>` or `Token <key>`).",
     "403": "A read-only role (auditor, mentor), or not allowed to change this organisation's data.",
     "404": "Not found or outside your scope (also: a page past the last one).",
+    "406": "The Accept header does not allow JSON (`not_acceptable`).",
+    "415": "The body is not JSON (`unsupported_media_type`): send `Content-Type: application/json`.",
+    "429": "Too many requests (`throttled`): wait the seconds of the Retry-After header (also params.retry_after).",
+    "500": "An error of the server (`server_error`); it is logged. Retry later or report it.",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -42,19 +56,55 @@ class AutoSchema(openapi.AutoSchema):
         return parameters
 
 
+class DigestTokenScheme(OpenApiAuthenticationExtension):
+    """members.api_tokens.DigestTokenAuthentication: one key, sent as `Bearer` or as `Token`.
+
+    Declared as two alternative schemes: `bearerAuth` (HTTP bearer, what generated clients send
+    by default) and `tokenAuth` (the `Token <key>` header of DRF, kept for existing clients).
+    Registered on import: this module is the DEFAULT_SCHEMA_CLASS's, loaded before any operation
+    is described.
+    """
+
+    target_class = "members.api_tokens.DigestTokenAuthentication"
+    name = list(TOKEN_SCHEMES)
+    priority = 1  # before drf-spectacular's own extension for TokenAuthentication subclasses
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
+        return [{scheme: []} for scheme in TOKEN_SCHEMES]  # either one (OR), not both
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "`Authorization: Bearer <key>`; create the key on /api/v1/docs/.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "The same key with DRF's prefix: `Authorization: Token <key>`.",
+            },
+        ]
+
+
 def _error(code: str, description: str | None = None) -> dict[str, Any]:
-    return {
+    reply: dict[str, Any] = {
         "description": description or ERROR_DESCRIPTIONS[code],
         "content": {"application/json": {"schema": ERROR_REF}},
     }
+    if code == "429":
+        reply["headers"] = RETRY_AFTER
+    return reply
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: the error responses of every operation.
 
-    401 where a token is accepted; 403 everywhere (read-only roles, or a session without login on
-    the token endpoint); 404 for paths with an id and for paginated lists; 400 where the request
-    carries a body or query parameters. Responses declared on the view are kept.
+    Everywhere: 403 (read-only roles, or a session without login on the token endpoint), 406,
+    429 (rate limits) and 500; 401 where a token is accepted; 404 for paths with an id and for
+    paginated lists; 400 where the request carries a body or query parameters; 415 where it
+    carries a body. Responses declared on the view are kept.
     """
     for path, item in result.get("paths", {}).items():
         for method in METHODS:
@@ -62,18 +112,46 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
-            security = [name for requirement in operation.get("security", []) for name in requirement]
+            security = {name for requirement in operation.get("security", []) for name in requirement}
             parameters = operation.get("parameters", [])
-            wanted = ["403"]
-            if "tokenAuth" in security:
+            wanted = ["403", "406", "429", "500"]
+            if security & set(TOKEN_SCHEMES):
                 wanted.append("401")
             if "{" in path or any(p.get("name") == "page" for p in parameters):
                 wanted.append("404")
             if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
                 wanted.append("400")
+            if "requestBody" in operation:
+                wanted.append("415")
             for code in wanted:
                 responses.setdefault(code, _error(code))
             operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+def move_labels_to_descriptions(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: no Vietnamese `title` in the document.
+
+    drf-spectacular gives a property the model field's verbose name as its `title` ("Bước",
+    "Chi bộ"); client generators build class and file names from titles, and ASCII-only tools
+    garble them. The label moves into the description, where people read it.
+    """
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            title = node.get("title")
+            if isinstance(title, str) and not title.isascii():
+                del node["title"]
+                description = node.get("description")
+                node["description"] = f"{description} ({title})" if description else title
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}).get("schemas", {}))
+    visit(result.get("paths", {}))
     return result
 
 

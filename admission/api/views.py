@@ -564,7 +564,8 @@ class CandidateViewSet(
             return None
         scan = candidate.scans.filter(pk=scan_id).first()
         if scan is None:
-            raise exceptions.ValidationError({"scan": [_("Không có bản chụp này trong hồ sơ.")]})
+            message = _("Không có bản chụp này trong hồ sơ.")
+            raise exceptions.ValidationError({"scan": [exceptions.ErrorDetail(message, code="does_not_exist")]})
         return scan
 
     @extend_schema(

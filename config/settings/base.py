@@ -313,27 +313,40 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Theo dõi phát triển đảng viên – API",
+    # ASCII: client generators derive the package name from the title (pip refuses a Vietnamese
+    # one); the Vietnamese name is the first line of the description.
+    "TITLE": "Party Admission Tracker API",
     "DESCRIPTION": (
+        "Theo dõi phát triển đảng viên – API.\n\n"
         "The admission tracker's REST API, version 1. The same data and rules as the web pages: "
-        "each user sees the organisations, people and candidates of their scope (404 outside it); "
-        "auditors and mentors only read (403 on writes). Authenticate with `Authorization: Token <key>` "
+        "each user sees the organisations, people and candidates of their scope (404 outside it; a "
+        "filter naming an organisation outside it matches nothing); auditors and mentors only read "
+        "(403 on writes). Authenticate with `Authorization: Bearer <key>` or `Authorization: Token <key>` "
         '(create the key on /api/v1/docs/). Errors: `{"errors": [{"code", "rule", "message", '
-        '"params"}]}`. Dates are ISO 8601 (YYYY-MM-DD). Human-readable docs: /api/v1/docs/.'
+        '"params"}]}`, messages in the account\'s language. Lists are paginated (`page`, `page_size`). '
+        "Dates are ISO 8601 (YYYY-MM-DD). Human-readable docs: /api/v1/docs/; what may change within "
+        "v1: docs/api-versioning.md."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",  # docs/api-versioning.md: minor for additions, patch for corrections
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies without read-only fields (clients and schemathesis)
     "ENFORCE_NON_BLANK_FIELDS": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,  # enums list their values; labels would be Vietnamese noise
+    # Enum component names are part of the contract (generated clients name their classes after
+    # them): pinned here rather than left to drf-spectacular's collision resolution.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "admission.models.STAGE_CHOICES",
         "DocumentTypeEnum": "admission.models.DocumentType",
+        "ConsentKindEnum": "admission.models.ConsentKind",
+        "NotificationKindEnum": "admission.models.Notification.Kind",
+        "OrganisationKindEnum": "members.models.OrganisationKind",
+        "MemberStatusEnum": "members.models.MemberStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "admission.api.schema.add_error_responses",
+        "admission.api.schema.move_labels_to_descriptions",
     ],
 }
 

@@ -30,8 +30,16 @@ def test_a_token_is_limited_per_user(alice, monkeypatch) -> None:  # type: ignor
     refused = client.get("/api/v1/candidates/")
 
     assert statuses == [200, 200, 200, 429]
-    assert int(refused["Retry-After"]) > 0
-    assert refused.json()["errors"][0]["code"] == "throttled"
+    wait = int(refused["Retry-After"])
+    assert wait > 0
+    assert refused.json()["errors"] == [
+        {
+            "code": "throttled",
+            "rule": "",
+            "message": f"Quá nhiều yêu cầu. Vui lòng thử lại sau {wait} giây.",
+            "params": {"retry_after": wait},
+        }
+    ]
 
 
 def test_the_public_schema_is_limited_per_address(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]

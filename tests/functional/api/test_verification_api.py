@@ -91,7 +91,9 @@ def test_cancel_needs_a_reason_and_a_scan_must_be_the_candidates(s6, alice) -> N
     )  # fmt: skip
     base = f"{API}/candidates/{s6.pk}/verifications/{item.pk}"
     assert _codes(_post(client, f"{base}/cancel/", {"reason": " "})) == ["blank"]
-    assert _post(client, f"{base}/reply/", {**REPLY, "scan": 999999}).status_code == 400
+    unknown_scan = _post(client, f"{base}/reply/", {**REPLY, "scan": 999999})
+    assert unknown_scan.status_code == 400
+    assert unknown_scan.json()["errors"][0]["code"] == "does_not_exist"  # as every unknown id in a body
     cancelled = _post(client, f"{base}/cancel/", {"reason": "Gửi nhầm"})
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     assert _codes(_post(client, f"{base}/reply/", REPLY)) == ["verification_not_open"]
