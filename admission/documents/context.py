@@ -8,12 +8,14 @@ formatted: dates dd/mm/yyyy, missing values as a dotted blank.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from admission.documents.kinds import POSITIONS, SPECS, DocType, Issuer, KindSpec, committee_name, symbol
 from admission.domain.deadlines import probation_end
 from admission.domain.eligibility import IntroductionMode, choose_introducers, introducers_needed
 from admission.domain.votes import VotingBody
@@ -28,11 +30,22 @@ from admission.models import (
 )
 from admission.rulebook import rulebook_for
 from members.authority import Authority, DecidingBody, NoDecidingBody
-from members.models import EducationLevel, Gender, Organisation, Person
+from members.models import EducationLevel, Gender, Organisation, OrganisationKind, Person
 from members.selectors import organisation_authority
 
 # What a missing value prints as: a dotted blank to fill in by hand, never "None".
 BLANK = "……"
+
+
+@dataclass(frozen=True)
+class IssueFacts:
+    """What the register gives an issued document: its number, day, signer and recipients."""
+
+    number: int | None = None
+    issued_on: dt.date | None = None
+    signer_name: str = ""
+    signer_position: str = POSITIONS[0]
+    recipients: tuple[str, ...] = ()
 
 
 # --- Values as the documents print them ------------------------------------------------
@@ -97,9 +110,10 @@ def _deciding_labels(authority: Authority | None) -> dict[str, str]:
     name = authority.decider.name
     if authority.body is DecidingBody.GRASSROOTS_COMMITTEE:
         return {"decider_name": name, "decider_body": f"Ban Chấp hành {name}", "decider_signing": "T/M ĐẢNG ỦY"}
+    committee = committee_name(name, authority.decider.kind)  # "Đảng bộ X" decides through "Đảng ủy X"
     if authority.body is DecidingBody.PROVINCIAL_STANDING_OFFICE:
-        return {"decider_name": name, "decider_body": f"Thường trực {name}", "decider_signing": "T/M THƯỜNG TRỰC"}
-    return {"decider_name": name, "decider_body": f"Ban Thường vụ {name}", "decider_signing": "T/M BAN THƯỜNG VỤ"}
+        return {"decider_name": name, "decider_body": f"Thường trực {committee}", "decider_signing": "T/M THƯỜNG TRỰC"}
+    return {"decider_name": name, "decider_body": f"Ban Thường vụ {committee}", "decider_signing": "T/M BAN THƯỜNG VỤ"}
 
 
 def _build_context(
@@ -116,6 +130,9 @@ def _build_context(
     probation_end_date: dt.date | None,
     card_number: str,
     today: dt.date,
+    kind: str | None = None,
+    issue: IssueFacts | None = None,
+    organisations: Mapping[int, Organisation] | None = None,
 ) -> dict[str, Any]:
     """Every value a template may print, already formatted (dates dd/mm/yyyy, blanks dotted).
 
@@ -203,7 +220,117 @@ def _build_context(
         for level in _VOTE_SLOTS:
             key = f"{purpose}_{level}_vote"
             context[key] = _vote_values(latest.get(key))
+    context.update(
+        _document_keys(
+            kind=kind,
+            issue=issue or IssueFacts(),
+            context=context,
+            candidate=candidate,
+            branch=branch,
+            branch_superior=branch_superior,
+            authority=authority,
+            organisations=organisations or {},
+            today=today,
+        )
+    )
     return context
+
+
+def issuer_of(
+    spec: KindSpec, *, branch: Organisation, authority: Authority | None, organisations: Mapping[int, Organisation]
+) -> Organisation | None:
+    """The organisation that issues a document of `spec` for a candidate of `branch` (None: the
+    tree has no such body, e.g. no grassroots resolution for a village branch)."""
+    if spec.issuer is Issuer.BRANCH:
+        return branch
+    if authority is None:
+        return None
+    node = {
+        Issuer.SUB_COMMITTEE: authority.appraisal_by,
+        Issuer.GRASSROOTS: authority.grassroots_resolution_by
+        or (authority.decider if authority.body is DecidingBody.GRASSROOTS_COMMITTEE else None),
+        Issuer.DECIDER: authority.decider,
+    }[spec.issuer]
+    if node is None:
+        return None
+    return organisations.get(node.id) or Organisation(pk=node.id, name=node.name, kind=node.kind)
+
+
+def _recipients(kind: str | None, context: Mapping[str, Any]) -> list[str]:
+    """Who receives each kind by default (the register may name others)."""
+    nxt = context["appraisal_name"] if context["has_appraisal"] else context["grassroots_name"]
+    if not context["has_appraisal"] and not context["has_grassroots_resolution"]:
+        nxt = context["decider_name"]
+    return {
+        "application_cover": ["Lưu hồ sơ chi bộ."],
+        "branch_resolution": [f"{nxt} (để xem xét),", "Lưu chi bộ."],
+        "committee_resolution": [f"{context['decider_body']},", f"{context['branch_name']},", "Lưu Văn phòng Đảng ủy."],
+        "admission_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
+        "recognition_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
+        "probation_summary": [f"{context['branch_superior_name']},", "Lưu hồ sơ đảng viên."],
+    }.get(kind or "", ["Lưu."])
+
+
+def _document_keys(
+    *,
+    kind: str | None,
+    issue: IssueFacts,
+    context: Mapping[str, Any],
+    candidate: Candidate,
+    branch: Organisation,
+    branch_superior: str,
+    authority: Authority | None,
+    organisations: Mapping[int, Organisation],
+    today: dt.date,
+) -> dict[str, Any]:
+    """The Party-format components of one kind: issuing body under its superior, number line,
+    place and date, signer's authority and position, recipients (docs/document-format.md)."""
+    spec = SPECS.get(kind or "")
+    if spec is None:  # no kind (the sample data of the variables page): the branch's heading
+        return {
+            "issuer_name": context["branch_name"],
+            "issuer_superior_name": branch_superior,
+            "number_line": "Số " + symbol(number=issue.number, doc_type=DocType.RESOLUTION, issuer_kind=branch.kind)
+            if issue.number
+            else "",
+            "document_date": format_date(today),
+            "place_date": context["place_date_today"],
+            "signer_authority": "T/M CHI ỦY",
+            "signer_position": POSITIONS[0],
+            "signer_name": issue.signer_name,
+            "recipients": ["Lưu."],
+        }
+    issuer = issuer_of(spec, branch=branch, authority=authority, organisations=organisations)
+    if issuer is None:
+        issuer_name, superior_name = "", ""
+    elif issuer.pk == branch.pk:
+        issuer_name, superior_name = branch.name, branch_superior
+    else:
+        parent = organisations.get(issuer.parent_id) if issuer.parent_id else None
+        issuer_name, superior_name = committee_name(issuer.name, issuer.kind), parent.name if parent else ""
+    day = issue.issued_on
+    if day is None:
+        day = getattr(candidate, spec.date_field) if spec.date_field else today
+    place = (_place(issuer) if issuer is not None and issuer.pk else "") or context["place"]
+    number_line = ""
+    if spec.doc_type is not None:
+        number_line = "Số " + symbol(
+            number=issue.number, doc_type=spec.doc_type, issuer_kind=issuer.kind if issuer else ""
+        )
+        if issue.number is None and kind == "admission_decision" and candidate.decision_number:
+            number_line = f"Số {candidate.decision_number}"  # the number recorded with the decision
+    authority_line = spec.authority.replace("{decider}", context["decider_signing"])
+    return {
+        "issuer_name": _text(issuer_name),
+        "issuer_superior_name": superior_name,
+        "number_line": number_line,
+        "document_date": format_date(day),
+        "place_date": f"{_text(place)}, {long_date(day)}",
+        "signer_authority": authority_line,
+        "signer_position": issue.signer_position or POSITIONS[0],
+        "signer_name": issue.signer_name,
+        "recipients": list(issue.recipients) or _recipients(kind, context),
+    }
 
 
 # The place line names the locality without its kind: "Hà Nội, ngày …", not "Thành phố Hà Nội, …".
@@ -222,16 +349,24 @@ def _place(organisation: Organisation) -> str:
     return name
 
 
-def document_context(candidate: Candidate, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the templates need about `candidate` (reads: chain, parent, votes, mentors)."""
+def document_context(
+    candidate: Candidate,
+    *,
+    today: dt.date | None = None,
+    kind: str | None = None,
+    issue: IssueFacts | None = None,
+) -> dict[str, Any]:
+    """Everything the templates need about `candidate` (reads: chain, votes, mentors), laid out
+    for a document of `kind` (its issuing body, number, date and signer; `issue` once registered)."""
     branch = candidate.organisation
+    chain = list(Organisation.objects.filter(pk__in=branch.ancestor_ids()))
+    organisations = {o.pk: o for o in chain}
     try:
-        authority: Authority | None = organisation_authority(organisation=branch)
+        authority: Authority | None = organisation_authority(organisation=branch, chain=chain)
     except NoDecidingBody:
         authority = None  # a tree being set up: the committee names print as blanks
-    superior = ""
-    if branch.parent_id is not None:
-        superior = Organisation.objects.filter(pk=branch.parent_id).values_list("name", flat=True).first() or ""
+    parent = organisations.get(branch.parent_id) if branch.parent_id is not None else None
+    superior = parent.name if parent else ""
     # Assignments in force, and those ended only because the candidacy closed (recognition or
     # removal ends every assignment): documents printed afterwards still name them.
     in_force = Q(ended_on__isnull=True)
@@ -276,6 +411,9 @@ def document_context(candidate: Candidate, *, today: dt.date | None = None) -> d
             probation_end_date=end,
             card_number=card,
             today=today or timezone.localdate(),
+            kind=kind,
+            issue=issue,
+            organisations=organisations,
         )
 
 
@@ -317,7 +455,7 @@ def sample_context() -> dict[str, Any]:
         return _build_context(
             candidate=candidate,
             person=person,
-            branch=Organisation(name="Chi bộ Mẫu"),
+            branch=Organisation(name="Chi bộ Mẫu", kind=OrganisationKind.BRANCH),
             branch_superior="Đảng bộ Mẫu",
             authority=None,
             place="Mẫu",
@@ -327,4 +465,5 @@ def sample_context() -> dict[str, Any]:
             probation_end_date=day,
             card_number="123456",
             today=day,
+            issue=IssueFacts(number=15, issued_on=day, signer_name="Lê Văn Một"),
         )

@@ -1,7 +1,8 @@
-"""The built-in default templates: our own wording, built as DOCX with docxtpl tags.
+"""The built-in default templates: our own wording, built as DOCX with docxtpl tags, laid out in the
+Party's document format (`docs/document-format.md`, after Hướng dẫn 36-HD/VPTW).
 
-They paraphrase; rule points such as "QĐ294 4.3" are cited as references only, never copied
-forms. An organisation's uploaded version replaces one (`admission.documents.templates`).
+They paraphrase; an issued document carries no rule citation (those belong on screen). An
+organisation's uploaded version replaces one (`admission.documents.templates`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,20 @@ from docx.shared import Mm, Pt
 
 from admission.models import GeneratedKind
 
-# Installed with fonts-noto-core and complete for Vietnamese; Word users without it get the
-# alternative named in the font table, the usual font of administrative documents.
-FONT = "Noto Serif"
-FONT_ALTERNATIVE = "Times New Roman"
+# The guide's font (Unicode, TCVN 6909:2001). Servers render it with the metric-compatible
+# Liberation Serif (Debian fonts-liberation2, which fontconfig substitutes for Times New Roman),
+# so lines break where they break in Word.
+FONT = "Times New Roman"
 
+# A4, margins and sizes of the guide (docs/document-format.md).
+PAGE_WIDTH, PAGE_HEIGHT = 210, 297
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20, 20, 30, 15
+TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT  # 165 mm
+BODY_SIZE = 14
+HEADING_LEFT, HEADING_RIGHT = 70, TEXT_WIDTH - 70
+# "ĐẢNG CỘNG SẢN VIỆT NAM" in 15 pt bold Times New Roman is 72.7 mm wide (measured with the
+# metric-compatible Liberation Serif): the rule below it is as long as the title.
+PARTY_TITLE_WIDTH = 72.7
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -41,17 +51,32 @@ def _set_fonts(rpr: Any) -> None:
         fonts.set(qn(f"w:{attribute}"), FONT)
 
 
+def _page_number_header(section: Any) -> None:
+    """Page numbers from the second page: centred in the top margin, Arabic numerals, 14 pt."""
+    section.different_first_page_header_footer = True
+    section.header_distance = Mm(10)
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph._p.append(
+        parse_xml(
+            f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:rPr><w:sz w:val="28"/></w:rPr>'
+            "<w:t>2</w:t></w:r></w:fldSimple>"
+        )
+    )
+
+
 def _base_document() -> Any:
     document = Document()
     section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.page_width, section.page_height = Mm(PAGE_WIDTH), Mm(PAGE_HEIGHT)
+    section.top_margin, section.bottom_margin = Mm(MARGIN_TOP), Mm(MARGIN_BOTTOM)
+    section.left_margin, section.right_margin = Mm(MARGIN_LEFT), Mm(MARGIN_RIGHT)
+    _page_number_header(section)
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     rpr = defaults.find(f"{_W}rPrDefault/{_W}rPr")
     _set_fonts(rpr)
-    for tag, value in (("w:sz", "26"), ("w:szCs", "26")):
+    for tag, value in (("w:sz", str(BODY_SIZE * 2)), ("w:szCs", str(BODY_SIZE * 2))):
         rpr.find(qn(tag)).set(qn("w:val"), value)
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "vi-VN")
@@ -60,15 +85,8 @@ def _base_document() -> Any:
     spacing.set(qn("w:line"), "264")
     normal = document.styles["Normal"]
     normal.font.name = FONT
-    normal.font.size = Pt(13)
+    normal.font.size = Pt(BODY_SIZE)
     _set_fonts(normal.element.get_or_add_rPr())
-    font_table = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
-    entry = (
-        f'<w:font w:name="{FONT}"><w:altName w:val="{FONT_ALTERNATIVE}"/>'
-        '<w:panose1 w:val="02020600060500020200"/><w:charset w:val="00"/><w:family w:val="roman"/>'
-        '<w:pitch w:val="variable"/></w:font>'
-    )
-    font_table._blob = font_table.blob.replace(b"</w:fonts>", entry.encode() + b"</w:fonts>")
     return document
 
 
@@ -108,47 +126,101 @@ def _para(
     return paragraph
 
 
-def _no_borders(table: Any) -> None:
+def _rule(container: Any, *, width: float, available: float) -> None:
+    """A solid line `width` mm long centred in `available` mm: the bottom border of an empty, low
+    paragraph (editable in Word as a border, and it never wraps the text above it)."""
+    paragraph = container.add_paragraph()
+    side = Mm(max(0.0, (available - width) / 2))
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = side
+    fmt.right_indent = side
+    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+    fmt.line_spacing = Pt(3)
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(
+        parse_xml(f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>')
+    )
+    ppr.append(parse_xml(f'<w:rPr {nsdecls("w")}><w:sz w:val="6"/><w:szCs w:val="6"/></w:rPr>'))
+
+
+def _layout_table(table: Any) -> None:
+    """No borders and no cell padding: the page margins alone place the text."""
     borders = "".join(f'<w:{edge} w:val="nil"/>' for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
     table._tbl.tblPr.append(parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"))
+    table._tbl.tblPr.append(
+        parse_xml(
+            f'<w:tblCellMar {nsdecls("w")}><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+        )
+    )
 
 
 def _widths(table: Any, *millimetres: float) -> None:
+    """Column widths in the grid (what LibreOffice reads) and in every cell (what Word reads)."""
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, millimetres, strict=True):
+        column.w = Mm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, millimetres, strict=True):
             cell.width = Mm(width)
 
 
-def _heading(document: Any, *, superior: str | None, issuer: str, number: str, date_line: str) -> None:
-    """Party documents' heading: issuing body and number left, the Party's name and the place/date right."""
+# --- The components of the format --------------------------------------------------------------
+
+
+def _heading(document: Any) -> None:
+    """The heading: the issuing body under its superior body, "*", the number and symbol on the
+    left; "ĐẢNG CỘNG SẢN VIỆT NAM" with its rule, then the place and date, on the right."""
     table = document.add_table(rows=1, cols=2)
-    _no_borders(table)
-    _widths(table, 72, 93)
+    _layout_table(table)
+    _widths(table, HEADING_LEFT, HEADING_RIGHT)
     left, right = table.rows[0].cells
-    if superior:
-        _para(left, superior, align="center", size=12, first=True)
-        _para(left, (issuer, "b"), align="center", size=12)
-    else:
-        _para(left, (issuer, "b"), align="center", size=12, first=True)
+    _para(left, "{%p if issuer_superior_name %}", align="center", first=True)
+    _para(left, "{{ issuer_superior_name|upper }}", align="center")
+    _para(left, "{%p endif %}", align="center")
+    _para(left, ("{{ issuer_name|upper }}", "b"), align="center")
     _para(left, "*", align="center")
-    if number:
-        _para(left, number, align="center", size=12)
-    _para(right, ("ĐẢNG CỘNG SẢN VIỆT NAM", "bu"), align="center", first=True)
+    _para(left, "{%p if number_line %}", align="center")
+    _para(left, "{{ number_line }}", align="center")
+    _para(left, "{%p endif %}", align="center")
+    _para(right, ("ĐẢNG CỘNG SẢN VIỆT NAM", "b"), align="center", size=15, first=True)
+    _rule(right, width=PARTY_TITLE_WIDTH, available=HEADING_RIGHT)
     _para(right, "", size=8)
-    _para(right, (date_line, "i"), align="center")
+    _para(right, ("{{ place_date }}", "i"), align="center")
 
 
-def _title(document: Any, title: str, subtitle: str = "") -> None:
-    _para(document, (title, "b"), align="center", size=15, before=18)
-    if subtitle:
-        _para(document, (subtitle, "b"), align="center")
-    _para(document, "-----", align="center", after=10)
+def _title(document: Any, title: str, summary: str = "") -> None:
+    """The type of document (capitals, 16 pt bold) and its summary (14 pt bold) with a short rule."""
+    _para(document, (title, "b"), align="center", size=16, before=18)
+    if summary:
+        _para(document, (summary, "b"), align="center")
+    _rule(document, width=30, available=TEXT_WIDTH)
+    _para(document, "", after=6)
 
 
 def _body(document: Any, *parts: Part) -> None:
     _para(document, *parts, align="justify", indent=True, after=6)
+
+
+def _signature(document: Any) -> None:
+    """Recipients on the left; authority, position, room for the signature and seal, and the name on
+    the right (all from the context: signer_authority, signer_position, signer_name, recipients)."""
+    _para(document, "", after=6)
+    table = document.add_table(rows=1, cols=2)
+    _layout_table(table)
+    _widths(table, 80, TEXT_WIDTH - 80)
+    left, right = table.rows[0].cells
+    _para(left, ("Nơi nhận:", "u"), first=True)
+    _para(left, "{%p for recipient in recipients %}", size=12)
+    _para(left, "- {{ recipient }}", size=12)
+    _para(left, "{%p endfor %}", size=12)
+    _para(right, "{%p if signer_authority %}", align="center", first=True)
+    _para(right, ("{{ signer_authority }}", "b"), align="center")
+    _para(right, "{%p endif %}", align="center")
+    _para(right, ("{{ signer_position }}", "b"), align="center")
+    for _line in range(4):
+        _para(right, "", align="center")
+    _para(right, ("{{ signer_name }}", "b"), align="center")
 
 
 def _rows_table(document: Any, rows: list[tuple[str, str]]) -> None:
@@ -157,8 +229,8 @@ def _rows_table(document: Any, rows: list[tuple[str, str]]) -> None:
     table.style = document.styles["Table Grid"]
     _widths(table, 62, 103)
     for (label, value), row in zip(rows, table.rows, strict=True):
-        _para(row.cells[0], label, size=12, first=True, before=2, after=2)
-        _para(row.cells[1], (value, "b"), size=12, first=True, before=2, after=2)
+        _para(row.cells[0], label, size=13, first=True, before=2, after=2)
+        _para(row.cells[1], (value, "b"), size=13, first=True, before=2, after=2)
 
 
 def _vote_table(document: Any, slot: str) -> None:
@@ -173,41 +245,32 @@ def _vote_table(document: Any, slot: str) -> None:
         _para(value_cell, "{{ %s.%s }}" % (slot, key), align="center", size=12, first=True, before=2, after=2)  # noqa: UP031
 
 
-def _signature(document: Any, *, recipients: list[str], lines: list[str], left_title: str = "") -> None:
-    table = document.add_table(rows=1, cols=2)
-    _no_borders(table)
-    _widths(table, 75, 90)
-    left, right = table.rows[0].cells
-    if left_title:
-        _para(left, (left_title, "b"), align="center", first=True)
-    else:
-        _para(left, ("Nơi nhận:", "bi"), size=12, first=True)
-        for recipient in recipients:
-            _para(left, recipient, size=11)
-    for index, line in enumerate(lines):
-        _para(right, (line, "b"), align="center", first=index == 0)
-    _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=11)
-
-
 def _dotted_line(document: Any) -> None:
     """A line to write on: a right tab with a dot leader spans the text width whatever the font."""
     paragraph = _para(document, "\t", after=4)
-    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(165), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
 
 def _spacer(document: Any, points: float = 8) -> None:
     _para(document, "", size=points)
 
 
-def _application_cover(document: Any) -> None:
-    _heading(
+def _person_line(document: Any, intro: str) -> None:
+    _body(
         document,
-        superior="{{ branch_superior_name|upper }}",
-        issuer="{{ branch_name|upper }}",
-        number="",
-        date_line="{{ place }}, {{ long_date.today }}",
+        intro,
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}; quê quán: {{ hometown }}; nơi cư trú: {{ residence }}; "
+        "nghề nghiệp: {{ occupation }}.",
     )
-    _title(document, "HỒ SƠ NGƯỜI XIN VÀO ĐẢNG", "Phần thông tin chi bộ theo dõi")
+
+
+# --- The documents ---------------------------------------------------------------------------
+
+
+def _application_cover(document: Any) -> None:
+    _heading(document)
+    _title(document, "HỒ SƠ NGƯỜI XIN VÀO ĐẢNG", "Thông tin chi bộ theo dõi")
     _rows_table(
         document,
         [
@@ -229,7 +292,7 @@ def _application_cover(document: Any) -> None:
         [
             ("Vào danh sách cảm tình Đảng", "{{ sympathiser_date }}"),
             (
-                "Giấy chứng nhận lớp nhận thức về Đảng",
+                "Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng",
                 "số {{ certificate_number }}, cấp ngày {{ certificate_issue_date }}",
             ),
             ("Được phép lập hồ sơ", "{{ dossier_start_date }}"),
@@ -238,31 +301,14 @@ def _application_cover(document: Any) -> None:
             ("Hoàn thành giới thiệu", "{{ introduction_date }}"),
         ],
     )
-    _para(
-        document,
-        ("Các giấy tờ trong hồ sơ theo danh mục của hướng dẫn hiện hành (tham chiếu HD38 II.1.1a).", "i"),
-        size=11,
-        before=6,
-        after=10,
-    )
-    _signature(document, recipients=["- Lưu hồ sơ chi bộ."], lines=["T/M CHI ỦY", "BÍ THƯ"])
+    _signature(document)
 
 
 def _branch_resolution(document: Any) -> None:
-    _heading(
-        document,
-        superior="{{ branch_superior_name|upper }}",
-        issuer="{{ branch_name|upper }}",
-        number="Số: ……-NQ/CB",
-        date_line="{{ place }}, {{ long_date.branch_resolution_date }}",
-    )
+    _heading(document)
     _title(document, "NGHỊ QUYẾT", "đề nghị kết nạp đảng viên")
-    _body(
-        document,
-        "Ngày {{ branch_resolution_date }}, {{ branch_name }} họp xét đề nghị kết nạp vào Đảng đối với quần chúng ",
-        ("{{ person_name }}", "b"),
-        ", sinh ngày {{ date_of_birth }}; quê quán: {{ hometown }}; nơi cư trú: {{ residence }}; "
-        "nghề nghiệp: {{ occupation }}.",
+    _person_line(
+        document, "Ngày {{ branch_resolution_date }}, {{ branch_name }} họp xét đề nghị kết nạp vào Đảng quần chúng "
     )
     _body(
         document,
@@ -281,27 +327,11 @@ def _branch_resolution(document: Any) -> None:
         ("{{ person_name }}", "b"),
         " vào Đảng Cộng sản Việt Nam.",
     )
-    _para(
-        document,
-        ("Tham chiếu: Điều lệ Đảng, Điều 4; QĐ294 mục 3; HD06 3.6b (tỷ lệ biểu quyết).", "i"),
-        size=11,
-        after=10,
-    )
-    _signature(
-        document,
-        recipients=["- {{ branch_superior_name }},", "- Lưu hồ sơ chi bộ."],
-        lines=["T/M CHI BỘ", "BÍ THƯ"],
-    )
+    _signature(document)
 
 
 def _committee_resolution(document: Any) -> None:
-    _heading(
-        document,
-        superior="{{ decider_name|upper }}",
-        issuer="{{ grassroots_name|upper }}",
-        number="Số: ……-NQ/ĐU",
-        date_line="{{ place }}, {{ long_date.grassroots_resolution_date }}",
-    )
+    _heading(document)
     _title(document, "NGHỊ QUYẾT", "đề nghị kết nạp đảng viên")
     _body(
         document,
@@ -324,29 +354,19 @@ def _committee_resolution(document: Any) -> None:
         ("{{ person_name }}", "b"),
         " vào Đảng Cộng sản Việt Nam.",
     )
-    _para(document, ("Tham chiếu: HD06 3.6c; QĐ294 9.3.3; {{ authority_citation }}.", "i"), size=11, after=10)
-    _signature(
-        document,
-        recipients=["- {{ decider_name }},", "- {{ branch_name }},", "- Lưu hồ sơ."],
-        lines=["T/M ĐẢNG ỦY", "BÍ THƯ"],
-    )
+    _signature(document)
 
 
 def _decision(document: Any, *, recognition: bool) -> None:
-    _heading(
-        document,
-        superior=None,
-        issuer="{{ decider_name|upper }}",
-        number="Số: ……-QĐ/…" if recognition else "Số: {{ decision_number }}",
-        date_line="{{ place }}, {{ long_date.%s }}" % ("recognition_decision_date" if recognition else "decision_date"),  # noqa: UP031
-    )
+    _heading(document)
     _title(
         document,
         "QUYẾT ĐỊNH",
         "công nhận đảng viên chính thức" if recognition else "kết nạp đảng viên",
     )
     _para(document, ("{{ decider_body|upper }}", "b"), align="center", after=8)
-    _body(document, "Căn cứ Điều lệ Đảng Cộng sản Việt Nam và các quy định, hướng dẫn thi hành hiện hành;")
+    _body(document, "Căn cứ Điều lệ Đảng Cộng sản Việt Nam;")
+    _body(document, "Căn cứ các quy định, hướng dẫn thi hành Điều lệ Đảng hiện hành;")
     if recognition:
         _body(
             document,
@@ -383,8 +403,7 @@ def _decision(document: Any, *, recognition: bool) -> None:
         _body(
             document,
             ("Điều 2. ", "b"),
-            "Tuổi đảng của đồng chí được tính từ ngày có quyết định kết nạp ({{ decision_date }}), "
-            "theo quy định (tham chiếu QĐ294 4.5.1).",
+            "Tuổi đảng của đồng chí được tính từ ngày có quyết định kết nạp ({{ decision_date }}).",
         )
     else:
         _body(
@@ -399,29 +418,18 @@ def _decision(document: Any, *, recognition: bool) -> None:
             document,
             ("Điều 2. ", "b"),
             "{{ branch_name }} tổ chức lễ kết nạp trong thời hạn quy định kể từ khi nhận được quyết định "
-            "và phân công đảng viên chính thức giúp đỡ đảng viên dự bị (tham chiếu QĐ294 4.1).",
+            "và phân công đảng viên chính thức giúp đỡ đảng viên dự bị.",
         )
     _body(
         document,
         ("Điều 3. ", "b"),
         "Các tổ chức đảng có liên quan và đồng chí {{ person_name }} thi hành quyết định này.",
     )
-    _spacer(document)
-    _signature(
-        document,
-        recipients=["- Như Điều 3,", "- Lưu hồ sơ đảng viên."],
-        lines=["{{ decider_signing }}", ""],
-    )
+    _signature(document)
 
 
 def _probation_summary(document: Any) -> None:
-    _heading(
-        document,
-        superior="{{ branch_superior_name|upper }}",
-        issuer="{{ branch_name|upper }}",
-        number="",
-        date_line="{{ place }}, {{ long_date.today }}",
-    )
+    _heading(document)
     _title(document, "BẢN TỔNG HỢP", "quá trình 12 tháng dự bị của đảng viên")
     _body(document, "Đảng viên dự bị: ", ("{{ person_name }}", "b"), ", sinh ngày {{ date_of_birth }}.")
     _rows_table(
@@ -446,23 +454,12 @@ def _probation_summary(document: Any) -> None:
     _para(document, ("Nhận xét chung của chi ủy:", "b"), before=10, after=2)
     for _line in range(3):
         _dotted_line(document)
-    _para(document, ("Tham chiếu: QĐ294 4.2; HD06 4.2–4.6.", "i"), size=11, before=4, after=10)
-    _signature(
-        document,
-        recipients=["- {{ branch_superior_name }},", "- Lưu hồ sơ đảng viên."],
-        lines=["T/M CHI ỦY", "BÍ THƯ"],
-    )
+    _signature(document)
 
 
 def _member_sheet(document: Any) -> None:
-    _heading(
-        document,
-        superior="{{ branch_superior_name|upper }}",
-        issuer="{{ branch_name|upper }}",
-        number="",
-        date_line="{{ place }}, {{ long_date.today }}",
-    )
-    _title(document, "PHIẾU ĐẢNG VIÊN", "Thông tin tổng hợp từ sổ theo dõi của chi bộ")
+    _heading(document)
+    _title(document, "PHIẾU ĐẢNG VIÊN", "thông tin tổng hợp từ sổ theo dõi của chi bộ")
     _rows_table(
         document,
         [
@@ -483,21 +480,15 @@ def _member_sheet(document: Any) -> None:
             ("Chi bộ sinh hoạt", "{{ branch_name }}"),
         ],
     )
-    _para(
-        document,
-        ("Bản này không thay thế mẫu phiếu đảng viên chính thức (tham chiếu HD38 I.2).", "i"),
-        size=11,
-        before=6,
-        after=10,
-    )
+    _spacer(document, 12)
     table = document.add_table(rows=1, cols=2)
-    _no_borders(table)
+    _layout_table(table)
     _widths(table, 80, 85)
     left, right = table.rows[0].cells
     _para(left, ("NGƯỜI KHAI", "b"), align="center", first=True)
-    _para(left, ("(ký, ghi rõ họ tên)", "i"), align="center", size=11)
+    _para(left, ("(ký, ghi rõ họ tên)", "i"), align="center", size=12)
     _para(right, ("XÁC NHẬN CỦA CHI ỦY", "b"), align="center", first=True)
-    _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=11)
+    _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=12)
 
 
 _BUILDERS: dict[str, Callable[[Any], None]] = {

@@ -201,7 +201,7 @@ def document_generate(
     generation_throttle(acting_user, now)
     today = timezone.localdate(now)
     template = template_for(kind=kind, organisation=candidate.organisation, on=today)
-    context = document_context(candidate, today=today)
+    context = document_context(candidate, today=today, kind=kind)
     if template is None:
         content = render_docx(default_template_bytes(kind), context)  # ours: an error here is a bug
         version = DEFAULT_TEMPLATE_VERSION
