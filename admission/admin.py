@@ -7,6 +7,7 @@ from admission.domain.rules import PARAMETER_KEYS
 from admission.models import (
     CalendarOverride,
     Candidate,
+    CommitteeTerm,
     DigestDelivery,
     Notification,
     ReminderSettings,
@@ -38,6 +39,14 @@ class RuleOverrideForm(forms.ModelForm):
         if value < 0:
             raise forms.ValidationError(_("Giá trị không được âm."))
         return value
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(admin.ModelAdmin):
+    """Terms of the issuing bodies: the register numbers each type from 1 again in a new term."""
+
+    list_display = ["organisation", "starts_on", "label"]
+    raw_id_fields = ["organisation"]
 
 
 @admin.register(RuleOverride)

@@ -1024,6 +1024,101 @@ class GeneratedKind(models.TextChoices):
     MEMBER_SHEET = "member_sheet", _("Phiếu đảng viên")
 
 
+class IssuedDocType(models.TextChoices):
+    """Party document types the register numbers, with their symbol's abbreviation (Số 15-QĐ/ĐU)."""
+
+    RESOLUTION = "NQ", _("Nghị quyết")
+    DECISION = "QĐ", _("Quyết định")
+    REPORT = "BC", _("Báo cáo")
+    NOTICE = "TB", _("Thông báo")
+
+
+class CommitteeTerm(models.Model):
+    """The start of an issuing body's term (nhiệm kỳ, from its congress): the register numbers each
+    type of document from 1 again in a new term. Without a row the national five-year cycle applies
+    (01/01/2025, 01/01/2030, …; docs/decisions.md)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="committee_terms")
+    starts_on = models.DateField(_("ngày bắt đầu nhiệm kỳ"))
+    label = models.CharField(_("nhiệm kỳ"), max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("nhiệm kỳ cấp ủy")
+        verbose_name_plural = _("nhiệm kỳ cấp ủy")
+        ordering = ["organisation", "-starts_on"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "starts_on"], name="committee_term_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.label or self.starts_on}"
+
+
+class DocumentCounter(models.Model):
+    """The last number issued per (issuing body, type, term): locked (SELECT … FOR UPDATE) by each
+    issue, so that numbers are consecutive, without gaps or duplicates, in the order of issue."""
+
+    issuer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    doc_type = models.CharField(max_length=4, choices=IssuedDocType.choices)
+    term_start = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "doc_type", "term_start"], name="document_counter_unique")
+        ]
+
+
+class IssuedDocument(models.Model):
+    """One entry of an issuing body's register (sổ đăng ký văn bản đi): a number, never reused; a
+    cancelled document keeps its number, marked cancelled."""
+
+    issuer = models.ForeignKey(
+        Organisation, verbose_name=_("cơ quan ban hành"), on_delete=models.PROTECT, related_name="issued_documents"
+    )
+    doc_type = models.CharField(_("loại văn bản"), max_length=4, choices=IssuedDocType.choices)
+    term_start = models.DateField(_("nhiệm kỳ từ"))
+    number = models.PositiveIntegerField(_("số"))
+    symbol = models.CharField(_("số và ký hiệu"), max_length=40)
+    kind = models.CharField(_("văn bản"), max_length=40, choices=GeneratedKind.choices)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="issued_documents"
+    )
+    summary = models.CharField(_("trích yếu"), max_length=255)
+    issued_on = models.DateField(_("ngày ban hành"))
+    signer_name = models.CharField(_("người ký"), max_length=120)
+    signer_position = models.CharField(_("chức vụ người ký"), max_length=40)
+    recipients = models.TextField(_("nơi nhận"), blank=True, default="")
+    cancelled = models.BooleanField(_("đã hủy"), default=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.CharField(_("lý do hủy"), max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("văn bản đã ban hành")
+        verbose_name_plural = _("sổ văn bản")
+        ordering = ["issuer", "-term_start", "doc_type", "number"]
+        constraints = [
+            # The second guard behind the counter: one number per type, body and term.
+            models.UniqueConstraint(fields=["issuer", "doc_type", "term_start", "number"], name="issued_number_unique"),
+            # One document in force per candidate and kind: a re-issue needs the first cancelled.
+            models.UniqueConstraint(
+                fields=["candidate", "kind"],
+                condition=Q(cancelled=False, candidate__isnull=False),
+                name="issued_once_per_candidate_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Số {self.symbol}"
+
+    @property
+    def recipient_lines(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+
 class DocumentTemplate(models.Model):
     """An organisation's own version of a document template (DOCX with docxtpl tags).
 
@@ -1031,7 +1126,7 @@ class DocumentTemplate(models.Model):
     built-in default template (our own wording) is used.
     """
 
-    kind = models.CharField(_("loại văn bản"), max_length=24, choices=GeneratedKind.choices)
+    kind = models.CharField(_("loại văn bản"), max_length=40, choices=GeneratedKind.choices)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="document_templates"
     )
@@ -1059,7 +1154,9 @@ class GeneratedDocument(models.Model):
         PDF = "pdf", "PDF"
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="generated_documents")
-    kind = models.CharField(_("loại văn bản"), max_length=24, choices=GeneratedKind.choices)
+    kind = models.CharField(_("loại văn bản"), max_length=40, choices=GeneratedKind.choices)
+    # The register entry this file renders (its number, day and signer); None for a draft.
+    issued = models.ForeignKey(IssuedDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
     format = models.CharField(max_length=4, choices=Format.choices)
     template = models.ForeignKey(DocumentTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     template_version = models.CharField(_("phiên bản mẫu"), max_length=40)

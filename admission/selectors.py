@@ -274,7 +274,7 @@ def _documents_parts(candidate: Candidate) -> list[bundle.Part]:
         bundle.Part(
             "generated",
             GeneratedDocument.objects.filter(candidate=candidate).order_by("-created_at", "-pk"),
-            related={"created_by": USER_FIELDS},
+            related={"created_by": USER_FIELDS, "issued": ("symbol", "cancelled")},
             limit=RECENT_GENERATED_DOCUMENTS,
         ),
     ]

@@ -42,6 +42,7 @@ class IssueFacts:
     """What the register gives an issued document: its number, day, signer and recipients."""
 
     number: int | None = None
+    symbol: str = ""  # as registered ("15-QĐ/ĐU"); printed as is
     issued_on: dt.date | None = None
     signer_name: str = ""
     signer_position: str = POSITIONS[0]
@@ -313,7 +314,9 @@ def _document_keys(
         day = getattr(candidate, spec.date_field) if spec.date_field else today
     place = (_place(issuer) if issuer is not None and issuer.pk else "") or context["place"]
     number_line = ""
-    if spec.doc_type is not None:
+    if issue.symbol:
+        number_line = f"Số {issue.symbol}"
+    elif spec.doc_type is not None:
         number_line = "Số " + symbol(
             number=issue.number, doc_type=spec.doc_type, issuer_kind=issuer.kind if issuer else ""
         )

@@ -26,10 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from admission.documents.context import document_context
+from admission.documents.context import IssueFacts, document_context
 from admission.documents.defaults import default_template_bytes
 from admission.documents.templates import DEFAULT_TEMPLATE_VERSION, TemplateRefused, render_docx, template_for
-from admission.models import Candidate, GeneratedDocument, GeneratedKind
+from admission.models import Candidate, GeneratedDocument, GeneratedKind, IssuedDocument
 from admission.services import checklist_tick
 from admission.workflow import DOCUMENT_DATE
 from members import services as member_services
@@ -177,8 +177,10 @@ def document_generate(
     fmt: str,
     now: dt.datetime | None = None,
     ip_address: str | None = None,
+    issued: IssuedDocument | None = None,
 ) -> GeneratedDocument:
-    """Fill the template of `kind` that applies today for `candidate` and keep the file.
+    """Fill the template of `kind` that applies today for `candidate` and keep the file; with
+    `issued` (its register entry, of this candidate and kind) it prints that number, day and signer.
 
     1. Refuse (PermissionDenied) a user who may not edit the candidate's branch (auditors and
        mentors read the generated documents but do not make them); GenerationThrottled past
@@ -197,11 +199,23 @@ def document_generate(
         raise TemplateRefused(_("Loại văn bản không hợp lệ."))
     if fmt not in GeneratedDocument.Format.values:
         raise TemplateRefused(_("Định dạng không hợp lệ (chỉ DOCX hoặc PDF)."))
+    if issued is not None and (issued.candidate_id != candidate.pk or issued.kind != kind):
+        raise TemplateRefused(_("Văn bản trong sổ không phải của người này hoặc loại này."))
     now = now or timezone.now()
     generation_throttle(acting_user, now)
     today = timezone.localdate(now)
     template = template_for(kind=kind, organisation=candidate.organisation, on=today)
-    context = document_context(candidate, today=today, kind=kind)
+    facts = None
+    if issued is not None:
+        facts = IssueFacts(
+            number=issued.number,
+            symbol=issued.symbol,
+            issued_on=issued.issued_on,
+            signer_name=issued.signer_name,
+            signer_position=issued.signer_position,
+            recipients=tuple(issued.recipient_lines),
+        )
+    context = document_context(candidate, today=today, kind=kind, issue=facts)
     if template is None:
         content = render_docx(default_template_bytes(kind), context)  # ours: an error here is a bug
         version = DEFAULT_TEMPLATE_VERSION
@@ -227,6 +241,7 @@ def document_generate(
             format=fmt,
             template=template,
             template_version=version,
+            issued=issued,
             sha256=hashlib.sha256(content).hexdigest(),
             created_by=acting_user,
             created_at=now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from admission.models import GeneratedKind
+from admission.models import GeneratedKind, IssuedDocType
 from members.models import OrganisationKind
 
 
@@ -23,21 +23,8 @@ class Issuer(StrEnum):
     DECIDER = "decider"  # the committee whose standing body decides
 
 
-class DocType(StrEnum):
-    """Party document types with the abbreviation of their number symbol (Số 15-QĐ/ĐU)."""
-
-    RESOLUTION = "NQ"
-    DECISION = "QĐ"
-    REPORT = "BC"
-    NOTICE = "TB"
-
-
-DOC_TYPE_LABELS: dict[str, str] = {
-    DocType.RESOLUTION: "Nghị quyết",
-    DocType.DECISION: "Quyết định",
-    DocType.REPORT: "Báo cáo",
-    DocType.NOTICE: "Thông báo",
-}
+# Party document types with the abbreviation of their number symbol (Số 15-QĐ/ĐU).
+DocType = IssuedDocType
 
 
 @dataclass(frozen=True)

@@ -80,13 +80,14 @@ def documents_context(
     if documents is None:
         documents = list(
             GeneratedDocument.objects.filter(candidate=candidate)
-            .select_related("created_by")
+            .select_related("created_by", "issued")
             .order_by("-created_at", "-pk")[:RECENT_DOCUMENTS]
         )
     return {
         "generated_kinds": GeneratedKind.choices,
         "generated_documents": documents,
         "generate_url": reverse("document_generate", args=[candidate.pk]),
+        "candidate_pk": candidate.pk,
         "can_generate": can_generate,
     }
 

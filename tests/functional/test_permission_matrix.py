@@ -34,6 +34,7 @@ from admission.models import (
     DocumentTemplate,
     GeneratedDocument,
     ImportBatch,
+    IssuedDocument,
     StatisticsReport,
     TrialTask,
     VerificationRequest,
@@ -83,6 +84,7 @@ class Side:
     member: Any
     verification: VerificationRequest
     branch_meeting: BranchMeeting
+    issued: IssuedDocument
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -129,6 +131,11 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         attendance={m.pk: services.AttendanceEntry("present") for m in introducers},
         now=NOW,
     )
+    issued = IssuedDocument.objects.create(
+        issuer=branch, doc_type="NQ", term_start=dt.date(2025, 1, 1), number=1, symbol="1-NQ/CB",
+        kind="branch_resolution", candidate=candidate, summary=f"Đề nghị kết nạp ({name})",
+        issued_on=dt.date(2025, 8, 5), signer_name="Bí thư", signer_position="BÍ THƯ", created_at=NOW,
+    )  # fmt: skip
     return Side(
         branch,
         committee,
@@ -143,6 +150,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         introducers[0],
         verification,
         branch_meeting,
+        issued,
     )
 
 
@@ -162,14 +170,14 @@ _targets("person_create", lambda s: (s.branch, {"organisation_pk": s.branch.pk})
 _targets(
     "committee_queue committee_meetings document_templates statistics_organisation statistics_people "
     "statistics_export statistics_people_export statistics_report_save statistics_recompute plan_list plan_export import_page "
-    "import_template organisation_detail api_organisation-detail",
+    "import_template organisation_detail api_organisation-detail document_register document_register_export",
     lambda s: (s.committee, {"pk": s.committee.pk}),
 )
 _targets(
     "candidate_detail mentor_add document_add verification_add task_add candidate_flags dossier_review "
     "dossier_resubmit document_generate scan_upload api_candidate-detail api_candidate-documents "
     "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer transfer_forwarded transfer_reconsideration api_candidate-transfer api_candidate-verifications "
-    "api_candidate-helpers",
+    "api_candidate-helpers document_issue",
     lambda s: (s.candidate, {"pk": s.candidate.pk}),
 )
 _targets(
@@ -210,6 +218,7 @@ _targets("api_member-detail", lambda s: (s.member, {"pk": s.member.pk}))
 _targets("committee_meeting", lambda s: (s.meeting, {"pk": s.meeting.pk}))
 _targets("generated_download", lambda s: (s.generated, {"pk": s.generated.pk}))
 _targets("scan_file", lambda s: (s.scan, {"pk": s.scan.pk}))
+_targets("issued_cancel issued_generate", lambda s: (s.issued, {"pk": s.issued.pk}))
 _targets(
     "document_template_download",
     lambda s: (s.template, {"pk": s.committee.pk, "template_pk": s.template.pk}),
