@@ -1022,6 +1022,21 @@ class GeneratedKind(models.TextChoices):
     RECOGNITION_DECISION = "recognition_decision", _("Quyết định công nhận đảng viên chính thức")
     PROBATION_SUMMARY = "probation_summary", _("Bản tổng hợp 12 tháng dự bị")
     MEMBER_SHEET = "member_sheet", _("Phiếu đảng viên")
+    COMMENTS_SUMMARY = "comments_summary", _("Tổng hợp ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú (5-KNĐ)")
+    BRANCH_MINUTES = "branch_minutes", _("Biên bản họp chi bộ xét đề nghị kết nạp")
+    BALLOT = "ballot", _("Phiếu biểu quyết đề nghị kết nạp")
+    NON_ADMISSION_NOTICE = "non_admission_notice", _("Thông báo không kết nạp")
+    RECOGNITION_COMMENTS = "recognition_comments", _("Tổng hợp ý kiến nhận xét đảng viên dự bị (12-KNĐ)")
+    RECOGNITION_BRANCH_RESOLUTION = (
+        "recognition_branch_resolution",
+        _("Nghị quyết chi bộ đề nghị công nhận đảng viên chính thức (13-KNĐ)"),
+    )
+    RECOGNITION_COMMITTEE_RESOLUTION = (
+        "recognition_committee_resolution",
+        _("Nghị quyết đảng ủy cơ sở đề nghị công nhận đảng viên chính thức (15-KNĐ)"),
+    )
+    REMOVAL_BRANCH_RESOLUTION = "removal_branch_resolution", _("Nghị quyết chi bộ đề nghị xóa tên đảng viên dự bị")
+    REMOVAL_DECISION = "removal_decision", _("Quyết định xóa tên đảng viên dự bị")
 
 
 class IssuedDocType(models.TextChoices):

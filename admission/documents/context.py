@@ -84,7 +84,7 @@ _VOTE_SLOTS: dict[str, frozenset[str]] = {
         }
     ),
 }
-_VOTE_PURPOSES = (VotePurpose.ADMISSION.value, VotePurpose.RECOGNITION.value)
+_VOTE_PURPOSES = (VotePurpose.ADMISSION.value, VotePurpose.RECOGNITION.value, VotePurpose.REMOVAL.value)
 
 
 def _vote_values(vote: Vote | None) -> dict[str, str]:
@@ -101,6 +101,32 @@ def _vote_values(vote: Vote | None) -> dict[str, str]:
         "abstain": str(vote.abstain),
         "required": str(vote.required),
         "result": "Đạt" if vote.passed else "Không đạt",
+    }
+
+
+def _meeting_values(vote: Vote | None) -> dict[str, str]:
+    """The branch meeting a vote was held at, as its minutes print it (counts from its attendance),
+    else the counts the vote recorded (present unknown)."""
+    meeting = vote.meeting if vote is not None and vote.meeting_id else None
+    if meeting is not None:
+        absent = meeting.official_members - meeting.present
+        return {
+            "held_on": format_date(meeting.held_on),
+            "summoned": str(meeting.official_members),
+            "present": str(meeting.present),
+            "absent": str(absent),
+            "excluded": str(meeting.excluded),
+            "minutes": _text(meeting.minutes),
+        }
+    if vote is None:
+        return dict.fromkeys(("held_on", "summoned", "present", "absent", "excluded", "minutes"), BLANK)
+    return {
+        "held_on": format_date(vote.held_on),
+        "summoned": str(vote.summoned),
+        "present": BLANK,
+        "absent": BLANK,
+        "excluded": str(vote.excluded),
+        "minutes": BLANK,
     }
 
 
@@ -221,9 +247,11 @@ def _build_context(
         for level in _VOTE_SLOTS:
             key = f"{purpose}_{level}_vote"
             context[key] = _vote_values(latest.get(key))
+    context["admission_branch_meeting"] = _meeting_values(latest.get("admission_branch_vote"))
     context.update(
         _document_keys(
             kind=kind,
+            votes=latest,
             issue=issue or IssueFacts(),
             context=context,
             candidate=candidate,
@@ -269,12 +297,28 @@ def _recipients(kind: str | None, context: Mapping[str, Any]) -> list[str]:
         "admission_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
         "recognition_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
         "probation_summary": [f"{context['branch_superior_name']},", "Lưu hồ sơ đảng viên."],
+        "comments_summary": ["Chi bộ (để xem xét),", "Lưu hồ sơ."],
+        "recognition_comments": ["Chi bộ (để xem xét),", "Lưu hồ sơ đảng viên."],
+        "non_admission_notice": [
+            f"{context['branch_name']},",
+            *([f"{context['grassroots_name']},"] if context["has_grassroots_resolution"] else []),
+            "Lưu hồ sơ.",
+        ],
+        "recognition_branch_resolution": [f"{nxt} (để xem xét),", "Lưu hồ sơ đảng viên."],
+        "recognition_committee_resolution": [
+            f"{context['decider_body']},",
+            f"{context['branch_name']},",
+            "Lưu Văn phòng Đảng ủy.",
+        ],
+        "removal_branch_resolution": [f"{nxt} (để xem xét),", "Lưu hồ sơ đảng viên."],
+        "removal_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
     }.get(kind or "", ["Lưu."])
 
 
 def _document_keys(
     *,
     kind: str | None,
+    votes: Mapping[str, Vote],
     issue: IssueFacts,
     context: Mapping[str, Any],
     candidate: Candidate,
@@ -310,7 +354,10 @@ def _document_keys(
         parent = organisations.get(issuer.parent_id) if issuer.parent_id else None
         issuer_name, superior_name = committee_name(issuer.name, issuer.kind), parent.name if parent else ""
     day = issue.issued_on
-    if day is None:
+    if day is None and spec.date_field and spec.date_field.startswith("vote:"):
+        vote = votes.get(spec.date_field.removeprefix("vote:"))
+        day = vote.held_on if vote is not None else None
+    elif day is None:
         day = getattr(candidate, spec.date_field) if spec.date_field else today
     place = (_place(issuer) if issuer is not None and issuer.pk else "") or context["place"]
     number_line = ""
@@ -408,7 +455,7 @@ def document_context(
             branch_superior=superior,
             authority=authority,
             place=_place(branch),
-            votes=list(Vote.objects.filter(candidate=candidate)),
+            votes=list(Vote.objects.filter(candidate=candidate).select_related("meeting")),
             introducers=introducers,
             mentors=mentors,
             probation_end_date=end,

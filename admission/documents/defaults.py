@@ -491,6 +491,224 @@ def _member_sheet(document: Any) -> None:
     _para(right, ("(ký, ghi rõ họ tên)", "i"), align="center", size=12)
 
 
+def _comments_summary(document: Any, *, recognition: bool) -> None:
+    _heading(document)
+    if recognition:
+        _title(document, "BẢN TỔNG HỢP", "ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú đối với đảng viên dự bị")
+        _body(
+            document,
+            "Đảng viên dự bị: ",
+            ("{{ person_name }}", "b"),
+            ", sinh ngày {{ date_of_birth }}; vào Đảng ngày {{ ceremony_date }}; hết thời kỳ dự bị ngày "
+            "{{ probation_end }}; sinh hoạt tại {{ branch_name }}.",
+        )
+        _body(
+            document,
+            "Chi ủy đã tổng hợp ý kiến nhận xét của các đoàn thể chính trị - xã hội nơi đồng chí sinh hoạt và "
+            "của chi ủy (chi bộ) nơi cư trú về quá trình 12 tháng dự bị; hoàn thành ngày "
+            "{{ recognition_dossier_date }}. Đảng viên giúp đỡ: {{ mentors_text }}.",
+        )
+    else:
+        _title(document, "BẢN TỔNG HỢP", "ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú đối với người xin vào Đảng")
+        _person_line(document, "Người xin vào Đảng: ")
+        _body(
+            document,
+            "Chi ủy đã tổng hợp ý kiến nhận xét của các đoàn thể chính trị - xã hội nơi người xin vào Đảng "
+            "sinh hoạt và của chi ủy (chi bộ) nơi cư trú; hoàn thành ngày {{ comments_completed_date }}.",
+        )
+    for heading in ("1. Ưu điểm:", "2. Khuyết điểm:", "3. Ý kiến đề nghị của các nơi nhận xét:"):
+        _para(document, (heading, "b"), before=4, after=2)
+        for _line in range(2):
+            _dotted_line(document)
+    _signature(document)
+
+
+def _two_signatures(document: Any, left: str, right: str) -> None:
+    _para(document, "", after=6)
+    table = document.add_table(rows=1, cols=2)
+    _layout_table(table)
+    _widths(table, TEXT_WIDTH / 2, TEXT_WIDTH / 2)
+    for cell, title in zip(table.rows[0].cells, (left, right), strict=True):
+        _para(cell, (title, "b"), align="center", first=True)
+        _para(cell, ("(ký, ghi rõ họ tên)", "i"), align="center", size=12)
+
+
+def _branch_minutes(document: Any) -> None:
+    _heading(document)
+    _title(document, "BIÊN BẢN", "họp chi bộ xét đề nghị kết nạp đảng viên")
+    _body(document, "Thời gian: ngày {{ admission_branch_meeting.held_on }}. Địa điểm: {{ branch_name }}.")
+    _body(
+        document,
+        "Số đảng viên chính thức được triệu tập: {{ admission_branch_meeting.summoned }}; có mặt: "
+        "{{ admission_branch_meeting.present }}; vắng mặt: {{ admission_branch_meeting.absent }}; "
+        "được trừ khỏi tổng số: {{ admission_branch_meeting.excluded }}.",
+    )
+    _body(document, "Chủ trì: ……………………………… Thư ký: ………………………………")
+    _para(document, ("Nội dung", "b"), before=4, after=2)
+    _person_line(document, "Chi bộ xem xét hồ sơ đề nghị kết nạp vào Đảng của quần chúng ")
+    _body(
+        document,
+        "Chi bộ đã nghe đọc đơn xin vào Đảng, lý lịch, giấy giới thiệu của đảng viên chính thức "
+        "({{ introducers_text }}), bản tổng hợp ý kiến nhận xét và giấy chứng nhận lớp bồi dưỡng nhận thức "
+        "về Đảng số {{ certificate_number }}; các đảng viên phát biểu ý kiến:",
+    )
+    for _line in range(3):
+        _dotted_line(document)
+    _body(document, "Kết quả biểu quyết của đảng viên chính thức (hình thức: {{ admission_branch_vote.form }}):")
+    _vote_table(document, "admission_branch_vote")
+    _spacer(document)
+    _body(
+        document,
+        ("Kết luận: ", "b"),
+        "số đảng viên chính thức tán thành {{ admission_branch_vote.yes }}/{{ admission_branch_vote.denominator }}, "
+        "cần tối thiểu {{ admission_branch_vote.required }}: {{ admission_branch_vote.result }}.",
+    )
+    _body(document, "Biên bản đã được đọc lại trước chi bộ và được chi bộ thông qua.")
+    _two_signatures(document, "THƯ KÝ", "CHỦ TRÌ")
+
+
+def _ballot(document: Any) -> None:
+    _heading(document)
+    _title(document, "PHIẾU BIỂU QUYẾT", "đề nghị kết nạp đảng viên")
+    _person_line(document, "Chi bộ xét đề nghị kết nạp vào Đảng quần chúng ")
+    _body(document, "Ý kiến của đảng viên (đánh dấu X vào một ô):")
+    table = document.add_table(rows=2, cols=2)
+    table.style = document.styles["Table Grid"]
+    _widths(table, 82.5, 82.5)
+    for cell, label in zip(table.rows[0].cells, ("Đồng ý kết nạp", "Không đồng ý kết nạp"), strict=True):
+        _para(cell, (label, "b"), align="center", first=True, before=4, after=4)
+    for cell in table.rows[1].cells:
+        _para(cell, "", first=True, before=18, after=18)
+    _para(
+        document,
+        ("Phiếu không ký tên. Phiếu đánh dấu cả hai ô hoặc không đánh dấu ô nào là phiếu không hợp lệ.", "i"),
+        size=12,
+        before=8,
+    )
+
+
+def _non_admission_notice(document: Any) -> None:
+    _heading(document)
+    _title(document, "THÔNG BÁO", "kết quả xem xét đề nghị kết nạp đảng viên")
+    _body(
+        document,
+        "Ngày {{ admission_decider_vote.held_on }}, {{ decider_body }} đã xem xét hồ sơ đề nghị kết nạp vào Đảng "
+        "của quần chúng ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, do {{ branch_name }} đề nghị tại nghị quyết ngày "
+        "{{ branch_resolution_date }}.",
+    )
+    _body(
+        document,
+        "Kết quả biểu quyết: {{ admission_decider_vote.yes }}/{{ admission_decider_vote.denominator }} "
+        "tán thành, cần tối thiểu {{ admission_decider_vote.required }} ({{ admission_decider_vote.result }}).",
+    )
+    _body(
+        document,
+        "{{ decider_body }} thông báo: chưa đủ điều kiện kết nạp quần chúng ",
+        ("{{ person_name }}", "b"),
+        " vào Đảng Cộng sản Việt Nam. Đề nghị {{ branch_name }} thông báo cho quần chúng, tiếp tục giáo dục, "
+        "bồi dưỡng và xem xét khi đủ điều kiện.",
+    )
+    _signature(document)
+
+
+def _recognition_resolution(document: Any, *, committee: bool) -> None:
+    _heading(document)
+    _title(document, "NGHỊ QUYẾT", "đề nghị công nhận đảng viên chính thức")
+    if committee:
+        _body(
+            document,
+            "Ngày {{ recognition_committee_vote.held_on }}, {{ grassroots_name }} xem xét đề nghị công nhận "
+            "đảng viên chính thức của {{ branch_name }} (nghị quyết ngày {{ recognition_branch_date }}) đối với "
+            "đồng chí ",
+            ("{{ person_name }}", "b"),
+            ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }}.",
+        )
+        slot, body = "recognition_committee_vote", "Đảng ủy"
+    else:
+        _body(
+            document,
+            "Ngày {{ recognition_branch_date }}, {{ branch_name }} họp xét đề nghị công nhận đảng viên chính thức "
+            "đối với đồng chí ",
+            ("{{ person_name }}", "b"),
+            ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }} (quyết định kết nạp số "
+            "{{ decision_number }}, ngày {{ decision_date }}).",
+        )
+        _body(
+            document,
+            "Chi bộ đã xem xét bản tự kiểm điểm của đảng viên dự bị, nhận xét của đảng viên giúp đỡ "
+            "({{ mentors_text }}), ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú, giấy chứng nhận lớp bồi "
+            "dưỡng đảng viên mới cấp ngày {{ new_member_class_date }}.",
+        )
+        slot, body = "recognition_branch_vote", "Chi bộ"
+    _body(document, "Kết quả biểu quyết (hình thức: {{ %s.form }}):" % slot)  # noqa: UP031
+    _vote_table(document, slot)
+    _spacer(document)
+    _body(
+        document,
+        (f"{body} quyết nghị: ", "b"),
+        ("đề nghị {{ decider_body }}" if committee else "đề nghị cấp ủy cấp trên") + " xem xét, công nhận đồng chí ",
+        ("{{ person_name }}", "b"),
+        " là đảng viên chính thức kể từ ngày {{ probation_end }}.",
+    )
+    _signature(document)
+
+
+def _removal_branch_resolution(document: Any) -> None:
+    _heading(document)
+    _title(document, "NGHỊ QUYẾT", "đề nghị xóa tên đảng viên dự bị")
+    _body(
+        document,
+        "Ngày {{ removal_branch_vote.held_on }}, {{ branch_name }} họp xét tư cách đảng viên dự bị của đồng chí ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }}.",
+    )
+    _para(document, ("Lý do:", "b"), before=2, after=2)
+    for _line in range(3):
+        _dotted_line(document)
+    _body(document, "Kết quả biểu quyết (hình thức: {{ removal_branch_vote.form }}):")
+    _vote_table(document, "removal_branch_vote")
+    _spacer(document)
+    _body(
+        document,
+        ("Chi bộ quyết nghị: ", "b"),
+        "đề nghị cấp ủy cấp trên xem xét, xóa tên đồng chí ",
+        ("{{ person_name }}", "b"),
+        " khỏi danh sách đảng viên dự bị.",
+    )
+    _signature(document)
+
+
+def _removal_decision(document: Any) -> None:
+    _heading(document)
+    _title(document, "QUYẾT ĐỊNH", "xóa tên đảng viên dự bị")
+    _para(document, ("{{ decider_body|upper }}", "b"), align="center", after=8)
+    _body(document, "Căn cứ Điều lệ Đảng Cộng sản Việt Nam;")
+    _body(document, "Căn cứ các quy định, hướng dẫn thi hành Điều lệ Đảng hiện hành;")
+    _body(document, "Xét nghị quyết của {{ branch_name }} ngày {{ removal_branch_vote.held_on }} đề nghị xóa tên;")
+    _para(document, ("QUYẾT ĐỊNH:", "b"), align="center", before=6, after=6)
+    _body(
+        document,
+        ("Điều 1. ", "b"),
+        "Xóa tên đồng chí ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }}, khỏi danh sách đảng viên dự bị "
+        "kể từ ngày {{ removal_date }}.",
+    )
+    _body(
+        document,
+        ("Điều 2. ", "b"),
+        "Đồng chí {{ person_name }} có quyền khiếu nại quyết định này theo quy định của Đảng.",
+    )
+    _body(
+        document,
+        ("Điều 3. ", "b"),
+        "Các tổ chức đảng có liên quan và đồng chí {{ person_name }} thi hành quyết định này.",
+    )
+    _signature(document)
+
+
 _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.APPLICATION_COVER.value: _application_cover,
     GeneratedKind.BRANCH_RESOLUTION.value: _branch_resolution,
@@ -499,6 +717,15 @@ _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.RECOGNITION_DECISION.value: functools.partial(_decision, recognition=True),
     GeneratedKind.PROBATION_SUMMARY.value: _probation_summary,
     GeneratedKind.MEMBER_SHEET.value: _member_sheet,
+    GeneratedKind.COMMENTS_SUMMARY.value: functools.partial(_comments_summary, recognition=False),
+    GeneratedKind.BRANCH_MINUTES.value: _branch_minutes,
+    GeneratedKind.BALLOT.value: _ballot,
+    GeneratedKind.NON_ADMISSION_NOTICE.value: _non_admission_notice,
+    GeneratedKind.RECOGNITION_COMMENTS.value: functools.partial(_comments_summary, recognition=True),
+    GeneratedKind.RECOGNITION_BRANCH_RESOLUTION.value: functools.partial(_recognition_resolution, committee=False),
+    GeneratedKind.RECOGNITION_COMMITTEE_RESOLUTION.value: functools.partial(_recognition_resolution, committee=True),
+    GeneratedKind.REMOVAL_BRANCH_RESOLUTION.value: _removal_branch_resolution,
+    GeneratedKind.REMOVAL_DECISION.value: _removal_decision,
 }
 
 

@@ -35,7 +35,8 @@ class KindSpec:
     # The signer's authority line for a collective body; "{decider}" takes the deciding body's
     # (T/M BAN THƯỜNG VỤ, T/M THƯỜNG TRỰC or T/M ĐẢNG ỦY).
     authority: str
-    # The candidate date the document is dated with until it is issued (None: the day it is made).
+    # The candidate date the document is dated with until it is issued (None: the day it is made;
+    # "vote:<slot>": the day of the vote in that slot, e.g. vote:admission_branch_vote).
     date_field: str | None
     summary: str  # the register's "trích yếu", completed with the person's name
 
@@ -64,6 +65,39 @@ SPECS: dict[str, KindSpec] = {
     ),
     GeneratedKind.PROBATION_SUMMARY: KindSpec(Issuer.BRANCH, None, "T/M CHI ỦY", None, "Tổng hợp quá trình dự bị"),
     GeneratedKind.MEMBER_SHEET: KindSpec(Issuer.BRANCH, None, "", None, "Phiếu đảng viên"),
+    GeneratedKind.COMMENTS_SUMMARY: KindSpec(
+        Issuer.BRANCH, None, "T/M CHI ỦY", "comments_completed_date", "Tổng hợp ý kiến nhận xét"
+    ),
+    GeneratedKind.BRANCH_MINUTES: KindSpec(
+        Issuer.BRANCH, None, "", "vote:admission_branch_vote", "Biên bản họp chi bộ xét kết nạp"
+    ),
+    GeneratedKind.BALLOT: KindSpec(Issuer.BRANCH, None, "", "vote:admission_branch_vote", "Phiếu biểu quyết"),
+    GeneratedKind.NON_ADMISSION_NOTICE: KindSpec(
+        Issuer.DECIDER, DocType.NOTICE, "{decider}", "vote:admission_decider_vote", "Không kết nạp đảng viên"
+    ),
+    GeneratedKind.RECOGNITION_COMMENTS: KindSpec(
+        Issuer.BRANCH, None, "T/M CHI ỦY", "recognition_dossier_date", "Tổng hợp ý kiến nhận xét đảng viên dự bị"
+    ),
+    GeneratedKind.RECOGNITION_BRANCH_RESOLUTION: KindSpec(
+        Issuer.BRANCH,
+        DocType.RESOLUTION,
+        "T/M CHI BỘ",
+        "recognition_branch_date",
+        "Đề nghị công nhận đảng viên chính thức",
+    ),
+    GeneratedKind.RECOGNITION_COMMITTEE_RESOLUTION: KindSpec(
+        Issuer.GRASSROOTS,
+        DocType.RESOLUTION,
+        "T/M ĐẢNG ỦY",
+        "vote:recognition_committee_vote",
+        "Đề nghị công nhận đảng viên chính thức",
+    ),
+    GeneratedKind.REMOVAL_BRANCH_RESOLUTION: KindSpec(
+        Issuer.BRANCH, DocType.RESOLUTION, "T/M CHI BỘ", "vote:removal_branch_vote", "Đề nghị xóa tên đảng viên dự bị"
+    ),
+    GeneratedKind.REMOVAL_DECISION: KindSpec(
+        Issuer.DECIDER, DocType.DECISION, "{decider}", "removal_date", "Xóa tên đảng viên dự bị"
+    ),
 }
 
 
