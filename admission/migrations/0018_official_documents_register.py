@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0014_checklist_ticking'),
+        ('admission', '0017_import_mapping'),
         ('members', '0010_api_token_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0015_official_documents_register'),
+        ('admission', '0018_official_documents_register'),
     ]
 
     operations = [
