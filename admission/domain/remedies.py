@@ -98,6 +98,9 @@ REMEDIES: dict[str, Remedy] = {
     "vote_threshold_reached": _input(),
     "removal_branch_vote_missing": Remedy("step", "removal_branch_vote"),
     "removal_grassroots_vote_missing": Remedy("step", "removal_grassroots_vote"),
+    "recognition_appraisal_missing": Remedy("step", "recognition_appraisal"),
+    "recognition_grassroots_vote_missing": Remedy("step", "recognition_grassroots_vote"),
+    "recognition_chain_recorded": _page("history"),
     # Corrections
     "correction_not_a_step": _page("history"),
     "correction_not_yours": Remedy("other_body", "body"),
@@ -144,6 +147,12 @@ REMEDIES: dict[str, Remedy] = {
     "transfer_same_branch": _input(),
     "transfer_target_outside_province": Remedy("other_body", ""),
     "transfer_stage_not_allowed": Remedy("step", "add_to_list"),
+    "transfer_act_before_move": _input(),
+    "transfer_already_forwarded": _page("history"),
+    "transfer_not_forwarded_dossier": Remedy("other_body", ""),
+    "reconsideration_already_requested": _page("history"),
+    "reconsideration_not_applicable": Remedy("other_body", ""),
+    "reconsideration_reason_required": _input(),
     # Acts that are not steps
     "consent_not_provincial": Remedy("other_body", "province"),
     "consent_needs_document": _page("flags"),

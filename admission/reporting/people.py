@@ -161,7 +161,9 @@ def _candidate_people(
         events = outcome_events(subtree.root, query, figure)
         date_field = OUTCOME_DATES[figure]
         last = events.filter(candidate_id=OuterRef("pk")).order_by("-on_date").values("on_date")[:1]
-        candidates = candidates.filter(pk__in=events.values("candidate_id")).annotate(**{date_field: Subquery(last)})
+        # The event's day as figure_date directly: its label key (e.g. "transferred_on") may be a
+        # field of the candidate too, which an annotation may not shadow.
+        candidates = candidates.filter(pk__in=events.values("candidate_id")).annotate(figure_date=Subquery(last))
     else:  # stage: the candidates who left the stage in the period (the visits of the medians)
         if key not in {s.value for s in Stage}:
             raise Http404
@@ -169,7 +171,7 @@ def _candidate_people(
         candidates = candidates.filter(pk__in=left.values("candidate_id"))
         date_field = None
     rows = candidates.select_related("person", "organisation")
-    if date_field:
+    if date_field and figure not in OUTCOME_FIGURES:
         rows = rows.annotate(figure_date=F(date_field))
     return PeopleList(rows.order_by("person__sort_key", "pk"), False, date_field)
 
