@@ -7,6 +7,8 @@ check again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -81,34 +83,52 @@ def step_correction(request: AuthenticatedRequest, pk: int, transition_pk: int) 
     )
 
 
+@dataclass(frozen=True)
+class TakeBack:
+    """One "take back with a reason" page: what it is called, what it says, what it calls."""
+
+    title: str
+    submit: str
+    intro: str
+    done: str
+    action: Callable[[str], object]  # the service, given the reason
+
+
+def _take_back(request: AuthenticatedRequest, candidate: Candidate, page: TakeBack) -> HttpResponse:
+    """The shared page of an undo or a withdrawal: the reason, then the service, then the candidate."""
+    form = forms.CorrectionReasonForm(request.POST or None, submit=page.submit)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _run_service(lambda: page.action(form.cleaned_data["reason"]), _form_errors(form, candidate))
+        if ok:
+            messages.success(request, page.done)
+            return redirect("candidate_detail", pk=candidate.pk)
+    return render(
+        request, "admission/form.html", {"form": form, "title": page.title, "candidate": candidate, "intro": page.intro}
+    )
+
+
 @login_required
 def step_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     candidate = _editable_candidate(request, pk)
     transition = services.latest_transition(candidate)
     if transition is None or not services.may_correct(request.user, candidate, transition, latest=True):
         raise PermissionDenied
-    refusal = services.undo_refusal(candidate, transition)
-    if refusal is not None:
+    if services.undo_refusal(candidate, transition) is not None:
         raise Http404
-    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Hủy bước này"))
-    if request.method == "POST" and form.is_valid():
-        ok, _result = _run_service(
-            lambda: services.step_undo(
-                acting_user=request.user, candidate=candidate, reason_text=form.cleaned_data["reason"]
-            ),
-            _form_errors(form, candidate),
-        )
-        if ok:
-            messages.success(
-                request,
-                _("Đã hủy bước “%(step)s”; hồ sơ trở lại bước “%(stage)s”.")
-                % {"step": STEP_BY_KEY[transition.step_key].label, "stage": _stage_name(transition.from_stage)},
-            )
-            return redirect("candidate_detail", pk=candidate.pk)
-    return render(
+    done = _("Đã hủy bước “%(step)s”; hồ sơ trở lại bước “%(stage)s”.") % {
+        "step": STEP_BY_KEY[transition.step_key].label,
+        "stage": _stage_name(transition.from_stage),
+    }
+    return _take_back(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Hủy bước vừa ghi"), "candidate": candidate, "intro": _step_intro(transition)},
+        candidate,
+        TakeBack(
+            title=_("Hủy bước vừa ghi"),
+            submit=_("Hủy bước này"),
+            intro=_step_intro(transition),
+            done=done,
+            action=lambda why: services.step_undo(acting_user=request.user, candidate=candidate, reason_text=why),
+        ),
     )
 
 
@@ -116,27 +136,22 @@ def step_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def vote_withdraw(request: AuthenticatedRequest, pk: int, vote_pk: int) -> HttpResponse:
     candidate = _editable_candidate(request, pk)
     vote = get_object_or_404(Vote, pk=vote_pk, candidate=candidate)
-    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Rút lại kết quả biểu quyết"))
-    if request.method == "POST" and form.is_valid():
-        ok, _result = _run_service(
-            lambda: services.vote_withdraw(
-                acting_user=request.user, vote=vote, reason_text=form.cleaned_data["reason"]
-            ),
-            _form_errors(form, candidate),
-        )
-        if ok:
-            messages.success(request, _("Đã rút lại kết quả biểu quyết; có thể ghi lại với số liệu đúng."))
-            return redirect("candidate_detail", pk=candidate.pk)
     intro = _("Biểu quyết ngày %(day)s: %(yes)s/%(n)s tán thành (%(purpose)s).") % {
         "day": vote.held_on.strftime("%d/%m/%Y"),
         "yes": vote.yes,
         "n": vote.denominator,
         "purpose": vote.get_purpose_display(),
     }
-    return render(
+    return _take_back(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Rút lại kết quả biểu quyết"), "candidate": candidate, "intro": intro},
+        candidate,
+        TakeBack(
+            title=_("Rút lại kết quả biểu quyết"),
+            submit=_("Rút lại kết quả biểu quyết"),
+            intro=intro,
+            done=_("Đã rút lại kết quả biểu quyết; có thể ghi lại với số liệu đúng."),
+            action=lambda why: services.vote_withdraw(acting_user=request.user, vote=vote, reason_text=why),
+        ),
     )
 
 
@@ -146,24 +161,21 @@ def mentorship_withdraw(request: AuthenticatedRequest, pk: int, mentorship_pk: i
     mentorship = get_object_or_404(
         Mentorship.objects.select_related("member__person"), pk=mentorship_pk, candidate=candidate
     )
-    form = forms.CorrectionReasonForm(request.POST or None, submit=_("Rút lại phân công"))
-    if request.method == "POST" and form.is_valid():
-        ok, _result = _run_service(
-            lambda: services.mentorship_withdraw(
-                acting_user=request.user, mentorship=mentorship, reason_text=form.cleaned_data["reason"]
-            ),
-            _form_errors(form, candidate),
-        )
-        if ok:
-            messages.success(request, _("Đã rút lại phân công."))
-            return redirect("candidate_detail", pk=candidate.pk)
     intro = _("%(name)s – %(role)s, phân công ngày %(day)s.") % {
         "name": mentorship.member.person.full_name,
         "role": mentorship.get_role_display(),
         "day": mentorship.assigned_on.strftime("%d/%m/%Y"),
     }
-    return render(
+    return _take_back(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Rút lại phân công giúp đỡ"), "candidate": candidate, "intro": intro},
+        candidate,
+        TakeBack(
+            title=_("Rút lại phân công giúp đỡ"),
+            submit=_("Rút lại phân công"),
+            intro=intro,
+            done=_("Đã rút lại phân công."),
+            action=lambda why: services.mentorship_withdraw(
+                acting_user=request.user, mentorship=mentorship, reason_text=why
+            ),
+        ),
     )
