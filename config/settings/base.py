@@ -99,6 +99,20 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions (architecture A)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# The embedded default serves the web server and the Celery worker from one file at once:
+# - WAL: readers never block the writer nor the writer the readers;
+# - IMMEDIATE: every transaction takes the write lock at BEGIN, so a transaction that reads and
+#   then writes (update_or_create, get-then-save) never has to upgrade a read lock, which SQLite
+#   refuses at once with "database is locked" when another writer got in between (the busy
+#   timeout does not apply to an upgrade);
+# - timeout: how long a writer waits for the lock (busy timeout) before giving up.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
