@@ -20,6 +20,7 @@ from admission.imports.columns import (
     NO,
     YES,
 )
+from admission.spreadsheets import sheet_write
 from members.models import EducationLevel, Organisation
 
 
@@ -60,11 +61,11 @@ def import_template_build(*, organisation: Organisation, branch_codes: Sequence[
         letter = get_column_letter(index)
         lists.cell(row=1, column=index, value=key).font = bold
         for row, item in enumerate(items, start=2):
-            lists.cell(row=row, column=index, value=item)
+            sheet_write(lists, row=row, column=index, value=item)
         lists.column_dimensions[letter].width = 40 if key in {"stage", "education_level"} else 14
         ranges[key] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(len(items), 1) + 1}"
     for row, (_code, name) in enumerate(branch_codes, start=2):
-        lists.cell(row=row, column=len(catalogue) + 1, value=name)
+        sheet_write(lists, row=row, column=len(catalogue) + 1, value=name)  # user text
     lists.cell(row=1, column=len(catalogue) + 1, value="chi bộ").font = bold
     lists.column_dimensions[get_column_letter(len(catalogue) + 1)].width = 40
 
@@ -178,8 +179,8 @@ def _write_guide(guide: Any, *, organisation: Organisation, bold: Any) -> None:
     lines += [(c.header + (" *" if c.required else ""), c.guide or c.hint) for c in COLUMNS]
     lines += [("", "* cột bắt buộc phải có trong tệp."), ("", ""), ("Ví dụ (không nhập từ trang này)", "")]
     for row, (left, right) in enumerate(lines, start=1):
-        guide.cell(row=row, column=1, value=left or None).font = bold
-        cell = guide.cell(row=row, column=2, value=right or None)
+        sheet_write(guide, row=row, column=1, value=left or None).font = bold
+        cell = sheet_write(guide, row=row, column=2, value=right or None)  # the organisation's name
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide.cell(row=1, column=1).font = Font(bold=True, size=14)
     guide.column_dimensions["A"].width = 34
@@ -189,4 +190,4 @@ def _write_guide(guide: Any, *, organisation: Organisation, bold: Any) -> None:
         guide.cell(row=start, column=index + 2, value=column.header).font = bold
         for offset, example in enumerate(EXAMPLE_ROWS, start=1):
             value = example.get(column.key, organisation.code if column.key == "branch" else None)
-            guide.cell(row=start + offset, column=index + 2, value=value)
+            sheet_write(guide, row=start + offset, column=index + 2, value=value)

@@ -16,6 +16,7 @@ from admission.domain import statistics as stats
 from admission.models import AnnualPlan
 from admission.reporting.people import PeopleList
 from admission.reporting.presentation import DATE_LABELS, _stage_label
+from admission.spreadsheets import cell_write, sheet_write
 from members.models import Gender, Organisation
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -50,7 +51,8 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     book.remove(book.active)  # type: ignore[arg-type]
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.title))
-        ws.append(list(sheet.headers))
+        for column, header in enumerate(sheet.headers, start=1):
+            sheet_write(ws, row=1, column=column, value=str(header))
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="F2DCDB")
@@ -69,9 +71,9 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
                 elif isinstance(value, Decimal):
                     cell.value = float(value)
                 elif isinstance(value, Promise):  # a lazily translated label
-                    cell.value = str(value)
+                    cell_write(cell, str(value))
                 else:
-                    cell.value = value
+                    cell_write(cell, value)  # user text (names, notes, ethnicity) stays text
         for index, header in enumerate(sheet.headers):
             width = sheet.widths[index] if index < len(sheet.widths) else max(12, min(45, len(str(header)) + 4))
             ws.column_dimensions[get_column_letter(index + 1)].width = width
