@@ -3,24 +3,34 @@
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
-from members.auth import client_ip
+from members.auth import ThrottledAuthenticationForm, client_ip
 from members.forms import AuditFilterForm, MemberSearchForm, PersonForm
 from members.http import AuthenticatedRequest, safe_next
 from members.models import AuditLog, Person, Role
 
 RECOVERY_CODES_SESSION_KEY = "two_factor_recovery_codes"  # shown once, then dropped from the session
+
+# One login for everything (pages, admin): failures throttled per account and address, audited.
+login_view = auth_views.LoginView.as_view(
+    authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
+)
+# The same login at /admin/login/, going on to the admin when no `next` is given.
+admin_login_view = auth_views.LoginView.as_view(
+    authentication_form=ThrottledAuthenticationForm, next_page=reverse_lazy("admin:index")
+)
 
 
 def _page(request: HttpRequest, queryset: Any, per_page: int = 25, param: str = "page") -> Any:
