@@ -33,7 +33,7 @@ class UserLanguageMiddleware:
 
 
 class TwoFactorRequiredMiddleware:
-    """Send committee staff and administrators to the second-factor page until verified.
+    """Send users whose roles read beyond one branch (members.twofactor) to the second-factor page until verified.
 
     Runs after django-otp's OTPMiddleware (which sets `user.is_verified`). The pages needed to
     verify, log out or switch language, and static files, stay reachable.

@@ -391,6 +391,15 @@ class ApiToken(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
+    # What the token was granted on: a keyed digest of the user's password hash and active roles at
+    # creation. A password change or reset, or any change of roles, makes it differ: the token is
+    # revoked without anyone having to remember to delete it (members.api_tokens.token_grant).
+    grant = models.CharField(max_length=64, default="", editable=False)
+    # Created from a session that had passed the second factor.
+    second_factor = models.BooleanField(default=False, editable=False)
+    read_only = models.BooleanField(_("chỉ đọc"), default=False)
+    # Updated at most once a minute (a write per request would be a write lock per request on SQLite).
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("token API")

@@ -40,6 +40,9 @@ class Scope:
     read_paths: tuple[str, ...] = ()
     edit_paths: tuple[str, ...] = ()
     roles: tuple[tuple[str, int, str], ...] = field(default=())  # (role, organisation id, organisation name)
+    # Some role reads personal data beyond one branch: a role on a committee (its whole subtree)
+    # or roles on several branches (mentors, who see only their mentees, aside).
+    beyond_one_branch: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -114,15 +117,22 @@ def scope_for(user: User | Any) -> Scope:
     assignments = list(
         RoleAssignment.objects.filter(user=user, active=True)
         .select_related("organisation")
-        .only("role", "organisation__id", "organisation__path", "organisation__name")
+        .only("role", "organisation__id", "organisation__path", "organisation__name", "organisation__kind")
         .order_by("organisation__path", "role")
     )
     everything = user.is_superuser or any(a.role == Role.ADMINISTRATOR for a in assignments)
     # Mentors see only their mentees, which the admission app grants separately.
     read = [a.organisation.path for a in assignments if a.role != Role.MENTOR]
     edit = [a.organisation.path for a in assignments if a.role in EDITING_ROLES]
+    readers = [a for a in assignments if a.role != Role.MENTOR]
+    beyond = (
+        everything
+        or len({a.organisation.id for a in readers}) > 1
+        or any(not a.organisation.is_branch for a in readers)
+    )
     scope = Scope(
         everything=everything,
+        beyond_one_branch=beyond,
         read_paths=_outermost(read),
         edit_paths=_outermost(edit),
         roles=tuple((a.role, a.organisation.id, a.organisation.name) for a in assignments),

@@ -1,5 +1,7 @@
-"""TOTP second factor (RFC 6238, django-otp) for committee staff, committee leaders and
-administrators: the roles that see whole subtrees of personal data.
+"""TOTP second factor (RFC 6238, django-otp) for every user whose roles read personal data beyond
+one branch: committee staff, committee leaders, administrators, and any role (an auditor, a
+secretary) held on a committee or on more than one branch. A secretary, deputy or auditor of one
+branch and a mentor log in with a password.
 
 A password login of such a user is only half a login: `TwoFactorRequiredMiddleware` sends
 them to the second-factor page until the session is verified. The first time, the page
@@ -37,7 +39,12 @@ RECOVERY_DEVICE_NAME = "recovery"
 def requires_second_factor(user: User) -> bool:
     if not getattr(settings, "TWO_FACTOR_REQUIRED", True) or not user.is_authenticated:
         return False
-    return user.is_superuser or any(role in SECOND_FACTOR_ROLES for role, _org, _name in scope_for(user).roles)
+    scope = scope_for(user)
+    return (
+        user.is_superuser
+        or scope.beyond_one_branch
+        or any(role in SECOND_FACTOR_ROLES for role, _org, _name in scope.roles)
+    )
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

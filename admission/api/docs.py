@@ -10,9 +10,13 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from admission.api import schema as api_schema
@@ -82,9 +86,18 @@ def api_docs(request: AuthenticatedRequest) -> HttpResponse:
     new_token = ""
     if request.method == "POST":
         if request.POST.get("action") == "create":
-            new_token = api_tokens.token_rotate(acting_user=request.user).key
+            try:
+                new_token = api_tokens.token_rotate(
+                    acting_user=request.user,
+                    second_factor=request.user.is_verified(),  # type: ignore[attr-defined]
+                    read_only=request.POST.get("read_only") == "1",
+                ).key
+            except api_tokens.SecondFactorRequired:
+                # A token is a credential of its own: made only after the second factor.
+                return redirect(f"{reverse('two_factor')}?{urlencode({'next': reverse('api_docs')})}")
         elif request.POST.get("action") == "revoke":
             api_tokens.token_revoke(acting_user=request.user)
+    token = ApiToken.objects.filter(user=request.user).first()
     schema = api_schema.api_schema()
     operations = api_schema.operations(schema)
     english = (get_language() or "vi").startswith("en")
@@ -96,7 +109,10 @@ def api_docs(request: AuthenticatedRequest) -> HttpResponse:
         "steps": _steps(),
         "reason_codes": sorted((code, texts[1] if english else texts[0]) for code, texts in REASON_CODES.items()),
         "api_codes": API_CODES,
-        "token": ApiToken.objects.filter(user=request.user).only("created").first(),
+        "token": token,
+        "token_expires": api_tokens.token_expires(token) if token else None,
+        "token_problem": api_tokens.token_problem(token, now=timezone.now()) if token else None,
+        "token_lifetime_days": settings.API_TOKEN_LIFETIME_DAYS,
         "new_token": new_token,
         "page_size": DEFAULT_PAGE_SIZE,
         "max_page_size": MAX_PAGE_SIZE,

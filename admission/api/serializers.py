@@ -847,6 +847,8 @@ class TokenSerializer(serializers.Serializer):
 
     token = serializers.CharField(source="key", read_only=True, help_text="Send as 'Authorization: Token <token>'.")
     created = serializers.DateTimeField(read_only=True)
+    expires = serializers.DateTimeField(read_only=True, help_text="After this the token stops working.")
+    read_only = serializers.BooleanField(read_only=True, help_text="True: writes through this token are refused.")
 
 
 # --- Helper picker ---------------------------------------------------------------------------------

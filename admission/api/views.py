@@ -22,7 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -801,16 +801,32 @@ class TokenView(ApiMixin, APIView):
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, FormParser]  # no body is needed; a plain HTML form may send its CSRF field
+    # No body is needed; a plain HTML form may send its CSRF field and `read_only`.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         summary="Create (or replace) your API token",
-        description="Session authentication and CSRF (X-CSRFToken header) only; any previous token stops working.",
+        description=(
+            "Session authentication and CSRF (X-CSRFToken header) only, from a session that passed the second "
+            "factor when it is required; any previous token stops working. Optional body field `read_only` "
+            "(true: the token may only read). The token expires after API_TOKEN_LIFETIME_DAYS (default 90) and "
+            "stops working when the user's password or roles change."
+        ),
         request=None,
         responses={201: s.TokenSerializer},
     )
     def post(self, request: Any) -> Response:
-        token = api_tokens.token_rotate(acting_user=_user(request))
+        read_only = str(request.data.get("read_only", "")).lower() in {"1", "true", "on", "yes"}
+        try:
+            token = api_tokens.token_rotate(
+                acting_user=_user(request),
+                second_factor=getattr(request.user, "is_verified", lambda: False)(),
+                read_only=read_only,
+            )
+        except api_tokens.SecondFactorRequired:
+            raise exceptions.PermissionDenied(
+                _("Cần xác thực hai lớp trước khi tạo token."), code="second_factor_required"
+            ) from None
         response = Response(s.TokenSerializer(token).data, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response

@@ -89,9 +89,10 @@ def test_a_new_login_must_verify_again_with_the_confirmed_device(carol, tree) ->
     assert client.get(reverse("dashboard")).status_code == 200
 
 
-def test_branch_secretaries_and_auditors_log_in_with_a_password_only(alice, eve) -> None:  # type: ignore[no-untyped-def]
-    for username in ("alice", "eve"):
-        assert _logged_in(username).get(reverse("dashboard")).status_code == 200
+def test_branch_secretaries_log_in_with_a_password_only_and_the_province_auditor_does_not(alice, eve) -> None:  # type: ignore[no-untyped-def]
+    assert _logged_in("alice").get(reverse("dashboard")).status_code == 200
+    # The auditor reads the whole province's personal data: the second factor too.
+    assert _logged_in("eve").get(reverse("dashboard"))["Location"].startswith(reverse("two_factor"))
 
 
 def test_the_second_factor_page_does_not_follow_a_foreign_next(carol) -> None:  # type: ignore[no-untyped-def]
