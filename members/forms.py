@@ -3,6 +3,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberStatus, Person
@@ -66,6 +67,16 @@ class PersonForm(forms.ModelForm):
             Row(Column("youth_union_member", css_class="col-md-6"), Column("trade_union_member", css_class="col-md-6")),
             Submit("save", _("Lưu")),
         )
+
+    def validate_unique(self) -> None:
+        """The CCCD's uniqueness is left to the service (members.services.cccd_conflict): the
+        model's "already exists" would tell whether a number exists outside the user's scope."""
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("cccd")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def clean_cccd(self) -> str | None:
         value = "".join((self.cleaned_data.get("cccd") or "").split())

@@ -423,6 +423,7 @@ class AuditLog(models.Model):
         LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
         RECOVERY_CODE_USED = "recovery_code_used", _("Dùng mã khôi phục xác thực hai lớp")
         RECOVERY_CODES_ISSUED = "recovery_codes_issued", _("Tạo mã khôi phục xác thực hai lớp")
+        IDENTIFIER_CONFLICT = "identifier_conflict", _("Nhập số định danh của người ngoài phạm vi")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)

@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.freshness import organisations_changed
 from members.models import (
@@ -61,17 +62,63 @@ def _require_edit(acting_user: User | None, organisation: Organisation) -> None:
         raise PermissionDenied
 
 
-def person_create(*, acting_user: User | None, organisation: Organisation, **fields: Any) -> Person:
-    """Validate (CCCD structure, dates, name) and insert a person; nothing is written on error.
+# The answer when a CCCD belongs to someone the user may not see: it must not tell them that the
+# number exists, nor where (existence answers never reveal what lies outside the user's scope).
+CCCD_UNAVAILABLE = gettext_lazy(
+    "Không dùng được số CCCD này. Kiểm tra lại số; nếu số đúng, hãy liên hệ cơ quan tổ chức của "
+    "cấp ủy cấp trên để được hỗ trợ."
+)
 
-    Side effects: one transaction; one Person row and its history row.
+
+def cccd_conflict(*, acting_user: User | None, person: Person, ip_address: str | None = None) -> str | None:
+    """Why `person.cccd` cannot be stored: another person holds it. Inside the user's scope the
+    message names that person; outside it is the neutral CCCD_UNAVAILABLE, and the attempt is
+    written to the audit log against the other person (their auditors see the probe)."""
+    if not person.cccd:
+        return None
+    other = Person.objects.filter(cccd=person.cccd).exclude(pk=person.pk).select_related("organisation").first()
+    if other is None:
+        return None
+    if acting_user is None or scope_for(acting_user).can_read(other.organisation):
+        return _("Số CCCD này đã có trong danh sách: %(name)s (%(organisation)s).") % {
+            "name": other.full_name,
+            "organisation": other.organisation.name,
+        }
+    audit_record(
+        user=acting_user,
+        action=AuditLog.Action.IDENTIFIER_CONFLICT,
+        person=other,
+        detail="cccd",
+        ip_address=ip_address,
+    )
+    return str(CCCD_UNAVAILABLE)
+
+
+def _person_save(*, acting_user: User | None, person: Person, paths: list[str]) -> None:
+    """Validate and save; the CCCD's uniqueness is answered by cccd_conflict, never by the model's
+    "already exists" (nor by the database's refusal, when two saves race)."""
+    person.full_clean(validate_unique=False)
+    conflict = cccd_conflict(acting_user=acting_user, person=person)
+    if conflict is not None:
+        raise ValidationError({"cccd": conflict})
+    try:
+        with transaction.atomic(durable=True):
+            person.save()
+            organisations_changed(paths=paths)
+    except IntegrityError:
+        raise ValidationError({"cccd": str(CCCD_UNAVAILABLE)}) from None
+
+
+def person_create(*, acting_user: User | None, organisation: Organisation, **fields: Any) -> Person:
+    """Validate (CCCD structure and uniqueness, dates, name) and insert a person; nothing is
+    written on error.
+
+    Side effects: one transaction; one Person row and its history row (an audit row when the CCCD
+    belongs to someone outside the user's scope).
     """
     _require_edit(acting_user, organisation)
     person = Person(organisation=organisation, **fields)
-    person.full_clean()
-    with transaction.atomic(durable=True):
-        person.save()
-        organisations_changed(paths=[organisation.path])
+    _person_save(acting_user=acting_user, person=person, paths=[organisation.path])
     return person
 
 
@@ -84,10 +131,8 @@ def person_update(*, acting_user: User | None, person: Person, **fields: Any) ->
     before = person.organisation.path
     for name, value in fields.items():
         setattr(person, name, value)
-    person.full_clean()
-    with transaction.atomic(durable=True):
-        person.save()
-        organisations_changed(paths=[before, person.organisation.path])  # a move changes both subtrees
+    # A move changes both subtrees.
+    _person_save(acting_user=acting_user, person=person, paths=[before, person.organisation.path])
     return person
 
 

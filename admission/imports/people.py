@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -49,10 +50,11 @@ from admission.imports.files import import_file_forget, import_file_keep
 from admission.imports.mapping import EXACT, SAVED, SKIP_SHEET, ColumnMapping, missing_required, suggest
 from admission.imports.planning import plan_sheets
 from admission.imports.rows import Plan
-from admission.imports.workbook import Layout, Sheet, sheets_for, suggested_mapping, workbook_read
+from admission.imports.workbook import ImportFileRefused, Layout, Sheet, sheets_for, suggested_mapping, workbook_read
 from admission.imports.writing import write_row
 from admission.models import ImportBatch, ImportMapping
 from members.models import AuditLog, Organisation, User
+from members.ratelimit import rate_limit_hit
 from members.selectors import organisation_get, scope_for
 from members.services import audit_record
 
@@ -185,6 +187,24 @@ def import_dry_run(
     """
     now = now or timezone.now()
     _require_edit(acting_user, organisation)
+    if acting_user is not None:
+        # A dry run answers for up to thousands of CCCD numbers at once: at most
+        # IMPORT_DRY_RUN_LIMIT per user and window, whatever the workers.
+        wait = rate_limit_hit(
+            f"import-dry-run:{acting_user.pk}",
+            limit=settings.IMPORT_DRY_RUN_LIMIT,
+            window=settings.IMPORT_DRY_RUN_WINDOW_SECONDS,
+            now=now,
+        )
+        if wait is not None:
+            raise ImportFileRefused(
+                _("Bạn đã chạy thử %(limit)s lần trong %(minutes)s phút. Vui lòng thử lại sau %(wait)s phút.")
+                % {
+                    "limit": settings.IMPORT_DRY_RUN_LIMIT,
+                    "minutes": settings.IMPORT_DRY_RUN_WINDOW_SECONDS // 60,
+                    "wait": max(1, -(-wait // 60)),
+                }
+            )
     layout, mapping, sheets = _read(organisation=organisation, file_name=file_name, data=data, mapping=mapping)
     plan = plan_sheets(sheets, organisation=organisation, acting_user=acting_user, today=timezone.localdate(now))
     sha256 = import_file_keep(data=data, now=now)

@@ -40,6 +40,7 @@ from members import names
 from members.authority import DecidingBody, NoDecidingBody
 from members.models import BRANCH_KINDS, MemberStatus, Organisation, PartyMember, Person, User
 from members.selectors import organisation_authority, scope_for
+from members.services import cccd_conflict
 
 
 def _stage_order(stage: Stage) -> int:
@@ -219,10 +220,18 @@ def _check_person(plan: RowPlan, look: Lookups) -> None:
     number = values.get("cccd") or ""
     existing = look.people.get(number) if number else None
     if existing is not None:
-        if look.acting_user is not None and not scope_for(look.acting_user).can_edit(existing.organisation):
-            plan.error(
-                "cccd", _("Người có số CCCD này thuộc tổ chức ngoài phạm vi của bạn; không thể cập nhật bằng tệp này.")
-            )
+        scope = scope_for(look.acting_user) if look.acting_user is not None else None
+        if scope is not None and not scope.can_edit(existing.organisation):
+            if scope.can_read(existing.organisation):
+                plan.error(
+                    "cccd",
+                    _("Người có số CCCD này thuộc %(branch)s, bạn chỉ được xem; không thể cập nhật bằng tệp này.")
+                    % {"branch": existing.organisation.name},
+                )
+            else:
+                # Outside the scope: the same neutral answer as the person form, never "exists"
+                # nor where (the attempt is audited against that person).
+                plan.error("cccd", cccd_conflict(acting_user=look.acting_user, person=Person(cccd=number)) or "")
             return
         if plan.branch is not None and existing.organisation_id != plan.branch.pk:
             plan.error(

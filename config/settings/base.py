@@ -134,6 +134,9 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 # API tokens (members.api_tokens) stop working this many days after their creation.
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+# Excel import dry runs (each answers for up to thousands of CCCD numbers): per user and window.
+IMPORT_DRY_RUN_LIMIT = env.int("IMPORT_DRY_RUN_LIMIT", default=20)
+IMPORT_DRY_RUN_WINDOW_SECONDS = env.int("IMPORT_DRY_RUN_WINDOW_SECONDS", default=3600)
 # Generated documents (admission.documents.generate): at most this many per user and window (0: no limit).
 DOCUMENT_GENERATION_LIMIT = env.int("DOCUMENT_GENERATION_LIMIT", default=30)
 DOCUMENT_GENERATION_WINDOW_SECONDS = env.int("DOCUMENT_GENERATION_WINDOW_SECONDS", default=60)

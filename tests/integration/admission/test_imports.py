@@ -467,9 +467,12 @@ def test_it_refuses_people_it_may_not_change(tree, alice, bob) -> None:  # type:
     found = errors_by_row(dry_run(alice, tree.branch_a, workbook([row])))
     moved = errors_by_row(dry_run(None, tree.province, workbook([row])))
 
+    # Neither "exists" nor where: the same neutral answer as the person form (and an audit row).
     assert found[3] == [
-        "Số CCCD: Người có số CCCD này thuộc tổ chức ngoài phạm vi của bạn; không thể cập nhật bằng tệp này."
+        "Số CCCD: Không dùng được số CCCD này. Kiểm tra lại số; nếu số đúng, hãy liên hệ cơ quan tổ chức "
+        "của cấp ủy cấp trên để được hỗ trợ."
     ]
+    assert AuditLog.objects.filter(action=AuditLog.Action.IDENTIFIER_CONFLICT, user=alice, person=outsider).exists()
     assert moved[3] == [
         "Mã chi bộ: Người có số CCCD này đang thuộc Chi bộ B; chuyển sinh hoạt đảng không làm bằng nhập Excel."
     ]
