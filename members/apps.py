@@ -7,6 +7,9 @@ class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Tổ chức và đảng viên")
 
+    def ready(self) -> None:
+        from members import checks  # noqa: F401 - registers the deployment checks
+
 
 class TrackerAdminConfig(admin_apps.AdminConfig):
     """The admin with the application's login and second factor (members.admin_site)."""

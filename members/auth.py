@@ -1,4 +1,14 @@
-"""Login with throttling of failures (per username and per client address)."""
+"""Login with lock-out after repeated failures, per account and per client address.
+
+Two counters with their own thresholds, in the shared cache (Redis in production, the database
+cache in the embedded default, so every worker process counts the same failures):
+- per account (`LOGIN_FAILURE_LIMIT`, default 5): guessing one user's password stops quickly,
+  from any number of addresses;
+- per address (`LOGIN_FAILURE_ADDRESS_LIMIT`, default 50): one address trying many accounts stops
+  too, while failures against one account do not lock out the other users behind the same
+  address (an office network, a reverse proxy).
+Both count within `LOGIN_FAILURE_WINDOW_SECONDS`. Every failure is audited.
+"""
 
 from typing import Any
 
@@ -13,18 +23,53 @@ from members.models import AuditLog
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind our reverse proxy (DJANGO_BEHIND_PROXY) the
+    address the proxy appended last to X-Forwarded-For (earlier entries are the client's say)."""
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR")
 
 
-def _keys(request: HttpRequest | None, username: str) -> list[str]:
-    keys = [f"login-fail:user:{username.strip().lower()}"]
-    if request is not None and client_ip(request):
-        keys.append(f"login-fail:ip:{client_ip(request)}")
-    return keys
+def _account_key(username: str) -> str:
+    return f"login-fail:user:{username.strip().lower()}"
+
+
+def _address_key(address: str) -> str:
+    return f"login-fail:ip:{address}"
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        return 1
+
+
+def login_locked(request: HttpRequest | None, username: str) -> bool:
+    """Too many recent failures for this account, or from this address."""
+    if cache.get(_account_key(username), 0) >= settings.LOGIN_FAILURE_LIMIT:
+        return True
+    address = client_ip(request) if request is not None else None
+    return bool(address) and cache.get(_address_key(address or ""), 0) >= settings.LOGIN_FAILURE_ADDRESS_LIMIT
+
+
+def login_failure_record(request: HttpRequest | None, username: str) -> None:
+    """Count one failure against the account and the address, and audit it."""
+    from members.services import audit_record
+
+    _count(_account_key(username))
+    address = client_ip(request) if request is not None else None
+    if address:
+        _count(_address_key(address))
+    audit_record(user=None, action=AuditLog.Action.LOGIN_FAILED, detail=username[:100], ip_address=address)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Refuses further attempts after LOGIN_FAILURE_LIMIT failures within the window."""
+    """Refuses further attempts once the account or the address is locked out."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -34,8 +79,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        keys = _keys(self.request, username)
-        if any(cache.get(k, 0) >= settings.LOGIN_FAILURE_LIMIT for k in keys):
+        if login_locked(self.request, username):
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
@@ -44,15 +88,5 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            for key in keys:
-                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-                cache.incr(key)
-            from members.services import audit_record
-
-            audit_record(
-                user=None,
-                action=AuditLog.Action.LOGIN_FAILED,
-                detail=username[:100],
-                ip_address=client_ip(self.request) if self.request else None,
-            )
+            login_failure_record(self.request, username)
             raise

@@ -129,8 +129,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling (members.auth): failures per username and per client address.
+# Login lock-out (members.auth): failures per account and, with a higher threshold, per client
+# address (many users may share one), counted in the shared cache within the window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_ADDRESS_LIMIT = env.int("LOGIN_FAILURE_ADDRESS_LIMIT", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 # API tokens (members.api_tokens) stop working this many days after their creation.
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
@@ -142,7 +144,21 @@ DOCUMENT_GENERATION_LIMIT = env.int("DOCUMENT_GENERATION_LIMIT", default=30)
 DOCUMENT_GENERATION_WINDOW_SECONDS = env.int("DOCUMENT_GENERATION_WINDOW_SECONDS", default=60)
 
 # --- Cache ----------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Shared by every process: login lock-out counters, rate limits, statistics figures. Production:
+# Redis (CACHE_URL=rediscache://...). Without CACHE_URL: a table of the database (the embedded
+# default's SQLite file; `manage.py createcachetable`, which scripts/run calls), never a
+# per-process memory cache, in which each worker would count failed logins on its own.
+if "CACHE_URL" in env.ENVIRON:
+    CACHES = {"default": env.cache("CACHE_URL")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+            # Far above what is kept, so culling never drops a lock-out counter.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Statistics figures are cached until a write below the organisation (admission/statistics_cache.py);
 # the lifetime is only a safety net. 0: no cache.
 STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=600)
@@ -265,9 +281,8 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_PROXY", default=False) else None
-)
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
