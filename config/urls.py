@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from members.auth import PasswordResetView
 from members.views import login_view
 
 urlpatterns = [
     path("accounts/login/", login_view, name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("admission/", include("admission.urls")),

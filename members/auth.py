@@ -14,7 +14,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -90,3 +91,67 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         except forms.ValidationError:
             login_failure_record(self.request, username)
             raise
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Password reset requests, limited per address and per e-mail address typed (whether or not
+    an account has it, so the limit tells nothing); the e-mail is written in the account's language."""
+
+    error_messages = {
+        "throttled": _("Bạn đã yêu cầu đặt lại mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."),
+    }
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self) -> str:
+        from django.utils import timezone
+
+        from members.ratelimit import rate_limit_hit
+
+        email = self.cleaned_data["email"]
+        keys = [f"password-reset:email:{email.strip().lower()}"]
+        address = client_ip(self.request) if self.request is not None else None
+        if address:
+            keys.append(f"password-reset:ip:{address}")
+        now = timezone.now()
+        waits = [
+            rate_limit_hit(
+                key, limit=settings.PASSWORD_RESET_LIMIT, window=settings.PASSWORD_RESET_WINDOW_SECONDS, now=now
+            )
+            for key in keys
+        ]
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            raise forms.ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": max(1, -(-wait // 60))}
+            )
+        return email
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """In the language the account chose (Vietnamese unless English), not the requester's."""
+        from django.utils import translation
+
+        context = args[2] if len(args) > 2 else kwargs["context"]
+        language = getattr(context["user"], "preferred_language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            super().send_mail(*args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ThrottledPasswordResetForm
+    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def get_extra_email_context(self) -> dict[str, Any]:
+        # Lazy: rendered in the account's language by send_mail.
+        return {"site_title": settings.TRACKER_SITE_NAME, "base_url": settings.TRACKER_BASE_URL}
+
+    @property
+    def extra_email_context(self) -> dict[str, Any]:  # type: ignore[override]
+        return self.get_extra_email_context()

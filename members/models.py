@@ -160,6 +160,10 @@ CCCD_MESSAGES = {
 }
 
 
+BIRTH_DATE_MIN = date(1900, 1, 1)
+BIRTH_DATE_MAX = date(2100, 12, 31)
+
+
 class Person(models.Model):
     """Anyone the tracker knows: outstanding non-members, candidates, members.
 
@@ -232,7 +236,12 @@ class Person(models.Model):
         """Field errors in the user's language; runs for forms and for services (full_clean)."""
         errors: dict[str, list[object]] = {}
         self.full_name = names.normalize_name(self.full_name or "")
-        if len(self.full_name.split(" ")) < 2:
+        if names.invisible_characters(self.full_name):
+            errors.setdefault("full_name", []).append(
+                _("Họ và tên chứa ký tự ẩn hoặc ký tự đổi chiều văn bản (%(codes)s); hãy gõ lại tên.")
+                % {"codes": ", ".join(dict.fromkeys(names.invisible_characters(self.full_name)))}
+            )
+        elif len(self.full_name.split(" ")) < 2:
             errors.setdefault("full_name", []).append(_("Họ và tên phải có ít nhất họ và tên (hai từ)."))
         elif self._name_too_long():
             errors.setdefault("full_name", []).append(
@@ -241,6 +250,9 @@ class Person(models.Model):
         today = timezone.localdate()
         if self.date_of_birth and self.date_of_birth > today:
             errors.setdefault("date_of_birth", []).append(_("Ngày sinh không được ở tương lai."))
+        elif self.date_of_birth and not BIRTH_DATE_MIN <= self.date_of_birth <= BIRTH_DATE_MAX:
+            # The same bounds as the API's dates (admission.api.serializers MIN_DAY, MAX_DAY).
+            errors.setdefault("date_of_birth", []).append(_("Ngày sinh phải trong khoảng năm 1900 đến năm 2100."))
         if self.cccd:
             self.cccd = "".join(self.cccd.split())
             for code in cccd.cccd_errors(self.cccd, gender=self.gender or None, date_of_birth=self.date_of_birth):

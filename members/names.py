@@ -116,3 +116,15 @@ def sort_key(family: str, middle: str, given: str) -> str:
         primaries.append(primary + _PART_END)
         tones.append(tone)
     return "".join(primaries) + "".join(tones)
+
+
+# Zero-width characters, bidirectional overrides and isolates, the byte-order mark: "format"
+# characters (Unicode category Cf), plus control, private-use and surrogate code points. None is
+# ever part of a Vietnamese name; they make two names that look the same differ, or reverse how
+# the rest of a line is displayed.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
+
+
+def invisible_characters(value: str) -> list[str]:
+    """The invisible or direction-changing characters in `value`, as U+XXXX codes."""
+    return [f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) in _INVISIBLE_CATEGORIES]

@@ -172,7 +172,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next")) or reverse("dashboard")
     response = HttpResponseRedirect(next_url)
     if language in {code for code, _name in settings.LANGUAGES}:
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax" in settings
+        )
         if request.user.is_authenticated:
             services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
     return response

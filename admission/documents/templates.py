@@ -96,6 +96,23 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any], *, strict: bo
     return out.getvalue()
 
 
+# Every part a Word processor or python-docx parses as XML (relationships included).
+XML_PARTS = (".xml", ".rels", ".vml")
+
+
+def _declares_dtd(part: bytes) -> bool:
+    """A DOCTYPE or an entity declaration anywhere in the part (the whole part is read: a DTD may
+    follow a long comment), in UTF-8 or in UTF-16 (which XML parsers also accept)."""
+    texts = [part]
+    if part[:2] in {b"\xff\xfe", b"\xfe\xff"} or (len(part) > 1 and (part[0] == 0 or part[1] == 0)):
+        for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                texts.append(part.decode(encoding).encode())
+            except UnicodeError:
+                continue
+    return any(b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper() for text in texts)
+
+
 def _refuse_unless_docx(data: bytes) -> None:
     """The content must be a Word document (zip with word/document.xml), whatever its name."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -111,7 +128,7 @@ def _refuse_unless_docx(data: bytes) -> None:
             if sum(entry.file_size for entry in entries) > MAX_TEMPLATE_UNZIPPED_BYTES:
                 raise TemplateRefused(_("Tệp mẫu giải nén ra quá lớn."))
             for entry in entries:
-                if entry.filename.endswith(".xml") and b"<!DOCTYPE" in archive.read(entry)[:4096]:
+                if entry.filename.lower().endswith(XML_PARTS) and _declares_dtd(archive.read(entry)):
                     # No DTDs in a template: they are how XML entity attacks start.
                     raise TemplateRefused(_("Tệp mẫu chứa khai báo DOCTYPE, không được chấp nhận."))
     except (zipfile.BadZipFile, OSError) as exc:

@@ -21,6 +21,7 @@ if "CACHE_URL" not in os.environ:
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False  # the browser tests run over http://
 # The second factor is switched on by the tests that exercise it (tests/*/test_two_factor.py);
 # the other tests log committee staff in with force_login.
 TWO_FACTOR_REQUIRED = False
