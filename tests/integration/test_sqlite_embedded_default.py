@@ -127,3 +127,27 @@ def test_the_embedded_default_database_gets_the_options(tmp_path: Path) -> None:
     assert "journal_mode=WAL" in result.stdout
     assert settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
     assert "transaction_mode" not in settings.DATABASES["default"].get("OPTIONS", {})
+
+
+def test_the_embedded_broker_polls_often_and_prefetches(tmp_path: Path) -> None:
+    """kombu's filesystem transport sleeps its polling interval whenever the queue is empty (between
+    every two tasks with one prefetched): at the default 1 s a province's 200 digests took minutes
+    (bench/celery_transport.py measures it)."""
+    code = (
+        "from config.celery import app; connection = app.connection_for_write(); "
+        "print(connection.transport_cls, connection.transport.polling_interval, app.conf.worker_prefetch_multiplier)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "TRACKER_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    transport, interval, prefetch = result.stdout.split()
+    assert transport == "filesystem"
+    assert float(interval) <= 0.05
+    assert int(prefetch) >= 4  # takes the next digests while one is sent, instead of idling between them
