@@ -245,7 +245,8 @@ def write_report(rows: list[dict[str, object]], args: argparse.Namespace) -> str
         f"`bench/sqlite_writers.py --writers {args.writers} --duration {args.duration}`: {args.writers} "
         f"clients for {args.duration} s against the embedded default (SQLite, WAL, IMMEDIATE transactions, "
         "busy timeout; demo data), each logged in as a demo user and looping three dossier-document saves "
-        "(POST) for one candidate page; server, clients and SQLite on the same 2-CPU machine.",
+        "(POST) for one candidate page; server, clients and SQLite on the same 2-CPU machine, shared with other "
+        "work (load average 5-6 during the run).",
         "",
         "| server | requests | saves | errors | 'database is locked' in log | median ms | p95 ms | p95 save ms | p95 page ms |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -291,8 +292,8 @@ def main() -> None:
     env = environment(template)
     print(f"building the embedded default in {template} (migrate, demo data)", flush=True)  # noqa: T201
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    subprocess.run([PYTHON, "manage.py", "load_demo_data"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     subprocess.run([PYTHON, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([PYTHON, "manage.py", "load_demo_data"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     out = subprocess.run(  # noqa: S603
         [PYTHON, "manage.py", "shell", "-c", EDITABLE % (DEMO_USERS,)],
         cwd=ROOT,
