@@ -64,6 +64,7 @@ def token_grant(user: User) -> str:
     """A keyed digest of what a token of `user` stands on: the password hash, the superuser flag and
     the active roles (as scope_for reads them, so checking costs no query the request does not make)."""
     roles = sorted((role, org_id) for role, org_id, _name in scope_for(user).roles)
+    # (Frozen in members/migrations/0011: change both or neither.)
     material = f"{user.password}|{user.is_superuser}|{roles}"
     return salted_hmac("members.api_tokens.grant", material, algorithm="sha256").hexdigest()
 

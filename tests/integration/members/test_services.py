@@ -237,8 +237,35 @@ def test_the_migration_keeps_old_plain_tokens_working_as_digests(alice) -> None:
             "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer, created timestamptz)"
         )
         cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, now())", [key, alice.pk])
+    grants = importlib.import_module("members.migrations.0011_api_token_grant_expiry")
     with connection.schema_editor() as editor:
         migration.digest_old_tokens(apps, editor)
+        grants.grant_existing_tokens(apps, editor)  # members 0011: what the token stands on
     assert "authtoken_token" not in connection.introspection.table_names()
     user, _token = DigestTokenAuthentication().authenticate_credentials(key)
     assert user == alice
+
+
+def test_old_tokens_keep_working_until_the_password_changes(alice) -> None:  # type: ignore[no-untyped-def]
+    """members 0011 gives tokens made before grants the grant of what their users hold now."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from members.api_tokens import DigestTokenAuthentication, token_digest
+    from members.models import ApiToken
+
+    key = "fedcba9876543210fedcba9876543210fedcba98"
+    ApiToken.objects.create(user=alice, digest=token_digest(key))  # as 0010 left it: no grant
+    with pytest.raises(AuthenticationFailed):
+        DigestTokenAuthentication().authenticate_credentials(key)
+    grants = importlib.import_module("members.migrations.0011_api_token_grant_expiry")
+    with connection.schema_editor() as editor:
+        grants.grant_existing_tokens(apps, editor)
+    assert DigestTokenAuthentication().authenticate_credentials(key)[0] == alice
+    alice.set_password("Mật-khẩu-mới-2026")
+    alice.save()
+    with pytest.raises(AuthenticationFailed):
+        DigestTokenAuthentication().authenticate_credentials(key)
