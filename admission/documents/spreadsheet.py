@@ -1,7 +1,7 @@
 """A small .xlsx writer for the documents' exports (the register), safe against formula injection.
 
-Text typed by users (a summary, a recipient, a reason) is written as text, never as a formula:
-openpyxl would store a value that starts with "=" as a formula, which Excel evaluates on opening.
+Text typed by users (a summary, a recipient, a reason) goes through the one cell writer of every
+export (admission.spreadsheets.cell_write): text, never a formula.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from admission.spreadsheets import cell_write
 
 DATE_FORMAT = "DD/MM/YYYY"
 
@@ -35,7 +37,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         ws = book.create_sheet("".join(" " if ch in "[]:*?/\\" else ch for ch in sheet.title)[:31])
         for column, header in enumerate(sheet.headers, start=1):
             cell = ws.cell(row=1, column=column)
-            _text(cell, str(header))
+            cell_write(cell, str(header))
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for number, values in enumerate(sheet.rows, start=2):
@@ -49,7 +51,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
                 elif value is None:
                     continue
                 else:
-                    _text(cell, str(value))
+                    cell_write(cell, str(value))
         for index, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         ws.freeze_panes = "A2"
@@ -58,7 +60,3 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def _text(cell: Any, value: str) -> None:
-    cell.value = value
-    # openpyxl marks a string starting with "=" as a formula; store it as a string whatever it holds.
-    cell.data_type = "s"
