@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from admission import forms, services
-from admission.models import Candidate, Mentorship, StageTransition, Vote
+from admission.models import Candidate, ListDecision, Mentorship, StageTransition, Vote
 from admission.templatetags.admission_tags import stage_label
 from admission.views import _editable_candidate, _form_errors, _run_service
 from admission.workflow import STEP_BY_KEY
@@ -179,3 +179,33 @@ def mentorship_withdraw(request: AuthenticatedRequest, pk: int, mentorship_pk: i
             ),
         ),
     )
+
+
+@login_required
+def list_decision_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A meeting's decision on one person taken back (added, kept or removed by mistake)."""
+    decision = get_object_or_404(
+        ListDecision.objects.select_related("meeting__organisation", "candidate__person"), pk=pk
+    )
+    candidate = _editable_candidate(request, decision.candidate_id)
+    meeting = decision.meeting
+    if not services.may_edit_meeting(request.user, meeting, after_next=services.next_meeting(meeting) is not None):
+        raise PermissionDenied
+    intro = _("Cuộc họp ngày %(day)s: %(name)s – %(decision)s.") % {
+        "day": meeting.held_on.strftime("%d/%m/%Y"),
+        "name": decision.candidate.person.full_name,
+        "decision": decision.get_decision_display(),
+    }
+    page = TakeBack(
+        title=_("Rút lại kết quả xét danh sách cảm tình Đảng"),
+        submit=_("Rút lại kết quả"),
+        intro=intro,
+        done=_("Đã rút lại kết quả của cuộc họp; bước của hồ sơ đã được trả lại như trước."),
+        action=lambda why: services.list_decision_withdraw(
+            acting_user=request.user, decision=decision, reason_text=why
+        ),
+    )
+    response = _take_back(request, candidate, page)
+    if response.status_code == 302:
+        return redirect("branch_meeting", pk=meeting.pk)
+    return response

@@ -24,6 +24,11 @@ urlpatterns = [
         name="step_correction",
     ),
     path("candidates/<int:pk>/undo/", correction_views.step_undo, name="step_undo"),
+    path(
+        "branch-meetings/decisions/<int:pk>/withdraw/",
+        correction_views.list_decision_withdraw,
+        name="list_decision_withdraw",
+    ),
     path("candidates/<int:pk>/votes/<int:vote_pk>/withdraw/", correction_views.vote_withdraw, name="vote_withdraw"),
     path(
         "candidates/<int:pk>/mentors/<int:mentorship_pk>/withdraw/",

@@ -46,6 +46,7 @@ from admission.services.candidates import (
 from admission.services.corrections import (
     correctable_fields,
     latest_transition,
+    list_decision_withdraw,
     may_correct,
     mentorship_withdraw,
     step_correct,
@@ -117,6 +118,7 @@ __all__ = [
     "committee_meeting_create",
     "correctable_fields",
     "latest_transition",
+    "list_decision_withdraw",
     "may_correct",
     "mentorship_withdraw",
     "step_correct",

@@ -39,6 +39,8 @@ from admission.models import (
     Candidate,
     Correction,
     CorrectionKind,
+    ListDecision,
+    MeetingCorrection,
     Mentorship,
     StageTransition,
     Vote,
@@ -397,8 +399,12 @@ def _undo(
     if vote is not None and not vote.passed and counts_in_failed_votes(STEP_BY_KEY[transition.step_key]):
         # The failed vote goes with the step: it counts no more.
         restored["failed_votes"] = max(int(restored["failed_votes"] or 0) - 1, 0)
-    entered_on = previous.on_date if previous is not None else candidate.created_at.date()
-    entered_at = previous.at if previous is not None else candidate.created_at
+    if previous is not None:
+        entered_on, entered_at = previous.on_date, previous.at
+    else:  # back to the first stage: the day the candidate was created, as its first history row says
+        first = candidate.history.order_by("history_date", "history_id").first()  # type: ignore[attr-defined]
+        entered_on = first.stage_entered_on if first is not None else candidate.created_at.date()
+        entered_at = first.stage_entered_at if first is not None else candidate.created_at
     undone = candidate_step_undone(
         candidate=candidate, transition=transition, restored=restored, entered_on=entered_on, entered_at=entered_at
     )
@@ -528,3 +534,64 @@ def replayed_fields(candidate: Candidate) -> dict[str, Any]:
         state["stage"] = row.to_stage
         state["stage_entered_on"] = row.on_date
     return state
+
+
+# --- A branch meeting's decision on the sympathiser list ---------------------------------------
+
+
+def _list_move(decision: ListDecision) -> StageTransition | None:
+    """The move a list decision made (added: S0 -> S1; removed: -> S0) on the meeting's day."""
+    if decision.decision == ListDecision.Decision.KEEP:
+        return None
+    to_stage = Stage.S1 if decision.decision == ListDecision.Decision.ADD else Stage.S0
+    return (
+        StageTransition.objects.filter(
+            candidate_id=decision.candidate_id, to_stage=to_stage.value, on_date=decision.meeting.held_on
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+def list_decision_withdraw(
+    *, acting_user: User | None, decision: ListDecision, reason_text: str, now: dt.datetime | None = None
+) -> MeetingCorrection:
+    """Take back a meeting's decision on one person (added, kept or removed from the list by mistake).
+
+    Who: those who edit the meeting (services.meetings.may_edit_meeting: the branch, and after its
+    next meeting the committees above). A reason always. An "added" or "removed" decision moved the
+    candidate: the move is undone with it (step_undo rules: only while it is the candidate's last
+    step). The decision row goes with a history row naming the reason; the meeting's correction log
+    lists it.
+    """
+    from admission.services.meetings import may_edit_meeting, next_meeting
+
+    now = now or timezone.now()
+    meeting = decision.meeting
+    later = next_meeting(meeting)
+    if acting_user is not None and not may_edit_meeting(acting_user, meeting, after_next=later is not None):
+        raise StepRefused((reason("meeting_edit_not_branch", "ĐL 24.2", branch=meeting.organisation.name),))
+    why = _require_reason(reason_text)
+    candidate = Candidate.objects.select_related("organisation").get(pk=decision.candidate_id)
+    move = _list_move(decision)
+    if move is not None:
+        latest = latest_transition(candidate)
+        if latest is None or latest.pk != move.pk or move.to_stage != candidate.stage:
+            raise StepRefused((reason("vote_later_steps", ""),))
+    with transaction.atomic(durable=True):
+        if move is not None:
+            if not move.fields and decision.decision == ListDecision.Decision.ADD:
+                # Recorded before steps kept their fields: the list date is the one the move wrote.
+                move.fields = {"sympathiser_date": [None, _as_json(meeting.held_on)]}
+            _undo(candidate, move, acting_user, why, now)
+            _after_change(candidate, acting_user, why)
+        entry = {
+            "kind": "decision_withdrawn",
+            "name": candidate.person.full_name,
+            "decision": decision.decision,
+            "before": decision.reason,
+        }
+        decision._history_user = acting_user  # type: ignore[attr-defined]
+        decision._change_reason = why[:100]  # type: ignore[attr-defined]
+        decision.delete()
+        return MeetingCorrection.objects.create(meeting=meeting, at=now, by=acting_user, reason=why, changes=[entry])

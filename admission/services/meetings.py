@@ -42,6 +42,7 @@ from admission.models import (
 )
 from admission.services.base import StepRefused, date_problems
 from admission.services.transitions import candidate_transition
+from admission.workflow import STEP_BY_KEY
 from members.models import Organisation, User
 from members.selectors import branch_official_members, scope_for
 
@@ -165,6 +166,7 @@ def _record_decisions(
             now=now,
             basis=f"BranchMeeting {held_on:%d/%m/%Y}",
             fields={"sympathiser_date": held_on},
+            step_key="add_to_list",  # a decision withdrawn later undoes it (list_decision_withdraw)
         )
         ListDecision.objects.create(meeting=meeting, candidate=candidate, decision=ListDecision.Decision.ADD)
     for candidate in keep:
@@ -179,6 +181,7 @@ def _record_decisions(
             on_date=held_on,
             now=now,
             note=remove[candidate.pk],
+            step_key="drop" if candidate.stage_enum in STEP_BY_KEY["drop"].from_stages else "",
         )
         ListDecision.objects.create(
             meeting=meeting, candidate=candidate, decision=ListDecision.Decision.REMOVE, reason=remove[candidate.pk]

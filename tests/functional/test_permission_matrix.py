@@ -126,7 +126,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         held_on=dt.date(2025, 8, 5),
         minutes=f"Họp tháng 8 về {name}",
         add=[],
-        keep=[],
+        keep=[candidate],
         remove={},
         attendance={m.pk: services.AttendanceEntry("present") for m in introducers},
         now=NOW,
@@ -166,6 +166,10 @@ def _targets(names: str, target: Target) -> None:
 
 _targets("admission_board candidate_create meeting_create branch_meetings", lambda s: (s.branch, {"pk": s.branch.pk}))
 _targets("branch_meeting branch_meeting_edit", lambda s: (s.branch_meeting, {"pk": s.branch_meeting.pk}))
+_targets(
+    "list_decision_withdraw",
+    lambda s: (s.branch_meeting, {"pk": s.branch_meeting.list_decisions.get().pk}),
+)
 _targets("person_create", lambda s: (s.branch, {"organisation_pk": s.branch.pk}))
 _targets(
     "committee_queue committee_meetings document_templates statistics_organisation statistics_people "

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from admission import services
 from admission.devdata.demo import at, walk_to
-from admission.models import Candidate, Correction, Mentorship, StageTransition, Vote
+from admission.models import Candidate, Correction, ListDecision, Mentorship, StageTransition, Vote
 from members import api_tokens
 from members.models import User
 from tests.factories import PersonFactory
@@ -164,3 +164,22 @@ def test_a_refusal_links_to_the_page_that_lifts_it(tree, alice, introducers) -> 
     text = response.content.decode()
     assert 'id="form-remedies"' in text
     assert reverse("mentor_add", args=[candidate.pk]) in text.split('id="form-remedies"')[1].split("</div>")[0]
+
+
+def test_a_list_decision_is_withdrawn_from_the_meeting_page_and_outsiders_are_refused(tree, alice, bob, eve) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a, full_name="Lã Văn Nhầm")
+    candidate = services.candidate_create(acting_user=alice, person=person, now=at(START))
+    meeting = services.meeting_record(
+        acting_user=alice, organisation=tree.branch_a, held_on=dt.date(2025, 4, 18), minutes="", add=[candidate],
+        keep=[], remove={}, official_members=9, present=8, now=at(dt.date(2025, 4, 18)),
+    )  # fmt: skip
+    decision = ListDecision.objects.get(meeting=meeting)
+    url = reverse("list_decision_withdraw", args=[decision.pk])
+    assert url in _client(alice).get(reverse("branch_meeting", args=[meeting.pk])).content.decode()
+    for user in (bob, eve):
+        assert _client(user).post(url, {"reason": "x"}).status_code in (403, 404)
+    assert ListDecision.objects.filter(pk=decision.pk).exists()
+    response = _client(alice).post(url, {"reason": "Nhầm người"})
+    assert response.status_code == 302 and response["Location"] == reverse("branch_meeting", args=[meeting.pk])
+    candidate.refresh_from_db()
+    assert candidate.stage == "S0" and not ListDecision.objects.filter(pk=decision.pk).exists()

@@ -188,6 +188,7 @@ COVERED_ELSEWHERE = {
     "import_page": "test_import_views.py",
     "import_template": "test_import_views.py",
     "import_batch": "test_import_views.py",
+    "import_mapping": "test_import_views.py",
     "import_apply": "test_import_views.py",
     "statistics_index": "test_statistics_views.py",
     "statistics_organisation": "test_statistics_views.py",
@@ -213,6 +214,7 @@ COVERED_ELSEWHERE = {
     "step_undo": "test_correction_views.py",
     "vote_withdraw": "test_correction_views.py",
     "mentorship_withdraw": "test_correction_views.py",
+    "list_decision_withdraw": "test_correction_views.py",
 }
 
 
