@@ -373,7 +373,7 @@ def test_the_mapping_page_keeps_the_choices_and_says_what_is_missing(tree: Tree,
 def test_only_the_uploader_opens_the_mapping_page_of_a_file(
     request: pytest.FixtureRequest, tree: Tree, alice: User, persona: str
 ) -> None:
-    """bob and oscar: 404 (not their organisation); carol may import into A but did not upload the
+    """The "import_mapping" page. bob and oscar: 404 (not their organisation); carol may import into A but did not upload the
     file: 404; eve reads A but may not import: 403."""
     url = _upload_own(_client(alice), tree, _own_file())["Location"]
     client = _client(request.getfixturevalue(persona))
