@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from admission.domain.stages import STAGE_INFO, Stage
@@ -14,11 +15,17 @@ from members.names import search_key
 QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16, Stage.SY, Stage.SZ]
 
 
+def _stage_choices() -> list[tuple[str, str]]:
+    """The queue's stages by name in the user's language (read at each form's rendering)."""
+    english = (get_language() or "vi").startswith("en")
+    return [(s.value, STAGE_INFO[s].label_en if english else STAGE_INFO[s].label_vi) for s in QUEUE_STAGES]
+
+
 class ReviewQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Tìm theo tên người hoặc chi bộ"), method="filter_q")
     stage = django_filters.ChoiceFilter(
         label=_("Bước"),
-        choices=[(s.value, STAGE_INFO[s].label_vi) for s in QUEUE_STAGES],
+        choices=_stage_choices,
         empty_label=_("Tất cả"),
     )
     overdue = django_filters.BooleanFilter(
@@ -27,7 +34,15 @@ class ReviewQueueFilter(django_filters.FilterSet):
     order = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
         fields=(("next_due_on", "due"), ("stage_entered_on", "waited"), ("person__sort_key", "name")),
-        field_labels={"next_due_on": _("Hạn"), "stage_entered_on": _("Ngày nhận"), "person__sort_key": _("Tên")},
+        # Each order named in words (django-filter's own labels say "Hạn (descending)").
+        choices=[
+            ("due", _("Hạn: sớm trước")),
+            ("-due", _("Hạn: muộn trước")),
+            ("waited", _("Ngày nhận: cũ trước")),
+            ("-waited", _("Ngày nhận: mới trước")),
+            ("name", _("Tên: A → Z")),
+            ("-name", _("Tên: Z → A")),
+        ],
         empty_label=_("Hạn gần nhất trước"),
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from admission.domain.reasons import format_reason
+from admission.domain.stages import STAGE_INFO
 from admission.models import (
     AttendanceStatus,
     Candidate,
@@ -706,7 +707,14 @@ class CommitteeMeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["candidates"]
         field.queryset = queue
-        field.label_from_instance = lambda c: f"{c.person.full_name} · {c.organisation.name} · {c.stage}"
+        english = (get_language() or "vi").startswith("en")
+        field.label_from_instance = lambda c: " · ".join(
+            (
+                c.person.full_name,
+                c.organisation.name,
+                getattr(STAGE_INFO[c.stage_enum], "label_en" if english else "label_vi"),
+            )
+        )
         self.helper = _helper(_("Lập chương trình họp"))
 
 

@@ -103,13 +103,17 @@ def _form_errors(form: Any, candidate: Candidate | None = None) -> FormErrors:
     return FormErrors(form, candidate)
 
 
+# The audit log's words for the pages that show a candidate (stored as written: the log is a record).
+AUDIT_PAGES = {"candidate": "Trang ứng viên", "dossier review": "Trang xét hồ sơ"}
+
+
 def _audit_view(request: AuthenticatedRequest, candidate: Candidate, page: str) -> None:
     """Every view of a person's data is written to the audit log (Decree 13/2023)."""
     audit_record(
         user=request.user,
         action=AuditLog.Action.VIEW_PERSON,
         person=candidate.person,
-        detail=f"{page} {candidate.pk}",
+        detail=f"{AUDIT_PAGES[page]} #{candidate.pk}",
         ip_address=client_ip(request),
     )
 

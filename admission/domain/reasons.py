@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Self
 
+from admission.domain.documents import documents_text
+
 
 class Params(Mapping[str, object]):
     """A read-only, hashable mapping, so a :class:`Reason` stays a frozen value."""
@@ -652,6 +654,8 @@ def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
         shown["names"] = f" ({shown['names']})" if item.params.get("names") else ""
         mode = str(item.params.get("mode", ""))
         shown["hint"] = INTRODUCTION_HINTS[index] if mode == "TWO_MEMBERS" else ""
+    if item.code == "documents_missing":
+        shown["documents"] = documents_text(map(str, item.params["documents"]), lang)  # type: ignore[call-overload]
     if item.code == "date_order":
         for key in ("first", "second"):
             shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]

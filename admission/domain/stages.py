@@ -68,7 +68,9 @@ STAGE_INFO: dict[Stage, StageInfo] = {
         "HD06 3.1; HD38 I.1.1b-c", False, False, "pre_dossier",
     ),
     Stage.S3: StageInfo(
-        "Được phép lập hồ sơ", "Permitted to start the dossier",
+        # The step in progress is the permission itself (workflow "permit_dossier"): the stage is
+        # entered when the certificate is recorded, before the committee has given it.
+        "Chờ đảng ủy cơ sở cho phép lập hồ sơ", "Awaiting permission to start the dossier",
         "Đảng ủy cơ sở", "Grassroots committee",
         "HD38 I.1.1c-d", False, False, "dossier",
     ),

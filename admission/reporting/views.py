@@ -173,7 +173,7 @@ def statistics_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     audit_record(
         user=request.user,
         action=AuditLog.Action.EXPORT,
-        detail=f"statistics org={organisation.pk} {query.start:%d/%m/%Y}-{query.end:%d/%m/%Y}",
+        detail=f"Thống kê tổ chức #{organisation.pk} {query.start:%d/%m/%Y}–{query.end:%d/%m/%Y}",
         ip_address=client_ip(request),
     )
     return _xlsx(content, f"thong-ke-{organisation.code}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.xlsx")
@@ -193,7 +193,7 @@ def statistics_people_export(request: AuthenticatedRequest, pk: int) -> HttpResp
     audit_record(
         user=request.user,
         action=AuditLog.Action.EXPORT,
-        detail=f"statistics people org={organisation.pk} {figure} {key} rows={len(sheet.rows)}",
+        detail=f"Danh sách người của thống kê, tổ chức #{organisation.pk} {figure} {key}: {len(sheet.rows)} dòng",
         ip_address=client_ip(request),
     )
     return _xlsx(content, f"danh-sach-{organisation.code}-{figure}.xlsx")
@@ -341,7 +341,7 @@ def plan_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     audit_record(
         user=request.user,
         action=AuditLog.Action.EXPORT,
-        detail=f"plans org={organisation.pk} year={year}",
+        detail=f"Chỉ tiêu năm {year}, tổ chức #{organisation.pk}",
         ip_address=client_ip(request),
     )
     return _xlsx(workbook_bytes([sheet]), f"chi-tieu-{organisation.code}-{year}.xlsx")

@@ -1,6 +1,8 @@
 import re
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,20 @@ def stage_label(value: str) -> str:
         return value or ""
     info = STAGE_INFO[Stage(value)]
     return info.label_en if _lang() == "en" else info.label_vi
+
+
+@register.filter
+def stage_code(value: str) -> SafeString:
+    """The stage's code as a small badge beside its name (the only place a code is shown)."""
+    if value not in Stage.__members__:
+        return format_html("")
+    return format_html('<span class="stage-code" aria-hidden="true">{}</span>', value)
+
+
+@register.filter
+def rule_set_name(code: str) -> str:
+    """A rule set's short name as the texts spell it: the code "QD294" is "QĐ294"."""
+    return re.sub(r"^QD", "QĐ", code or "")
 
 
 _MOVE = re.compile(r"^(S\w+)→(S\w+)$")

@@ -74,7 +74,7 @@ def test_committee_staff_review_return_and_approve_a_dossier(
     _shot(page, "03-return-form")
     page.locator("#return-submit").click()
     expect(page.locator("main .alert-success")).to_contain_text("Đã trả hồ sơ về chi bộ")
-    expect(page.locator("#current-stage")).to_have_text("S8 · Chi bộ xét, ra nghị quyết đề nghị kết nạp")
+    expect(page.locator("#current-stage")).to_have_text("S8 Chi bộ xét, ra nghị quyết đề nghị kết nạp")
     expect(page.locator("#returns")).to_contain_text("A4: Giấy giới thiệu thiếu chữ ký")
     assert DossierReturn.objects.get().items.get().reason == "Giấy giới thiệu thiếu chữ ký"
 
@@ -108,7 +108,7 @@ def test_committee_staff_review_return_and_approve_a_dossier(
     _shot(page, "05-committee-vote")
     page.locator("main form [type=submit]").click()
     expect(page).to_have_url(f"/admission/candidates/{candidate.pk}/review/")
-    expect(page.locator("#current-stage")).to_have_text("S10 · Quyết định kết nạp")
+    expect(page.locator("#current-stage")).to_have_text("S10 Quyết định kết nạp")
     expect(page.locator("#due-committee")).to_have_text(tree.government.name)
     expect(page.locator("#review-readonly")).to_be_visible()  # no longer this committee's turn
     _shot(page, "06-after-approval")
@@ -121,7 +121,7 @@ def test_committee_staff_review_return_and_approve_a_dossier(
     page.fill("#id_on_date", "22/08/2025")
     page.fill("#id_decision_number", "25-QĐ/ĐU")
     page.locator("main form [type=submit]").click()
-    expect(page.locator("#current-stage")).to_have_text("S11 · Chờ tổ chức lễ kết nạp")
+    expect(page.locator("#current-stage")).to_have_text("S11 Chờ tổ chức lễ kết nạp")
     _shot(page, "07-decided")
 
     candidate.refresh_from_db()

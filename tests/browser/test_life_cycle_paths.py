@@ -135,7 +135,7 @@ def test_the_deciding_committee_decides_not_to_admit(page: Page, tree: Tree, ali
         # The branch cannot record the deciding committee's decision.
         _log_in(page, alice.username)
         _open_from_board(page, tree.branch_a.name, REJECTED)
-        expect(page.locator("#current-stage")).to_have_text("S10 · Quyết định kết nạp")
+        expect(page.locator("#current-stage")).to_have_text("S10 Quyết định kết nạp")
         expect(page.locator("main").get_by_role("link", name=REJECT)).to_have_count(0)
         _shot(page, "reject-01-branch-sees-s10")
 
@@ -151,7 +151,7 @@ def test_the_deciding_committee_decides_not_to_admit(page: Page, tree: Tree, ali
         _shot(page, "reject-03-form")
         _submit(page)
         expect(_flash(page)).to_contain_text(f"Đã ghi nhận: {REJECT}.")
-        expect(page.locator("#current-stage")).to_have_text("S1 · Cảm tình Đảng")
+        expect(page.locator("#current-stage")).to_have_text("S1 Cảm tình Đảng")
         _shot(page, "reject-04-after")
 
         # Branch A's secretary reads the notice with the reason and finds the person on the list.
@@ -161,7 +161,7 @@ def test_the_deciding_committee_decides_not_to_admit(page: Page, tree: Tree, ali
         expect(page.locator("main")).to_contain_text(REJECT_REASON)
         _shot(page, "reject-05-branch-notification")
         _open_from_board(page, tree.branch_a.name, REJECTED)
-        expect(page.locator("#current-stage")).to_have_text("S1 · Cảm tình Đảng")
+        expect(page.locator("#current-stage")).to_have_text("S1 Cảm tình Đảng")
         expect(page.locator("#timeline")).to_contain_text(
             f"10/09/2025 Quyết định kết nạp → Cảm tình Đảng — {REJECT_REASON}"
         )
@@ -198,7 +198,7 @@ def test_three_failed_recognition_votes_then_the_superior_asks_for_a_new_vote(
 
         _log_in(page, alice.username)
         _open_from_board(page, tree.branch_a.name, DEADLOCKED)
-        expect(page.locator("#current-stage")).to_have_text("S15 · Chi bộ xét công nhận đảng viên chính thức")
+        expect(page.locator("#current-stage")).to_have_text("S15 Chi bộ xét công nhận đảng viên chính thức")
         _shot(page, "deadlock-01-s15")
         for n, day in enumerate(("12/10/2026", "14/10/2026", "16/10/2026"), start=1):
             _action(page, RECOGNITION_VOTE)
@@ -268,7 +268,7 @@ def test_an_admission_is_annulled_then_decided_again(page: Page, tree: Tree, ali
 
         _log_in(page, alice.username)
         _open_from_board(page, tree.branch_a.name, ANNULLED)
-        expect(page.locator("#current-stage")).to_have_text("S13 · Thời kỳ dự bị")
+        expect(page.locator("#current-stage")).to_have_text("S13 Thời kỳ dự bị")
         expect(page.locator("main").get_by_role("link", name=ANNUL)).to_have_count(0)
         _shot(page, "annul-01-branch-has-no-annul")
 
@@ -291,7 +291,7 @@ def test_an_admission_is_annulled_then_decided_again(page: Page, tree: Tree, ali
         page.fill("#id_on_date", "14/11/2025")
         page.fill("#id_note", "Đã thẩm tra bổ sung lý lịch người thân")
         _submit(page)
-        expect(page.locator("#current-stage")).to_have_text("S10 · Quyết định kết nạp")
+        expect(page.locator("#current-stage")).to_have_text("S10 Quyết định kết nạp")
         _shot(page, "annul-05-back-at-s10")
         _action(page, DECISION)
         page.fill("#id_on_date", "17/11/2025")
@@ -300,7 +300,7 @@ def test_an_admission_is_annulled_then_decided_again(page: Page, tree: Tree, ali
         _committee_vote(page, yes=4)
         _shot(page, "annul-06-new-decision-form")
         _submit(page)
-        expect(page.locator("#current-stage")).to_have_text("S11 · Chờ tổ chức lễ kết nạp")
+        expect(page.locator("#current-stage")).to_have_text("S11 Chờ tổ chức lễ kết nạp")
 
         _log_in(page, alice.username)
         _open_from_board(page, tree.branch_a.name, ANNULLED)
@@ -352,7 +352,7 @@ def test_a_former_member_is_followed_again_and_the_branch_vote_is_refused(
         page.select_option("#id_person", label=RETURNING)
         _shot(page, "readmission-01-follow-form")
         page.locator("main form").get_by_role("button", name="Bắt đầu theo dõi").click()
-        expect(page.locator("#current-stage")).to_have_text("S0 · Quần chúng ưu tú")
+        expect(page.locator("#current-stage")).to_have_text("S0 Quần chúng ưu tú")
         expect(page.locator("#approvals-summary")).to_contain_text("Kết nạp lại")
         _shot(page, "readmission-02-candidate-page")
     candidate = Candidate.objects.get(person=person)

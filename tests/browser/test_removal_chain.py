@@ -121,7 +121,7 @@ def test_the_removal_chain_walked_by_the_three_bodies(page: Page, tree: Tree, al
     _shot(page, "06-decision-form")
     page.locator("main form [type=submit]").click()
     expect(page).to_have_url(url)
-    expect(page.locator("#current-stage")).to_have_text("SX · Xóa tên trong danh sách đảng viên dự bị")
+    expect(page.locator("#current-stage")).to_have_text("SX Xóa tên trong danh sách đảng viên dự bị")
     # Thu 15/01/2026 + 30 working days across Tết (16-20/02/2026) = Thu 05/03/2026 (QĐ294 8.2).
     expect(page.locator("#computed-dates")).to_contain_text("Hạn khiếu nại quyết định xóa tên")
     expect(page.locator("#computed-dates")).to_contain_text("05/03/2026")

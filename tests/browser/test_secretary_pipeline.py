@@ -81,18 +81,18 @@ def test_it_follows_a_person_and_records_the_first_steps(page: Page, alice, tree
 
     candidate = Candidate.objects.get(person__full_name=PERSON)
     expect(page).to_have_url(f"/admission/candidates/{candidate.pk}/")
-    expect(page.locator("#current-stage")).to_have_text("S0 · Quần chúng ưu tú")
+    expect(page.locator("#current-stage")).to_have_text("S0 Quần chúng ưu tú")
     expect(page.locator("main .alert-success")).to_contain_text(PERSON)
     _shot(page, "04-candidate-s0")
 
     _record_step(page, "Đưa vào danh sách cảm tình Đảng", today, "05a-listing-form")
     _shot(page, "05b-after-listing")
     expect(page).to_have_url(f"/admission/candidates/{candidate.pk}/")
-    expect(page.locator("#current-stage")).to_have_text("S1 · Cảm tình Đảng")
+    expect(page.locator("#current-stage")).to_have_text("S1 Cảm tình Đảng")
     expect(page.locator("#timeline")).to_contain_text(f"{today} Quần chúng ưu tú → Cảm tình Đảng")
 
     _record_step(page, "Đề nghị học lớp bồi dưỡng nhận thức về Đảng", today, "06a-class-form")
-    expect(page.locator("#current-stage")).to_have_text("S2 · Học lớp bồi dưỡng nhận thức về Đảng")
+    expect(page.locator("#current-stage")).to_have_text("S2 Học lớp bồi dưỡng nhận thức về Đảng")
     _shot(page, "06b-after-class-proposal")
 
     candidate.refresh_from_db()

@@ -58,7 +58,7 @@ def test_branch_a_transfers_a_probationer_whom_branch_b_then_sees(
 
     _log_in(page, alice.username)
     page.goto(detail)
-    expect(page.locator("#current-stage")).to_have_text("S13 · Thời kỳ dự bị")
+    expect(page.locator("#current-stage")).to_have_text("S13 Thời kỳ dự bị")
     _shot(page, "01-candidate-at-branch-a")
 
     page.locator("#transfer-action").click()
@@ -97,7 +97,7 @@ def test_branch_a_transfers_a_probationer_whom_branch_b_then_sees(
     _shot(page, "04-branch-b-board")
     page.locator("#stage-S13").get_by_role("link", name=PERSON).click()
     expect(page).to_have_url(detail)
-    expect(page.locator("#current-stage")).to_have_text("S13 · Thời kỳ dự bị")
+    expect(page.locator("#current-stage")).to_have_text("S13 Thời kỳ dự bị")
     history = page.locator("#transfers")
     expect(history).to_contain_text(f"10/11/2025 {tree.branch_a.name} → {tree.branch_b.name}")
     expect(history).to_contain_text(REASON)

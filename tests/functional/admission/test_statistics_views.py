@@ -302,7 +302,7 @@ def test_the_people_export_lists_names_and_dates(data, carol) -> None:  # type: 
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 6 and rows[0][0] == 1
     assert sheet.cell(row=2, column=3).number_format == "DD/MM/YYYY"
-    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, detail__contains="people").exists()
+    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, detail__contains="Danh sách người").exists()
 
 
 def test_the_plans_export_sets_the_parent_against_its_children(data, carol) -> None:  # type: ignore[no-untyped-def]

@@ -319,7 +319,7 @@ def test_it_records_the_class_proposal_posted_by_the_secretary(alice, s1) -> Non
     moved = StageTransition.objects.filter(candidate=s1).latest("at", "pk")
     assert (moved.from_stage, moved.to_stage, moved.acting_user, moved.basis) == ("S1", "S2", alice, "NQ 02/CB")
     page = _html(client.get(response["Location"]))
-    assert "S2 · " in page
+    assert f">S2</span> {STAGE_INFO[Stage.S2].label_vi}" in page  # the current stage, by name
     assert "Đã ghi nhận" in page  # the success message
 
 
@@ -552,7 +552,9 @@ def test_the_board_names_the_documents_still_missing_before_the_branch_vote(alic
 
     cards = {card.split("</a>")[0].rsplit(">", 1)[-1]: card for card in html.split("candidate-card")[1:]}
     assert "Hồ sơ còn thiếu" not in cards["Đỗ Văn Đủ"]
-    assert "⚠ Hồ sơ còn thiếu: A2, A4" in cards["Đỗ Văn Thiếu"]
+    assert (
+        "⚠ Hồ sơ còn thiếu: A2 Đơn xin vào Đảng; A4 Giấy giới thiệu của đảng viên chính thức" in cards["Đỗ Văn Thiếu"]
+    )
     assert f'href="/admission/candidates/{lacking.pk}/"' in cards["Đỗ Văn Thiếu"]
 
 
@@ -565,6 +567,6 @@ def test_the_board_is_drawn_in_the_users_language(alice, tree, introducers) -> N
     with time_machine.travel(dt.datetime(2025, 3, 1, 9, 0, tzinfo=TZ), tick=False):
         html = _html(client.get(reverse("admission_board", args=[tree.branch_a.pk])))
 
-    assert f"S8 · {STAGE_INFO[Stage.S8].label_en}" in html
+    assert f'<span class="stage-code" aria-hidden="true">S8</span> {STAGE_INFO[Stage.S8].label_en}' in html
     assert "Next step: " in html and "Deadline: " in html
-    assert "⚠ Missing documents: A4" in html
+    assert "⚠ Missing documents: A4 Introduction letter from an official member" in html

@@ -309,8 +309,19 @@ def test_it_formats_dates_as_dd_mm_yyyy_and_lists_with_commas() -> None:
     expired = reason("certificate_expired", "HD06 5.4b", valid_until=date(2026, 3, 9))
     assert format_reason(expired) == "Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng đã hết hạn ngày 09/03/2026"
     assert format_reason(expired, "en") == "The awareness-class certificate expired on 09/03/2026"
-    missing = reason("documents_missing", "HD38 II.1.1a", documents=("A", "B"))
-    assert format_reason(missing, "en") == "Missing documents: A, B"
+    missing = reason("documents_missing", "HD38 II.1.1a", documents=("X", "Y"))
+    assert format_reason(missing, "en") == "Missing documents: X; Y"
+
+
+def test_it_names_missing_documents_in_checklist_order() -> None:
+    missing = reason("documents_missing", "HD38 II.1.1a", documents=("A6", "A5", "A10", "A1", "R1"))
+    assert format_reason(missing) == (
+        "Hồ sơ còn thiếu: A1 Giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng; "
+        "A5 Nghị quyết giới thiệu của Đoàn/Công đoàn; "
+        "A6 Tổng hợp ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú; A10 Quyết định kết nạp đảng viên; "
+        "R1 Giấy chứng nhận lớp bồi dưỡng đảng viên mới"
+    )
+    assert format_reason(missing, "en").startswith("Missing documents: A1 Party-awareness class certificate; A5 ")
 
 
 def test_it_names_each_open_verification_request_with_its_reply_due_date() -> None:
