@@ -951,3 +951,140 @@ def helper_picker(
         options.append(HelperOption(member, found, tuple(sorted(roles.get(member.pk, ())))))
     options.sort(key=lambda option: not option.eligible)  # those who may be chosen first, in name order
     return HelperPicker(options, replacement)
+
+
+# --- The home page: what each role has to do ------------------------------------------------------
+
+HOME_HORIZON_DAYS = 14  # "due soon": the legal dates of the next two weeks
+HOME_LIMIT = 30  # rows per list; the page links to the full board or queue beyond
+
+
+@dataclass
+class TodoItem:
+    """One thing to do: the act, for whom, its legal date, the body that owns it and where to do it."""
+
+    candidate: Candidate
+    step: Step | None
+    due_on: dt.date | None
+    overdue: bool
+    owner: str  # the body that acts, in words
+    url: str  # the step's form when this user records it, else the page where it is followed
+
+
+@dataclass
+class CommitteeTodo:
+    committee_id: int
+    name: str
+    leader: bool
+    items: list[TodoItem]
+    total: int
+    late: int
+
+
+@dataclass
+class HomeTodo:
+    due: list[TodoItem] = field(default_factory=list)
+    due_total: int = 0
+    branches: list[tuple[int, str]] = field(default_factory=list)
+    meetings: list[Any] = field(default_factory=list)
+    committee_meetings: list[Any] = field(default_factory=list)
+    returned: list[DossierReturn] = field(default_factory=list)
+    committees: list[CommitteeTodo] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.branches or self.committees)
+
+
+def home_todo(*, user: User, today: dt.date, step_url: Any, candidate_url: Any, review_url: Any) -> HomeTodo:
+    """The to-do lists of the home page for the user's roles, in a bounded number of queries.
+
+    A branch secretary or deputy: what is overdue or due within HOME_HORIZON_DAYS in their
+    branches (one query), their branches' meetings this month (one) and the dossiers a committee
+    returned that wait for the branch (one). Committee staff and leaders: per committee they act
+    for, the dossiers whose turn is theirs, the late ones first (two queries each: the page and
+    the totals), and the committee's meetings this month (one). Everything through the scope
+    (candidate_list); the URL builders come from the view (`step_url(pk, key)`, `candidate_url(pk)`,
+    `review_url(pk)`).
+    """
+    from admission.models import BranchMeeting, CommitteeMeeting
+    from admission.workflow import BODY_LABELS, Body
+    from members.models import BRANCH_ROLES, COMMITTEE_ROLES, Role
+
+    scope = scope_for(user)
+    todo = HomeTodo()
+    todo.branches = [(org_id, name) for role, org_id, name in scope.roles if role in BRANCH_ROLES]
+    branch_ids = [org_id for org_id, _name in todo.branches]
+    month_start = today.replace(day=1)
+    month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+    def item(candidate: Candidate, acting: bool) -> TodoItem:
+        step = STEP_BY_KEY.get(NEXT_STEP.get(candidate.stage_enum, ""))
+        branch_records = step is not None and Body.BRANCH in (step.owner, step.recorded_by)
+        if acting and step is not None and branch_records:
+            url = step_url(candidate.pk, step.key)
+        else:
+            url = candidate_url(candidate.pk)
+        return TodoItem(
+            candidate=candidate,
+            step=step,
+            due_on=candidate.next_due_on,
+            overdue=candidate.next_due_on is not None and candidate.next_due_on < today,
+            owner=str(BODY_LABELS[step.owner]) if step is not None else "",
+            url=url,
+        )
+
+    if branch_ids:
+        due = (
+            candidate_list(user=user)
+            .filter(organisation_id__in=branch_ids, next_due_on__lte=today + dt.timedelta(days=HOME_HORIZON_DAYS))
+            .order_by("next_due_on", "person__sort_key", "pk")
+        )
+        rows = list(due[: HOME_LIMIT + 1])
+        todo.due = [item(candidate, acting=True) for candidate in rows[:HOME_LIMIT]]
+        todo.due_total = len(rows)
+        todo.meetings = list(
+            BranchMeeting.objects.filter(organisation_id__in=branch_ids, held_on__range=(month_start, month_end))
+            .filter(scope.organisation_q("organisation__"))
+            .select_related("organisation")
+            .order_by("held_on", "pk")
+        )
+        todo.returned = list(
+            DossierReturn.objects.filter(
+                candidate__organisation_id__in=branch_ids,
+                resubmitted_at__isnull=True,
+                transition__to_stage=F("candidate__stage"),  # still at the stage the return sent them to
+            )
+            .filter(scope.organisation_q("candidate__organisation__"))
+            .select_related("candidate__person", "committee")
+            .order_by("-at", "-pk")[:HOME_LIMIT]
+        )
+    committees: dict[int, tuple[str, bool]] = {}
+    for role, org_id, name in scope.roles:
+        if role in COMMITTEE_ROLES:
+            leader = committees.get(org_id, (name, False))[1] or role == Role.COMMITTEE_LEADER
+            committees[org_id] = (name, leader)
+    if committees:
+        organisations = {o.pk: o for o in organisation_list(user=user).filter(pk__in=list(committees))}
+        for org_id, (name, leader) in committees.items():
+            committee = organisations.get(org_id)
+            if committee is None:
+                continue
+            queue = (
+                candidate_list(user=user)
+                .filter(committee_due_filter(committee))
+                .order_by(F("next_due_on").asc(nulls_last=True), "stage_entered_on", "pk")
+            )
+            totals = queue.aggregate(total=Count("pk"), late=Count("pk", filter=Q(next_due_on__lt=today)))
+            rows = list(queue[:HOME_LIMIT])
+            items = [item(candidate, acting=False) for candidate in rows]
+            for entry in items:
+                entry.url = review_url(entry.candidate.pk)
+            todo.committees.append(CommitteeTodo(org_id, name, leader, items, totals["total"], totals["late"]))
+        todo.committee_meetings = list(
+            CommitteeMeeting.objects.filter(committee_id__in=list(committees), held_on__range=(month_start, month_end))
+            .filter(scope.organisation_q("committee__"))
+            .select_related("committee")
+            .order_by("held_on", "pk")
+        )
+    return todo

@@ -133,6 +133,45 @@ def _branch(request: AuthenticatedRequest, pk: int) -> Any:
 
 
 @login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    """The home page: each role's to-do first (overdue and due soon, meetings this month, returned
+    dossiers, dossiers at the committee), then the members overview of the user's scope."""
+    from members import selectors as member_selectors
+    from members.models import Role
+
+    step_pattern = _url_pattern_with_key("candidate_step")
+    todo = selectors.home_todo(
+        user=request.user,
+        today=timezone.localdate(),
+        step_url=step_pattern,
+        candidate_url=_url_pattern("candidate_detail"),
+        review_url=_url_pattern("dossier_review"),
+    )
+    context = {
+        "todo": todo,
+        "horizon": selectors.HOME_HORIZON_DAYS,
+        "today": timezone.localdate(),
+        "mentees": selectors.mentee_list(user=request.user)[: selectors.HOME_LIMIT],
+        # The members overview below the to-do (members.views.dashboard's context).
+        "stats": member_selectors.scope_statistics(user=request.user),
+        "roots": member_selectors.attach_member_counts(
+            member_selectors.organisation_children(user=request.user, parent=None)[:20]
+        ),
+        "scope": scope_for(request.user),
+        "role_labels": Role.choices,
+    }
+    return render(request, "admission/home.html", context)
+
+
+def _url_pattern_with_key(name: str) -> Callable[[int, str], str]:
+    """As _url_pattern, for a URL of an object id and a slug (a candidate's step form)."""
+    placeholder, slug = "2147483647", "step-key-placeholder"
+    before, middle_after = reverse(name, args=[int(placeholder), slug]).split(placeholder)
+    middle, after = middle_after.split(slug)
+    return lambda pk, key: f"{before}{pk}{middle}{key}{after}"
+
+
+@login_required
 def overview(request: AuthenticatedRequest) -> HttpResponse:
     branches = selectors.branches_overview(user=request.user, today=timezone.localdate())
     mentees = selectors.mentee_list(user=request.user)

@@ -53,6 +53,14 @@ class Body(StrEnum):
 
 
 COMMITTEE_BODIES = frozenset({Body.SUB_COMMITTEE, Body.GRASSROOTS_COMMITTEE, Body.DECIDING_COMMITTEE})
+# Each body's name as the screens show it (the home page's "who acts" column).
+BODY_LABELS: dict[Body, Promise] = {
+    Body.BRANCH: _("Chi bộ"),
+    Body.SUB_COMMITTEE: _("Đảng ủy bộ phận"),
+    Body.GRASSROOTS_COMMITTEE: _("Đảng ủy cơ sở"),
+    Body.DECIDING_COMMITTEE: _("Cấp ủy có thẩm quyền"),
+    Body.PROVINCIAL_STANDING: _("Ban Thường vụ tỉnh ủy"),
+}
 
 
 class Router(StrEnum):

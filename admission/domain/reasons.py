@@ -635,6 +635,10 @@ def _show(value: object) -> str:
     return str(value)
 
 
+# Reasons whose `documents` param lists document codes: shown with their names, in checklist order.
+DOCUMENT_LISTS = frozenset({"documents_missing", "return_document_reason_required", "returned_documents_pending"})
+
+
 def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
     """The message of ``item`` in ``lang``, dates as dd/mm/yyyy and sequences comma-separated."""
     vi, en = REASON_CODES[item.code]
@@ -654,8 +658,10 @@ def format_reason(item: Reason, lang: Literal["vi", "en"] = "vi") -> str:
         shown["names"] = f" ({shown['names']})" if item.params.get("names") else ""
         mode = str(item.params.get("mode", ""))
         shown["hint"] = INTRODUCTION_HINTS[index] if mode == "TWO_MEMBERS" else ""
-    if item.code == "documents_missing":
+    if item.code in DOCUMENT_LISTS:
         shown["documents"] = documents_text(map(str, item.params["documents"]), lang)  # type: ignore[call-overload]
+    if item.code == "document_change_reason_required":
+        shown["document"] = documents_text([shown["document"]], lang)
     if item.code == "date_order":
         for key in ("first", "second"):
             shown[key] = DATE_LABELS.get(shown[key], (shown[key], shown[key]))[index]

@@ -163,7 +163,7 @@ def test_the_branch_resubmits_a_returned_dossier_from_the_candidate_page(tree, a
     client = _client(alice)
 
     refused = client.post(reverse("dossier_resubmit", args=[s9.pk]), follow=True)
-    assert "Chưa bổ sung các giấy tờ bị trả lại: A6" in refused.content.decode()
+    assert "Chưa bổ sung các giấy tờ bị trả lại: A6 Tổng hợp ý kiến nhận xét của đoàn thể" in refused.content.decode()
     assert Candidate.objects.get(pk=s9.pk).stage == "S8"
 
     services.document_record(acting_user=alice, candidate=s9, doc_type="A6", issued_on=dt.date(2025, 8, 22))
