@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 from admission.domain import deadlines
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.deadlines import ComputedDate
@@ -62,6 +64,22 @@ LEGAL_DATE_TRIGGER: dict[str, str] = {
 # A legal date that, when it applies, replaces another as the bound of the step in progress: the
 # dossier of a candidate who moved after it went up is decided within 30 WD of its receipt at the
 # destination, not 45 WD of the branch resolution (HD06 3.9b; docs/decisions.md, "Transfers").
+# Each legal date by name, as pages and the calendar feed show it.
+LEGAL_DATE_NAMES = {
+    "certificate_valid_until": _("Giấy chứng nhận lớp nhận thức còn giá trị đến"),
+    "dossier_valid_until": _("Hồ sơ còn giá trị đến (12 tháng)"),
+    "decision_deadline": _("Hạn ra quyết định kết nạp"),
+    "ceremony_deadline": _("Hạn tổ chức lễ kết nạp"),
+    "member_records_deadline": _("Hạn hoàn thành lý lịch, phiếu đảng viên"),
+    "probation_end": _("Hết thời kỳ dự bị (ngày chính thức)"),
+    "recognition_branch_deadline": _("Hạn chi bộ xét công nhận chính thức"),
+    "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
+    "complaint_deadline": _("Hạn khiếu nại quyết định xóa tên"),
+    "transfer_decision_deadline": _("Hạn nơi chuyển đến ra quyết định kết nạp (chuyển sinh hoạt)"),
+    "transfer_forward_deadline": _("Hạn cấp ủy nơi chuyển đi chuyển hồ sơ (chuyển sinh hoạt)"),
+    "reconsideration_deadline": _("Hạn trả lời đề nghị xem xét lại (chuyển sinh hoạt)"),
+}
+
 SUPERSEDES: dict[str, str] = {"transfer_decision_deadline": "decision_deadline"}
 
 

@@ -484,9 +484,17 @@ def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def calendar_ics(*, user: User, today: dt.date) -> bytes:
-    """Deadlines of the candidates the user may see and the next meetings of their branches (RFC 5545)."""
+def calendar_ics(*, user: User, today: dt.date, candidate_url: Any = None) -> bytes:
+    """Deadlines of the candidates the user may see and the next meetings of their branches (RFC 5545).
+
+    Each deadline event is named after the legal date it stands for (e.g. "Hồ sơ còn giá trị đến"
+    while the dossier is only bounded by its validity, "Hạn ra quyết định kết nạp" for the
+    decision) and links to the candidate (`candidate_url(pk)`, an absolute URL, from the view).
+    """
     from icalendar import Calendar, Event
+
+    from admission.dates import LEGAL_DATE_NAMES, LEGAL_DATE_TRIGGER, SUPERSEDES
+    from admission.workflow import STAGE_DEADLINE
 
     calendar = Calendar()
     calendar.add("prodid", "-//admission-tracker//vi")
@@ -494,9 +502,26 @@ def calendar_ics(*, user: User, today: dt.date) -> bytes:
     calendar.add("x-wr-calname", "Phát triển đảng viên")
     horizon = today + dt.timedelta(days=400)
     for candidate in candidate_list(user=user).filter(next_due_on__isnull=False, next_due_on__lte=horizon):
+        stage = candidate.stage_enum
+        # The legal dates that can bound this candidate's step: triggered, and not superseded.
+        names = [n for n in STAGE_DEADLINE.get(stage, ()) if getattr(candidate, LEGAL_DATE_TRIGGER[n]) is not None]
+        names = [n for n in names if not any(newer in names for newer, older in SUPERSEDES.items() if older == n)]
+        step = STEP_BY_KEY.get(NEXT_STEP.get(stage, ""))
+        if len(names) == 1:
+            what = str(LEGAL_DATE_NAMES.get(names[0], names[0]))
+        else:  # several dates bound the step: the earliest is the step's deadline
+            what = gettext("Hạn: %(act)s") % {"act": step.label if step else STAGE_INFO[stage].label_vi}
         event = Event()
         event.add("uid", f"candidate-{candidate.pk}-{candidate.stage}@admission-tracker")
-        event.add("summary", f"Hạn: {STAGE_INFO[candidate.stage_enum].label_vi} – {candidate.person.full_name}")
+        event.add("summary", f"{what} – {candidate.person.full_name}")
+        details = [STAGE_INFO[stage].label_vi]
+        if step is not None:
+            details.append(gettext("Việc tiếp theo: %(act)s") % {"act": step.label})
+        if candidate_url is not None:
+            link = candidate_url(candidate.pk)
+            event.add("url", link)
+            details.append(link)
+        event.add("description", "\n".join(str(line) for line in details))
         event.add("dtstart", candidate.next_due_on)
         event.add("dtend", candidate.next_due_on + dt.timedelta(days=1))  # type: ignore[operator]
         event.add("dtstamp", timezone.now())

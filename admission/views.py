@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -1060,7 +1061,11 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = User.objects.filter(calendar_token=token, is_active=True).exclude(calendar_token="").first()
     if user is None or len(token) < 20:
         raise Http404
-    body = selectors.calendar_ics(user=user, today=timezone.localdate())
+    base = settings.TRACKER_BASE_URL.rstrip("/")
+    candidate_url = _url_pattern("candidate_detail")
+    body = selectors.calendar_ics(
+        user=user, today=timezone.localdate(), candidate_url=lambda pk: f"{base}{candidate_url(pk)}"
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -131,7 +131,14 @@ def digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     if not items:
         DigestDelivery.objects.filter(pk=delivery_id).update(status=DigestDelivery.Status.SKIPPED)
         return DigestDelivery.Status.SKIPPED
-    message = digest_message(user=delivery.user, items=items, day=delivery.day)
+    previous = (
+        DigestDelivery.objects.filter(user=delivery.user, status=DigestDelivery.Status.SENT, sent_at__isnull=False)
+        .exclude(pk=delivery_id)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    message = digest_message(user=delivery.user, items=items, day=delivery.day, since=previous)
     try:
         message.send()  # outside any transaction: never hold a DB transaction across SMTP
     except (

@@ -7,26 +7,14 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from admission.dates import LEGAL_DATE_NAMES
 from admission.domain.reasons import Reason, format_reason
 from admission.domain.stages import STAGE_INFO, Stage
 from admission.workflow import STEP_BY_KEY
 
 register = template.Library()
 
-DATE_NAMES = {
-    "certificate_valid_until": _("Giấy chứng nhận lớp nhận thức còn giá trị đến"),
-    "dossier_valid_until": _("Hồ sơ còn giá trị đến (12 tháng)"),
-    "decision_deadline": _("Hạn ra quyết định kết nạp"),
-    "ceremony_deadline": _("Hạn tổ chức lễ kết nạp"),
-    "member_records_deadline": _("Hạn hoàn thành lý lịch, phiếu đảng viên"),
-    "probation_end": _("Hết thời kỳ dự bị (ngày chính thức)"),
-    "recognition_branch_deadline": _("Hạn chi bộ xét công nhận chính thức"),
-    "recognition_decision_deadline": _("Hạn ra quyết định công nhận"),
-    "complaint_deadline": _("Hạn khiếu nại quyết định xóa tên"),
-    "transfer_decision_deadline": _("Hạn nơi chuyển đến ra quyết định kết nạp (chuyển sinh hoạt)"),
-    "transfer_forward_deadline": _("Hạn cấp ủy nơi chuyển đi chuyển hồ sơ (chuyển sinh hoạt)"),
-    "reconsideration_deadline": _("Hạn trả lời đề nghị xem xét lại (chuyển sinh hoạt)"),
-}
+DATE_NAMES = LEGAL_DATE_NAMES  # admission.dates: the calendar feed names them too
 
 
 def _lang() -> str:
