@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0016_transfer_forwarding'),
+        ('admission', '0019_more_document_kinds'),
     ]
 
     operations = [
