@@ -89,7 +89,9 @@ def test_it_follows_a_person_and_records_the_first_steps(page: Page, alice, tree
     _shot(page, "05b-after-listing")
     expect(page).to_have_url(f"/admission/candidates/{candidate.pk}/")
     expect(page.locator("#current-stage")).to_have_text("S1 Cảm tình Đảng")
-    expect(page.locator("#timeline")).to_contain_text(f"{today} Quần chúng ưu tú → Cảm tình Đảng")
+    expect(page.locator("#timeline")).to_contain_text(
+        f"{today} Đưa vào danh sách cảm tình Đảng: Quần chúng ưu tú → Cảm tình Đảng"
+    )
 
     _record_step(page, "Đề nghị học lớp bồi dưỡng nhận thức về Đảng", today, "06a-class-form")
     expect(page.locator("#current-stage")).to_have_text("S2 Học lớp bồi dưỡng nhận thức về Đảng")
@@ -107,7 +109,7 @@ def test_it_follows_a_person_and_records_the_first_steps(page: Page, alice, tree
     _shot(page, "07-board")
     page.get_by_role("link", name="Họp chi bộ hằng tháng").click()
     expect(page).to_have_url(f"/admission/branches/{tree.branch_a.pk}/meetings/new/")
-    expect(page.locator("h1")).to_have_text("Họp chi bộ: xét danh sách cảm tình Đảng")
+    expect(page.locator("h1")).to_have_text("Họp chi bộ: điểm danh, biên bản, xét danh sách cảm tình Đảng")
     expect(page.locator(f"#id_remove_{candidate.pk}")).to_be_visible()  # listed (S2): may be removed
     _shot(page, "08-monthly-meeting")
     assert page.problems == []  # type: ignore[attr-defined]
