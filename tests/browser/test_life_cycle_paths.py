@@ -163,7 +163,7 @@ def test_the_deciding_committee_decides_not_to_admit(page: Page, tree: Tree, ali
         _open_from_board(page, tree.branch_a.name, REJECTED)
         expect(page.locator("#current-stage")).to_have_text("S1 Cảm tình Đảng")
         expect(page.locator("#timeline")).to_contain_text(
-            f"10/09/2025 Quyết định kết nạp → Cảm tình Đảng — {REJECT_REASON}"
+            f"10/09/2025 Ghi nhận quyết định không kết nạp: Quyết định kết nạp → Cảm tình Đảng — {REJECT_REASON}"
         )
         _shot(page, "reject-06-back-on-the-list")
 

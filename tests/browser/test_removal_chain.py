@@ -126,7 +126,7 @@ def test_the_removal_chain_walked_by_the_three_bodies(page: Page, tree: Tree, al
     expect(page.locator("#computed-dates")).to_contain_text("Hạn khiếu nại quyết định xóa tên")
     expect(page.locator("#computed-dates")).to_contain_text("05/03/2026")
     expect(page.locator("#timeline")).to_contain_text(
-        f"{TODAY} Thời kỳ dự bị → Xóa tên trong danh sách đảng viên dự bị"
+        f"{TODAY} Quyết định xóa tên khỏi danh sách đảng viên dự bị: Thời kỳ dự bị → Xóa tên trong danh sách đảng viên dự bị"
     )
     _shot(page, "07-removed")
 
