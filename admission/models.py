@@ -1184,6 +1184,35 @@ class GeneratedDocument(models.Model):
         ordering = ["-created_at", "-pk"]
 
 
+class DocumentBatch(models.Model):
+    """The decisions and resolutions of one committee meeting, made together off the request path:
+    the register entries (numbered in agenda order) rendered by the `documents` Celery queue into
+    one ZIP (DOCX and PDF of each) and one combined PDF for printing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không tạo được")
+
+    meeting = models.ForeignKey(CommitteeMeeting, on_delete=models.CASCADE, related_name="document_batches")
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # The register entries in agenda order (IssuedDocument ids).
+    entries = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done_count = models.PositiveIntegerField(default=0)
+    zip_file = models.FileField(upload_to=generated_upload_to, max_length=200, blank=True)
+    pdf_file = models.FileField(upload_to=generated_upload_to, max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
 # --- Plans, statistics and imports --------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """Thin Celery tasks: ids in, a service call, nothing else (architecture C).
 
 Celery's autodiscovery imports this module; the reminders feature keeps its own tasks in
-`admission.reminders.tasks`, imported here so that the worker registers them.
+`admission.reminders.tasks` and the documents `admission.documents.tasks`, imported here so that the worker registers them.
 """
 
 from celery import shared_task
@@ -9,9 +9,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from admission import privacy
+from admission.documents.tasks import meeting_batch_build
 from admission.reminders.tasks import digest_send, reminders_sweep
 
-__all__ = ["digest_send", "personal_data_purge", "reminders_sweep"]
+__all__ = ["digest_send", "meeting_batch_build", "personal_data_purge", "reminders_sweep"]
 
 
 @shared_task(expires=3600)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from admission.documents.context import IssueFacts, document_context
 from admission.documents.defaults import default_template_bytes
 from admission.documents.templates import DEFAULT_TEMPLATE_VERSION, TemplateRefused, render_docx, template_for
-from admission.models import Candidate, GeneratedDocument, GeneratedKind, IssuedDocument
+from admission.models import Candidate, DocumentTemplate, GeneratedDocument, GeneratedKind, IssuedDocument
 from admission.services import checklist_tick
 from admission.workflow import DOCUMENT_DATE
 from members import services as member_services
@@ -98,12 +98,25 @@ def docx_to_pdf(docx_bytes: bytes) -> bytes:
 
     Call it outside any database transaction: a conversion takes seconds.
     """
+    return docx_to_pdf_many([docx_bytes])[0]
+
+
+def docx_to_pdf_many(documents: list[bytes]) -> list[bytes]:
+    """Convert several DOCX files in one LibreOffice run (its start-up is most of a single
+    conversion's time), in order; raise PdfUnavailable when any of them fails.
+
+    Call it outside any database transaction: a conversion takes seconds.
+    """
     binary = settings.SOFFICE_BIN
-    timeout = settings.SOFFICE_TIMEOUT_SECONDS
+    # The timeout of one conversion, and a few seconds more for each further document.
+    timeout = settings.SOFFICE_TIMEOUT_SECONDS + 5 * (len(documents) - 1)
     with tempfile.TemporaryDirectory(prefix="docgen-") as work:
         folder = Path(work)
-        source = folder / "document.docx"
-        source.write_bytes(docx_bytes)
+        sources = []
+        for index, content in enumerate(documents, start=1):
+            source = folder / f"document-{index:04d}.docx"
+            source.write_bytes(content)
+            sources.append(source)
         # A private profile per conversion: two conversions at once must not share (and lock) one.
         profile = (folder / "profile").as_uri()
         command = [
@@ -115,7 +128,7 @@ def docx_to_pdf(docx_bytes: bytes) -> bytes:
             "pdf",
             "--outdir",
             str(folder),
-            str(source),
+            *(str(source) for source in sources),
         ]
         try:
             process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
@@ -138,13 +151,13 @@ def docx_to_pdf(docx_bytes: bytes) -> bytes:
             raise PdfUnavailable(
                 _("Không tạo được bản PDF: LibreOffice chạy quá %(seconds)s giây.") % {"seconds": timeout}
             ) from exc
-        result = folder / "document.pdf"
-        if process.returncode != 0 or not result.is_file():
+        results = [source.with_suffix(".pdf") for source in sources]
+        if process.returncode != 0 or not all(result.is_file() for result in results):
             raise PdfUnavailable(
                 _("Không tạo được bản PDF: LibreOffice báo lỗi (%(detail)s).")
                 % {"detail": (err.decode(errors="replace").strip() or f"mã {process.returncode}")[:200]}
             )
-        return result.read_bytes()
+        return [result.read_bytes() for result in results]
 
 
 # --- Services ---------------------------------------------------------------------------------
@@ -167,6 +180,45 @@ def _tick_checklist(*, acting_user: User, candidate: Candidate, kind: str, now: 
     day = getattr(candidate, DOCUMENT_DATE[code]) if code else None
     if code and day is not None:
         checklist_tick(candidate=candidate, items={code: (day, f"generated:{kind}")}, acting_user=acting_user, now=now)
+
+
+def render_document(
+    *, candidate: Candidate, kind: str, issued: IssuedDocument | None, today: dt.date
+) -> tuple[bytes, DocumentTemplate | None, str]:
+    """The DOCX of `kind` for `candidate` from the template in effect `today` (with the register
+    entry's number, day and signer when `issued`), the template and its version. No writes.
+
+    Raises TemplateRefused when an uploaded template cannot be filled.
+    """
+    template = template_for(kind=kind, organisation=candidate.organisation, on=today)
+    facts = None
+    if issued is not None:
+        facts = IssueFacts(
+            number=issued.number,
+            symbol=issued.symbol,
+            issued_on=issued.issued_on,
+            signer_name=issued.signer_name,
+            signer_position=issued.signer_position,
+            recipients=tuple(issued.recipient_lines),
+        )
+    context = document_context(candidate, today=today, kind=kind, issue=facts)
+    if template is None:
+        return (
+            render_docx(default_template_bytes(kind), context),
+            None,
+            DEFAULT_TEMPLATE_VERSION,
+        )  # ours: an error is a bug
+    try:
+        with template.file.open("rb") as handle:
+            return render_docx(handle.read(), context), template, template.version
+    except FileNotFoundError as exc:
+        raise TemplateRefused(
+            _("Tệp của mẫu “%(version)s” không còn trên máy chủ; hãy tải lên lại.") % {"version": template.version}
+        ) from exc
+    except Exception as exc:  # an uploaded template passed the check but fails on real data
+        raise TemplateRefused(
+            _("Mẫu “%(version)s” không điền được dữ liệu: %(error)s") % {"version": template.version, "error": exc}
+        ) from exc
 
 
 def document_generate(
@@ -204,34 +256,7 @@ def document_generate(
     now = now or timezone.now()
     generation_throttle(acting_user, now)
     today = timezone.localdate(now)
-    template = template_for(kind=kind, organisation=candidate.organisation, on=today)
-    facts = None
-    if issued is not None:
-        facts = IssueFacts(
-            number=issued.number,
-            symbol=issued.symbol,
-            issued_on=issued.issued_on,
-            signer_name=issued.signer_name,
-            signer_position=issued.signer_position,
-            recipients=tuple(issued.recipient_lines),
-        )
-    context = document_context(candidate, today=today, kind=kind, issue=facts)
-    if template is None:
-        content = render_docx(default_template_bytes(kind), context)  # ours: an error here is a bug
-        version = DEFAULT_TEMPLATE_VERSION
-    else:
-        version = template.version
-        try:
-            with template.file.open("rb") as handle:
-                content = render_docx(handle.read(), context)
-        except FileNotFoundError as exc:
-            raise TemplateRefused(
-                _("Tệp của mẫu “%(version)s” không còn trên máy chủ; hãy tải lên lại.") % {"version": version}
-            ) from exc
-        except Exception as exc:  # an uploaded template passed the check but fails on real data
-            raise TemplateRefused(
-                _("Mẫu “%(version)s” không điền được dữ liệu: %(error)s") % {"version": version, "error": exc}
-            ) from exc
+    content, template, version = render_document(candidate=candidate, kind=kind, issued=issued, today=today)
     if fmt == GeneratedDocument.Format.PDF:
         content = docx_to_pdf(content)  # seconds of work: deliberately outside the transaction below
     with transaction.atomic(durable=True):

@@ -30,6 +30,7 @@ from admission.models import (
     BranchMeeting,
     Candidate,
     CommitteeMeeting,
+    DocumentBatch,
     DocumentScan,
     DocumentTemplate,
     GeneratedDocument,
@@ -85,6 +86,7 @@ class Side:
     verification: VerificationRequest
     branch_meeting: BranchMeeting
     issued: IssuedDocument
+    document_batch: DocumentBatch
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -136,6 +138,10 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         kind="branch_resolution", candidate=candidate, summary=f"Đề nghị kết nạp ({name})",
         issued_on=dt.date(2025, 8, 5), signer_name="Bí thư", signer_position="BÍ THƯ", created_at=NOW,
     )  # fmt: skip
+    document_batch = DocumentBatch.objects.create(
+        meeting=meeting, entries=[issued.pk], total=1, status="done", created_at=NOW,
+        zip_file=ContentFile(b"PK", name="b.zip"), pdf_file=ContentFile(pdf, name="b.pdf"),
+    )  # fmt: skip
     return Side(
         branch,
         committee,
@@ -151,6 +157,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         verification,
         branch_meeting,
         issued,
+        document_batch,
     )
 
 
@@ -219,7 +226,10 @@ _targets(
     "person_detail person_edit person_reveal api_person-detail", lambda s: (s.candidate, {"pk": s.candidate.person_id})
 )
 _targets("api_member-detail", lambda s: (s.member, {"pk": s.member.pk}))
-_targets("committee_meeting", lambda s: (s.meeting, {"pk": s.meeting.pk}))
+_targets("committee_meeting meeting_documents", lambda s: (s.meeting, {"pk": s.meeting.pk}))
+# A meeting's document batch: the meeting's committee decides.
+_targets("document_batch document_batch_status", lambda s: (s.meeting, {"pk": s.document_batch.pk}))
+_targets("document_batch_file", lambda s: (s.meeting, {"pk": s.document_batch.pk, "fmt": "pdf"}))
 _targets("generated_download", lambda s: (s.generated, {"pk": s.generated.pk}))
 _targets("scan_file", lambda s: (s.scan, {"pk": s.scan.pk}))
 _targets("issued_cancel issued_generate", lambda s: (s.issued, {"pk": s.issued.pk}))

@@ -1,0 +1,11 @@
+"""Thin Celery tasks of the documents feature, routed to their own queue `documents`
+(CELERY_TASK_ROUTES) so that a burst of PDF conversions never waits in front of the reminders."""
+
+from celery import shared_task
+
+from admission.documents import batch
+
+
+@shared_task(acks_late=True)  # allowed: the build claims its batch first, so a redelivery does nothing
+def meeting_batch_build(batch_id: int) -> str:
+    return batch.meeting_batch_build(batch_id=batch_id)
