@@ -261,3 +261,21 @@ def test_outsiders_get_404_and_readers_cannot_start(government, gina, bob, eve, 
         == 403
     )
     assert Candidate.objects.count() == 1
+
+
+def test_the_pages_are_in_english_for_english_users(government, gina) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(government, [("Nguyễn Văn Một", "S10", APPROVED), ("Trần Thị Hai", "S10", DEFERRED)])
+    batch = _start(gina, meeting)
+    docbatch.meeting_batch_build(batch_id=batch.pk, convert=_blank_pdfs, now=NOW)
+    client = Client()
+    client.force_login(gina)
+    client.post(reverse("set_language"), {"language": "en"})
+
+    documents = client.get(reverse("meeting_documents", args=[meeting.pk])).content.decode()
+    done = client.get(reverse("document_batch", args=[batch.pk])).content.decode()
+
+    assert "Documents of the meeting" in documents and "Number and make the documents" in documents
+    assert "none (no outcome yet, returned or deferred)" in documents and "1 document" in documents
+    assert "Download the combined PDF for printing" in done and "Status" in done and "Done" in done
+    for vietnamese in ("Văn bản của cuộc họp", "Tải PDF gộp", "Đã xong", "Cấp số và tạo"):
+        assert vietnamese not in documents + done
