@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0019_more_document_kinds'),
+        ('admission', '0020_stage_s3_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
