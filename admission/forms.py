@@ -18,6 +18,7 @@ from admission.models import (
     Candidate,
     ConsentKind,
     DocumentType,
+    MentorCommentKind,
     MentorRole,
     VerificationOutcome,
     VoteForm,
@@ -749,3 +750,23 @@ class AgendaOutcomeForm(forms.Form):
             item.pk: (self.cleaned_data[f"outcome_{item.pk}"], self.cleaned_data[f"note_{item.pk}"].strip())
             for item in self.items
         }
+
+
+class MentorCommentForm(forms.Form):
+    """The helper's comment on the probationer (Mẫu 11-KNĐ; HD06 4.3, 3.10): a draft until signed."""
+
+    kind = forms.ChoiceField(
+        label=_("Loại nhận xét"), choices=MentorCommentKind.choices, initial=MentorCommentKind.END_OF_PROBATION
+    )
+    text = forms.CharField(
+        label=_("Nội dung nhận xét"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Ưu điểm, khuyết điểm về phẩm chất chính trị, đạo đức, lối sống, năng lực công tác, việc thực "
+                    "hiện nhiệm vụ đảng viên; đề nghị chi bộ xét công nhận đảng viên chính thức hay không."),
+    )  # fmt: skip
+    sign = forms.BooleanField(label=_("Ký nhận xét (không sửa được sau khi ký)"), required=False)
+    signed_on = forms.DateField(label=_("Ngày ký"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Lưu nhận xét"))

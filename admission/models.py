@@ -369,6 +369,40 @@ class Mentorship(models.Model):
         ]
 
 
+class MentorCommentKind(models.TextChoices):
+    END_OF_PROBATION = "end_of_probation", _("Nhận xét khi hết thời gian dự bị (Mẫu 11-KNĐ)")
+    ON_MOVE = "on_move", _("Nhận xét khi chuyển sinh hoạt hoặc thay người giúp đỡ")
+    PERIODIC = "periodic", _("Nhận xét định kỳ")
+
+
+class MentorComment(models.Model):
+    """The helper's written comment on the probationer (HD06 4.3; on a move HD06 3.10), written and
+    signed off by the assigned helper. Written by ``services.mentor_comment_write`` only; a signed
+    end-of-probation comment ticks checklist item R3."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="mentor_comments")
+    mentor = models.ForeignKey(
+        PartyMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("người nhận xét")
+    )
+    kind = models.CharField(_("loại nhận xét"), max_length=20, choices=MentorCommentKind.choices)
+    text = models.TextField(_("nội dung nhận xét"))
+    signed = models.BooleanField(_("đã ký"), default=False)
+    signed_on = models.DateField(_("ngày ký"), null=True, blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    written_at = models.DateTimeField(editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed=False) | Q(signed_on__isnull=False), name="mentor_comment_signed_has_date"
+            )
+        ]
+
+
 class CandidateTransfer(models.Model):
     """A move of a candidate or probationer to another branch (chuyển sinh hoạt, HD06 3.9, 3.10), kept
     as history: the candidate, the person and the probationary membership moved with it.

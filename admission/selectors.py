@@ -41,6 +41,8 @@ from admission.models import (
     DossierReturn,
     GeneratedDocument,
     IntroductionModeChoice,
+    MentorComment,
+    MentorCommentKind,
     Mentorship,
     Notification,
     ProvincialConsent,
@@ -91,6 +93,59 @@ def mentee_list(*, user: User) -> QuerySet[Candidate]:
     return (
         Candidate.objects.filter(pk__in=mentees).select_related("person", "organisation").order_by("person__sort_key")
     )
+
+
+# How long before the end of probation the helper is told their comment is due (docs/decisions.md).
+MENTOR_COMMENT_NOTICE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MenteeRow:
+    """One line of the mentor's workspace: the mentee, where the case stands and what the mentor owes."""
+
+    candidate: Candidate
+    deadline: ComputedDate | None
+    probation_end: dt.date | None
+    comments: list[MentorComment]
+    owes_end_comment: bool  # probationer whose end-of-probation comment is not signed (HD06 4.3)
+    end_comment_due_soon: bool  # ... and probation ends within MENTOR_COMMENT_NOTICE_DAYS (or has ended)
+
+
+def mentee_workspace(*, user: User, today: dt.date) -> list[MenteeRow]:
+    """The mentor's mentees with their stage deadline, end of probation and their comments."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return []
+    candidates = list(mentee_list(user=user).exclude(stage__in=CLOSED_STAGES))
+    comments: dict[int, list[MentorComment]] = {}
+    for comment in MentorComment.objects.filter(candidate__in=candidates, mentor__person_id=person_id).order_by(
+        "written_at", "pk"
+    ):
+        comments.setdefault(comment.candidate_id, []).append(comment)
+    rows = []
+    for candidate in candidates:
+        dates = date_rules.candidate_dates(
+            candidate,
+            calendar=rulebook.calendar_for(candidate.organisation),
+            rulebook=rulebook.rulebook_for(candidate.organisation),
+        )
+        end = candidate.official_date or (dates.probation_end.day if dates.probation_end else None)
+        mine = comments.get(candidate.pk, [])
+        owes = candidate.ceremony_date is not None and not any(
+            c.signed and c.kind == MentorCommentKind.END_OF_PROBATION for c in mine
+        )
+        due_soon = owes and end is not None and (end - today).days <= MENTOR_COMMENT_NOTICE_DAYS
+        rows.append(
+            MenteeRow(
+                candidate=candidate,
+                deadline=date_rules.stage_deadline(candidate.stage_enum, dates),
+                probation_end=end,
+                comments=mine,
+                owes_end_comment=owes,
+                end_comment_due_soon=due_soon,
+            )
+        )
+    return rows
 
 
 def candidate_get(*, user: User, pk: int) -> Candidate:
@@ -305,6 +360,11 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
             ),
             bundle.Part("votes", candidate.votes.all()),
             bundle.Part(
+                "mentor_comments",
+                MentorComment.objects.filter(candidate=candidate).order_by("written_at", "pk"),
+                related={"mentor": ("person",), "mentor__person": ("full_name",)},
+            ),
+            bundle.Part(
                 "corrections",
                 Correction.objects.filter(candidate=candidate).order_by("recorded_at", "pk"),
                 related={"recorded_by": USER_FIELDS},
@@ -353,6 +413,7 @@ def candidate_page(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "overdue": date_rules.is_overdue(deadline, today),
         "transitions": rows["transitions"],
         "mentorships": rows["mentorships"],
+        "mentor_comments": rows["mentor_comments"],
         "votes": rows["votes"],
         "corrections": rows["corrections"],
         "transfers": rows["transfers"],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import correction_views, views
+from admission import correction_views, mentor_views, views
 from admission.documents import batch_views, register_views, upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
@@ -18,6 +18,8 @@ urlpatterns = [
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/steps/<slug:step_key>/", views.candidate_step, name="candidate_step"),
     path("candidates/<int:pk>/mentors/new/", views.mentor_add, name="mentor_add"),
+    path("candidates/<int:pk>/mentor-comment/", mentor_views.mentor_comment, name="mentor_comment"),
+    path("mentees/", mentor_views.mentee_workspace, name="mentee_workspace"),
     path(
         "candidates/<int:pk>/history/<int:transition_pk>/correct/",
         correction_views.step_correction,

@@ -297,6 +297,7 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         can_transfer=_may_transfer(request, candidate),
         transfer_acts=_may_act_on_transfer(request, candidate),
         can_verify=can_edit and services.may_verify(request.user, candidate),
+        is_mentor=services.assigned_mentor(request.user, candidate) is not None,
         due_committee=committee,
         **upload_views.scans_context(candidate=candidate, scans=context.pop("scans")),
         **document_views.documents_context(

@@ -22,6 +22,8 @@ from admission.domain.votes import VotingBody
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
     Candidate,
+    MentorComment,
+    MentorCommentKind,
     MentorRole,
     Mentorship,
     Vote,
@@ -158,6 +160,7 @@ def _build_context(
     card_number: str,
     today: dt.date,
     kind: str | None = None,
+    mentor_comment: MentorComment | None = None,
     issue: IssueFacts | None = None,
     organisations: Mapping[int, Organisation] | None = None,
 ) -> dict[str, Any]:
@@ -228,6 +231,12 @@ def _build_context(
         "introducers_text": ", ".join(introducers) or BLANK,
         "mentors": mentors or [BLANK],
         "mentors_text": ", ".join(mentors) or BLANK,
+        # The helper's signed end-of-probation comment (Mẫu 11-KNĐ, HD06 4.3), for the recognition forms.
+        "mentor_comment": {
+            "text": _text(mentor_comment.text if mentor_comment else ""),
+            "by": _text(mentor_comment.mentor.person.full_name if mentor_comment else ""),
+            "signed_on": format_date(mentor_comment.signed_on if mentor_comment else None),
+        },
         "today": format_date(today),
         "place": _text(place),
     }
@@ -458,6 +467,12 @@ def document_context(
             votes=list(Vote.objects.filter(candidate=candidate).select_related("meeting")),
             introducers=introducers,
             mentors=mentors,
+            mentor_comment=MentorComment.objects.filter(
+                candidate=candidate, kind=MentorCommentKind.END_OF_PROBATION, signed=True
+            )
+            .select_related("mentor__person")
+            .order_by("-signed_on", "-pk")
+            .first(),
             probation_end_date=end,
             card_number=card,
             today=today or timezone.localdate(),

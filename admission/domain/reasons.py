@@ -398,6 +398,26 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "{name} đã là đảng viên",
         "{name} is already a party member",
     ),
+    "mentor_comment_empty": (
+        "Nhận xét chưa có nội dung",
+        "The comment has no text",
+    ),
+    "mentor_comment_not_probationer": (
+        "Người này chưa được kết nạp nên chưa có nhận xét khi hết thời gian dự bị",
+        "This person has not been admitted yet, so there is no end-of-probation comment",
+    ),
+    "mentor_comment_sign_date": (
+        "Nhập ngày ký để ký nhận xét",
+        "Enter the signing date to sign the comment",
+    ),
+    "mentor_comment_before_ceremony": (
+        "Ngày ký không được trước ngày kết nạp {day}",
+        "The signing date cannot be before the admission ceremony on {day}",
+    ),
+    "mentor_comment_kind": (
+        "Loại nhận xét không hợp lệ",
+        "Unknown kind of comment",
+    ),
     "mentor_already_assigned": (
         "{name} đã được phân công với vai trò này",
         "{name} is already assigned in this role",

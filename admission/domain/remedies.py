@@ -131,6 +131,12 @@ REMEDIES: dict[str, Remedy] = {
     "candidacy_open": Remedy("other_body", ""),
     "already_member": Remedy("other_body", ""),
     "mentor_already_assigned": _page("mentors"),
+    # The helper's comment (HD06 4.3): what was typed, or the admission still to come.
+    "mentor_comment_empty": _input(),
+    "mentor_comment_not_probationer": Remedy("step", "ceremony"),
+    "mentor_comment_sign_date": _input(),
+    "mentor_comment_before_ceremony": _input(),
+    "mentor_comment_kind": _input(),
     "branch_turn": Remedy("other_body", "branch"),
     "level_not_due": Remedy("other_body", "committee"),
     "step_not_in_tree": Remedy("other_body", ""),

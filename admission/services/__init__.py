@@ -61,6 +61,7 @@ from admission.services.meetings import (
     meeting_update,
     next_meeting,
 )
+from admission.services.mentoring import assigned_mentor, mentor_comment_write
 from admission.services.review import (
     agenda_outcomes_record,
     committee_meeting_create,
@@ -95,6 +96,8 @@ from admission.services.verification import (
 )
 
 __all__ = [
+    "assigned_mentor",
+    "mentor_comment_write",
     "BRANCH_FLAGS",
     "CANDIDATE_FLAGS",
     "CASCADE_HANDLERS",

@@ -137,3 +137,11 @@ def step_label(key: str) -> str:
 
     step = STEP_BY_KEY.get(key)
     return str(step.label) if step is not None else ""
+
+
+@register.filter
+def reads(scope: object, organisation: object) -> bool:
+    """Whether the user's scope (`user_scope` of the context) covers `organisation`: links to a
+    branch's pages show only to those who may open them (a mentor reads their mentees only)."""
+    can_read = getattr(scope, "can_read", None)
+    return bool(can_read and organisation is not None and can_read(organisation))

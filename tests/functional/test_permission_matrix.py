@@ -188,7 +188,7 @@ _targets(
     "candidate_detail mentor_add document_add verification_add task_add candidate_flags dossier_review "
     "dossier_resubmit document_generate scan_upload api_candidate-detail api_candidate-documents "
     "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer transfer_forwarded transfer_reconsideration api_candidate-transfer api_candidate-verifications "
-    "api_candidate-helpers document_issue",
+    "api_candidate-helpers document_issue mentor_comment",
     lambda s: (s.candidate, {"pk": s.candidate.pk}),
 )
 _targets(
@@ -245,6 +245,7 @@ _targets("import_mapping", lambda s: (s.committee, {"pk": s.committee.pk, "sha25
 NO_OBJECT = set(
     [
         "admission_overview",
+        "mentee_workspace",
         "notification_list",
         "preferences",
         "statistics_index",

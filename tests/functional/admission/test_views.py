@@ -215,6 +215,8 @@ COVERED_ELSEWHERE = {
     "vote_withdraw": "test_correction_views.py",
     "mentorship_withdraw": "test_correction_views.py",
     "list_decision_withdraw": "test_correction_views.py",
+    "mentor_comment": "test_mentor_views.py",
+    "mentee_workspace": "test_mentor_views.py",
 }
 
 
