@@ -1,7 +1,7 @@
 from django.urls import path
 
 from admission import correction_views, mentor_views, views
-from admission.documents import batch_views, register_views, upload_views
+from admission.documents import batch_views, handoff_views, register_views, upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
 from admission.reporting import urls as statistics_urls
@@ -70,7 +70,9 @@ urlpatterns = [
 ]
 
 # Generated documents and uploads keep their routes beside their views.
-urlpatterns += document_views.urlpatterns + upload_views.urlpatterns + register_views.urlpatterns
+urlpatterns += (
+    document_views.urlpatterns + upload_views.urlpatterns + register_views.urlpatterns + handoff_views.urlpatterns
+)
 urlpatterns += batch_views.urlpatterns
 # Statistics and imports likewise.
 urlpatterns += statistics_urls.urlpatterns + import_views.urlpatterns

@@ -102,8 +102,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: the error responses of every operation.
 
     Everywhere: 403 (read-only roles, or a session without login on the token endpoint), 406,
-    429 (rate limits) and 500; 401 where a token is accepted; 404 for paths with an id and for
-    paginated lists; 400 where the request carries a body or query parameters; 415 where it
+    429 (rate limits) and 500; 401 where a token is accepted; 404 for paths with an id, for
+    paginated lists and where the query names an organisation; 400 where the request carries a body or query parameters; 415 where it
     carries a body. Responses declared on the view are kept.
     """
     for path, item in result.get("paths", {}).items():
@@ -117,7 +117,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             wanted = ["403", "406", "429", "500"]
             if security & set(TOKEN_SCHEMES):
                 wanted.append("401")
-            if "{" in path or any(p.get("name") == "page" for p in parameters):
+            # An object named in the path, a page of a list, or an organisation named in the query.
+            if "{" in path or any(p.get("name") in ("page", "organisation") for p in parameters):
                 wanted.append("404")
             if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
                 wanted.append("400")

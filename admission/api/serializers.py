@@ -842,6 +842,54 @@ class StatisticsSerializer(serializers.Serializer):
     branches = serializers.IntegerField()
 
 
+class HandoffQuerySerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(min_value=1)
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": _("Ngày cuối không được trước ngày đầu.")})
+        return attrs
+
+
+class HandoffColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class HandoffMemberSerializer(serializers.Serializer):
+    """One new official member: the fields of the member record form (phiếu đảng viên)."""
+
+    full_name = serializers.CharField()
+    gender = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    cccd = serializers.CharField(allow_blank=True)
+    ethnicity = serializers.CharField(allow_blank=True)
+    religion = serializers.CharField(allow_blank=True)
+    hometown = serializers.CharField(allow_blank=True)
+    residence = serializers.CharField(allow_blank=True)
+    occupation = serializers.CharField(allow_blank=True)
+    education_level = serializers.CharField(allow_blank=True)
+    admission_decision_date = serializers.DateField(allow_null=True)
+    admission_decision_number = serializers.CharField(allow_blank=True)
+    ceremony_date = serializers.DateField(allow_null=True)
+    official_date = serializers.DateField(allow_null=True)
+    recognition_decision_date = serializers.DateField(allow_null=True)
+    card_number = serializers.CharField(allow_blank=True)
+    branch = serializers.CharField()
+    grassroots = serializers.CharField(allow_blank=True)
+
+
+class HandoffSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    count = serializers.IntegerField()
+    columns = HandoffColumnSerializer(many=True)
+    results = HandoffMemberSerializer(many=True)
+
+
 class TokenSerializer(serializers.Serializer):
     """A token just issued (members.api_tokens.IssuedToken): the key is shown this once."""
 

@@ -41,6 +41,7 @@ from admission.api.filters import (
     PersonFilter,
 )
 from admission.api.permissions import ReadOrEdit
+from admission.documents import handoff
 from admission.domain.reasons import reason
 from admission.models import BranchMeeting, Candidate, DocumentScan, Notification, VerificationRequest
 from admission.rulebook import calendar_for, rulebook_for
@@ -793,6 +794,46 @@ class StatisticsView(ApiMixin, APIView):
             {"stage": stage.value, "label": s.stage_label(stage.value), "count": n} for stage, n in counts.pop("stages")
         ]
         return Response(s.StatisticsSerializer(counts).data)
+
+
+class HandoffView(ApiMixin, APIView):
+    """New official members for the national member database (the page's Excel, as JSON)."""
+
+    permission_classes = [ReadOrEdit]
+
+    @extend_schema(
+        summary="New official members of a period (hand-off)",
+        description=(
+            "Members of the organisation's subtree recognised as official (stage S17) by a decision dated "
+            "from `start` to `end` (inclusive), with the fields of the member record form (phiếu đảng viên), "
+            "in the same columns as the page's Excel export. Only organisations in your scope (else 404)."
+        ),
+        parameters=[
+            OpenApiParameter("organisation", OpenApiTypes.INT, required=True),
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+        ],
+        responses={200: s.HandoffSerializer},
+    )
+    def get(self, request: Any) -> Response:
+        query = s.HandoffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        organisation = member_selectors.organisation_get(user=_user(request), pk=data["organisation"])
+        period = handoff.Period(data["start"], data["end"])
+        rows = handoff.handoff_rows(user=_user(request), organisation=organisation, period=period)
+        return Response(
+            s.HandoffSerializer(
+                {
+                    "organisation": organisation.pk,
+                    "start": period.start,
+                    "end": period.end,
+                    "count": len(rows),
+                    "columns": [{"key": key, "label": str(label)} for key, label in handoff.COLUMNS],
+                    "results": rows,
+                }
+            ).data
+        )
 
 
 class TokenView(ApiMixin, APIView):

@@ -181,7 +181,8 @@ _targets("person_create", lambda s: (s.branch, {"organisation_pk": s.branch.pk})
 _targets(
     "committee_queue committee_meetings document_templates statistics_organisation statistics_people "
     "statistics_export statistics_people_export statistics_report_save statistics_recompute plan_list plan_export import_page "
-    "import_template organisation_detail api_organisation-detail document_register document_register_export",
+    "import_template organisation_detail api_organisation-detail document_register document_register_export "
+    "handoff_page handoff_export",
     lambda s: (s.committee, {"pk": s.committee.pk}),
 )
 _targets(
@@ -264,6 +265,7 @@ NO_OBJECT = set(
         "api_token",
         "api_deadlines",
         "api_statistics",
+        "api_handoff",
         "api_organisation-list",
         "api_person-list",
         "api_member-list",

@@ -217,6 +217,8 @@ COVERED_ELSEWHERE = {
     "list_decision_withdraw": "test_correction_views.py",
     "mentor_comment": "test_mentor_views.py",
     "mentee_workspace": "test_mentor_views.py",
+    "handoff_page": "../../integration/admission/test_handoff.py",
+    "handoff_export": "../../integration/admission/test_handoff.py",
 }
 
 
