@@ -842,6 +842,41 @@ class StatisticsSerializer(serializers.Serializer):
     branches = serializers.IntegerField()
 
 
+class StatisticsQuerySerializer(serializers.Serializer):
+    """The statistics page's parameters (admission.reporting.forms.StatisticsForm), ISO dates."""
+
+    organisation = serializers.IntegerField(min_value=1)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    admitted_by = serializers.ChoiceField(choices=["ceremony", "decision"], default="ceremony")
+    baseline = serializers.ChoiceField(choices=["term_start", "year_start", "previous_year_end"], default="year_start")
+    term_start = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from admission.reporting.query import MAX_PERIOD_DAYS
+
+        # A parameter sent empty is an error, not the default (DRF reads "" of a query as absent).
+        empty = {name: _("Giá trị không hợp lệ.") for name in self.fields if self.initial_data.get(name) == ""}
+        if empty:
+            raise serializers.ValidationError(empty)
+        today: dt.date = self.context["today"]
+        attrs.setdefault("start", dt.date(today.year, 1, 1))
+        attrs.setdefault("end", dt.date(attrs["start"].year, 12, 31))
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+        if (attrs["end"] - attrs["start"]).days > MAX_PERIOD_DAYS:
+            raise serializers.ValidationError({"end": _("Kỳ thống kê dài nhất 10 năm.")})
+        return attrs
+
+
+class StatisticsFiguresSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField(help_text="When these figures were computed (they are cached).")
+    figures = serializers.DictField(
+        help_text="The page's figures: version, organisation, period, admitted_by, term_start, baseline, totals, "
+        "members_end, direct, outcomes, children, breakdowns, funnel, time_in_stage, deadlines, structure, trend."
+    )
+
+
 class HandoffQuerySerializer(serializers.Serializer):
     organisation = serializers.IntegerField(min_value=1)
     start = serializers.DateField()

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("token/", views.TokenView.as_view(), name="api_token"),
     path("deadlines/", views.DeadlineListView.as_view(), name="api_deadlines"),
     path("statistics/", views.StatisticsView.as_view(), name="api_statistics"),
+    path("statistics/figures/", views.StatisticsFiguresView.as_view(), name="api_statistics_figures"),
     path("handoff/", views.HandoffView.as_view(), name="api_handoff"),
     *router.urls,
     re_path(r"^", views.not_found, name="api_not_found"),  # a JSON 404 for anything else under /api/v1/

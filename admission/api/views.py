@@ -44,6 +44,8 @@ from admission.api.permissions import ReadOrEdit
 from admission.documents import handoff
 from admission.domain.reasons import reason
 from admission.models import BranchMeeting, Candidate, DocumentScan, Notification, VerificationRequest
+from admission.reporting.cache import statistics_figures_cached
+from admission.reporting.query import StatisticsQuery
 from admission.rulebook import calendar_for, rulebook_for
 from admission.schedule import verification_reply_due
 from admission.workflow import STEP_BY_KEY, STEPS
@@ -794,6 +796,46 @@ class StatisticsView(ApiMixin, APIView):
             {"stage": stage.value, "label": s.stage_label(stage.value), "count": n} for stage, n in counts.pop("stages")
         ]
         return Response(s.StatisticsSerializer(counts).data)
+
+
+class StatisticsFiguresView(ApiMixin, APIView):
+    """The statistics page's figures (admission.reporting.statistics.statistics_figures), with its parameters."""
+
+    permission_classes = [ReadOrEdit]
+
+    @extend_schema(
+        summary="Statistics of an organisation, as on its statistics page",
+        description=(
+            "Every figure of the statistics page of the organisation's subtree for the period: admissions "
+            "counted by ceremony or by decision date (`admitted_by`), compared with the plan and with the "
+            "members at the `baseline` (start of the term, of the year, or end of the previous year), "
+            "recognitions, removals, outcomes, children, breakdowns, funnel, time in stage, deadlines, "
+            "structure and trend. The same numbers as the page for the same parameters (and the same cache). "
+            "Defaults: this calendar year, by ceremony, baseline start of the year. Only organisations in "
+            "your scope (else 404)."
+        ),
+        parameters=[
+            OpenApiParameter("organisation", OpenApiTypes.INT, required=True),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day of the period (at most 10 years on)."),
+            OpenApiParameter("admitted_by", str, enum=["ceremony", "decision"]),
+            OpenApiParameter("baseline", str, enum=["term_start", "year_start", "previous_year_end"]),
+            OpenApiParameter(
+                "term_start", OpenApiTypes.DATE, description="First day of the term (default 1 Jan of its first year)."
+            ),
+        ],
+        responses={200: s.StatisticsFiguresSerializer},
+    )
+    def get(self, request: Any) -> Response:
+        params = s.StatisticsQuerySerializer(data=request.query_params, context={"today": request.today})
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        organisation = member_selectors.organisation_get(user=_user(request), pk=data.pop("organisation"))
+        query = StatisticsQuery(**data)
+        cached = statistics_figures_cached(
+            user=_user(request), organisation=organisation, query=query, today=request.today
+        )
+        return Response({"computed_at": cached.computed_at, "figures": cached.figures})
 
 
 class HandoffView(ApiMixin, APIView):

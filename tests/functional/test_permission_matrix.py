@@ -266,6 +266,7 @@ NO_OBJECT = set(
         "api_deadlines",
         "api_statistics",
         "api_handoff",
+        "api_statistics_figures",
         "api_organisation-list",
         "api_person-list",
         "api_member-list",
