@@ -21,8 +21,8 @@ from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-START = dt.date(2025, 1, 6)  # the reference timeline: probation from 30/10/2025
-NOW = dt.datetime(2026, 10, 12, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # it ends within 30 days
+START = dt.date(2025, 1, 6)  # the reference timeline: ceremony on 03/10/2025
+NOW = dt.datetime(2026, 10, 12, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # probation ended 03/10/2026: comment due
 PERSON = "Đinh Thị Dự Bị"
 TEXT = "Đồng chí giữ vững lập trường, hoàn thành tốt nhiệm vụ được giao. Đề nghị chi bộ công nhận chính thức."
 

@@ -25,7 +25,7 @@ from tests.factories import PersonFactory, UserFactory
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START = dt.date(2025, 1, 6)
-NOW = dt.datetime(2026, 10, 12, 10, 0, tzinfo=TZ)  # the timeline's probation (from 30/10/2025) ends within 30 days
+NOW = dt.datetime(2026, 10, 12, 10, 0, tzinfo=TZ)  # probation ended on 03/10/2026: comment due
 NAME = "Lục Văn Dự Bị"
 TEXT = "Đồng chí có lập trường tư tưởng vững vàng, hoàn thành tốt nhiệm vụ. Đề nghị công nhận chính thức."
 
