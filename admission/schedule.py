@@ -31,6 +31,8 @@ from admission.domain.stages import STAGE_INFO, Stage
 from admission.models import (
     Candidate,
     CandidateTransfer,
+    MentorComment,
+    MentorCommentKind,
     Mentorship,
     Notification,
     ReminderSettings,
@@ -417,6 +419,20 @@ def mentor_users(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
     for candidate_id, user_id in Mentorship.objects.filter(
         candidate_id__in=list(candidate_ids), ended_on__isnull=True, member__person__account__isnull=False
     ).values_list("candidate_id", "member__person__account"):
+        found[candidate_id].add(user_id)
+    return found
+
+
+def mentors_signed_end_comment(candidate_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    """The users whose signed end-of-probation comment each candidate has (HD06 4.3): they owe
+    nothing more, so the end-of-probation reminder no longer goes to them (docs/decisions.md)."""
+    found: defaultdict[int, set[int]] = defaultdict(set)
+    for candidate_id, user_id in MentorComment.objects.filter(
+        candidate_id__in=list(candidate_ids),
+        kind=MentorCommentKind.END_OF_PROBATION,
+        signed=True,
+        mentor__person__account__isnull=False,
+    ).values_list("candidate_id", "mentor__person__account"):
         found[candidate_id].add(user_id)
     return found
 

@@ -36,6 +36,7 @@ from admission.schedule import (
     leads_for,
     meeting_reminder_day,
     mentor_users,
+    mentors_signed_end_comment,
     next_meeting_reminder,
     reminder_plan,
     staff_users,
@@ -168,6 +169,7 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
             {p for p in parents.values() if p} | {i for pair in owners.values() for i in pair if i is not None}
         )
         mentors = mentor_users([c.pk for c in batch])
+        signed = mentors_signed_end_comment([c.pk for c in batch])
         rows: list[tuple[Any, ...]] = []
         for candidate in batch:
             plan = reminder_plan(
@@ -182,7 +184,7 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
             due = current_occurrence(plan.target, plan.leads, today=today, from_sequence=candidate.reminder_sequence)
             recipients = set(users_of_branch[candidate.organisation_id])  # the branch follows its candidate
             if plan.kind == ReminderKind.PROBATION:
-                recipients |= mentors[candidate.pk]
+                recipients |= mentors[candidate.pk] - signed[candidate.pk]  # until they sign their comment
             committee, above = owners.get(candidate.pk, (None, None))
             if committee is not None:
                 # A committee's act (workflow.TURN): its staff are told before the deadline, and the
