@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0019_more_document_kinds'),
+        ('admission', '0021_document_batches'),
         ('members', '0010_api_token_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
