@@ -17,6 +17,7 @@ provincial standing committee's written consents); Eve is auditor of P; Oscar ha
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -48,6 +49,18 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     days = config.getoption("--clock-shift-days")
     return f"clock shifted by {days} days: today is {dt.datetime.now(dt.UTC):%d/%m/%Y}" if days else None
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language (Vietnamese): a request of an English user activates
+    English in the test client's thread, which would otherwise leak into the next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
