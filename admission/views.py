@@ -105,7 +105,11 @@ def _form_errors(form: Any, candidate: Candidate | None = None) -> FormErrors:
 
 
 # The audit log's words for the pages that show a candidate (stored as written: the log is a record).
-AUDIT_PAGES = {"candidate": "Trang ứng viên", "dossier review": "Trang xét hồ sơ"}
+AUDIT_PAGES = {
+    "candidate": "Trang ứng viên",
+    "dossier review": "Trang xét hồ sơ",
+    "mentor_comment": "Trang nhận xét của đảng viên giúp đỡ",
+}
 
 
 def _audit_view(request: AuthenticatedRequest, candidate: Candidate, page: str) -> None:
