@@ -14,6 +14,7 @@ tests/integration/admission/test_worker_end_to_end.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import os
@@ -77,16 +78,23 @@ def worker(smtp_inbox: tuple[Inbox, int]) -> Iterator[subprocess.Popen[bytes]]:
     if not redis_available():
         pytest.skip("needs the redis-server started by scripts/test")
     _inbox, port = smtp_inbox
+    with celery_worker(worker_log(), TRACKER_TEST_REAL_SMTP="1", EMAIL_URL=f"smtp://127.0.0.1:{port}") as process:
+        yield process
+
+
+@contextlib.contextmanager
+def celery_worker(log_path: Path, *, queues: str = "", **env_extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test database and the redis-server of scripts/test,
+    logging to `log_path`, consuming `queues` (all when empty); stopped on exit."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",  # the test database
         "CELERY_BROKER_URL": os.environ["REDIS_URL"],
-        "TRACKER_TEST_REAL_SMTP": "1",
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        **env_extra,
     }
-    log_path = worker_log()
+    queue_args = ["-Q", queues] if queues else []
     with open(log_path, "w+") as log:
         process = subprocess.Popen(
             [
@@ -96,6 +104,7 @@ def worker(smtp_inbox: tuple[Inbox, int]) -> Iterator[subprocess.Popen[bytes]]:
                 "-A",
                 "config",
                 "worker",
+                *queue_args,
                 "--pool=solo",
                 "--without-gossip",
                 "--without-mingle",

@@ -4,15 +4,10 @@ batch started by the service reaches that worker (the routing), which converts a
 ZIP and the combined PDF. Needs the redis-server started by scripts/test."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from pypdf import PdfReader
 
 from admission import services
@@ -20,7 +15,7 @@ from admission.devdata.demo import at
 from admission.documents import batch as docbatch
 from admission.models import AgendaItem, CommitteeMeeting, DocumentBatch
 from tests.factories import PersonFactory
-from tests.real_services import REPO, redis_available, wait_for
+from tests.real_services import celery_worker, redis_available, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -36,45 +31,9 @@ def documents_worker(media: Path, tmp_path: Path) -> Iterator[Path]:
     """A real worker of the `documents` queue only, storing files under the test's MEDIA_ROOT."""
     if not redis_available():
         pytest.skip("needs the redis-server started by scripts/test")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": os.environ["REDIS_URL"],
-        "MEDIA_ROOT": str(media),
-    }
     log_path = tmp_path / "documents-worker.log"
-    with open(log_path, "w+") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "documents",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],  # fmt: skip
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while "ready." not in log_path.read_text():
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "worker did not start"
-            time.sleep(0.3)
+    with celery_worker(log_path, queues="documents", MEDIA_ROOT=str(media)):
         yield log_path
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_a_batch_is_built_by_the_worker_of_the_documents_queue(tree, gina, documents_worker: Path) -> None:  # type: ignore[no-untyped-def]
