@@ -61,7 +61,7 @@ _MEMBERSHIP_EFFECTS = frozenset(
     {stages.CREATE_PROBATIONARY_MEMBER, stages.MAKE_MEMBER_OFFICIAL, stages.REMOVE_MEMBER, stages.ANNUL_DECISION}
 )
 # Fields a correction never takes from the user: kept by the services.
-_DERIVED = frozenset({"failed_votes", "official_date", "decision_received_date"})
+_DERIVED = frozenset({"failed_votes", "official_date"})
 
 
 # --- Who corrects ---------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def correctable_fields(transition: StageTransition) -> tuple[str, ...]:
     if step is None:
         return ()
     names = [step.date_field] if step.date_field else []
-    names.extend(name for name in step.extra_fields if name not in _DERIVED or name == "decision_received_date")
+    names.extend(name for name in step.extra_fields if name not in _DERIVED)
     return tuple(dict.fromkeys(names))
 
 
