@@ -432,12 +432,32 @@ class CandidateTransfer(models.Model):
     forwarded_on = models.DateField(_("ngày chuyển hồ sơ đến nơi mới"), null=True, blank=True)
     reconsideration_requested_on = models.DateField(_("ngày đề nghị xem xét lại"), null=True, blank=True)
     reconsideration_note = models.TextField(_("nội dung đề nghị xem xét lại"), blank=True, default="")
+    # T11: the committee of the old place that forwards a dossier which had gone up, and by when;
+    # its reminders (admission.reminders: due time and occurrence, None once forwarded or closed).
+    forwarding_committee = models.ForeignKey(
+        Organisation,
+        verbose_name=_("cấp ủy chuyển hồ sơ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    forward_due_on = models.DateField(_("hạn chuyển hồ sơ"), null=True, blank=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminder_sequence = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("chuyển sinh hoạt")
         verbose_name_plural = _("chuyển sinh hoạt")
         ordering = ["on_date", "recorded_at", "pk"]
-        indexes = [models.Index(fields=["candidate", "on_date"], name="transfer_candidate_day")]
+        indexes = [
+            models.Index(fields=["candidate", "on_date"], name="transfer_candidate_day"),
+            models.Index(
+                fields=["next_reminder_at", "id"],
+                name="transfer_forward_due_keyset",
+                condition=Q(next_reminder_at__isnull=False),
+            ),
+        ]
 
 
 class BranchMeeting(models.Model):
@@ -825,6 +845,18 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="notification_user_unread"),
             models.Index(fields=["user"], name="notification_not_emailed", condition=Q(digest__isnull=True)),
         ]
+
+    def get_absolute_url(self) -> str:
+        """Where the notice leads (the page, the digest): the candidate's page, or for the old place's
+        forwarding of a transferred dossier (T11) its list of dossiers to forward, since the sending
+        committee no longer reads the candidate; "" when it is about no page."""
+        from django.urls import reverse
+
+        if self.key.startswith("transfer-forward:"):
+            return reverse("transfers_to_forward")
+        if self.candidate_id is not None:
+            return reverse("candidate_detail", args=[self.candidate_id])
+        return ""
 
 
 class DigestDelivery(models.Model):

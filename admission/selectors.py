@@ -1076,10 +1076,11 @@ class HomeTodo:
     committee_meetings: list[Any] = field(default_factory=list)
     returned: list[DossierReturn] = field(default_factory=list)
     committees: list[CommitteeTodo] = field(default_factory=list)
+    forwarding: list[CandidateTransfer] = field(default_factory=list)  # dossiers to forward (T11)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.branches or self.committees)
+        return not (self.branches or self.committees or self.forwarding)
 
 
 def home_todo(*, user: User, today: dt.date, step_url: Any, candidate_url: Any, review_url: Any) -> HomeTodo:
@@ -1173,4 +1174,27 @@ def home_todo(*, user: User, today: dt.date, step_url: Any, candidate_url: Any, 
             .select_related("committee")
             .order_by("held_on", "pk")
         )
+        todo.forwarding = list(transfers_to_forward(user=user)[:HOME_LIMIT])
     return todo
+
+
+def transfers_to_forward(*, user: User) -> QuerySet[CandidateTransfer]:
+    """The transfers whose dossier a committee the user acts for has still to forward to the new
+    place (T11, HD06 3.9b), the earliest due first.
+
+    The scope of this list is the sending committee's duty, not the candidate's branch: the candidate
+    now belongs to the destination, whose page the sender no longer reads; the sender sees only what
+    its notice already said (name, destination, days), never the candidate's record.
+    """
+    from members.models import COMMITTEE_ROLES
+
+    scope = scope_for(user)
+    found = CandidateTransfer.objects.filter(forwarding_committee__isnull=False, forwarded_on__isnull=True).exclude(
+        candidate__stage__in=CLOSED_STAGES
+    )
+    if not scope.everything:
+        committees = [org_id for role, org_id, _name in scope.roles if role in COMMITTEE_ROLES]
+        found = found.filter(forwarding_committee_id__in=committees)
+    return found.select_related("candidate__person", "to_organisation", "forwarding_committee").order_by(
+        "forward_due_on", "pk"
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import correction_views, mentor_views, views
+from admission import correction_views, mentor_views, transfer_views, views
 from admission.documents import batch_views, handoff_views, register_views, upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
     path("candidates/<int:pk>/transfer/forwarded/", views.transfer_forwarded, name="transfer_forwarded"),
+    path("transfers/to-forward/", transfer_views.transfers_to_forward, name="transfers_to_forward"),
     path("candidates/<int:pk>/transfer/reconsider/", views.transfer_reconsideration, name="transfer_reconsideration"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from celery import current_app
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from admission.models import DigestDelivery, Notification, VerificationRequest
+from admission.models import CandidateTransfer, DigestDelivery, Notification, VerificationRequest
 from admission.reminders.emails import digest_message
 from members.models import User
 from members.selectors import scope_for
@@ -76,37 +79,58 @@ def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notifi
         .select_related("candidate", "organisation")
         .order_by("-overdue", "organisation__path", "due_on", "pk")
     )
-    open_requests = _open_verifications(items)
+    still_open = _open_obligations(items)
     return [
         n
         for n in items
         if scope.can_read(n.organisation)
         and (
-            n.candidate is None
-            or n.kind == Notification.Kind.STAGE_CHANGE
-            # a reminder about a candidate who has since moved to another branch is not sent
-            or (n.candidate.stage_transition_id == n.transition_id and n.candidate.organisation_id == n.organisation_id)
+            _obligation(n.key) in still_open
+            if _obligation(n.key) is not None
+            else (
+                n.candidate is None
+                or n.kind == Notification.Kind.STAGE_CHANGE
+                # a reminder about a candidate who has since moved to another branch is not sent
+                or (
+                    n.candidate.stage_transition_id == n.transition_id
+                    and n.candidate.organisation_id == n.organisation_id
+                )
+            )
         )
-        and (n.kind != Notification.Kind.VERIFICATION or _verification_id(n.key) in open_requests)
     ]
 
 
-def _verification_id(key: str) -> int:
-    """The request a reply reminder is about (its key: verification:<request id>:<sequence>)."""
+# Reminders of an obligation with a row of its own (key "<prefix>:<row id>:<sequence>"): sent while
+# the row is still open, whatever became of the candidate's stage meanwhile — a verification reply
+# (T3), the old place's forwarding of a transferred dossier (T11, to a committee that no longer reads
+# the candidate).
+OPEN_OBLIGATIONS: dict[str, Callable[[set[int]], QuerySet[Any]]] = {
+    "verification": lambda ids: VerificationRequest.objects.filter(
+        pk__in=ids, replied_on__isnull=True, cancelled_on__isnull=True
+    ),
+    "transfer-forward": lambda ids: CandidateTransfer.objects.filter(pk__in=ids, forwarded_on__isnull=True),
+}
+
+
+def _obligation(key: str) -> tuple[str, int] | None:
     parts = key.split(":")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+    if len(parts) == 3 and parts[0] in OPEN_OBLIGATIONS and parts[1].isdigit():
+        return parts[0], int(parts[1])
+    return None
 
 
-def _open_verifications(items: list[Notification]) -> set[int]:
-    """Of the verification requests the items remind about, those still awaiting a reply (one query)."""
-    ids = {_verification_id(n.key) for n in items if n.kind == Notification.Kind.VERIFICATION}
-    if not ids:
-        return set()
-    return set(
-        VerificationRequest.objects.filter(pk__in=ids, replied_on__isnull=True, cancelled_on__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+def _open_obligations(items: list[Notification]) -> set[tuple[str, int] | None]:
+    """Of the obligations the items remind about, those still open (one query per kind present)."""
+    wanted: defaultdict[str, set[int]] = defaultdict(set)
+    for n in items:
+        found = _obligation(n.key)
+        if found is not None:
+            wanted[found[0]].add(found[1])
+    return {
+        (prefix, pk)
+        for prefix, ids in wanted.items()
+        for pk in OPEN_OBLIGATIONS[prefix](ids).values_list("pk", flat=True)
+    }
 
 
 def digest_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:

@@ -20,13 +20,22 @@ from django.utils import timezone
 
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.reminders import (
+    DEADLINE_LEADS,
     VERIFICATION_LEADS,
     Occurrence,
     ReminderKind,
     current_occurrence,
     next_occurrence,
 )
-from admission.models import CLOSED_STAGES, BranchReview, Candidate, Notification, TrialTask, VerificationRequest
+from admission.models import (
+    CLOSED_STAGES,
+    BranchReview,
+    Candidate,
+    CandidateTransfer,
+    Notification,
+    TrialTask,
+    VerificationRequest,
+)
 from admission.reminders.digests import digests_dispatch_due, stale_sends_flag
 from admission.rulebook import calendars_and_rulebooks
 from admission.schedule import (
@@ -46,7 +55,7 @@ from admission.workflow import CHAIN, TURN, Body, body_committee, turn_of
 from members.models import Organisation
 from members.selectors import organisation_authority
 
-_Due = TypeVar("_Due", Candidate, BranchReview, VerificationRequest)
+_Due = TypeVar("_Due", Candidate, BranchReview, VerificationRequest, CandidateTransfer)
 
 BATCH_SIZE = 500
 # What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
@@ -97,6 +106,12 @@ def reminders_dispatch_due(*, now: dt.datetime, batch_size: int = BATCH_SIZE) ->
     state = _SweepState(now=now)
     while True:
         count = _dispatch_verification_batch(state, batch_size=batch_size)
+        handled += count
+        if count < batch_size:
+            break
+    state = _SweepState(now=now)
+    while True:
+        count = _dispatch_forwarding_batch(state, batch_size=batch_size)
         handled += count
         if count < batch_size:
             break
@@ -318,6 +333,108 @@ def _dispatch_verification_batch(state: _SweepState, *, batch_size: int) -> int:
         )
     state.after = last
     return len(batch)
+
+
+# What the sweep reads of a transfer whose dossier the old place forwards (T11).
+FORWARDING_FIELDS = (
+    "forwarded_on",
+    "forward_due_on",
+    "forwarding_committee_id",
+    "forwarding_committee__parent",
+    "transition_id",
+    "next_reminder_at",
+    "reminder_sequence",
+    "to_organisation__name",
+    "candidate__stage",
+    "candidate__person__full_name",
+)
+
+
+def _dispatch_forwarding_batch(state: _SweepState, *, batch_size: int) -> int:
+    """One durable transaction: claim up to `batch_size` transfers whose dossier the old place's
+    competent committee has still to forward (T11, HD06 3.9b: 15 WD from the move), tell that
+    committee's staff 7 and 1 days before and on the day, then weekly once overdue with the
+    committee above it too (escalation follows ownership, as for a candidate's step), and move
+    each on to its next occurrence. A transfer forwarded meanwhile, or whose candidacy is closed,
+    only has its reminder cleared. The same queries whatever the batch size.
+    """
+    now = state.now
+    today = timezone.localdate(now)
+    with transaction.atomic(durable=True):
+        batch = list(
+            state.due(CandidateTransfer)
+            .select_related("candidate__person", "to_organisation", "forwarding_committee")
+            .only(*FORWARDING_FIELDS)[:batch_size]
+        )
+        if not batch:
+            return 0
+        last = (batch[-1].next_reminder_at, batch[-1].pk)
+        live = [
+            t
+            for t in batch
+            if t.forwarded_on is None
+            and t.forward_due_on is not None
+            and t.forwarding_committee is not None
+            and t.reminder_sequence is not None
+            and t.candidate.stage not in CLOSED_STAGES
+        ]
+        for transfer in set(batch) - set(live):
+            transfer.next_reminder_at, transfer.reminder_sequence = None, None
+        senders = [cast("Organisation", t.forwarding_committee) for t in live]
+        users_of_staff = staff_users({o.pk for o in senders} | {o.parent_id for o in senders if o.parent_id})
+        rows: list[tuple[Any, ...]] = []
+        for transfer in live:
+            target, sender = (
+                cast("dt.date", transfer.forward_due_on),
+                cast("Organisation", transfer.forwarding_committee),
+            )
+            due = current_occurrence(
+                target, DEADLINE_LEADS, today=today, from_sequence=cast("int", transfer.reminder_sequence)
+            )
+            recipients = set(users_of_staff.get(sender.pk, ()))
+            if due.overdue and sender.parent_id is not None:
+                recipients |= users_of_staff.get(sender.parent_id, set())
+            rows.extend(_forwarding_notifications(transfer, due, recipients, now))
+            following = next_occurrence(target, DEADLINE_LEADS, today=today, after_sequence=due.sequence)
+            transfer.next_reminder_at, transfer.reminder_sequence = due_at(following.day, now), following.sequence
+        _notifications_insert(rows)
+        _rows_update(
+            CandidateTransfer,
+            ("next_reminder_at", "reminder_sequence"),
+            [(t.pk, t.next_reminder_at, t.reminder_sequence) for t in batch],
+        )
+    state.after = last
+    return len(batch)
+
+
+def _forwarding_notifications(
+    transfer: CandidateTransfer, due: Occurrence, recipients: set[int], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    candidate, target = transfer.candidate, cast("dt.date", transfer.forward_due_on)
+    when, destination = target.strftime("%d/%m/%Y"), transfer.to_organisation.name
+    what_vi = f"chuyển hồ sơ của {candidate.person.full_name} đến {destination} (chuyển sinh hoạt)"
+    what_en = f"forward the dossier of {candidate.person.full_name} to {destination} (transfer)"
+    if due.overdue:
+        vi, en = f"QUÁ HẠN {what_vi} (hạn {when})", f"OVERDUE: {what_en} (due {when})"
+    else:
+        vi, en = f"Sắp đến hạn {what_vi}: {when}", f"Coming up: {what_en} on {when}"
+    key = f"transfer-forward:{transfer.pk}:{due.sequence}"
+    return [
+        (
+            user_id,
+            key,
+            Notification.Kind.DEADLINE.value,
+            transfer.forwarding_committee_id,
+            transfer.candidate_id,
+            transfer.transition_id,
+            target,
+            due.overdue,
+            vi[:300],
+            en[:300],
+            now,
+        )
+        for user_id in recipients
+    ]
 
 
 def _grassroots_committees(organisations: set[Organisation]) -> dict[int, int]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from admission import schedule
 from admission.domain.deadlines import transfer_forward_deadline
 from admission.domain.reasons import Reason, reason
+from admission.domain.reminders import DEADLINE_LEADS, next_occurrence
 from admission.domain.stages import Stage
 from admission.domain.transfers import ROUTE_TARGET, TransferFacts, check_transfer, transfer_route
 from admission.models import Candidate, CandidateTransfer, Mentorship
@@ -85,6 +86,17 @@ def candidate_transfer(
     target = ROUTE_TARGET.get(route)
     # The old place's competent committee forwards a dossier that had gone up (HD06 3.9b).
     sender = committee_of(Body.DECIDING_COMMITTEE, candidate) if target == Stage.S10 else None
+    forward_due = (
+        transfer_forward_deadline(
+            transferred_on=on_date, calendar=calendar_for(origin), rules=rulebook_for(origin).for_date(on_date)
+        ).day
+        if sender is not None
+        else None
+    )
+    # Its reminders to the sending committee (admission.reminders): before the day, then weekly and
+    # escalated once overdue; from tomorrow on, as today's notice (schedule.forward_notify) announces it.
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    first = next_occurrence(forward_due, DEADLINE_LEADS, today=tomorrow) if forward_due else None
     with transaction.atomic(durable=True):
         # The row is locked for the move: someone else's step or transfer meanwhile is a conflict.
         if not Candidate.objects.select_for_update().filter(pk=candidate.pk, stage=stage, organisation=origin).exists():
@@ -99,6 +111,10 @@ def candidate_transfer(
             note=note.strip(),
             recorded_by=acting_user,
             recorded_at=now,
+            forwarding_committee_id=sender.id if sender is not None else None,
+            forward_due_on=forward_due,
+            next_reminder_at=schedule.due_at(first.day, now) if first is not None else None,
+            reminder_sequence=first.sequence if first is not None else None,
         )
         _move(candidate, to_branch, acting_user=acting_user, received_on=on_date if target else None)
         Mentorship.objects.filter(candidate=candidate, ended_on__isnull=True).update(
@@ -123,12 +139,9 @@ def candidate_transfer(
         # A transition to a committee's turn already told that committee (schedule.transition_notify).
         committee_told = target is not None and TURN.get(stage) != TURN.get(target)
         schedule.transfer_notify(candidate=candidate, transfer=transfer, tell_committee=not committee_told, now=now)
-        if sender is not None:
-            due = transfer_forward_deadline(
-                transferred_on=on_date, calendar=calendar_for(origin), rules=rulebook_for(origin).for_date(on_date)
-            )
+        if sender is not None and forward_due is not None:
             schedule.forward_notify(
-                candidate=candidate, transfer=transfer, committee_id=sender.id, due=due.day, now=now
+                candidate=candidate, transfer=transfer, committee_id=sender.id, due=forward_due, now=now
             )
     return transfer
 
@@ -169,9 +182,12 @@ def transfer_forwarded(
     Raises PermissionDenied or StepRefused: nothing written.
     """
     now = now or timezone.now()
-    require_edit(acting_user, candidate)
     transfer = _latest_transfer(candidate)
-    sender = _origin_decider(transfer)
+    sender = _sending_committee(transfer)
+    # The sending committee no longer reads the candidate (its page is the destination's): it
+    # records its own forwarding from its list of dossiers to forward (selectors.transfers_to_forward).
+    if not (acting_user is not None and sender is not None and scope_for(acting_user).acts_for_committee(sender)):
+        require_edit(acting_user, candidate)
     _require_deciding_staff(acting_user, candidate, *([sender] if sender else []))
     if transfer is None or candidate.transferred_on is None or transfer.on_date != candidate.transferred_on:
         raise StepRefused((reason("transfer_not_forwarded_dossier", "HD06 3.9b"),))
@@ -182,7 +198,10 @@ def transfer_forwarded(
     if problems:
         raise StepRefused(tuple(problems))
     with transaction.atomic(durable=True):
-        CandidateTransfer.objects.filter(pk=transfer.pk).update(forwarded_on=on_date)
+        # Forwarded: its reminders stop (admission.reminders).
+        CandidateTransfer.objects.filter(pk=transfer.pk).update(
+            forwarded_on=on_date, next_reminder_at=None, reminder_sequence=None
+        )
         _write(
             candidate,
             acting_user,
@@ -237,6 +256,14 @@ def transfer_reconsideration_request(
 
 # Where a dossier or decision that moved with a transfer waits for the destination's committee.
 RECONSIDERED_STAGES = frozenset({Stage.S10, Stage.S11, Stage.SZ})
+
+
+def _sending_committee(transfer: CandidateTransfer | None) -> int | None:
+    """The old place's committee that forwards the dossier (T11): kept on the transfer since the
+    forwarding reminders, else (older transfers) the old branch's deciding committee."""
+    if transfer is not None and transfer.forwarding_committee_id is not None:
+        return transfer.forwarding_committee_id
+    return _origin_decider(transfer)
 
 
 def _origin_decider(transfer: CandidateTransfer | None) -> int | None:

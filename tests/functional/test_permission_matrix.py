@@ -247,6 +247,7 @@ NO_OBJECT = set(
     [
         "admission_overview",
         "mentee_workspace",
+        "transfers_to_forward",
         "notification_list",
         "preferences",
         "statistics_index",

@@ -317,3 +317,58 @@ def test_the_destination_requests_reconsideration_answered_within_60_wd(tree, al
             acting_user=wendy, candidate=candidate, on_date=asked, note="Lần nữa", now=at(asked)
         )
     assert [r.code for r in refused.value.reasons] == ["reconsideration_already_requested"]
+
+
+def test_the_sweep_reminds_the_old_place_to_forward_and_escalates_once_overdue(
+    tree, alice, gina, paula, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    """T11 (HD06 3.9b): until the old place's committee (G) forwards the dossier, the sweep reminds
+    its staff 7 and 1 days before and on the 15th working day, then weekly with the committee above
+    (P) once overdue; forwarding stops the reminders."""
+    from admission.reminders import sweep
+    from admission.schedule import due_at
+
+    candidate = _candidate(tree, alice, introducers, "S9")
+    moved = dt.date(2025, 9, 1)
+    transfer = _transfer(alice, candidate, tree.village, moved)
+    transfer.refresh_from_db()
+    # Due Tue 23/09/2025 (15 WD, 02/09 National Day off); first reminder 7 days before, 07:00.
+    assert (transfer.forwarding_committee, transfer.forward_due_on) == (tree.government, dt.date(2025, 9, 23))
+    assert (transfer.next_reminder_at, transfer.reminder_sequence) == (due_at(dt.date(2025, 9, 16), at(moved)), 0)
+
+    def forwarding(user) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+        found = Notification.objects.filter(user=user, key__startswith=f"transfer-forward:{transfer.pk}:")
+        return sorted(found.values_list("key", "overdue"))
+
+    sweep(now=at(dt.date(2025, 9, 15)))  # nothing due yet
+    assert forwarding(gina) == []
+    sweep(now=at(dt.date(2025, 9, 16)))
+    sweep(now=at(dt.date(2025, 9, 16)))  # twice: still one notification
+    assert forwarding(gina) == [(f"transfer-forward:{transfer.pk}:0", False)]
+    notice = Notification.objects.get(user=gina, key=f"transfer-forward:{transfer.pk}:0")
+    assert notice.text_vi == (
+        "Sắp đến hạn chuyển hồ sơ của Đặng Văn Chuyển đến Chi bộ Tổ dân phố 1 (chuyển sinh hoạt): 23/09/2025"
+    )
+    assert notice.organisation == tree.government and notice.candidate == candidate
+    assert forwarding(paula) == []  # the committee above hears of it only once it is overdue
+    # A week after the day (30/09), overdue: G and the province's staff.
+    sweep(now=at(dt.date(2025, 9, 30)))
+    overdue = f"transfer-forward:{transfer.pk}:3"
+    assert forwarding(gina)[-1] == (overdue, True) and forwarding(paula) == [(overdue, True)]
+    assert Notification.objects.get(user=paula, key=overdue).text_vi.startswith("QUÁ HẠN chuyển hồ sơ của")
+    transfer.refresh_from_db()
+    assert transfer.next_reminder_at == due_at(dt.date(2025, 10, 7), at(moved))
+
+    received = dt.date(2025, 10, 2)
+    services.transfer_forwarded(acting_user=gina, candidate=candidate, on_date=received, now=at(received))
+    transfer.refresh_from_db()
+    assert (transfer.next_reminder_at, transfer.reminder_sequence) == (None, None)
+    sweep(now=at(dt.date(2025, 10, 7)))
+    assert len(forwarding(paula)) == 1
+
+
+def test_a_transfer_that_moved_no_dossier_has_no_forwarding_reminder(tree, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    candidate = _candidate(tree, alice, introducers, "S13")
+    transfer = _transfer(alice, candidate, tree.branch_b, dt.date(2025, 11, 10))
+    transfer.refresh_from_db()
+    assert (transfer.forwarding_committee, transfer.forward_due_on, transfer.next_reminder_at) == (None, None, None)
