@@ -108,3 +108,43 @@ def test_branch_a_transfers_a_probationer_whom_branch_b_then_sees(
     _shot(page, "06-branch-b-notification")
     assert Candidate.objects.get(pk=candidate.pk).organisation == tree.branch_b
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+FORWARD_NOW = dt.datetime(2025, 9, 30, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def test_the_old_committee_forwards_the_dossier_from_its_reminder(
+    live_server, transactional_db, tree: Tree, alice, gina, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    """T11: a dossier that had gone up moves with its candidate (01/09/2025, due 23/09/2025); a week
+    late, G's staff follow the overdue reminder to their list and record the forwarding."""
+    from admission.reminders import sweep
+
+    person = PersonFactory(organisation=tree.branch_a, full_name="Lương Văn Hồ Sơ", date_of_birth=dt.date(1997, 2, 3))
+    candidate = walk_to(
+        services.candidate_create(acting_user=alice, person=person, now=at(START)),
+        "S9", user=alice, introducers=introducers, start=START,
+    )  # fmt: skip
+    services.candidate_transfer(
+        acting_user=alice, candidate=candidate, to_branch=tree.village, on_date=dt.date(2025, 9, 1),
+        note="Chuyển nơi cư trú", now=at(dt.date(2025, 9, 1)),
+    )  # fmt: skip
+    sweep(now=FORWARD_NOW)
+    with time_machine.travel(FORWARD_NOW, tick=False), chromium_page(live_server.url) as page:
+        _log_in(page, gina.username)
+        expect(page.locator("#todo-forwarding")).to_contain_text("Lương Văn Hồ Sơ")
+        page.goto("/admission/notifications/")
+        page.get_by_role("link", name="QUÁ HẠN chuyển hồ sơ của Lương Văn Hồ Sơ", exact=False).click()
+        expect(page).to_have_url("/admission/transfers/to-forward/")
+        row = page.locator(".forwarding").filter(has_text="Lương Văn Hồ Sơ")
+        expect(row).to_contain_text("23/09/2025")
+        expect(row).to_contain_text("quá hạn")
+        page.screenshot(path=str(ARTIFACTS / "transfer-07-to-forward.png"), full_page=True)
+        row.get_by_label("Ngày nơi chuyển đi chuyển hồ sơ (nơi đến nhận)").fill("29/09/2025")
+        row.get_by_role("button", name="Đã chuyển hồ sơ").click()
+        expect(page.locator("main .alert-success")).to_contain_text("Đã ghi nhận việc chuyển hồ sơ.")
+        expect(page.locator("#forwarding-table")).to_contain_text("Không có hồ sơ nào cần chuyển đi.")
+        page.screenshot(path=str(ARTIFACTS / "transfer-08-forwarded.png"), full_page=True)
+        assert page.problems == []  # type: ignore[attr-defined]
+    candidate.refresh_from_db()
+    assert candidate.transfer_received_date == dt.date(2025, 9, 29)
