@@ -381,3 +381,86 @@ def test_a_former_member_is_followed_again_and_the_branch_vote_is_refused(
     candidate.refresh_from_db()
     assert (candidate.stage, candidate.readmission, candidate.votes.count()) == ("S8", True, 0)
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+# 5. The recognition chain ------------------------------------------------------------------------
+RECOGNISED = "Kiều Thị Chính Thức"
+APPRAISAL = "Đảng ủy bộ phận thẩm định đề nghị công nhận"
+GRASSROOTS_RECOGNITION = "Đảng ủy cơ sở biểu quyết đề nghị công nhận"
+RECOGNITION_DECISION = "Ghi nhận quyết định công nhận đảng viên chính thức"
+
+
+def test_the_recognition_chain_walked_by_the_sub_committee_the_grassroots_and_the_deciding_committee(
+    page: Page, tree: Tree, carol, gina
+) -> None:  # type: ignore[no-untyped-def]
+    """R6 then R7 then R8 (HD38 II.1.1c(6)-(7); QĐ294 4.2.2): each body finds the dossier in its own
+    queue only when it is its turn, and the decision comes last."""
+    from admission.models import Vote
+    from members.models import OrganisationKind, Role
+    from tests.conftest import _persona
+    from tests.factories import OrganisationFactory
+
+    sub = OrganisationFactory(
+        kind=OrganisationKind.SUB_COMMITTEE, name="Đảng ủy bộ phận Khối 1", code="S", parent=tree.committee
+    )
+    branch = OrganisationFactory(kind=OrganisationKind.BRANCH, name="Chi bộ Phòng 1", code="S1", parent=sub)
+    sam = _persona("sam", sub, Role.COMMITTEE_STAFF)
+    introducers = [
+        MemberFactory(person=PersonFactory(organisation=branch, full_name=name), status=MemberStatus.OFFICIAL)
+        for name in ("Lê Văn Giới", "Phạm Thị Thiệu")
+    ]
+    with time_machine.travel(dt.datetime(2026, 11, 9, 9, 30, tzinfo=TZ), tick=False):
+        person = PersonFactory(organisation=branch, full_name=RECOGNISED, youth_union_member=False)
+        candidate = services.candidate_create(acting_user=None, person=person, now=at(START))
+        walk_to(candidate, "S15", user=None, introducers=introducers, start=START)
+        services.candidate_vote(
+            acting_user=None, candidate=candidate, step_key="recognition_vote", held_on=dt.date(2026, 10, 26),
+            summoned=9, excluded=0, yes=8, no=1, abstain=0, form="secret", now=at(dt.date(2026, 10, 26)),
+        )  # fmt: skip
+        walk = Walk(page)
+
+        # R6: the sub-committee's turn; the grassroots committee's queue does not list it yet.
+        _log_in(page, carol.username)
+        page.locator("nav.navbar").get_by_role("link", name=ADMISSION, exact=True).click()
+        page.locator("#queues").get_by_role("link", name=tree.committee.name).click()
+        expect(page.locator("#queue")).not_to_contain_text(RECOGNISED)
+        _log_in(page, sam.username)
+        _open_from_queue(page, sub.name, RECOGNISED)
+        _shot(page, "recognition-01-sub-committee-review")
+        _action(page, APPRAISAL)
+        _branch_vote(page, "02/11/2026", yes=4, summoned=5)
+        _shot(page, "recognition-02-appraisal-form")
+        _submit(page)
+        expect(_flash(page)).to_contain_text("Biểu quyết đạt: 4/5")
+
+        # R7: now the grassroots committee's.
+        _log_in(page, carol.username)
+        _open_from_queue(page, tree.committee.name, RECOGNISED)
+        expect(page.locator("main").get_by_role("link", name=APPRAISAL, exact=True)).to_have_count(0)
+        _action(page, GRASSROOTS_RECOGNITION)
+        _branch_vote(page, "05/11/2026", yes=7)
+        _submit(page)
+        expect(_flash(page)).to_contain_text("Biểu quyết đạt: 7/9 (cần 6)")
+        _shot(page, "recognition-03-after-grassroots")
+
+        # R8: the deciding committee decides.
+        _log_in(page, gina.username)
+        _open_from_queue(page, tree.government.name, RECOGNISED)
+        _action(page, RECOGNITION_DECISION)
+        page.fill("#id_on_date", "09/11/2026")
+        _committee_vote(page, yes=4)
+        _shot(page, "recognition-04-decision-form")
+        _submit(page)
+        expect(_flash(page)).to_contain_text(f"Đã ghi nhận: {RECOGNITION_DECISION}.")
+        expect(page.locator("#current-stage")).to_contain_text("S17")
+        _shot(page, "recognition-05-official")
+
+    print(f"recognition chain: {len(walk.loads)} page loads")
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.recognition_appraisal_date, candidate.recognition_grassroots_date) == (
+        "S17", dt.date(2026, 11, 2), dt.date(2026, 11, 5),
+    )  # fmt: skip
+    assert list(
+        Vote.objects.filter(candidate=candidate, purpose="recognition").order_by("held_on").values_list("body", "yes")
+    ) == [("BRANCH", 8), ("SUB_COMMITTEE_APPRAISAL", 4), ("GRASSROOTS_COMMITTEE", 7), ("STANDING_COMMITTEE", 4)]
+    assert page.problems == []  # type: ignore[attr-defined]
