@@ -125,10 +125,21 @@ def test_the_old_committee_forwards_the_dossier_from_its_reminder(
         services.candidate_create(acting_user=alice, person=person, now=at(START)),
         "S9", user=alice, introducers=introducers, start=START,
     )  # fmt: skip
-    services.candidate_transfer(
-        acting_user=alice, candidate=candidate, to_branch=tree.village, on_date=dt.date(2025, 9, 1),
-        note="Chuyển nơi cư trú", now=at(dt.date(2025, 9, 1)),
-    )  # fmt: skip
+    # Before the decision: branch A moves the candidate whose dossier is with the committees.
+    with time_machine.travel(at(dt.date(2025, 9, 1)), tick=False), chromium_page(live_server.url) as page:
+        _log_in(page, alice.username)
+        page.goto(f"/admission/candidates/{candidate.pk}/")
+        page.locator("#transfer-action").click()
+        page.select_option("#id_to_branch", label=f"{tree.village.name} – {tree.commune.name}")
+        page.fill("#id_on_date", "01/09/2025")
+        page.fill("#id_note", "Chuyển nơi cư trú")
+        page.locator("main form").get_by_role("button", name="Chuyển sinh hoạt").click()
+        expect(page.locator("main .alert-success")).to_contain_text(
+            f"Đã chuyển sinh hoạt Lương Văn Hồ Sơ đến {tree.village.name}"
+        )
+        assert page.problems == []  # type: ignore[attr-defined]
+    candidate.refresh_from_db()
+    assert (candidate.organisation, candidate.stage) == (tree.village, "S10")
     sweep(now=FORWARD_NOW)
     with time_machine.travel(FORWARD_NOW, tick=False), chromium_page(live_server.url) as page:
         _log_in(page, gina.username)
@@ -148,3 +159,43 @@ def test_the_old_committee_forwards_the_dossier_from_its_reminder(
         assert page.problems == []  # type: ignore[attr-defined]
     candidate.refresh_from_db()
     assert candidate.transfer_received_date == dt.date(2025, 9, 29)
+
+
+def test_a_decided_candidate_moves_within_30_working_days_and_the_new_branch_holds_the_ceremony(
+    live_server, transactional_db, tree: Tree, alice, bob, introducers
+) -> None:  # type: ignore[no-untyped-def]
+    """T12 (HD06 3.9c): decided on 15/09/2025, moved on 10/10/2025 (the 18th working day): the
+    decision is kept and branch B holds the ceremony."""
+    person = PersonFactory(organisation=tree.branch_a, full_name="Mai Thị Kết Nạp", date_of_birth=dt.date(1998, 8, 9))
+    candidate = walk_to(
+        services.candidate_create(acting_user=alice, person=person, now=at(START)),
+        "S11", user=alice, introducers=introducers, start=START,
+    )  # fmt: skip
+    assert candidate.decision_date == dt.date(2025, 9, 15)
+    detail = f"/admission/candidates/{candidate.pk}/"
+    with time_machine.travel(at(dt.date(2025, 10, 14)), tick=False), chromium_page(live_server.url) as page:
+        _log_in(page, alice.username)
+        page.goto(detail)
+        page.locator("#transfer-action").click()
+        page.select_option("#id_to_branch", label=f"{tree.branch_b.name} – {tree.committee.name}")
+        page.fill("#id_on_date", "10/10/2025")
+        page.fill("#id_note", "Chuyển công tác")
+        page.locator("main form").get_by_role("button", name="Chuyển sinh hoạt").click()
+        expect(page.locator("main .alert-success")).to_contain_text("Đã chuyển sinh hoạt Mai Thị Kết Nạp")
+
+        _log_in(page, bob.username)
+        page.goto(f"/admission/branches/{tree.branch_b.pk}/board/")
+        page.locator("main").get_by_role("link", name="Mai Thị Kết Nạp").first.click()
+        expect(page).to_have_url(detail)
+        expect(page.locator("#current-stage")).to_have_text("S11 Chờ tổ chức lễ kết nạp")
+        page.locator("main").get_by_role("link", name="Tổ chức lễ kết nạp", exact=True).click()
+        page.fill("#id_on_date", "14/10/2025")
+        page.locator("main form [type=submit]").click()
+        expect(page.locator("#current-stage")).to_contain_text("S12")
+        page.screenshot(path=str(ARTIFACTS / "transfer-09-ceremony-at-destination.png"), full_page=True)
+        assert page.problems == []  # type: ignore[attr-defined]
+    candidate.refresh_from_db()
+    assert (candidate.organisation, candidate.stage, candidate.ceremony_date) == (
+        tree.branch_b, "S12", dt.date(2025, 10, 14),
+    )  # fmt: skip
+    assert candidate.member is not None and candidate.member.organisation == tree.branch_b
