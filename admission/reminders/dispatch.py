@@ -410,31 +410,20 @@ def _dispatch_forwarding_batch(state: _SweepState, *, batch_size: int) -> int:
 def _forwarding_notifications(
     transfer: CandidateTransfer, due: Occurrence, recipients: set[int], now: dt.datetime
 ) -> list[tuple[Any, ...]]:
-    candidate, target = transfer.candidate, cast("dt.date", transfer.forward_due_on)
-    when, destination = target.strftime("%d/%m/%Y"), transfer.to_organisation.name
-    what_vi = f"chuyển hồ sơ của {candidate.person.full_name} đến {destination} (chuyển sinh hoạt)"
-    what_en = f"forward the dossier of {candidate.person.full_name} to {destination} (transfer)"
-    if due.overdue:
-        vi, en = f"QUÁ HẠN {what_vi} (hạn {when})", f"OVERDUE: {what_en} (due {when})"
-    else:
-        vi, en = f"Sắp đến hạn {what_vi}: {when}", f"Coming up: {what_en} on {when}"
-    key = f"transfer-forward:{transfer.pk}:{due.sequence}"
-    return [
-        (
-            user_id,
-            key,
-            Notification.Kind.DEADLINE.value,
-            transfer.forwarding_committee_id,
-            transfer.candidate_id,
-            transfer.transition_id,
-            target,
-            due.overdue,
-            vi[:300],
-            en[:300],
-            now,
-        )
-        for user_id in recipients
-    ]
+    name, destination = transfer.candidate.person.full_name, transfer.to_organisation.name
+    return _obligation_notifications(
+        what=(
+            f"chuyển hồ sơ của {name} đến {destination} (chuyển sinh hoạt)",
+            f"forward the dossier of {name} to {destination} (transfer)",
+        ),
+        key=f"transfer-forward:{transfer.pk}:{due.sequence}",
+        kind=Notification.Kind.DEADLINE,
+        about=(transfer.forwarding_committee_id, transfer.candidate_id, transfer.transition_id),
+        target=cast("dt.date", transfer.forward_due_on),
+        due=due,
+        recipients=recipients,
+        now=now,
+    )
 
 
 def _grassroots_committees(organisations: set[Organisation]) -> dict[int, int]:
@@ -464,30 +453,43 @@ def _verification_notifications(
     request: VerificationRequest, target: dt.date, due: Occurrence, recipients: set[int], now: dt.datetime
 ) -> list[tuple[Any, ...]]:
     candidate = request.candidate
-    name, when = candidate.person.full_name, target.strftime("%d/%m/%Y")
-    what_vi = f"trả lời thẩm tra lý lịch của {name} ({request.subject} – {request.addressee})"
-    what_en = f"reply to the background verification of {name} ({request.subject} – {request.addressee})"
+    name = candidate.person.full_name
+    return _obligation_notifications(
+        what=(
+            f"trả lời thẩm tra lý lịch của {name} ({request.subject} – {request.addressee})",
+            f"reply to the background verification of {name} ({request.subject} – {request.addressee})",
+        ),
+        key=f"{ReminderKind.VERIFICATION}:{request.pk}:{due.sequence}",
+        kind=Notification.Kind.VERIFICATION,
+        about=(candidate.organisation_id, candidate.pk, candidate.stage_transition_id),
+        target=target,
+        due=due,
+        recipients=recipients,
+        now=now,
+    )
+
+
+def _obligation_notifications(
+    *,
+    what: tuple[str, str],
+    key: str,
+    kind: Notification.Kind,
+    about: tuple[int | None, int | None, int | None],
+    target: dt.date,
+    due: Occurrence,
+    recipients: set[int],
+    now: dt.datetime,
+) -> list[tuple[Any, ...]]:
+    """The value rows (NOTIFICATION_FIELDS) of one reminder of an obligation with a row of its own
+    (a verification reply, a transfer's forwarding): "coming up" before its day, "overdue" after it.
+    `what` is the act in Vietnamese and English; `about` the (organisation, candidate, transition)."""
+    when = target.strftime("%d/%m/%Y")
+    what_vi, what_en = what
     if due.overdue:
         vi, en = f"QUÁ HẠN {what_vi} (hạn {when})", f"OVERDUE: {what_en} (due {when})"
     else:
         vi, en = f"Sắp đến hạn {what_vi}: {when}", f"Coming up: {what_en} on {when}"
-    key = f"{ReminderKind.VERIFICATION}:{request.pk}:{due.sequence}"
-    return [
-        (
-            user_id,
-            key,
-            Notification.Kind.VERIFICATION.value,
-            candidate.organisation_id,
-            candidate.pk,
-            candidate.stage_transition_id,
-            target,
-            due.overdue,
-            vi[:300],
-            en[:300],
-            now,
-        )
-        for user_id in recipients
-    ]
+    return [(user_id, key, kind.value, *about, target, due.overdue, vi[:300], en[:300], now) for user_id in recipients]
 
 
 def _advance(batch: list[Candidate]) -> None:
