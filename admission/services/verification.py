@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -173,56 +175,64 @@ def verification_record(
     return request
 
 
-def _reply_problems(
-    request: VerificationRequest,
-    *,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str,
-    issues: tuple[bool, bool, bool],
-    now: dt.datetime,
-) -> list[Reason]:
-    found = list(date_problems(replied_on, None, now))
-    found.extend(check_order("verification_received", request.received_on, "verification_reply", replied_on).reasons)
-    if outcome not in VerificationOutcome.values:
-        found.append(reason("verification_outcome_required", RULE))
-    if not reply_number:
-        found.append(reason("verification_reply_number_required", RULE))
-    if outcome == VerificationOutcome.ISSUES and (not any(issues) or not findings):
-        found.append(reason("verification_findings_required", RULE))
-    return found
+class ReplyFields(TypedDict):
+    """A reply's fields as the pages, the API and the import give them (services take them as keywords)."""
+
+    replied_on: dt.date
+    outcome: str
+    reply_number: str
+    findings: NotRequired[str]
+    issue_political: NotRequired[bool]
+    issue_compliance: NotRequired[bool]
+    issue_ethics: NotRequired[bool]
 
 
-def _refuse_reply(
-    row: VerificationRequest,
-    *,
-    correcting: bool,
-    why: str,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str,
-    issues: tuple[bool, bool, bool],
-    now: dt.datetime,
-) -> None:
+@dataclass(frozen=True)
+class _Reply:
+    """A reply as typed (recorded or corrected), cleaned once: what the checks read and the row gets."""
+
+    replied_on: dt.date
+    outcome: str
+    reply_number: str
+    findings: str
+    issues: tuple[bool, bool, bool]  # political, compliance, ethics
+
+    @classmethod
+    def typed(cls, fields: ReplyFields) -> _Reply:
+        return cls(
+            fields["replied_on"],
+            fields["outcome"],
+            _clean(fields["reply_number"]),
+            (fields.get("findings") or "").strip(),
+            (
+                fields.get("issue_political", False),
+                fields.get("issue_compliance", False),
+                fields.get("issue_ethics", False),
+            ),
+        )
+
+    def problems(self, request: VerificationRequest, now: dt.datetime) -> list[Reason]:
+        found = list(date_problems(self.replied_on, None, now))
+        found.extend(
+            check_order("verification_received", request.received_on, "verification_reply", self.replied_on).reasons
+        )
+        if self.outcome not in VerificationOutcome.values:
+            found.append(reason("verification_outcome_required", RULE))
+        if not self.reply_number:
+            found.append(reason("verification_reply_number_required", RULE))
+        if self.outcome == VerificationOutcome.ISSUES and (not any(self.issues) or not self.findings):
+            found.append(reason("verification_findings_required", RULE))
+        return found
+
+
+def _refuse_reply(row: VerificationRequest, reply: _Reply, *, correcting: bool, why: str, now: dt.datetime) -> None:
     """StepRefused unless the reply (or its correction, with its reason) may be written on `row`."""
     if correcting and row.state != "answered":
         raise StepRefused((reason("verification_not_answered", RULE, subject=row.subject),))
     if not correcting and not row.is_open:
         raise StepRefused((reason("verification_not_open", RULE, subject=row.subject, state=row.state),))
     problems = [reason("verification_reason_required", RULE)] if correcting and not why else []
-    problems.extend(
-        _reply_problems(
-            row,
-            replied_on=replied_on,
-            outcome=outcome,
-            reply_number=reply_number,
-            findings=findings,
-            issues=issues,
-            now=now,
-        )
-    )
+    problems.extend(reply.problems(row, now))
     if problems:
         raise StepRefused(tuple(problems))
 
@@ -231,29 +241,16 @@ def verification_reply_check(
     *,
     acting_user: User | None,
     request: VerificationRequest,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str = "",
-    issue_political: bool = False,
-    issue_compliance: bool = False,
-    issue_ethics: bool = False,
     reason_text: str | None = None,
     now: dt.datetime | None = None,
+    **reply_fields: Unpack[ReplyFields],
 ) -> None:
     """The checks of recording (or, with `reason_text`, correcting) a reply, without writing: a
     page runs them before storing the reply's scan, so a refused reply leaves no scan behind."""
     _require_verifier(acting_user, request.candidate)
+    reply = _Reply.typed(reply_fields)
     _refuse_reply(
-        request,
-        correcting=reason_text is not None,
-        why=_clean(reason_text or ""),
-        replied_on=replied_on,
-        outcome=outcome,
-        reply_number=_clean(reply_number),
-        findings=(findings or "").strip(),
-        issues=(issue_political, issue_compliance, issue_ethics),
-        now=now or timezone.now(),
+        request, reply, correcting=reason_text is not None, why=_clean(reason_text or ""), now=now or timezone.now()
     )
 
 
@@ -268,41 +265,46 @@ def _scan_of(candidate: Candidate, scan: DocumentScan | None) -> DocumentScan | 
     return scan
 
 
-def _write_reply(
-    row: VerificationRequest,
+def _reply_write(
+    request: VerificationRequest,
+    reply: _Reply,
     *,
     acting_user: User | None,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str,
-    issues: tuple[bool, bool, bool],
     scan: DocumentScan | None,
-) -> None:
-    clear = outcome == VerificationOutcome.CLEAR
-    row.replied_on, row.outcome, row.reply_number, row.findings = replied_on, outcome, reply_number, findings
-    row.issue_political, row.issue_compliance, row.issue_ethics = (False, False, False) if clear else issues
-    if scan is not None:
-        row.reply_scan = scan
-    row.replied_by = acting_user
-    row.next_reminder_at, row.reminder_sequence = None, None
-    row._history_user = acting_user  # type: ignore[attr-defined]
-    row.save()
+    why: str | None,
+    now: dt.datetime | None,
+) -> VerificationRequest:
+    """Record (`why` None) or correct (with its reason) the reply, in one transaction on the locked
+    row; its history row keeps the former reply and the reason."""
+    now = now or timezone.now()
+    candidate = request.candidate
+    _require_verifier(acting_user, candidate)
+    scan = _scan_of(candidate, scan)
+    with transaction.atomic(durable=True):
+        row = _locked(request)
+        _refuse_reply(row, reply, correcting=why is not None, why=why or "", now=now)
+        if why is not None:
+            row._change_reason = why[:100]  # type: ignore[attr-defined]
+        clear = reply.outcome == VerificationOutcome.CLEAR
+        row.replied_on, row.outcome = reply.replied_on, reply.outcome
+        row.reply_number, row.findings = reply.reply_number, reply.findings
+        row.issue_political, row.issue_compliance, row.issue_ethics = (False, False, False) if clear else reply.issues
+        if scan is not None:
+            row.reply_scan = scan
+        row.replied_by = acting_user
+        row.next_reminder_at, row.reminder_sequence = None, None
+        row._history_user = acting_user  # type: ignore[attr-defined]
+        row.save()
+    return row
 
 
 def verification_reply_record(
     *,
     acting_user: User | None,
     request: VerificationRequest,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str = "",
-    issue_political: bool = False,
-    issue_compliance: bool = False,
-    issue_ethics: bool = False,
     scan: DocumentScan | None = None,
     now: dt.datetime | None = None,
+    **reply_fields: Unpack[ReplyFields],
 ) -> VerificationRequest:
     """Record the reply to an open request, after the fact too (HD06 3.4d).
 
@@ -312,36 +314,8 @@ def verification_reply_record(
     (uploaded with admission.documents; type A3, the biography and its verification documents).
     Side effects: one transaction; the request (locked), its history row; its reminders stop.
     """
-    now = now or timezone.now()
-    candidate = request.candidate
-    _require_verifier(acting_user, candidate)
-    scan = _scan_of(candidate, scan)
-    issues = (issue_political, issue_compliance, issue_ethics)
-    reply_number, findings = _clean(reply_number), (findings or "").strip()
-    with transaction.atomic(durable=True):
-        row = _locked(request)
-        _refuse_reply(
-            row,
-            correcting=False,
-            why="",
-            replied_on=replied_on,
-            outcome=outcome,
-            reply_number=reply_number,
-            findings=findings,
-            issues=issues,
-            now=now,
-        )
-        _write_reply(
-            row,
-            acting_user=acting_user,
-            replied_on=replied_on,
-            outcome=outcome,
-            reply_number=reply_number,
-            findings=findings,
-            issues=issues,
-            scan=scan,
-        )
-    return row
+    reply = _Reply.typed(reply_fields)
+    return _reply_write(request, reply, acting_user=acting_user, scan=scan, why=None, now=now)
 
 
 def verification_reply_correct(
@@ -349,52 +323,17 @@ def verification_reply_correct(
     acting_user: User | None,
     request: VerificationRequest,
     reason_text: str,
-    replied_on: dt.date,
-    outcome: str,
-    reply_number: str,
-    findings: str = "",
-    issue_political: bool = False,
-    issue_compliance: bool = False,
-    issue_ethics: bool = False,
     scan: DocumentScan | None = None,
     now: dt.datetime | None = None,
+    **reply_fields: Unpack[ReplyFields],
 ) -> VerificationRequest:
     """Correct a recorded reply, with the reason; the reply as it was stays in the history.
 
     The same checks as recording it, on a request that has a reply; a new scan replaces the
     reference (the old scan stays in the dossier), none keeps it.
     """
-    now = now or timezone.now()
-    candidate = request.candidate
-    _require_verifier(acting_user, candidate)
-    scan = _scan_of(candidate, scan)
-    issues = (issue_political, issue_compliance, issue_ethics)
-    reply_number, findings, why = _clean(reply_number), (findings or "").strip(), _clean(reason_text)
-    with transaction.atomic(durable=True):
-        row = _locked(request)
-        _refuse_reply(
-            row,
-            correcting=True,
-            why=why,
-            replied_on=replied_on,
-            outcome=outcome,
-            reply_number=reply_number,
-            findings=findings,
-            issues=issues,
-            now=now,
-        )
-        row._change_reason = why[:100]  # type: ignore[attr-defined]
-        _write_reply(
-            row,
-            acting_user=acting_user,
-            replied_on=replied_on,
-            outcome=outcome,
-            reply_number=reply_number,
-            findings=findings,
-            issues=issues,
-            scan=scan,
-        )
-    return row
+    reply = _Reply.typed(reply_fields)
+    return _reply_write(request, reply, acting_user=acting_user, scan=scan, why=_clean(reason_text), now=now)
 
 
 def verification_cancel(
