@@ -91,7 +91,7 @@ free_port() {
 }
 
 # A throwaway PostgreSQL cluster and redis-server on free loopback ports, stopped on exit.
-# Exports DATABASE_URL, REDIS_URL, REDIS_PORT, REDIS_SERVER_BIN, TEST_WORKDIR, CHROMIUM_PATH.
+# Exports DATABASE_URL, TEST_DATABASE_REPLICA_URL, REDIS_URL, REDIS_PORT, REDIS_SERVER_BIN, TEST_WORKDIR, CHROMIUM_PATH.
 start_services() {
   workdir=$(mktemp -d /tmp/tracker-test.XXXXXX)
   chmod 755 "$workdir"
@@ -100,11 +100,12 @@ start_services() {
   if [ "$(id -u)" -eq 0 ]; then
     # initdb refuses to run as root; the Debian package creates the postgres user.
     as_db_user=(runuser -u postgres --)
-    mkdir -p "$workdir/pg" && chown postgres "$workdir/pg"
+    mkdir -p -m 700 "$workdir/pg" "$workdir/replica" && chown postgres "$workdir/pg" "$workdir/replica"
   fi
 
   cleanup() {
     set +e
+    [ -f "$workdir/replica/postmaster.pid" ] && "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/replica" -m immediate stop >/dev/null 2>&1
     [ -f "$workdir/pg/postmaster.pid" ] && "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/pg" -m immediate stop >/dev/null 2>&1
     [ -f "$workdir/redis.pid" ] && kill "$(cat "$workdir/redis.pid")" 2>/dev/null
     rm -rf "$workdir"
@@ -115,8 +116,19 @@ start_services() {
   say "starting PostgreSQL on 127.0.0.1:$pg_port"
   "${as_db_user[@]}" "$pg_bin/initdb" -D "$workdir/pg" -U tracker --auth=trust --no-locale -E UTF8 >/dev/null
   "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/pg" -l "$workdir/pg/server.log" -w \
-    -o "-p $pg_port -k $workdir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+    -o "-p $pg_port -k $workdir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=replica -c wal_writer_delay=10ms" start >/dev/null
   "${as_db_user[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U tracker tracker
+
+  # A hot standby of that cluster (streaming replication, about a second): the read-replica test
+  # (tests/integration/test_read_replica.py) reads from it. initdb's pg_hba.conf already trusts
+  # replication connections from 127.0.0.1; -R writes primary_conninfo and standby.signal.
+  replica_port=$(free_port)
+  say "starting a streaming replica on 127.0.0.1:$replica_port"
+  "${as_db_user[@]}" "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U tracker -D "$workdir/replica" \
+    -R -X stream --checkpoint=fast --no-sync 2>"$workdir/basebackup.log" \
+    || { cat "$workdir/basebackup.log" >&2; die "pg_basebackup failed"; }
+  "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/replica" -l "$workdir/replica/server.log" -w \
+    -o "-p $replica_port -k $workdir/replica -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c wal_receiver_status_interval=1s" start >/dev/null
 
   redis_port=$(free_port)
   say "starting redis-server on 127.0.0.1:$redis_port"
@@ -125,6 +137,8 @@ start_services() {
 
   export DJANGO_SETTINGS_MODULE=config.settings.test
   export DATABASE_URL="postgres://tracker@127.0.0.1:$pg_port/tracker"
+  # Not DATABASE_REPLICA_URL: the suite runs on the primary alone, the replica test opts in.
+  export TEST_DATABASE_REPLICA_URL="postgres://tracker@127.0.0.1:$replica_port/tracker"
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
   export CELERY_BROKER_URL="$REDIS_URL"
   export REDIS_PORT="$redis_port" REDIS_SERVER_BIN="$(command -v redis-server)" TEST_WORKDIR="$workdir"

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -49,6 +50,7 @@ from admission.reporting.query import StatisticsQuery
 from admission.rulebook import calendar_for, rulebook_for
 from admission.schedule import verification_reply_due
 from admission.workflow import STEP_BY_KEY, STEPS
+from config.replica import replica_reads
 from members import api_tokens
 from members import selectors as member_selectors
 from members import services as member_services
@@ -108,6 +110,7 @@ def _user(request: Any) -> User:
     list=extend_schema(summary="Organisations in your scope", description="Ordered by their place in the tree."),
     retrieve=extend_schema(summary="One organisation (404 outside your scope)"),
 )
+@method_decorator(replica_reads, name="list")  # config/replica.py
 class OrganisationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Organisation.objects.none()
     serializer_class = s.OrganisationSerializer
@@ -139,6 +142,7 @@ class OrganisationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.PersonSerializer},
     ),
 )
+@method_decorator(replica_reads, name="list")  # config/replica.py
 class PersonViewSet(
     ApiMixin,
     mixins.ListModelMixin,
@@ -189,6 +193,7 @@ class PersonViewSet(
     list=extend_schema(summary="Party members in your scope", description="Default: official and probationary."),
     retrieve=extend_schema(summary="One party member (404 outside your scope)"),
 )
+@method_decorator(replica_reads, name="list")  # config/replica.py
 class MemberViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     queryset = PartyMember.objects.none()
     serializer_class = s.MemberSerializer
@@ -269,6 +274,7 @@ def _branch_meeting(candidate: Any, meeting_id: int | None) -> Any:
         responses={200: s.CandidateDetailSerializer, 400: REFUSED},
     ),
 )
+@method_decorator(replica_reads, name="list")  # config/replica.py
 class CandidateViewSet(
     ApiMixin,
     mixins.ListModelMixin,
@@ -743,6 +749,7 @@ class CandidateViewSet(
         ),
     )
 )
+@method_decorator(replica_reads, name="get")  # config/replica.py
 class DeadlineListView(ApiMixin, mixins.ListModelMixin, generics.GenericAPIView):
     queryset = Candidate.objects.none()
     serializer_class = s.DeadlineSerializer
@@ -759,6 +766,7 @@ class DeadlineListView(ApiMixin, mixins.ListModelMixin, generics.GenericAPIView)
 
 
 @extend_schema_view(list=extend_schema(summary="Your notifications", description="Unread first, then newest."))
+@method_decorator(replica_reads, name="list")  # config/replica.py
 class NotificationViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Notification.objects.none()
     serializer_class = s.NotificationSerializer
@@ -782,6 +790,7 @@ class NotificationViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewS
         return Response({"marked": marked})
 
 
+@method_decorator(replica_reads, name="get")  # config/replica.py
 class StatisticsView(ApiMixin, APIView):
     permission_classes = [ReadOrEdit]
 
@@ -798,6 +807,7 @@ class StatisticsView(ApiMixin, APIView):
         return Response(s.StatisticsSerializer(counts).data)
 
 
+@method_decorator(replica_reads, name="get")  # config/replica.py
 class StatisticsFiguresView(ApiMixin, APIView):
     """The statistics page's figures (admission.reporting.statistics.statistics_figures), with its parameters."""
 
@@ -838,6 +848,7 @@ class StatisticsFiguresView(ApiMixin, APIView):
         return Response({"computed_at": cached.computed_at, "figures": cached.figures})
 
 
+@method_decorator(replica_reads, name="get")  # config/replica.py
 class HandoffView(ApiMixin, APIView):
     """New official members for the national member database (the page's Excel, as JSON)."""
 

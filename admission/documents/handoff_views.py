@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from admission.documents import generate as docgen
 from admission.documents.handoff import COLUMNS, Period, handoff_rows
 from admission.documents.spreadsheet import Sheet, workbook_bytes
+from config.replica import replica_reads
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
 from members.selectors import organisation_get
@@ -71,6 +72,7 @@ def handoff_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def handoff_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     form, period = _period(request)

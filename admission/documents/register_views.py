@@ -32,6 +32,7 @@ from admission.documents import templates as doctemplates
 from admission.documents.kinds import POSITIONS, SPECS
 from admission.documents.spreadsheet import Sheet, workbook_bytes
 from admission.models import Candidate, GeneratedDocument, GeneratedKind, IssuedDocType, IssuedDocument
+from config.replica import replica_reads
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
@@ -171,6 +172,7 @@ def document_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def document_register_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     terms = docregister.register_terms(issuer=organisation)

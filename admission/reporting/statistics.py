@@ -51,7 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -64,6 +64,7 @@ from admission.reporting.candidates import _candidate_figures
 from admission.reporting.plans import Plans
 from admission.reporting.query import AdmittedBy, StatisticsQuery, _pct_base, _pct_plan
 from admission.reporting.subtree import Calendars, RootRows, Subtree, _child_sql, _subtree_q
+from config.replica import read_connection
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, User
 from members.selectors import scope_for
 
@@ -173,7 +174,7 @@ def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int | None,
         f"SELECT {_child_sql(subtree.root, 'o.path')}, {sums} FROM ({inner}) g "  # noqa: S608 - compiled ORM SQL
         f"JOIN {Organisation._meta.db_table} o ON o.id = g.organisation_id GROUP BY 1"
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {child: {name: int(value) for name, value in zip(counts, values, strict=True)} for child, *values in rows}
@@ -240,7 +241,7 @@ def _time_in_stage(subtree: Subtree, query: StatisticsQuery) -> list[dict[str, A
     )
     # Placeholders in text order: the correction (outer SELECT), then the group and the filters.
     params: list[Any] = [*correction_params, *group_params, f"{subtree.root.path}%", query.start, query.end]
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     histograms: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))

@@ -21,6 +21,7 @@ from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
 from admission.domain.rules import RuleBook
 from admission.models import AnnualPlan, CalendarOverride, RuleOverride
+from config.replica import read_connection
 from members.models import Organisation, OrganisationKind
 
 KIND_ORDER = {kind: index for index, kind in enumerate(OrganisationKind.values)}
@@ -188,7 +189,7 @@ def _union_all(
         sql, part_params = part.values(*columns).query.sql_with_params()
         selects.append(f"SELECT {names} FROM ({sql}) part{number}")  # noqa: S608 - compiled ORM SQL
         params += part_params
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(prefix[0] + " UNION ALL ".join(selects), params)
         return cursor.fetchall()
 

@@ -34,6 +34,7 @@ from admission.reporting.forms import PlanFormSet, StatisticsForm, _posted_query
 from admission.reporting.plans import annual_plan_set, plan_table
 from admission.reporting.presentation import DATE_LABELS, _figure_title, _pct, chart_data, present
 from admission.reporting.query import StatisticsQuery
+from config.replica import replica_reads
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, Organisation
@@ -89,6 +90,7 @@ def plan_index(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def statistics_organisation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     form, query = _query_from(request)
@@ -130,6 +132,7 @@ def statistics_recompute(request: AuthenticatedRequest, pk: int) -> HttpResponse
 
 @login_required
 @require_GET
+@replica_reads
 def statistics_people(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     _form, query = _query_from(request)
@@ -162,6 +165,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def statistics_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     _form, query = _query_from(request)
@@ -181,6 +185,7 @@ def statistics_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def statistics_people_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     _form, query = _query_from(request)
@@ -333,6 +338,7 @@ def _plans_save(request: AuthenticatedRequest, formset: Any, editable_ids: set[i
 
 @login_required
 @require_GET
+@replica_reads
 def plan_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = organisation_get(user=request.user, pk=pk)
     year = _plan_year(request)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # With a read replica: after a user's write, their reads wait for the replica (config/replica.py).
+    "config.replica.ReplicaStickyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +116,18 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+# Optional read replica (PostgreSQL streaming standby): statistics, exports and the API's lists read
+# from it, everything else and every write uses the primary; a user's reads after their own write wait
+# for the replica to replay it (config/replica.py, docs/operations.md). Without it: one database.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if not all("postgresql" in DATABASES[alias]["ENGINE"] for alias in ("default", "replica")):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for the primary and the replica")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Never created nor flushed by Django's test runner (tests/integration/test_read_replica.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
