@@ -4,11 +4,30 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
+# One queue per kind of work, each served by its own workers in production (README "Reminders",
+# docs/operations.md), so that none waits behind another:
+# - sweep: beat's reminders sweep every five minutes and the nightly purge (bulk database work);
+# - email: the digests' SMTP sends (network waits, retried with backoff);
+# - documents: PDF conversion (LibreOffice, seconds per document).
+# A worker started without -Q consumes all of them (scripts/run: one worker for everything).
+QUEUES = ("sweep", "email", "documents")
+TASK_ROUTES = {
+    "admission.reminders.tasks.reminders_sweep": {"queue": "sweep"},
+    "admission.tasks.personal_data_purge": {"queue": "sweep"},
+    "admission.reminders.tasks.digest_send": {"queue": "email"},
+    "admission.documents.tasks.*": {"queue": "documents"},
+}
+
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_routes = TASK_ROUTES
+# Anything unrouted (none today) goes to the sweep's workers rather than to a queue nobody serves.
+app.conf.task_default_queue = "sweep"
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
 app.autodiscover_tasks()
 
 

@@ -1,5 +1,5 @@
 """Thin Celery tasks of the documents feature, routed to their own queue `documents`
-(CELERY_TASK_ROUTES) so that a burst of PDF conversions never waits in front of the reminders."""
+(config/celery.py) so that a burst of PDF conversions never waits in front of the reminders."""
 
 from celery import shared_task
 

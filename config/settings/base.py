@@ -277,9 +277,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # message, so with one it idled between every two digests. A message lost with a crashed worker is
 # harmless there: the sweep enqueues every digest still pending today again.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4 if CELERY_BROKER_URL.startswith("filesystem") else 1
-# PDF conversion (LibreOffice, seconds per document) has its own queue and worker, so that a burst
-# of conversions never delays the reminders, which stay on the default queue "celery" (README).
-CELERY_TASK_ROUTES = {"admission.documents.tasks.*": {"queue": "documents"}}
+# The queues and task routes (sweep, email, documents) are in config/celery.py.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Beat is only a metronome: due times live in the database (architecture C).
