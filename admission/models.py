@@ -1373,3 +1373,55 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation)
+
+
+class CandidateAccess(models.Model):
+    """The candidate's own login to follow their case (self-service), from the secretary's invitation.
+
+    The link's token is stored only as its SHA-256 digest; it is single use and expires
+    (services.candidate_access). Access is open while accepted, not revoked and the candidacy not
+    closed (CLOSED_STAGES): the selector checks that on every request, no job ends it.
+    `open_items` are the checklist items (DocumentType codes) the candidate may upload scans to.
+    """
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="self_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_accesses")
+    email = models.EmailField(_("thư điện tử nhận lời mời"))
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    invited_at = models.DateTimeField(editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    open_items = models.JSONField(_("giấy tờ người vào Đảng được tự tải lên"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("quyền tự theo dõi hồ sơ")
+        verbose_name_plural = _("quyền tự theo dõi hồ sơ")
+        ordering = ["-invited_at", "-pk"]
+        indexes = [models.Index(fields=["candidate", "revoked_at"], name="self_access_candidate")]
+
+
+class BiographyDraft(models.Model):
+    """The candidate's structured draft of the biography form (Lý lịch người xin vào Đảng, 2-KNĐ):
+    family and own history, which the secretary reviews and locks; printed in the form's layout.
+
+    `data` = {"family": [{relation, full_name, birth_year, occupation, residence, political}],
+    "history": [{period, activity}], "rewards": str, "discipline": str}."""
+
+    candidate = models.OneToOneField(Candidate, on_delete=models.CASCADE, related_name="biography_draft")
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField()
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bản nháp lý lịch")
+        verbose_name_plural = _("bản nháp lý lịch")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import correction_views, mentor_views, transfer_views, views
+from admission import candidate_views, correction_views, mentor_views, transfer_views, views
 from admission.documents import batch_views, handoff_views, register_views, upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
@@ -75,5 +75,7 @@ urlpatterns += (
     document_views.urlpatterns + upload_views.urlpatterns + register_views.urlpatterns + handoff_views.urlpatterns
 )
 urlpatterns += batch_views.urlpatterns
+# The secretary's page of the candidate's self-service (the candidate's own pages are under /me/).
+urlpatterns += candidate_views.staff_urlpatterns
 # Statistics and imports likewise.
 urlpatterns += statistics_urls.urlpatterns + import_views.urlpatterns

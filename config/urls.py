@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from admission.candidate_views import self_urlpatterns
 from admission.views import home
 from members.auth import PasswordResetView
 from members.views import login_view
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("admission/", include("admission.urls")),
     path("api/v1/", include("admission.api.urls")),
+    # The candidate's own case (self-service); the only pages a candidate's login reaches.
+    path("me/", include(self_urlpatterns)),
     # The home page is admission's to-do above the members overview: it answers "/" before the
     # members dashboard of the same name (members never imports admission).
     path("", home, name="dashboard"),

@@ -68,6 +68,47 @@ class TwoFactorRequiredMiddleware:
         return path.startswith(exempt) or path == reverse("two_factor_qr")
 
 
+class CandidateConfinementMiddleware:
+    """A candidate's login (members.selectors.Scope.candidate_only) reaches only its own pages.
+
+    Every other page already answers 404 or an empty list for a login without scope; this makes
+    it so by construction for the pages yet to come: outside `settings.CANDIDATE_PATHS` and the
+    account pages (second factor, password, log out, language) a candidate gets 404, and the home
+    page sends them to their case.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not self._allowed(request.path):
+            from members.selectors import scope_for
+
+            if scope_for(user).candidate_only:
+                from django.http import Http404
+                from django.shortcuts import redirect
+
+                if request.path == "/":
+                    return redirect(settings.CANDIDATE_PATHS[0])
+                raise Http404
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(path: str) -> bool:
+        from django.urls import reverse
+
+        allowed = (
+            *settings.CANDIDATE_PATHS,
+            reverse("two_factor"),
+            reverse("logout"),
+            reverse("set_language"),
+            reverse("password_change"),
+            settings.STATIC_URL,
+        )
+        return path.startswith(tuple(str(a) for a in allowed))
+
+
 class UnicodeNormalizationMiddleware:
     """Store text in Unicode NFC: normalise every posted form value before any view reads it.
 

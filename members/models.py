@@ -362,8 +362,13 @@ class Role(models.TextChoices):
     MENTOR = "mentor", _("Đảng viên giúp đỡ")
     AUDITOR = "auditor", _("Kiểm tra, giám sát (chỉ xem)")
     ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+    # The person whose candidacy it is, on their own branch: reads only their own case through the
+    # self-service pages (admission.candidate_views); grants no organisation scope (scope_for).
+    CANDIDATE = "candidate", _("Người vào Đảng (tự theo dõi hồ sơ của mình)")
 
 
+# Roles that read no organisation's data: mentors see their mentees, candidates their own case.
+NON_SCOPE_ROLES = frozenset({Role.MENTOR, Role.CANDIDATE})
 # Roles that may change data in their scope (auditors and mentors only read).
 EDITING_ROLES = frozenset(
     {Role.BRANCH_SECRETARY, Role.BRANCH_DEPUTY, Role.COMMITTEE_STAFF, Role.COMMITTEE_LEADER, Role.ADMINISTRATOR}
@@ -436,6 +441,7 @@ class AuditLog(models.Model):
         RECOVERY_CODE_USED = "recovery_code_used", _("Dùng mã khôi phục xác thực hai lớp")
         RECOVERY_CODES_ISSUED = "recovery_codes_issued", _("Tạo mã khôi phục xác thực hai lớp")
         IDENTIFIER_CONFLICT = "identifier_conflict", _("Nhập số định danh của người ngoài phạm vi")
+        SELF_SERVICE = "self_service", _("Người vào Đảng tự theo dõi hồ sơ của mình")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)

@@ -19,6 +19,7 @@ from members.models import (
     BRANCH_ROLES,
     COMMITTEE_ROLES,
     EDITING_ROLES,
+    NON_SCOPE_ROLES,
     AuditLog,
     MemberStatus,
     Organisation,
@@ -64,6 +65,12 @@ class Scope:
 
     def can_edit(self, organisation: Organisation) -> bool:
         return self.everything or any(organisation.path.startswith(p) for p in self.edit_paths)
+
+    @property
+    def candidate_only(self) -> bool:
+        """Every active role is the candidate's own (members.middleware.CandidateConfinementMiddleware):
+        such a login reaches only its self-service pages."""
+        return not self.everything and bool(self.roles) and all(role == Role.CANDIDATE for role, _o, _n in self.roles)
 
     @property
     def audits(self) -> bool:
@@ -121,10 +128,11 @@ def scope_for(user: User | Any) -> Scope:
         .order_by("organisation__path", "role")
     )
     everything = user.is_superuser or any(a.role == Role.ADMINISTRATOR for a in assignments)
-    # Mentors see only their mentees, which the admission app grants separately.
-    read = [a.organisation.path for a in assignments if a.role != Role.MENTOR]
+    # Mentors see only their mentees and candidates only their own case, which the admission app
+    # grants separately.
+    read = [a.organisation.path for a in assignments if a.role not in NON_SCOPE_ROLES]
     edit = [a.organisation.path for a in assignments if a.role in EDITING_ROLES]
-    readers = [a for a in assignments if a.role != Role.MENTOR]
+    readers = [a for a in assignments if a.role not in NON_SCOPE_ROLES]
     beyond = (
         everything
         or len({a.organisation.id for a in readers}) > 1
@@ -313,6 +321,20 @@ def person_get(*, user: User, pk: int) -> Person:
     if person is None:
         raise Http404
     return person
+
+
+def own_person(*, user: User | Any) -> Person | None:
+    """The login's own person when it holds the candidate role on that person's branch, else None.
+
+    The self-service pages read nothing else: no organisation, no other person (Scope grants a
+    candidate no subtree). One query at most (the scope is cached on the user)."""
+    if not getattr(user, "is_authenticated", False) or user.person_id is None:
+        return None
+    scope = scope_for(user)
+    branches = {org_id for role, org_id, _name in scope.roles if role == Role.CANDIDATE}
+    if not branches:
+        return None
+    return Person.objects.filter(pk=user.person_id, organisation_id__in=branches).first()
 
 
 def member_list(

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     # TOTP second factor: who is verified, then who must be (committee staff, administrators).
     "django_otp.middleware.OTPMiddleware",
     "members.middleware.TwoFactorRequiredMiddleware",
+    # A candidate's login reaches only its self-service pages (CANDIDATE_PATHS).
+    "members.middleware.CandidateConfinementMiddleware",
     # Vietnamese unless the user chose English (not the browser's Accept-Language).
     "members.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The only pages a candidate's login reaches (admission.candidate_urls), the first is its home.
+CANDIDATE_PATHS = ("/me/",)
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -40,6 +40,7 @@ from admission.models import (
     TrialTask,
     VerificationRequest,
 )
+from admission.services import candidate_access
 from members.models import Organisation, OrganisationKind, Role, User
 from members.selectors import scope_for
 from members.services import role_assign
@@ -65,7 +66,15 @@ EXEMPT = {
     "logout",
     "calendar_feed",
     "api_not_found",
+    # The candidate's invitation link: its one-time token is the credential
+    # (tests/functional/admission/test_candidate_self.py).
+    "self_invitation",
 }
+# The candidate persona's own pages (no id in the URL: always their own case); every other URL
+# must refuse them (403/404/405), except the account pages below and the home page, which
+# sends them to their case.
+CANDIDATE_PAGES = {"self_case", "self_upload", "self_biography", "self_biography_print"}
+CANDIDATE_ACCOUNT_PAGES = {"set_language", "two_factor", "two_factor_qr", "two_factor_recovery"}
 
 
 @dataclass
@@ -189,7 +198,7 @@ _targets(
     "candidate_detail mentor_add document_add verification_add task_add candidate_flags dossier_review "
     "dossier_resubmit document_generate scan_upload api_candidate-detail api_candidate-documents "
     "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer transfer_forwarded transfer_reconsideration api_candidate-transfer api_candidate-verifications "
-    "api_candidate-helpers document_issue mentor_comment",
+    "api_candidate-helpers document_issue mentor_comment self_service_manage self_service_biography",
     lambda s: (s.candidate, {"pk": s.candidate.pk}),
 )
 _targets(
@@ -248,6 +257,7 @@ NO_OBJECT = set(
         "admission_overview",
         "mentee_workspace",
         "transfers_to_forward",
+        *CANDIDATE_PAGES,
         "notification_list",
         "preferences",
         "statistics_index",
@@ -334,6 +344,15 @@ def world(tree, media_root):  # type: ignore[no-untyped-def]
         personas[username] = user
     inside = _side(tree.branch_a, tree.committee, INSIDE_NAME, personas["m_alice"])
     outside = _side(z_branch, z_committee, OUTSIDE_NAME, None)
+    # The candidate persona: the inside candidate's own login, invited and accepted.
+    access, _token = candidate_access.candidate_access_invite(
+        acting_user=personas["m_alice"], candidate=inside.candidate, email="uv@example.vn", now=NOW
+    )
+    access.open_items = ["A2"]
+    access.save(update_fields=["open_items"])
+    personas["m_candidate"] = candidate_access.candidate_access_accept(
+        access=access, password="Sen-hong-2025!", now=NOW
+    )
     return personas, inside, outside
 
 
@@ -390,6 +409,17 @@ def test_every_url_honours_the_scope_of_every_persona(world) -> None:  # type: i
                             )
                             if not ok and name not in {"set_language", "api_schema", "api_docs"}:
                                 problems.append(f"{where} anonymous not refused")
+                            continue
+                        if key == "m_candidate":
+                            if name in CANDIDATE_PAGES or name in CANDIDATE_ACCOUNT_PAGES:
+                                pass
+                            elif name == "dashboard":
+                                if response.status_code != 302 or response["Location"] != reverse("self_case"):
+                                    problems.append(f"{where} the candidate's home is not their case")
+                            elif response.status_code not in {403, 404, 405}:
+                                problems.append(f"{where} reached by the candidate")
+                            if OUTSIDE_NAME in body or (side is outside and INSIDE_NAME in body):
+                                problems.append(f"{where} shows someone else to the candidate")
                             continue
                         admin = key == "m_admin"
                         if obj is None:

@@ -224,6 +224,8 @@ COVERED_ELSEWHERE = {
     "document_batch_file": "../../integration/admission/test_meeting_batch.py",
     "handoff_page": "../../integration/admission/test_handoff.py",
     "handoff_export": "../../integration/admission/test_handoff.py",
+    "self_service_manage": "test_candidate_self.py",
+    "self_service_biography": "test_candidate_self.py",
 }
 
 
