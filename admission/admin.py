@@ -129,5 +129,11 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ReminderSettings)
 class ReminderSettingsAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "probation_days_before", "deadline_days_before", "repeat_after_days"]
+    list_display = [
+        "organisation",
+        "probation_days_before",
+        "deadline_days_before",
+        "repeat_after_days",
+        "mentor_review_cadence",
+    ]
     raw_id_fields = ["organisation"]

@@ -819,6 +819,7 @@ class Notification(models.Model):
         STAGE_CHANGE = "stage_change", _("Thay đổi trạng thái hồ sơ")
         MONTHLY_REVIEW = "monthly_review", _("Sinh hoạt chi bộ hằng tháng")
         VERIFICATION = "verification", _("Hạn trả lời thẩm tra lý lịch")
+        MENTOR_REVIEW = "mentor_review", _("Nhận xét định kỳ của đảng viên giúp đỡ")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=80)
@@ -926,6 +927,18 @@ class ReminderSettings(models.Model):
     )
     deadline_days_before = models.CharField(_("nhắc trước các thời hạn (ngày)"), max_length=40, default="7,1,0")
     repeat_after_days = models.PositiveSmallIntegerField(_("nhắc lại sau hạn mỗi (ngày)"), default=7)
+    # Rules §0 and §8: no central rule asks for periodic comments; an organisation may (off by default).
+    mentor_review_cadence = models.CharField(
+        _("nhận xét định kỳ của đảng viên giúp đỡ"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("Không (mặc định)")),
+            ("monthly", _("Hằng tháng")),
+            ("quarterly", _("Hằng quý")),
+        ],
+    )
 
     class Meta:
         verbose_name = _("cài đặt nhắc việc của tổ chức")

@@ -452,6 +452,20 @@ def leads_for(organisations: Iterable[Organisation]) -> dict[int, Leads]:
     return found
 
 
+def mentor_review_cadences(organisations: Iterable[Organisation]) -> dict[int, str]:
+    """Each organisation's periodic mentor-review cadence (domain.mentor_reviews.Cadence): its nearest
+    ancestor's ReminderSettings, like the lead times; "" (off) without any (one query)."""
+    ancestors = {o.pk: o.ancestor_ids() for o in organisations}
+    cadence_by_org = dict(
+        ReminderSettings.objects.filter(organisation_id__in={i for ids in ancestors.values() for i in ids}).values_list(
+            "organisation_id", "mentor_review_cadence"
+        )
+    )
+    return {
+        pk: next((cadence_by_org[i] for i in reversed(ids) if i in cadence_by_org), "") for pk, ids in ancestors.items()
+    }
+
+
 def next_meeting_reminder(organisation: Organisation, after: dt.date) -> dt.date:
     """Two days before the branch's monthly meeting day (default the 5th), on or after `after`."""
     return meeting_reminder_day(organisation.meeting_day, after)

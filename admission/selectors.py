@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from admission import bundle, rulebook
+from admission import bundle, rulebook, schedule
 from admission import dates as date_rules
 from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
 from admission.domain.deadlines import ComputedDate, verification_reply_deadline
@@ -27,6 +27,7 @@ from admission.domain.eligibility import (
     default_introduction_mode,
     introducers_needed,
 )
+from admission.domain.mentor_reviews import ReviewPeriod, review_owed, review_period
 from admission.domain.reasons import Reason, reason
 from admission.domain.rules import RuleBook, RuleSet
 from admission.domain.stages import PIPELINE, STAGE_INFO, Stage
@@ -109,6 +110,9 @@ class MenteeRow:
     comments: list[MentorComment]
     owes_end_comment: bool  # probationer whose end-of-probation comment is not signed (HD06 4.3)
     end_comment_due_soon: bool  # ... and probation ends within MENTOR_COMMENT_NOTICE_DAYS (or has ended)
+    # The period whose periodic comment the mentor owes, where the organisation turned a cadence on
+    # (rules §0, §8; domain.mentor_reviews); None otherwise.
+    periodic_due: ReviewPeriod | None = None
 
 
 def mentee_workspace(*, user: User, today: dt.date) -> list[MenteeRow]:
@@ -122,8 +126,21 @@ def mentee_workspace(*, user: User, today: dt.date) -> list[MenteeRow]:
         "written_at", "pk"
     ):
         comments.setdefault(comment.candidate_id, []).append(comment)
+    cadences = schedule.mentor_review_cadences({c.organisation for c in candidates})
     rows = []
     for candidate in candidates:
+        period = review_period(cadences.get(candidate.organisation_id, ""), today)
+        periodic_due = (
+            period
+            if period is not None
+            and STAGE_INFO[candidate.stage_enum].phase == "probation"
+            and review_owed(
+                period,
+                ceremony=candidate.ceremony_date,
+                signed_on=[c.signed_on for c in comments.get(candidate.pk, []) if c.signed_on],
+            )
+            else None
+        )
         dates = date_rules.candidate_dates(
             candidate,
             calendar=rulebook.calendar_for(candidate.organisation),
@@ -143,6 +160,7 @@ def mentee_workspace(*, user: User, today: dt.date) -> list[MenteeRow]:
                 comments=mine,
                 owes_end_comment=owes,
                 end_comment_due_soon=due_soon,
+                periodic_due=periodic_due,
             )
         )
     return rows

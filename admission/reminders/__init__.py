@@ -15,6 +15,7 @@ from admission.reminders.digests import (
     stale_sends_flag,
 )
 from admission.reminders.dispatch import branch_review_schedule, reminders_dispatch_due, sweep
+from admission.reminders.mentor_reviews import mentor_reviews_dispatch
 
 __all__ = [
     "MAX_SEND_ATTEMPTS",
@@ -23,6 +24,7 @@ __all__ = [
     "digest_items",
     "digest_send",
     "digests_dispatch_due",
+    "mentor_reviews_dispatch",
     "notifications_mark_read",
     "reminders_dispatch_due",
     "stale_sends_flag",

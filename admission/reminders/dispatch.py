@@ -695,7 +695,10 @@ def _review_notifications(
 
 def sweep(*, now: dt.datetime) -> dict[str, int]:
     """Everything beat triggers every five minutes (and `manage.py send_due_reminders`)."""
+    from admission.reminders.mentor_reviews import mentor_reviews_dispatch
+
     handled = reminders_dispatch_due(now=now)
+    reviews = mentor_reviews_dispatch(now=now)
     digests = digests_dispatch_due(now=now)
     stale = stale_sends_flag(now=now)
-    return {"reminders": handled, "digests": len(digests), "stale": stale}
+    return {"reminders": handled, "mentor_reviews": reviews, "digests": len(digests), "stale": stale}
