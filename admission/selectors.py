@@ -62,14 +62,13 @@ RECENT_GENERATED_DOCUMENTS = 20
 def candidate_list(
     *, user: User, organisation: Organisation | None = None, include_closed: bool = False
 ) -> QuerySet[Candidate]:
-    """Candidates of the branches in the user's scope, plus, for a mentor, their own mentees."""
+    """Candidates of the branches in the user's scope.
+
+    A mentor's mentees are not added: a helper reads their mentee only on the mentor's pages
+    (mentee_get), which show the stage, the dates and their own comments, never the votes, the
+    history or other people's comments (docs/decisions.md, "Mentors as users")."""
     scope = scope_for(user)
     visible = scope.organisation_q("organisation__")
-    # (Q() | Q(x) would be Q(x): an administrator's empty filter must not be narrowed.)
-    mentees = _mentee_ids(user)
-    if mentees is not None and not scope.everything:
-        # A mentor sees only the candidates they currently help (the same single scoping point).
-        visible |= Q(pk__in=mentees)
     qs = Candidate.objects.filter(visible).select_related("person", "organisation")
     if organisation is not None:
         qs = qs.filter(organisation__path__startswith=organisation.path)
@@ -94,6 +93,14 @@ def mentee_list(*, user: User) -> QuerySet[Candidate]:
     return (
         Candidate.objects.filter(pk__in=mentees).select_related("person", "organisation").order_by("person__sort_key")
     )
+
+
+def mentee_get(*, user: User, pk: int) -> Candidate:
+    """One of the candidates the user currently helps or introduces (open candidacy); 404 otherwise."""
+    candidate = mentee_list(user=user).exclude(stage__in=CLOSED_STAGES).filter(pk=pk).first()
+    if candidate is None:
+        raise Http404
+    return candidate
 
 
 # How long before the end of probation the helper is told their comment is due (docs/decisions.md).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("candidates/<int:pk>/mentors/new/", views.mentor_add, name="mentor_add"),
     path("candidates/<int:pk>/mentor-comment/", mentor_views.mentor_comment, name="mentor_comment"),
     path("mentees/", mentor_views.mentee_workspace, name="mentee_workspace"),
+    path("mentees/<int:pk>/", mentor_views.mentee_detail, name="mentee_detail"),
     path(
         "candidates/<int:pk>/history/<int:transition_pk>/correct/",
         correction_views.step_correction,

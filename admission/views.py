@@ -288,7 +288,12 @@ def _steps_for_user(request: AuthenticatedRequest, candidate: Candidate) -> list
 
 @login_required
 def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    candidate = selectors.candidate_get(user=request.user, pk=pk)
+    try:
+        candidate = selectors.candidate_get(user=request.user, pk=pk)
+    except Http404:
+        if selectors.mentee_list(user=request.user).filter(pk=pk).exists():
+            return redirect("mentee_detail", pk=pk)  # a helper reads their mentee on the mentor's page
+        raise
     _audit_view(request, candidate, "candidate")
     # The selector reads every section in one query, open return and pending documents included.
     context: dict[str, Any] = selectors.candidate_page(candidate=candidate, today=timezone.localdate())

@@ -1,6 +1,7 @@
 """The helper in real Chromium: the mentor opens their workspace, writes and signs the
 end-of-probation comment (Mẫu 11-KNĐ), which then shows on the candidate page (and ticks R3) for the
-branch secretary. Screenshots go to test-artifacts/browser/mentor-*.png (gitignored).
+branch secretary; the mentor's own page of the mentee shows the stage, the dates and their
+comments, nothing else. Screenshots go to test-artifacts/browser/mentor-*.png (gitignored).
 """
 
 import datetime as dt
@@ -77,8 +78,9 @@ def test_the_mentor_signs_the_end_of_probation_comment(page: Page, alice, tree: 
     _shot(page, "02-comment-form")
     page.locator("main form").get_by_role("button", name="Lưu nhận xét").click()
 
-    expect(page).to_have_url(detail)
+    expect(page).to_have_url(f"/admission/mentees/{candidate.pk}/")  # the mentor's page of the mentee
     expect(page.locator("main .alert-success")).to_contain_text("Đã ký nhận xét.")
+    expect(page.locator("#mentee-stage")).to_have_text("Thời kỳ dự bị")
     comment = page.locator("#mentor-comments .mentor-comment")
     expect(comment).to_contain_text(TEXT)
     expect(comment).to_contain_text("đã ký ngày 10/10/2026")

@@ -129,7 +129,7 @@ def test_only_the_assigned_mentor_writes(mentor, probationer, alice, bob, oscar)
 
 def test_the_mentor_sees_no_dead_links(mentor, probationer) -> None:  # type: ignore[no-untyped-def]
     client = _client(mentor)
-    page = client.get(reverse("candidate_detail", args=[probationer.pk])).content.decode()
+    page = client.get(reverse("candidate_detail", args=[probationer.pk]), follow=True).content.decode()
     assert reverse("admission_board", args=[probationer.organisation_id]) not in page
     assert reverse("mentee_workspace") in page and reverse("mentor_comment", args=[probationer.pk]) in page
     for name in ("statistics_index", "organisation_tree", "member_list", "person_list", "plan_index"):
@@ -147,7 +147,7 @@ def test_every_link_of_the_mentor_pages_opens(mentor, probationer) -> None:  # t
     pages = [
         reverse("admission_overview"),
         reverse("mentee_workspace"),
-        reverse("candidate_detail", args=[probationer.pk]),
+        reverse("mentee_detail", args=[probationer.pk]),
         reverse("mentor_comment", args=[probationer.pk]),
     ]
     dead = []
@@ -161,3 +161,32 @@ def test_every_link_of_the_mentor_pages_opens(mentor, probationer) -> None:  # t
             if status in (403, 404):
                 dead.append(f"{page} -> {href}: {status}")
     assert not dead, dead
+
+
+def test_the_mentor_sees_only_what_a_mentor_needs(mentor, probationer, alice, introducers) -> None:  # type: ignore[no-untyped-def]
+    """The mentee's stage and dates and the mentor's own comments; no votes, history, dossier or
+    other people's comments; every other page of the candidate is closed to the mentor."""
+    MentorComment.objects.create(
+        candidate=probationer, mentor=introducers[1], kind=MentorCommentKind.PERIODIC, text="Ý KIẾN CỦA NGƯỜI KHÁC",
+        written_at=NOW,
+    )  # fmt: skip
+    client = _client(mentor)
+    detail = client.get(reverse("candidate_detail", args=[probationer.pk]))
+    assert detail.status_code == 302 and detail["Location"] == reverse("mentee_detail", args=[probationer.pk])
+    page = client.get(reverse("mentee_detail", args=[probationer.pk])).content.decode()
+    assert NAME in page and "Thời kỳ dự bị" in page and "03/10/2026" in page  # stage and end of probation
+    assert "Ý KIẾN CỦA NGƯỜI KHÁC" not in page
+    for word in ("biểu quyết", "tán thành", "Diễn biến", "Nghị quyết chi bộ"):
+        assert word.lower() not in page.lower(), word
+    for url in (
+        reverse("dossier_review", args=[probationer.pk]),
+        reverse("candidate_flags", args=[probationer.pk]),
+        reverse("scan_upload", args=[probationer.pk]),
+        f"/api/v1/candidates/{probationer.pk}/",
+        reverse("person_detail", args=[probationer.person_id]),
+    ):
+        assert client.get(url).status_code in (403, 404), url
+    assert not client.get("/api/v1/candidates/").json().get("results")
+    # The secretary still reads the candidate page; the mentee page is the helper's only.
+    assert _client(alice).get(reverse("candidate_detail", args=[probationer.pk])).status_code == 200
+    assert _client(alice).get(reverse("mentee_detail", args=[probationer.pk])).status_code == 404
