@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0023_candidate_access'),
+        ('admission', '0024_candidate_access'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0022_mentor_comments'),
+        ('admission', '0023_transfer_forward_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
