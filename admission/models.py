@@ -1116,6 +1116,15 @@ class GeneratedKind(models.TextChoices):
     )
     REMOVAL_BRANCH_RESOLUTION = "removal_branch_resolution", _("Nghị quyết chi bộ đề nghị xóa tên đảng viên dự bị")
     REMOVAL_DECISION = "removal_decision", _("Quyết định xóa tên đảng viên dự bị")
+    APPRAISAL_REPORT = "appraisal_report", _("Báo cáo thẩm định của đảng ủy bộ phận đề nghị kết nạp (7-KNĐ)")
+    RECOGNITION_APPRAISAL = (
+        "recognition_appraisal",
+        _("Báo cáo thẩm định của đảng ủy bộ phận đề nghị công nhận đảng viên chính thức (14-KNĐ)"),
+    )
+    SYMPATHISER_EXTRACT = "sympathiser_extract", _("Trích danh sách quần chúng cảm tình Đảng")
+    DEADLOCK_CONCLUSION = "deadlock_conclusion", _("Thông báo kết luận sau ba lần biểu quyết không đạt")
+    ANNULMENT_DECISION = "annulment_decision", _("Quyết định hủy quyết định kết nạp")
+    TRANSFER_LETTER = "transfer_letter", _("Công văn chuyển hồ sơ đề nghị kết nạp đến nơi chuyển đến")
 
 
 class IssuedDocType(models.TextChoices):
@@ -1125,6 +1134,7 @@ class IssuedDocType(models.TextChoices):
     DECISION = "QĐ", _("Quyết định")
     REPORT = "BC", _("Báo cáo")
     NOTICE = "TB", _("Thông báo")
+    LETTER = "CV", _("Công văn")
 
 
 class CommitteeTerm(models.Model):

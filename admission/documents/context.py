@@ -18,14 +18,19 @@ from django.utils import timezone, translation
 from admission.documents.kinds import POSITIONS, SPECS, DocType, Issuer, KindSpec, committee_name, symbol
 from admission.domain.deadlines import probation_end
 from admission.domain.eligibility import IntroductionMode, choose_introducers, introducers_needed
+from admission.domain.stages import Stage
 from admission.domain.votes import VotingBody
 from admission.models import (
     CANDIDATE_DATE_FIELDS,
     Candidate,
+    CandidateTransfer,
+    GeneratedKind,
+    IssuedDocument,
     MentorComment,
     MentorCommentKind,
     MentorRole,
     Mentorship,
+    StageTransition,
     Vote,
     VoteForm,
     VotePurpose,
@@ -49,6 +54,21 @@ class IssueFacts:
     signer_name: str = ""
     signer_position: str = POSITIONS[0]
     recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PathFacts:
+    """What the documents of the authority paths print, read from the history: the deadlock's
+    escalation and ruling (QĐ294 4.2.3), the annulment (QĐ294 4.4), the latest move and who
+    forwarded the dossier (HD06 3.9b-c). `days` holds the raw days the specs date with (event:…)."""
+
+    deadlock: Mapping[str, Any]
+    annulment: Mapping[str, Any]
+    transfer: Mapping[str, Any]
+    days: Mapping[str, dt.date | None]
+    # The former branch's deciding committee and its chain, for the forwarding letter's heading.
+    origin_authority: Authority | None = None
+    origin_organisations: Mapping[int, Organisation] | None = None
 
 
 # --- Values as the documents print them ------------------------------------------------
@@ -163,6 +183,7 @@ def _build_context(
     mentor_comment: MentorComment | None = None,
     issue: IssueFacts | None = None,
     organisations: Mapping[int, Organisation] | None = None,
+    paths: PathFacts | None = None,
 ) -> dict[str, Any]:
     """Every value a template may print, already formatted (dates dd/mm/yyyy, blanks dotted).
 
@@ -257,6 +278,10 @@ def _build_context(
             key = f"{purpose}_{level}_vote"
             context[key] = _vote_values(latest.get(key))
     context["admission_branch_meeting"] = _meeting_values(latest.get("admission_branch_vote"))
+    paths = paths or _no_paths()
+    context["deadlock"] = dict(paths.deadlock)
+    context["annulment"] = dict(paths.annulment)
+    context["transfer"] = dict(paths.transfer)
     context.update(
         _document_keys(
             kind=kind,
@@ -269,6 +294,7 @@ def _build_context(
             authority=authority,
             organisations=organisations or {},
             today=today,
+            paths=paths,
         )
     )
     return context
@@ -288,6 +314,7 @@ def issuer_of(
         Issuer.GRASSROOTS: authority.grassroots_resolution_by
         or (authority.decider if authority.body is DecidingBody.GRASSROOTS_COMMITTEE else None),
         Issuer.DECIDER: authority.decider,
+        Issuer.ORIGIN_DECIDER: authority.decider,  # the caller passes the former branch's authority
     }[spec.issuer]
     if node is None:
         return None
@@ -321,6 +348,27 @@ def _recipients(kind: str | None, context: Mapping[str, Any]) -> list[str]:
         ],
         "removal_branch_resolution": [f"{nxt} (để xem xét),", "Lưu hồ sơ đảng viên."],
         "removal_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
+        "appraisal_report": [f"{context['grassroots_name']} (để xem xét),", f"{context['branch_name']},", "Lưu."],
+        "recognition_appraisal": [
+            f"{context['grassroots_name']} (để xem xét),",
+            f"{context['branch_name']},",
+            "Lưu.",
+        ],
+        "sympathiser_extract": [
+            f"{context['grassroots_name'] if context['has_grassroots_resolution'] else context['decider_name']},",
+            "Lưu chi bộ.",
+        ],
+        "deadlock_conclusion": [
+            f"{context['branch_name']},",
+            *([f"{context['grassroots_name']},"] if context["has_grassroots_resolution"] else []),
+            "Lưu hồ sơ đảng viên.",
+        ],
+        "annulment_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
+        "transfer_letter": [
+            f"{context['transfer']['destination_body']},",
+            f"{context['transfer']['to_branch']},",
+            "Lưu hồ sơ.",
+        ],
     }.get(kind or "", ["Lưu."])
 
 
@@ -336,6 +384,7 @@ def _document_keys(
     authority: Authority | None,
     organisations: Mapping[int, Organisation],
     today: dt.date,
+    paths: PathFacts,
 ) -> dict[str, Any]:
     """The Party-format components of one kind: issuing body under its superior, number line,
     place and date, signer's authority and position, recipients (docs/document-format.md)."""
@@ -354,6 +403,11 @@ def _document_keys(
             "signer_name": issue.signer_name,
             "recipients": ["Lưu."],
         }
+    signing = context["decider_signing"]
+    if spec.issuer is Issuer.ORIGIN_DECIDER:  # the former branch's committee, under its own superior
+        organisations = paths.origin_organisations or {}
+        authority = paths.origin_authority
+        signing = _deciding_labels(authority)["decider_signing"]
     issuer = issuer_of(spec, branch=branch, authority=authority, organisations=organisations)
     if issuer is None:
         issuer_name, superior_name = "", ""
@@ -363,7 +417,9 @@ def _document_keys(
         parent = organisations.get(issuer.parent_id) if issuer.parent_id else None
         issuer_name, superior_name = committee_name(issuer.name, issuer.kind), parent.name if parent else ""
     day = issue.issued_on
-    if day is None and spec.date_field and spec.date_field.startswith("vote:"):
+    if day is None and spec.date_field and spec.date_field.startswith("event:"):
+        day = paths.days.get(spec.date_field.removeprefix("event:"))
+    elif day is None and spec.date_field and spec.date_field.startswith("vote:"):
         vote = votes.get(spec.date_field.removeprefix("vote:"))
         day = vote.held_on if vote is not None else None
     elif day is None:
@@ -378,7 +434,9 @@ def _document_keys(
         )
         if issue.number is None and kind == "admission_decision" and candidate.decision_number:
             number_line = f"Số {candidate.decision_number}"  # the number recorded with the decision
-    authority_line = spec.authority.replace("{decider}", context["decider_signing"])
+    authority_line = spec.authority.replace("{decider}", context["decider_signing"]).replace(
+        "{origin_decider}", signing
+    )
     return {
         "issuer_name": _text(issuer_name),
         "issuer_superior_name": superior_name,
@@ -406,6 +464,117 @@ def _place(organisation: Organisation) -> str:
         if name.startswith(kind) and len(name) > len(kind):
             return name[len(kind) :]
     return name
+
+
+_DEADLOCK_KEYS = ("escalated_on", "body", "failed_votes", "ruled_on", "outcome", "note")
+_ANNULMENT_KEYS = ("annulled_on", "reason", "decision_symbol", "decision_date", "outcome")
+_TRANSFER_KEYS = (
+    "from_branch", "to_branch", "on_date", "forwarded_on", "reason", "destination_body", "origin_body",
+    "forwards_decision", "forwarded_dossier",
+)  # fmt: skip
+# What the superior's ruling on a deadlock led to, by the stage it moved the candidate to.
+_DEADLOCK_OUTCOMES = {
+    Stage.S16.value: "đủ điều kiện công nhận đảng viên chính thức; giao cấp ủy có thẩm quyền ra quyết định công nhận",
+    Stage.S15.value: "chi bộ tổ chức biểu quyết lại việc công nhận đảng viên chính thức",
+    Stage.SX.value: "không đủ điều kiện công nhận; xóa tên khỏi danh sách đảng viên dự bị",
+}
+_ANNULMENT_OUTCOMES = {
+    Stage.S10.value: "làm lại các bước chưa đúng thẩm quyền, thủ tục và xem xét quyết định lại",
+    Stage.SX.value: "không đủ tiêu chuẩn, điều kiện: chi bộ xóa tên trong danh sách đảng viên",
+}
+
+
+def _no_paths() -> PathFacts:
+    return PathFacts(
+        deadlock={**dict.fromkeys(_DEADLOCK_KEYS, BLANK), "failed_votes": [BLANK]},
+        annulment=dict.fromkeys(_ANNULMENT_KEYS, BLANK),
+        transfer={**dict.fromkeys(_TRANSFER_KEYS, BLANK), "forwards_decision": False, "forwarded_dossier": False},
+        days={},
+    )
+
+
+def _path_facts(candidate: Candidate, *, authority: Authority | None, votes: Iterable[Vote]) -> PathFacts:
+    """The history of the authority paths, as their documents print it (reads)."""
+    facts = _no_paths()
+    deadlock, annulment, transfer = dict(facts.deadlock), dict(facts.annulment), dict(facts.transfer)
+    days: dict[str, dt.date | None] = {}
+    moves = list(StageTransition.objects.filter(candidate=candidate).order_by("at", "pk"))
+    escalation = next((t for t in reversed(moves) if t.to_stage == Stage.SY.value), None)
+    if escalation is not None:
+        ruling = next((t for t in moves if t.from_stage == Stage.SY.value and t.at >= escalation.at), None)
+        failed = [
+            v
+            for v in sorted(votes, key=lambda v: (v.held_on, v.pk or 0))
+            if not v.passed
+            and v.purpose in (VotePurpose.RECOGNITION, VotePurpose.REMOVAL)
+            and v.held_on <= escalation.on_date
+        ][-3:]
+        bodies = {v.body for v in failed}
+        deadlock.update(
+            escalated_on=format_date(escalation.on_date),
+            body="Đảng ủy cơ sở" if bodies == {VotingBody.GRASSROOTS_COMMITTEE.name} else "Chi bộ",
+            failed_votes=[
+                f"Ngày {format_date(v.held_on)}: {v.yes}/{v.denominator} tán thành, cần tối thiểu {v.required}"
+                for v in failed
+            ]
+            or [BLANK],
+            ruled_on=format_date(ruling.on_date if ruling else None),
+            outcome=_DEADLOCK_OUTCOMES.get(ruling.to_stage, BLANK) if ruling else BLANK,
+            note=_text(ruling.note if ruling else ""),
+        )
+        days["deadlock_ruled"] = ruling.on_date if ruling else None
+    annulled = next((t for t in reversed(moves) if t.to_stage == Stage.SZ.value), None)
+    if annulled is not None:
+        after = next((t for t in moves if t.from_stage == Stage.SZ.value and t.at >= annulled.at), None)
+        # The decision annulled: its register entry issued before the annulment, else the number
+        # and day recorded with the decision (docs/decisions.md).
+        entry = (
+            IssuedDocument.objects.filter(
+                candidate=candidate, kind=GeneratedKind.ADMISSION_DECISION, issued_on__lte=annulled.on_date
+            )
+            .order_by("-issued_on", "-pk")
+            .first()
+        )
+        annulment.update(
+            annulled_on=format_date(annulled.on_date),
+            reason=_text(annulled.note),
+            decision_symbol=_text(entry.symbol if entry else candidate.decision_number),
+            decision_date=format_date(entry.issued_on if entry else candidate.decision_date),
+            outcome=_ANNULMENT_OUTCOMES.get(after.to_stage, BLANK) if after else BLANK,
+        )
+        days["annulled"] = annulled.on_date
+    move = (
+        CandidateTransfer.objects.filter(candidate=candidate)
+        .select_related("from_organisation", "to_organisation")
+        .order_by("-on_date", "-recorded_at", "-pk")
+        .first()
+    )
+    origin_authority: Authority | None = None
+    origin_organisations: dict[int, Organisation] = {}
+    if move is not None:
+        origin = move.from_organisation
+        chain = list(Organisation.objects.filter(pk__in=origin.ancestor_ids()))
+        origin_organisations = {o.pk: o for o in chain}
+        try:
+            origin_authority = organisation_authority(organisation=origin, chain=chain)
+        except NoDecidingBody:
+            origin_authority = None
+        # A dossier that had gone up moves to S10 at the destination; a decision taken within
+        # 30 WD of the move stays and is forwarded for the ceremony there (HD06 3.9b-c).
+        forwards_decision = move.stage_after == move.stage == Stage.S11.value
+        transfer.update(
+            from_branch=origin.name,
+            to_branch=move.to_organisation.name,
+            on_date=format_date(move.on_date),
+            forwarded_on=format_date(move.forwarded_on),
+            reason=_text(move.note),
+            destination_body=_deciding_labels(authority)["decider_body"],
+            origin_body=_deciding_labels(origin_authority)["decider_body"],
+            forwards_decision=forwards_decision,
+            forwarded_dossier=move.stage_after in (Stage.S10.value, Stage.SZ.value),
+        )
+        days["transfer_forwarded"] = move.forwarded_on
+    return PathFacts(deadlock, annulment, transfer, days, origin_authority, origin_organisations)
 
 
 def document_context(
@@ -456,6 +625,7 @@ def document_context(
     card = ""
     if candidate.member_id is not None:
         card = candidate.member.card_number if candidate.member else ""
+    votes = list(Vote.objects.filter(candidate=candidate).select_related("meeting"))
     with translation.override("vi"):
         return _build_context(
             candidate=candidate,
@@ -464,7 +634,7 @@ def document_context(
             branch_superior=superior,
             authority=authority,
             place=_place(branch),
-            votes=list(Vote.objects.filter(candidate=candidate).select_related("meeting")),
+            votes=votes,
             introducers=introducers,
             mentors=mentors,
             mentor_comment=MentorComment.objects.filter(
@@ -479,6 +649,7 @@ def document_context(
             kind=kind,
             issue=issue,
             organisations=organisations,
+            paths=_path_facts(candidate, authority=authority, votes=votes),
         )
 
 
@@ -531,4 +702,39 @@ def sample_context() -> dict[str, Any]:
             card_number="123456",
             today=day,
             issue=IssueFacts(number=15, issued_on=day, signer_name="Lê Văn Một"),
+            paths=_sample_paths(),
         )
+
+
+def _sample_paths() -> PathFacts:
+    """Every key of the authority paths filled, for the variables page and the upload check."""
+    sample = "06/01/2025"
+    return PathFacts(
+        deadlock={
+            "escalated_on": sample,
+            "body": "Chi bộ",
+            "failed_votes": ["Ngày 06/01/2025: 5/9 tán thành, cần tối thiểu 6"],
+            "ruled_on": sample,
+            "outcome": _DEADLOCK_OUTCOMES[Stage.S16.value],
+            "note": "Kết luận của cấp trên",
+        },
+        annulment={
+            "annulled_on": sample,
+            "reason": "Lý do hủy",
+            "decision_symbol": "1-QĐ/ĐU",
+            "decision_date": sample,
+            "outcome": _ANNULMENT_OUTCOMES[Stage.S10.value],
+        },
+        transfer={
+            "from_branch": "Chi bộ Mẫu",
+            "to_branch": "Chi bộ Mới",
+            "on_date": sample,
+            "forwarded_on": sample,
+            "reason": "Chuyển công tác",
+            "destination_body": "Ban Thường vụ Đảng ủy Mới",
+            "origin_body": "Ban Thường vụ Đảng ủy Mẫu",
+            "forwards_decision": False,
+            "forwarded_dossier": True,
+        },
+        days={},
+    )

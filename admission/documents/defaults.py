@@ -387,6 +387,14 @@ def _decision(document: Any, *, recognition: bool) -> None:
         _para(document, "{%p endif %}")
     else:
         _body(document, "Xét nghị quyết của {{ branch_name }} ngày {{ branch_resolution_date }} đề nghị kết nạp;")
+        # The destination's decision on a dossier forwarded after a move (HD06 3.9b).
+        _para(document, "{%p if transfer.forwarded_dossier %}")
+        _body(
+            document,
+            "Xét hồ sơ đề nghị kết nạp do {{ transfer.origin_body }} chuyển đến ngày {{ transfer.forwarded_on }} "
+            "(chuyển sinh hoạt từ {{ transfer.from_branch }} ngày {{ transfer.on_date }});",
+        )
+        _para(document, "{%p endif %}")
         _para(document, "{%p if has_grassroots_resolution %}")
         _body(document, "Xét nghị quyết của {{ grassroots_name }} ngày {{ grassroots_resolution_date }};")
         _para(document, "{%p endif %}")
@@ -709,6 +717,196 @@ def _removal_decision(document: Any) -> None:
     _signature(document)
 
 
+def _appraisal_report(document: Any, *, recognition: bool) -> None:
+    """The sub-committee's appraisal of the branch's resolution, reported to the grassroots committee."""
+    _heading(document)
+    if recognition:
+        _title(document, "BÁO CÁO", "thẩm định đề nghị công nhận đảng viên chính thức")
+        _para(document, "Kính gửi: {{ grassroots_name }}", align="center", after=8)
+        _body(
+            document,
+            "Ngày {{ recognition_appraisal_date }}, {{ appraisal_name }} thẩm định nghị quyết của {{ branch_name }} "
+            "ngày {{ recognition_branch_date }} đề nghị công nhận đảng viên chính thức đối với đồng chí ",
+            ("{{ person_name }}", "b"),
+            ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }} (quyết định kết nạp số "
+            "{{ decision_number }}, ngày {{ decision_date }}); hết thời kỳ dự bị ngày {{ probation_end }}.",
+        )
+        _body(
+            document,
+            "Hồ sơ gồm bản tự kiểm điểm của đảng viên dự bị, nhận xét của đảng viên giúp đỡ ({{ mentors_text }}), "
+            "ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú, giấy chứng nhận lớp bồi dưỡng đảng viên mới "
+            "cấp ngày {{ new_member_class_date }}.",
+        )
+        slot, verdict = "recognition_branch_vote", "đề nghị {{ grassroots_name }} xem xét, đề nghị công nhận đồng chí "
+        _body(document, "Kết quả biểu quyết của chi bộ (hình thức: {{ recognition_branch_vote.form }}):")
+    else:
+        _title(document, "BÁO CÁO", "thẩm định đề nghị kết nạp đảng viên")
+        _para(document, "Kính gửi: {{ grassroots_name }}", align="center", after=8)
+        _body(
+            document,
+            "Ngày {{ appraisal_date }}, {{ appraisal_name }} thẩm định nghị quyết của {{ branch_name }} ngày "
+            "{{ branch_resolution_date }} đề nghị kết nạp vào Đảng quần chúng ",
+            ("{{ person_name }}", "b"),
+            ", sinh ngày {{ date_of_birth }}; quê quán: {{ hometown }}; nghề nghiệp: {{ occupation }}.",
+        )
+        _body(
+            document,
+            "Hồ sơ gồm đơn xin vào Đảng (nộp ngày {{ application_date }}), lý lịch và kết quả thẩm tra "
+            "(hoàn thành ngày {{ verification_completed_date }}), giấy giới thiệu của đảng viên chính thức "
+            "({{ introducers_text }}), bản tổng hợp ý kiến nhận xét (ngày {{ comments_completed_date }}), giấy "
+            "chứng nhận lớp bồi dưỡng nhận thức về Đảng số {{ certificate_number }} cấp ngày "
+            "{{ certificate_issue_date }}.",
+        )
+        slot, verdict = "admission_branch_vote", "đề nghị {{ grassroots_name }} xem xét, đề nghị kết nạp quần chúng "
+        _body(document, "Kết quả biểu quyết của chi bộ (hình thức: {{ admission_branch_vote.form }}):")
+    _vote_table(document, slot)
+    _spacer(document)
+    _para(document, ("Ý kiến thẩm định:", "b"), before=4, after=2)
+    for _line in range(2):
+        _dotted_line(document)
+    _body(
+        document,
+        ("Đảng ủy bộ phận thống nhất ", "b"),
+        verdict,
+        ("{{ person_name }}", "b"),
+        "." if not recognition else " là đảng viên chính thức kể từ ngày {{ probation_end }}.",
+    )
+    _signature(document)
+
+
+def _sympathiser_extract(document: Any) -> None:
+    """The person's line of the branch's sympathiser list (reviewed monthly up the chain)."""
+    _heading(document)
+    _title(document, "TRÍCH DANH SÁCH", "quần chúng cảm tình Đảng")
+    _body(
+        document,
+        "{{ branch_name }} trích danh sách quần chúng cảm tình Đảng của chi bộ đối với quần chúng ",
+        ("{{ person_name }}", "b"),
+        ", được chi bộ đưa vào danh sách cảm tình Đảng ngày {{ sympathiser_date }}:",
+    )
+    headers = ("Họ và tên", "Ngày sinh", "Quê quán", "Nghề nghiệp", "Vào danh sách", "Đảng viên giúp đỡ")
+    values = (
+        "{{ person_name }}",
+        "{{ date_of_birth }}",
+        "{{ hometown }}",
+        "{{ occupation }}",
+        "{{ sympathiser_date }}",
+        "{{ mentors_text }}",
+    )
+    table = document.add_table(rows=2, cols=len(headers))
+    table.style = document.styles["Table Grid"]
+    _widths(table, 30, 25, 29, 25, 25, 31)
+    for header, value, head_cell, value_cell in zip(
+        headers, values, table.rows[0].cells, table.rows[1].cells, strict=True
+    ):
+        _para(head_cell, (header, "b"), align="center", size=11, first=True, before=2, after=2)
+        _para(value_cell, value, align="center", size=11, first=True, before=2, after=2)
+    _spacer(document)
+    _rows_table(
+        document,
+        [
+            ("Chi bộ đề nghị học lớp nhận thức về Đảng", "{{ class_proposed_date }}"),
+            (
+                "Giấy chứng nhận lớp nhận thức về Đảng",
+                "số {{ certificate_number }}, cấp ngày {{ certificate_issue_date }}",
+            ),
+            ("Được phép lập hồ sơ", "{{ dossier_start_date }}"),
+        ],
+    )
+    _signature(document)
+
+
+def _deadlock_conclusion(document: Any) -> None:
+    """The competent committee's conclusion after three failed votes on a probationer."""
+    _heading(document)
+    _title(document, "THÔNG BÁO KẾT LUẬN", "về đảng viên dự bị sau ba lần biểu quyết không đạt")
+    _body(
+        document,
+        "Ngày {{ deadlock.escalated_on }}, {{ deadlock.body }} báo cáo việc biểu quyết ba lần không đủ hai phần ba "
+        "số đảng viên tán thành về việc công nhận đảng viên chính thức hoặc xóa tên đối với đồng chí ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, vào Đảng ngày {{ ceremony_date }}, sinh hoạt tại {{ branch_name }}. "
+        "Kết quả các lần biểu quyết:",
+    )
+    _para(document, "{%p for line in deadlock.failed_votes %}")
+    _para(document, "- {{ line }}", indent=True)
+    _para(document, "{%p endfor %}")
+    _body(
+        document,
+        "Ngày {{ deadlock.ruled_on }}, {{ decider_body }} đã xem xét và kết luận: ",
+        ("{{ deadlock.outcome }}", "b"),
+        ".",
+    )
+    _body(document, "Ý kiến của cấp ủy: {{ deadlock.note }}.")
+    _body(document, "Đề nghị {{ branch_name }} và các tổ chức đảng có liên quan thực hiện kết luận này.")
+    _signature(document)
+
+
+def _annulment_decision(document: Any) -> None:
+    """The committee that admitted wrongly annuls its decision."""
+    _heading(document)
+    _title(document, "QUYẾT ĐỊNH", "hủy quyết định kết nạp đảng viên")
+    _para(document, ("{{ decider_body|upper }}", "b"), align="center", after=8)
+    _body(document, "Căn cứ Điều lệ Đảng Cộng sản Việt Nam;")
+    _body(document, "Căn cứ các quy định, hướng dẫn thi hành Điều lệ Đảng hiện hành;")
+    _body(
+        document,
+        "Xét việc kết nạp đồng chí {{ person_name }} vào Đảng không đúng quy định: {{ annulment.reason }};",
+    )
+    _para(document, ("QUYẾT ĐỊNH:", "b"), align="center", before=6, after=6)
+    _body(
+        document,
+        ("Điều 1. ", "b"),
+        "Hủy Quyết định số {{ annulment.decision_symbol }} ngày {{ annulment.decision_date }} về việc kết nạp "
+        "đảng viên đối với đồng chí ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, sinh hoạt tại {{ branch_name }}.",
+    )
+    _body(document, ("Điều 2. ", "b"), "Hướng xử lý: {{ annulment.outcome }}.")
+    _body(
+        document,
+        ("Điều 3. ", "b"),
+        "Các tổ chức đảng có liên quan và đồng chí {{ person_name }} thi hành quyết định này.",
+    )
+    _signature(document)
+
+
+def _transfer_letter(document: Any) -> None:
+    """The former place's committee forwards the dossier (or the decision) to the destination."""
+    _heading(document)
+    _para(document, "V/v chuyển hồ sơ đề nghị kết nạp đảng viên", size=12, after=6)
+    _para(document, ("Kính gửi: {{ transfer.destination_body }}", "b"), align="center", before=6, after=8)
+    _body(
+        document,
+        "Quần chúng ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}; quê quán: {{ hometown }}, đã được {{ transfer.from_branch }} đề nghị "
+        "kết nạp vào Đảng tại nghị quyết ngày {{ branch_resolution_date }}. Ngày {{ transfer.on_date }}, quần "
+        "chúng chuyển sinh hoạt đến {{ transfer.to_branch }} ({{ transfer.reason }}).",
+    )
+    _para(document, "{%p if transfer.forwards_decision %}")
+    _body(
+        document,
+        "{{ transfer.origin_body }} chuyển Quyết định kết nạp số {{ decision_number }} ngày {{ decision_date }} "
+        "cùng hồ sơ đến {{ transfer.destination_body }} để chỉ đạo {{ transfer.to_branch }} tổ chức lễ kết nạp "
+        "theo quy định.",
+    )
+    _para(document, "{%p else %}")
+    _body(
+        document,
+        "{{ transfer.origin_body }} chuyển toàn bộ hồ sơ đề nghị kết nạp của quần chúng đến "
+        "{{ transfer.destination_body }} để xem xét, quyết định theo thẩm quyền.",
+    )
+    _para(document, "{%p endif %}")
+    _body(
+        document,
+        "Hồ sơ gồm: đơn xin vào Đảng, lý lịch và kết quả thẩm tra, giấy giới thiệu của đảng viên chính thức "
+        "({{ introducers_text }}), bản tổng hợp ý kiến nhận xét, giấy chứng nhận lớp bồi dưỡng nhận thức về Đảng "
+        "số {{ certificate_number }}, nghị quyết của chi bộ và của cấp ủy cấp trên.",
+    )
+    _signature(document)
+
+
 _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.APPLICATION_COVER.value: _application_cover,
     GeneratedKind.BRANCH_RESOLUTION.value: _branch_resolution,
@@ -726,6 +924,12 @@ _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.RECOGNITION_COMMITTEE_RESOLUTION.value: functools.partial(_recognition_resolution, committee=True),
     GeneratedKind.REMOVAL_BRANCH_RESOLUTION.value: _removal_branch_resolution,
     GeneratedKind.REMOVAL_DECISION.value: _removal_decision,
+    GeneratedKind.APPRAISAL_REPORT.value: functools.partial(_appraisal_report, recognition=False),
+    GeneratedKind.RECOGNITION_APPRAISAL.value: functools.partial(_appraisal_report, recognition=True),
+    GeneratedKind.SYMPATHISER_EXTRACT.value: _sympathiser_extract,
+    GeneratedKind.DEADLOCK_CONCLUSION.value: _deadlock_conclusion,
+    GeneratedKind.ANNULMENT_DECISION.value: _annulment_decision,
+    GeneratedKind.TRANSFER_LETTER.value: _transfer_letter,
 }
 
 

@@ -21,6 +21,9 @@ class Issuer(StrEnum):
     SUB_COMMITTEE = "sub_committee"  # the đảng ủy bộ phận between branch and grassroots committee
     GRASSROOTS = "grassroots"  # the grassroots committee that passes the proposing resolution
     DECIDER = "decider"  # the committee whose standing body decides
+    # The committee that decided for the candidate's former branch: after a move (HD06 3.9b-c) it
+    # forwards the dossier or the decision to the destination.
+    ORIGIN_DECIDER = "origin_decider"
 
 
 # Party document types with the abbreviation of their number symbol (Số 15-QĐ/ĐU).
@@ -36,7 +39,8 @@ class KindSpec:
     # (T/M BAN THƯỜNG VỤ, T/M THƯỜNG TRỰC or T/M ĐẢNG ỦY).
     authority: str
     # The candidate date the document is dated with until it is issued (None: the day it is made;
-    # "vote:<slot>": the day of the vote in that slot, e.g. vote:admission_branch_vote).
+    # "vote:<slot>": the day of the vote in that slot, e.g. vote:admission_branch_vote;
+    # "event:<name>": a day of the authority paths read from the history, e.g. event:annulled).
     date_field: str | None
     summary: str  # the register's "trích yếu", completed with the person's name
 
@@ -97,6 +101,42 @@ SPECS: dict[str, KindSpec] = {
     ),
     GeneratedKind.REMOVAL_DECISION: KindSpec(
         Issuer.DECIDER, DocType.DECISION, "{decider}", "removal_date", "Xóa tên đảng viên dự bị"
+    ),
+    # The sub-committee appraises the branch's resolution and reports to the grassroots committee
+    # (HD06 3.6b, QĐ294 20.3.3; 7-KNĐ, 14-KNĐ).
+    GeneratedKind.APPRAISAL_REPORT: KindSpec(
+        Issuer.SUB_COMMITTEE, DocType.REPORT, "T/M ĐẢNG ỦY", "appraisal_date", "Thẩm định đề nghị kết nạp đảng viên"
+    ),
+    GeneratedKind.RECOGNITION_APPRAISAL: KindSpec(
+        Issuer.SUB_COMMITTEE,
+        DocType.REPORT,
+        "T/M ĐẢNG ỦY",
+        "recognition_appraisal_date",
+        "Thẩm định đề nghị công nhận đảng viên chính thức",
+    ),
+    # The branch's list, reviewed monthly up the chain (HD38 I.1.1b-d): the person's line of it.
+    GeneratedKind.SYMPATHISER_EXTRACT: KindSpec(
+        Issuer.BRANCH, None, "T/M CHI ỦY", "sympathiser_date", "Trích danh sách quần chúng cảm tình Đảng"
+    ),
+    # Three failed votes: the competent committee concludes (QĐ294 4.2.3).
+    GeneratedKind.DEADLOCK_CONCLUSION: KindSpec(
+        Issuer.DECIDER,
+        DocType.NOTICE,
+        "{decider}",
+        "event:deadlock_ruled",
+        "Kết luận về đảng viên dự bị sau ba lần biểu quyết không đạt",
+    ),
+    # A wrong admission: the committee that decided annuls its decision (QĐ294 4.4, HD38 I.3).
+    GeneratedKind.ANNULMENT_DECISION: KindSpec(
+        Issuer.DECIDER, DocType.DECISION, "{decider}", "event:annulled", "Hủy quyết định kết nạp đảng viên"
+    ),
+    # A move after the dossier went up: the former place's committee forwards it (HD06 3.9b-c).
+    GeneratedKind.TRANSFER_LETTER: KindSpec(
+        Issuer.ORIGIN_DECIDER,
+        DocType.LETTER,
+        "{origin_decider}",
+        "event:transfer_forwarded",
+        "Chuyển hồ sơ đề nghị kết nạp đảng viên",
     ),
 }
 

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from admission.documents.context import issuer_of
-from admission.documents.kinds import POSITIONS, SPECS, symbol
+from admission.documents.kinds import POSITIONS, SPECS, Issuer, symbol
 from admission.domain.statistics import default_term_start
-from admission.models import Candidate, CommitteeTerm, DocumentCounter, GeneratedKind, IssuedDocument
+from admission.models import Candidate, CandidateTransfer, CommitteeTerm, DocumentCounter, GeneratedKind, IssuedDocument
 from members.authority import Authority, NoDecidingBody
 from members.models import Organisation, User
 from members.selectors import organisation_authority, scope_for
@@ -56,6 +56,16 @@ def document_issuer(*, candidate: Candidate, kind: str) -> Organisation | None:
     if spec is None:
         return None
     branch = candidate.organisation
+    if spec.issuer is Issuer.ORIGIN_DECIDER:  # the former branch's committee forwards (HD06 3.9b)
+        move = (
+            CandidateTransfer.objects.filter(candidate=candidate)
+            .select_related("from_organisation")
+            .order_by("-on_date", "-recorded_at", "-pk")
+            .first()
+        )
+        if move is None:
+            return None
+        branch = move.from_organisation
     chain = list(Organisation.objects.filter(pk__in=branch.ancestor_ids()))
     try:
         authority: Authority | None = organisation_authority(organisation=branch, chain=chain)
