@@ -1273,6 +1273,38 @@ class GeneratedDocument(models.Model):
         ordering = ["-created_at", "-pk"]
 
 
+class DocumentJob(models.Model):
+    """One document's file made off the request path: a PDF takes seconds of LibreOffice, so the
+    page queues it on the `documents` Celery queue and follows it until its GeneratedDocument is
+    stored. A job renders its register entry (`issued`) when it has one: the number was assigned
+    at issue, in the request; the job never numbers anything, however often it runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không tạo được")
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="document_jobs")
+    kind = models.CharField(_("loại văn bản"), max_length=40, choices=GeneratedKind.choices)
+    format = models.CharField(max_length=4, choices=GeneratedDocument.Format.choices)
+    issued = models.ForeignKey(IssuedDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    document = models.OneToOneField(
+        GeneratedDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="job"
+    )
+    error = models.CharField(max_length=500, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)  # for the audit row written by the worker
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["candidate", "status"], name="docjob_candidate_status")]
+
+
 class DocumentBatch(models.Model):
     """The decisions and resolutions of one committee meeting, made together off the request path:
     the register entries (numbered in agenda order) rendered by the `documents` Celery queue into

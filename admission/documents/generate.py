@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 import signal
 import subprocess
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -23,18 +25,28 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from admission.documents.context import IssueFacts, document_context
 from admission.documents.defaults import default_template_bytes
 from admission.documents.templates import DEFAULT_TEMPLATE_VERSION, TemplateRefused, render_docx, template_for
-from admission.models import Candidate, DocumentTemplate, GeneratedDocument, GeneratedKind, IssuedDocument
+from admission.models import (
+    Candidate,
+    DocumentJob,
+    DocumentTemplate,
+    GeneratedDocument,
+    GeneratedKind,
+    IssuedDocument,
+)
 from admission.services import checklist_tick
 from admission.workflow import DOCUMENT_DATE
 from members import services as member_services
 from members.models import AuditLog, User
 from members.selectors import scope_for
+
+log = logging.getLogger(__name__)
 
 
 class PdfUnavailable(Exception):
@@ -245,6 +257,33 @@ def document_generate(
     Raises TemplateRefused when the template cannot be rendered, PdfUnavailable when the PDF
     conversion fails (nothing is stored then).
     """
+    now = now or timezone.now()
+    _check_request(acting_user=acting_user, candidate=candidate, kind=kind, fmt=fmt, issued=issued, now=now)
+    today = timezone.localdate(now)
+    content, template, version = render_document(candidate=candidate, kind=kind, issued=issued, today=today)
+    if fmt == GeneratedDocument.Format.PDF:
+        content = docx_to_pdf(content)  # seconds of work: deliberately outside the transaction below
+    with transaction.atomic(durable=True):
+        document = _store(
+            acting_user=acting_user,
+            candidate=candidate,
+            kind=kind,
+            fmt=fmt,
+            issued=issued,
+            content=content,
+            template=template,
+            version=version,
+            now=now,
+            ip_address=ip_address,
+        )
+    return document
+
+
+def _check_request(
+    *, acting_user: User, candidate: Candidate, kind: str, fmt: str, issued: IssuedDocument | None, now: dt.datetime
+) -> None:
+    """Who may generate, what, and how often (document_generate 1.); raises, writes nothing but the
+    throttle's counter."""
     if not scope_for(acting_user).can_edit(candidate.organisation):
         raise PermissionDenied
     if kind not in GeneratedKind.values:
@@ -253,39 +292,178 @@ def document_generate(
         raise TemplateRefused(_("Định dạng không hợp lệ (chỉ DOCX hoặc PDF)."))
     if issued is not None and (issued.candidate_id != candidate.pk or issued.kind != kind):
         raise TemplateRefused(_("Văn bản trong sổ không phải của người này hoặc loại này."))
-    now = now or timezone.now()
     generation_throttle(acting_user, now)
-    today = timezone.localdate(now)
-    content, template, version = render_document(candidate=candidate, kind=kind, issued=issued, today=today)
-    if fmt == GeneratedDocument.Format.PDF:
-        content = docx_to_pdf(content)  # seconds of work: deliberately outside the transaction below
+
+
+def _store(
+    *,
+    acting_user: User | None,
+    candidate: Candidate,
+    kind: str,
+    fmt: str,
+    issued: IssuedDocument | None,
+    content: bytes,
+    template: DocumentTemplate | None,
+    version: str,
+    now: dt.datetime,
+    ip_address: str | None,
+) -> GeneratedDocument:
+    """Inside the caller's transaction: the file under MEDIA_ROOT, its row, the checklist tick and
+    one GENERATE_DOCUMENT audit row; the file is deleted again when a write fails."""
+    document = GeneratedDocument(
+        candidate=candidate,
+        kind=kind,
+        format=fmt,
+        template=template,
+        template_version=version,
+        issued=issued,
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_by=acting_user,
+        created_at=now,
+    )
+    document.file.save(f"document.{fmt}", ContentFile(content), save=False)
+    try:
+        document.save()
+        if acting_user is not None:
+            _tick_checklist(acting_user=acting_user, candidate=candidate, kind=kind, now=now)
+        member_services.audit_record(
+            user=acting_user,
+            action=AuditLog.Action.GENERATE_DOCUMENT,
+            person=candidate.person,
+            detail=f"{kind}.{fmt} (mẫu {version})",
+            ip_address=ip_address,
+        )
+    except Exception:
+        document.file.delete(save=False)  # no row, no file: an error before commit leaves no orphan
+        raise
+    return document
+
+
+# --- Off the request path: one document's file on the `documents` queue ------------------------
+
+# A job still "running" this long after it started was lost with its worker (the task is
+# acknowledged late, so the broker delivers it again): the next delivery takes it over.
+JOB_STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def document_job_start(
+    *,
+    acting_user: User,
+    candidate: Candidate,
+    kind: str,
+    fmt: str,
+    now: dt.datetime | None = None,
+    ip_address: str | None = None,
+    issued: IssuedDocument | None = None,
+) -> DocumentJob:
+    """Queue the file of `kind` for `candidate` (with `issued`, its register entry) on the
+    `documents` queue instead of converting it in the request.
+
+    The same refusals as `document_generate` (PermissionDenied, TemplateRefused, GenerationThrottled);
+    then one DocumentJob row in a durable transaction, its task sent once that commits. Nothing is
+    numbered here: a register entry was numbered when it was issued.
+    """
+    now = now or timezone.now()
+    _check_request(acting_user=acting_user, candidate=candidate, kind=kind, fmt=fmt, issued=issued, now=now)
     with transaction.atomic(durable=True):
-        document = GeneratedDocument(
+        job = DocumentJob.objects.create(
             candidate=candidate,
             kind=kind,
             format=fmt,
-            template=template,
-            template_version=version,
             issued=issued,
-            sha256=hashlib.sha256(content).hexdigest(),
+            ip_address=ip_address,
             created_by=acting_user,
             created_at=now,
         )
-        document.file.save(f"document.{fmt}", ContentFile(content), save=False)
-        try:
-            document.save()
-            _tick_checklist(acting_user=acting_user, candidate=candidate, kind=kind, now=now)
-            member_services.audit_record(
-                user=acting_user,
-                action=AuditLog.Action.GENERATE_DOCUMENT,
-                person=candidate.person,
-                detail=f"{kind}.{fmt} (mẫu {version})",
-                ip_address=ip_address,
-            )
-        except Exception:
-            document.file.delete(save=False)  # no row, no file: an error before commit leaves no orphan
-            raise
-    return document
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    # The candidate's page lists its files being made only after this hint (no query otherwise).
+    cache.set(jobs_hint_key(candidate.pk), True, int(JOBS_SHOWN_FOR.total_seconds()))
+    return job
+
+
+# How long the candidate's page lists a file being made or that failed (docs/decisions.md).
+JOBS_SHOWN_FOR = dt.timedelta(days=1)
+
+
+def jobs_hint_key(candidate_id: int) -> str:
+    return f"docjobs:{candidate_id}"
+
+
+def _enqueue(job_id: int) -> None:
+    from admission.documents.tasks import document_job_build as task
+
+    try:
+        task.delay(job_id)
+    except Exception:  # the broker is down: the job stays queued, its page says so
+        log.exception("could not queue document job %s", job_id)
+
+
+def _job_fail(job_id: int, message: str) -> str:
+    DocumentJob.objects.filter(pk=job_id, status=DocumentJob.Status.RUNNING).update(
+        status=DocumentJob.Status.FAILED, error=message[:500], finished_at=timezone.now()
+    )
+    return DocumentJob.Status.FAILED
+
+
+def document_job_build(
+    *, job_id: int, now: dt.datetime | None = None, convert: Callable[[bytes], bytes] | None = None
+) -> str:
+    """Make and store a queued job's file; returns the job's status ("skipped" when not claimed).
+
+    1. Claims the job: queued -> running by a conditional UPDATE, or a running job whose worker was
+       lost (started more than JOB_STALE_AFTER ago); a duplicate delivery of a job claimed or done
+       does nothing.
+    2. Renders the DOCX from the template in effect on the day the job was asked for (with its
+       register entry's number, day and signer) and converts it, outside any transaction.
+    3. In one durable transaction, with the job's row locked: if it is still this claim's, the file,
+       its GeneratedDocument row, the checklist tick and the audit row (as `document_generate`),
+       and the job marked done with its document; else the file is dropped. A template or
+       LibreOffice failure marks the job failed with the reason; an entry's number stands.
+    """
+    convert = convert or docx_to_pdf
+    now = now or timezone.now()
+    stale = Q(status=DocumentJob.Status.RUNNING, started_at__lt=now - JOB_STALE_AFTER)
+    claimed = DocumentJob.objects.filter(Q(status=DocumentJob.Status.QUEUED) | stale, pk=job_id).update(
+        status=DocumentJob.Status.RUNNING, started_at=now, error=""
+    )
+    if claimed != 1:
+        return "skipped"
+    job = DocumentJob.objects.select_related(
+        "candidate__person", "candidate__organisation", "created_by", "issued"
+    ).get(pk=job_id)
+    try:
+        if job.issued is not None and job.issued.cancelled:
+            raise TemplateRefused(_("Văn bản số %(symbol)s đã bị hủy.") % {"symbol": job.issued.symbol})
+        content, template, version = render_document(
+            candidate=job.candidate, kind=job.kind, issued=job.issued, today=timezone.localdate(job.created_at)
+        )
+        if job.format == GeneratedDocument.Format.PDF:
+            content = convert(content)
+    except (TemplateRefused, PdfUnavailable) as exc:
+        return _job_fail(job_id, str(getattr(exc, "message", exc)))
+    except Exception:
+        log.exception("document job %s failed", job_id)
+        return _job_fail(job_id, _("Lỗi không mong đợi khi tạo tệp; hãy thử lại hoặc báo quản trị viên."))
+    with transaction.atomic(durable=True):
+        current = DocumentJob.objects.select_for_update().get(pk=job_id)
+        if current.status != DocumentJob.Status.RUNNING or current.started_at != now:
+            return "skipped"  # taken over by a later delivery, which stores the file once
+        document = _store(
+            acting_user=job.created_by,
+            candidate=job.candidate,
+            kind=job.kind,
+            fmt=job.format,
+            issued=job.issued,
+            content=content,
+            template=template,
+            version=version,
+            now=now,
+            ip_address=job.ip_address,
+        )
+        DocumentJob.objects.filter(pk=job_id).update(
+            status=DocumentJob.Status.DONE, document=document, finished_at=timezone.now()
+        )
+    return DocumentJob.Status.DONE
 
 
 def generated_document_open(

@@ -72,10 +72,21 @@ class IssueForm(forms.Form):
 
 def _generate_file(
     request: AuthenticatedRequest, *, candidate: Candidate, issued: IssuedDocument, fmt: str
-) -> GeneratedDocument | None:
-    """Make the entry's file; on failure the entry stands (it was issued) and the user is told."""
+) -> str | None:
+    """Make the entry's file (a PDF on the `documents` queue, a DOCX at once) and return where to
+    follow or download it; on failure the entry stands (it was issued) and the user is told."""
     try:
-        return docgen.document_generate(
+        if fmt == GeneratedDocument.Format.PDF:
+            job = docgen.document_job_start(
+                acting_user=request.user,
+                candidate=candidate,
+                kind=issued.kind,
+                fmt=fmt,
+                ip_address=client_ip(request),
+                issued=issued,
+            )
+            return reverse("document_job", args=[job.pk])
+        document = docgen.document_generate(
             acting_user=request.user,
             candidate=candidate,
             kind=issued.kind,
@@ -83,6 +94,7 @@ def _generate_file(
             ip_address=client_ip(request),
             issued=issued,
         )
+        return reverse("generated_download", args=[document.pk])
     except PermissionDenied:
         messages.warning(request, _("Bạn không được tạo tệp cho hồ sơ của chi bộ này; số đã cấp vẫn giữ nguyên."))
     except (docgen.GenerationThrottled, docgen.PdfUnavailable, doctemplates.TemplateRefused) as exc:
@@ -121,9 +133,11 @@ def document_issue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request,
                 _("Đã vào sổ: %(kind)s, số %(symbol)s.") % {"kind": issued.get_kind_display(), "symbol": issued.symbol},
             )
-            document = _generate_file(request, candidate=candidate, issued=issued, fmt=data["format"])
-            if document is None:
+            follow = _generate_file(request, candidate=candidate, issued=issued, fmt=data["format"])
+            if follow is None:
                 return redirect("document_register", pk=issued.issuer_id)
+            if data["format"] == GeneratedDocument.Format.PDF:
+                return redirect(follow)  # the file is being made: its page follows it
             return redirect("candidate_detail", pk=candidate.pk)
     issuers = [
         (label, docregister.document_issuer(candidate=candidate, kind=value)) for value, label in REGISTERED_KINDS
@@ -254,9 +268,9 @@ def issued_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     elif entry.cancelled:
         messages.error(request, _("Văn bản số %(symbol)s đã bị hủy; không tạo tệp mới.") % {"symbol": entry.symbol})
     else:
-        document = _generate_file(request, candidate=candidate, issued=entry, fmt=fmt)
-        if document is not None:
-            return redirect("generated_download", pk=document.pk)
+        follow = _generate_file(request, candidate=candidate, issued=entry, fmt=fmt)
+        if follow is not None:
+            return redirect(follow)
     return redirect(f"{_register_url(entry)}#entry-{entry.pk}")
 
 

@@ -14,9 +14,10 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from admission.documents import context as doccontext
 from admission.documents import defaults as docdefaults
 from admission.documents import generate as docgen
 from admission.documents import templates as doctemplates
-from admission.models import Candidate, DocumentTemplate, GeneratedDocument, GeneratedKind
+from admission.models import Candidate, DocumentJob, DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
@@ -75,7 +76,8 @@ def documents_context(
     can_generate: bool = False,
 ) -> dict[str, Any]:
     """Context of `admission/_generated_documents.html`: one query, whatever the number of rows,
-    none when the page already read `documents` (the latest RECENT_DOCUMENTS, newest first).
+    none when the page already read `documents` (the latest RECENT_DOCUMENTS, newest first), and one
+    for the files being made when a job was started for the candidate lately.
     `can_generate`: the user edits the candidate (the page knows it), so the form is shown."""
     if documents is None:
         documents = list(
@@ -83,8 +85,18 @@ def documents_context(
             .select_related("created_by", "issued")
             .order_by("-created_at", "-pk")[:RECENT_DOCUMENTS]
         )
+    # Files still being made, and those that failed, of the last JOBS_SHOWN_FOR: read only when a
+    # job was started for the candidate lately (a cache hint), so the page costs no query otherwise.
+    jobs = []
+    if cache.get(docgen.jobs_hint_key(candidate.pk)):
+        jobs = list(
+            DocumentJob.objects.filter(candidate=candidate, document__isnull=True)
+            .exclude(created_at__lt=timezone.now() - docgen.JOBS_SHOWN_FOR)
+            .order_by("-created_at", "-pk")[:RECENT_DOCUMENTS]
+        )
     return {
         "generated_kinds": GeneratedKind.choices,
+        "document_jobs": jobs,
         "generated_documents": documents,
         "generate_url": reverse("document_generate", args=[candidate.pk]),
         "candidate_pk": candidate.pk,
@@ -102,13 +114,15 @@ def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Chọn loại văn bản và định dạng (DOCX hoặc PDF)."))
         return redirect("candidate_detail", pk=candidate.pk)
+    kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
     try:
-        document = docgen.document_generate(
-            acting_user=request.user,
-            candidate=candidate,
-            kind=form.cleaned_data["kind"],
-            fmt=form.cleaned_data["format"],
-            ip_address=client_ip(request),
+        if fmt == GeneratedDocument.Format.PDF:  # seconds of LibreOffice: on the `documents` queue
+            job = docgen.document_job_start(
+                acting_user=request.user, candidate=candidate, kind=kind, fmt=fmt, ip_address=client_ip(request)
+            )
+            return redirect("document_job", pk=job.pk)
+        document = docgen.document_generate(  # a DOCX is filled in a fraction of a second
+            acting_user=request.user, candidate=candidate, kind=kind, fmt=fmt, ip_address=client_ip(request)
         )
     except docgen.GenerationThrottled as exc:
         messages.error(request, exc.message)
@@ -117,6 +131,39 @@ def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("candidate_detail", pk=candidate.pk)
     return redirect("generated_download", pk=document.pk)
+
+
+def _job(request: AuthenticatedRequest, pk: int) -> tuple[DocumentJob, Candidate]:
+    """The job and its candidate, scoped through the candidate (404 outside the user's scope)."""
+    job = DocumentJob.objects.filter(pk=pk).select_related("document", "issued", "created_by").first()
+    if job is None:
+        raise Http404
+    return job, selectors.candidate_get(user=request.user, pk=job.candidate_id)
+
+
+@login_required
+@require_GET
+def document_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A file being made: "đang tạo" while the worker converts it (the page follows it), then the
+    link to the file, or why it could not be made."""
+    job, candidate = _job(request, pk)
+    pending = job.status in (DocumentJob.Status.QUEUED, DocumentJob.Status.RUNNING)
+    context = {
+        "job": job,
+        "candidate": candidate,
+        "pending": pending,
+        "stale": pending and timezone.now() - job.created_at > docgen.JOB_STALE_AFTER,
+    }
+    return render(request, "admission/document_job.html", context)
+
+
+@login_required
+@require_GET
+def document_job_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """The job's state as JSON, for the page's polling (the shape of a meeting batch's)."""
+    job, _candidate = _job(request, pk)
+    done = 1 if job.status == DocumentJob.Status.DONE else 0
+    return JsonResponse({"status": job.status, "done": done, "total": 1, "error": job.error})
 
 
 @login_required
@@ -235,6 +282,8 @@ def document_template_default(request: AuthenticatedRequest, pk: int, kind: str)
 urlpatterns: list[URLPattern] = [
     path("candidates/<int:pk>/documents/generate/", document_generate, name="document_generate"),
     path("generated/<int:pk>/download/", generated_download, name="generated_download"),
+    path("document-jobs/<int:pk>/", document_job, name="document_job"),
+    path("document-jobs/<int:pk>/status/", document_job_status, name="document_job_status"),
     path("organisations/<int:pk>/templates/", document_templates, name="document_templates"),
     path(
         "organisations/<int:pk>/templates/<int:template_pk>/download/",

@@ -31,6 +31,7 @@ from admission.models import (
     Candidate,
     CommitteeMeeting,
     DocumentBatch,
+    DocumentJob,
     DocumentScan,
     DocumentTemplate,
     GeneratedDocument,
@@ -96,6 +97,7 @@ class Side:
     branch_meeting: BranchMeeting
     issued: IssuedDocument
     document_batch: DocumentBatch
+    document_job: DocumentJob
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -151,6 +153,9 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         meeting=meeting, entries=[issued.pk], total=1, status="done", created_at=NOW,
         zip_file=ContentFile(b"PK", name="b.zip"), pdf_file=ContentFile(pdf, name="b.pdf"),
     )  # fmt: skip
+    document_job = DocumentJob.objects.create(
+        candidate=candidate, kind="admission_decision", format="pdf", status="done", document=generated, created_at=NOW
+    )
     return Side(
         branch,
         committee,
@@ -167,6 +172,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         branch_meeting,
         issued,
         document_batch,
+        document_job,
     )
 
 
@@ -241,6 +247,8 @@ _targets("committee_meeting meeting_documents", lambda s: (s.meeting, {"pk": s.m
 _targets("document_batch document_batch_status", lambda s: (s.meeting, {"pk": s.document_batch.pk}))
 _targets("document_batch_file", lambda s: (s.meeting, {"pk": s.document_batch.pk, "fmt": "pdf"}))
 _targets("generated_download", lambda s: (s.generated, {"pk": s.generated.pk}))
+# A file being made off the request path: its candidate's scope decides.
+_targets("document_job document_job_status", lambda s: (s.document_job, {"pk": s.document_job.pk}))
 _targets("scan_file", lambda s: (s.scan, {"pk": s.scan.pk}))
 _targets("issued_cancel issued_generate", lambda s: (s.issued, {"pk": s.issued.pk}))
 _targets(

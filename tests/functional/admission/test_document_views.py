@@ -19,7 +19,7 @@ from admission.devdata.demo import at, walk_to
 from admission.documents import generate as docgen
 from admission.documents import templates as doctemplates
 from admission.documents.views import documents_context
-from admission.models import DocumentTemplate, GeneratedDocument, GeneratedKind
+from admission.models import DocumentJob, DocumentTemplate, GeneratedDocument, GeneratedKind
 from members.models import AuditLog, Role
 from members.services import role_assign
 from tests.factories import PersonFactory, UserFactory
@@ -88,25 +88,35 @@ def test_it_generates_a_docx_and_redirects_to_its_audited_download(candidate, al
     ]
 
 
-def test_it_generates_a_pdf(candidate, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_pdf_is_queued_off_the_request_and_its_page_gives_the_file(candidate, alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(docgen, "_enqueue", lambda job_id: None)  # the test plays the `documents` worker
     client = _client(alice)
 
-    download = client.get(_generate(client, candidate, kind="admission_decision", fmt="pdf")["Location"])
+    response = _generate(client, candidate, kind="admission_decision", fmt="pdf")
 
+    job = DocumentJob.objects.get()
+    assert response["Location"] == reverse("document_job", args=[job.pk])
+    assert not GeneratedDocument.objects.exists()  # no LibreOffice in the request
+    assert docgen.document_job_build(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    assert job.document is not None
+    download = client.get(reverse("generated_download", args=[job.document.pk]))
     assert download["Content-Disposition"] == 'attachment; filename="Nguyen-Van-Duc_admission_decision.pdf"'
     assert download["Content-Type"] == "application/pdf"
     assert _body(download).startswith(b"%PDF")
 
 
-def test_it_shows_an_error_on_the_candidate_page_when_the_pdf_cannot_be_made(candidate, alice, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_job_page_says_why_when_the_pdf_cannot_be_made(candidate, alice, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(docgen, "_enqueue", lambda job_id: None)
     settings.SOFFICE_BIN = "/nonexistent/soffice"
+    client = _client(alice)
 
-    response = _generate(_client(alice), candidate, fmt="pdf")
+    response = _generate(client, candidate, fmt="pdf")
+    job = DocumentJob.objects.get()
+    assert docgen.document_job_build(job_id=job.pk) == "failed"
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("candidate_detail", args=[candidate.pk])
-    [message] = list(get_messages(response.wsgi_request))
-    assert "PDF" in str(message) and message.level_tag == "error"
+    page = client.get(response["Location"]).content.decode()
+    assert "Không tạo được tệp" in page and "LibreOffice" in page and "/nonexistent/soffice" in page
     assert not GeneratedDocument.objects.exists()
 
 

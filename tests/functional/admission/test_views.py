@@ -177,6 +177,8 @@ COVERED_ELSEWHERE = {
     "scan_file": "test_upload_views.py",
     "document_generate": "test_document_views.py",
     "generated_download": "test_document_views.py",
+    "document_job": "../../integration/admission/test_document_jobs.py",
+    "document_job_status": "../../integration/admission/test_document_jobs.py",
     "document_templates": "test_document_views.py",
     "document_template_download": "test_document_views.py",
     "document_template_default": "test_document_views.py",
