@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from admission import services
 from admission.devdata.demo import at
 from admission.documents import batch as docbatch
-from admission.models import AgendaItem, CommitteeMeeting, DocumentBatch
+from admission.documents import generate as docgen
+from admission.models import AgendaItem, CommitteeMeeting, DocumentBatch, DocumentJob
 from tests.factories import PersonFactory
 from tests.real_services import celery_worker, redis_available, wait_for
 
@@ -62,3 +63,25 @@ def test_a_batch_is_built_by_the_worker_of_the_documents_queue(tree, gina, docum
     assert "admission.documents.tasks.meeting_batch_build" in documents_worker.read_text()
     with batch.pdf_file.open("rb") as handle:
         assert len(PdfReader(handle).pages) >= 3
+
+
+def test_a_single_documents_pdf_is_made_by_the_worker_of_the_documents_queue(
+    tree, alice, documents_worker: Path
+) -> None:  # type: ignore[no-untyped-def]
+    person = PersonFactory(organisation=tree.branch_a, full_name="Nguyễn Văn Một")
+    candidate = services.candidate_create(acting_user=None, person=person, now=at(dt.date(2025, 1, 6)))
+
+    job = docgen.document_job_start(
+        acting_user=alice, candidate=candidate, kind="application_cover", fmt="pdf"
+    )  # queued on commit, through Redis, to `documents`
+
+    def done() -> bool:
+        return DocumentJob.objects.get(pk=job.pk).status in ("done", "failed")
+
+    assert wait_for(done, seconds=120), documents_worker.read_text()
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("done", ""), documents_worker.read_text()
+    assert "admission.documents.tasks.document_job_build" in documents_worker.read_text()
+    assert job.document is not None
+    with job.document.file.open("rb") as handle:
+        assert len(PdfReader(handle).pages) == 1
