@@ -224,3 +224,20 @@ def test_issuing_with_a_pdf_follows_the_file_being_made_eagerly_by_libreoffice(
     page = client.get(response["Location"]).content.decode()
     assert "Số 1-QĐ/ĐU" in page and "job-download" in page
     assert IssuedDocument.objects.count() == 1
+
+
+def test_the_job_page_is_in_english_for_english_users(candidate, alice, queued) -> None:  # type: ignore[no-untyped-def]
+    client = _client(alice)
+    client.post(reverse("set_language"), {"language": "en"})
+    response = client.post(
+        reverse("document_generate", args=[candidate.pk]), {"kind": "branch_resolution", "format": "pdf"}
+    )
+    pending = client.get(response["Location"]).content.decode()
+    docgen.document_job_build(job_id=DocumentJob.objects.get().pk, convert=fake_pdf)
+    done = client.get(response["Location"]).content.decode()
+
+    assert "Making the document&#x27;s file" in pending or "Making the document's file" in pending
+    assert "The server is making the PDF" in pending and "Waiting" in pending
+    assert "Back to the dossier" in done and "Done" in done
+    for vietnamese in ("Tạo tệp văn bản", "Máy chủ đang tạo", "Về hồ sơ", "Đang chờ", "Đã xong", "yêu cầu lúc"):
+        assert vietnamese not in pending + done
