@@ -1125,6 +1125,7 @@ class GeneratedKind(models.TextChoices):
     DEADLOCK_CONCLUSION = "deadlock_conclusion", _("Thông báo kết luận sau ba lần biểu quyết không đạt")
     ANNULMENT_DECISION = "annulment_decision", _("Quyết định hủy quyết định kết nạp")
     TRANSFER_LETTER = "transfer_letter", _("Công văn chuyển hồ sơ đề nghị kết nạp đến nơi chuyển đến")
+    RECONSIDERATION_REQUEST = "reconsideration_request", _("Công văn đề nghị nơi chuyển đi xem xét lại")
 
 
 class IssuedDocType(models.TextChoices):

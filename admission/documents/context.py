@@ -369,6 +369,11 @@ def _recipients(kind: str | None, context: Mapping[str, Any]) -> list[str]:
             f"{context['transfer']['to_branch']},",
             "Lưu hồ sơ.",
         ],
+        "reconsideration_request": [
+            f"{context['transfer']['origin_body']},",
+            f"{context['branch_name']},",
+            "Lưu hồ sơ.",
+        ],
     }.get(kind or "", ["Lưu."])
 
 
@@ -470,7 +475,7 @@ _DEADLOCK_KEYS = ("escalated_on", "body", "failed_votes", "ruled_on", "outcome",
 _ANNULMENT_KEYS = ("annulled_on", "reason", "decision_symbol", "decision_date", "outcome")
 _TRANSFER_KEYS = (
     "from_branch", "to_branch", "on_date", "forwarded_on", "reason", "destination_body", "origin_body",
-    "forwards_decision", "forwarded_dossier",
+    "forwards_decision", "forwarded_dossier", "reconsideration_on", "reconsideration_note",
 )  # fmt: skip
 # What the superior's ruling on a deadlock led to, by the stage it moved the candidate to.
 _DEADLOCK_OUTCOMES = {
@@ -572,8 +577,11 @@ def _path_facts(candidate: Candidate, *, authority: Authority | None, votes: Ite
             origin_body=_deciding_labels(origin_authority)["decider_body"],
             forwards_decision=forwards_decision,
             forwarded_dossier=move.stage_after in (Stage.S10.value, Stage.SZ.value),
+            reconsideration_on=format_date(move.reconsideration_requested_on),
+            reconsideration_note=_text(move.reconsideration_note),
         )
         days["transfer_forwarded"] = move.forwarded_on
+        days["reconsideration_requested"] = move.reconsideration_requested_on
     return PathFacts(deadlock, annulment, transfer, days, origin_authority, origin_organisations)
 
 
@@ -735,6 +743,8 @@ def _sample_paths() -> PathFacts:
             "origin_body": "Ban Thường vụ Đảng ủy Mẫu",
             "forwards_decision": False,
             "forwarded_dossier": True,
+            "reconsideration_on": sample,
+            "reconsideration_note": "Lý do đề nghị xem xét lại",
         },
         days={},
     )

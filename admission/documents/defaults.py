@@ -907,6 +907,30 @@ def _transfer_letter(document: Any) -> None:
     _signature(document)
 
 
+def _reconsideration_request(document: Any) -> None:
+    """The destination's committee asks the one that sent the dossier or decision to reconsider it."""
+    _heading(document)
+    _para(document, "V/v đề nghị xem xét lại hồ sơ đề nghị kết nạp đảng viên", size=12, after=6)
+    _para(document, ("Kính gửi: {{ transfer.origin_body }}", "b"), align="center", before=6, after=8)
+    _body(
+        document,
+        "Ngày {{ transfer.forwarded_on }}, {{ decider_body }} nhận được hồ sơ đề nghị kết nạp vào Đảng của quần chúng ",
+        ("{{ person_name }}", "b"),
+        ", sinh ngày {{ date_of_birth }}, do {{ transfer.origin_body }} chuyển đến (chuyển sinh hoạt từ "
+        "{{ transfer.from_branch }} đến {{ transfer.to_branch }} ngày {{ transfer.on_date }}).",
+    )
+    _para(document, "{%p if transfer.forwards_decision %}")
+    _body(document, "Hồ sơ kèm theo Quyết định kết nạp số {{ decision_number }} ngày {{ decision_date }}.")
+    _para(document, "{%p endif %}")
+    _body(document, "Qua xem xét, {{ decider_body }} đề nghị xem xét lại: {{ transfer.reconsideration_note }}.")
+    _body(
+        document,
+        "Kính đề nghị {{ transfer.origin_body }} xem xét, trả lời để {{ decider_body }} có cơ sở quyết định "
+        "theo thẩm quyền.",
+    )
+    _signature(document)
+
+
 _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.APPLICATION_COVER.value: _application_cover,
     GeneratedKind.BRANCH_RESOLUTION.value: _branch_resolution,
@@ -930,6 +954,7 @@ _BUILDERS: dict[str, Callable[[Any], None]] = {
     GeneratedKind.DEADLOCK_CONCLUSION.value: _deadlock_conclusion,
     GeneratedKind.ANNULMENT_DECISION.value: _annulment_decision,
     GeneratedKind.TRANSFER_LETTER.value: _transfer_letter,
+    GeneratedKind.RECONSIDERATION_REQUEST.value: _reconsideration_request,
 }
 
 

@@ -138,6 +138,14 @@ SPECS: dict[str, KindSpec] = {
         "event:transfer_forwarded",
         "Chuyển hồ sơ đề nghị kết nạp đảng viên",
     ),
+    # The destination asks the committee that sent the dossier or decision to reconsider (HD06 3.9c).
+    GeneratedKind.RECONSIDERATION_REQUEST: KindSpec(
+        Issuer.DECIDER,
+        DocType.LETTER,
+        "{decider}",
+        "event:reconsideration_requested",
+        "Đề nghị xem xét lại hồ sơ đề nghị kết nạp chuyển đến",
+    ),
 }
 
 

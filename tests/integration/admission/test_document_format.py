@@ -111,6 +111,7 @@ ELSEWHERE = {
     GeneratedKind.DEADLOCK_CONCLUSION,
     GeneratedKind.ANNULMENT_DECISION,
     GeneratedKind.TRANSFER_LETTER,
+    GeneratedKind.RECONSIDERATION_REQUEST,
 }
 HERE = [kind for kind in GeneratedKind.values if kind not in ELSEWHERE]
 # Rule citations belong on screen, never in an issued document.

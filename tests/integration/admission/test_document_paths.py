@@ -233,6 +233,45 @@ def test_the_forwarding_letter_of_a_moved_dossier_and_the_destinations_decision(
     ) in decision
 
 
+def test_the_destinations_request_to_reconsider_a_forwarded_dossier(tree, alice, ada, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    wendy = _persona("wendy", tree.commune, Role.COMMITTEE_STAFF)
+    candidate = _at(tree.branch_a, "S9")
+    moved, received, asked = dt.date(2025, 9, 1), dt.date(2025, 9, 12), dt.date(2025, 9, 19)
+    services.candidate_transfer(
+        acting_user=alice, candidate=candidate, to_branch=tree.village, on_date=moved, note="Chuyển về nơi cư trú",
+        now=at(moved),
+    )  # fmt: skip
+    services.transfer_forwarded(acting_user=wendy, candidate=candidate, on_date=received, now=at(received))
+    services.transfer_reconsideration_request(
+        acting_user=wendy, candidate=candidate, on_date=asked, note="Thiếu kết quả thẩm tra lý lịch của mẹ đẻ",
+        now=at(asked),
+    )  # fmt: skip
+    candidate.refresh_from_db()
+    issued = docregister.document_issue(
+        acting_user=wendy,
+        candidate=candidate,
+        request=docregister.IssueRequest(
+            kind=GeneratedKind.RECONSIDERATION_REQUEST, issued_on=asked, signer_name="Vũ Thị Đến"
+        ),
+        now=at(GENERATED_ON),
+    )
+    assert (issued.symbol, issued.issuer) == ("1-CV/ĐU", tree.commune)  # the destination's register
+
+    text = _pdf(ada, candidate, GeneratedKind.RECONSIDERATION_REQUEST, tmp_path, issued=issued)
+
+    check_components(
+        text,
+        ("ĐẢNG BỘ TỈNH THỬ NGHIỆM", "ĐẢNG ỦY PHƯỜNG THỬ", "Số 1-CV/ĐU", "V/v đề nghị xem xét lại", "T/M BAN THƯỜNG VỤ"),
+    )
+    flat = _flat(text)
+    assert "Kính gửi: Ban Thường vụ Đảng ủy UBND tỉnh" in flat
+    assert "Ngày 12/09/2025, Ban Thường vụ Đảng ủy phường Thử nhận được hồ sơ đề nghị kết nạp" in flat
+    assert "(chuyển sinh hoạt từ Chi bộ A đến Chi bộ Tổ dân phố 1 ngày 01/09/2025)" in flat
+    assert "đề nghị xem xét lại: Thiếu kết quả thẩm tra lý lịch của mẹ đẻ." in flat
+    assert "ngày 19 tháng 9 năm 2025" in flat and "Vũ Thị Đến" in flat
+    assert "- Ban Thường vụ Đảng ủy UBND tỉnh," in flat
+
+
 def test_a_letter_without_a_move_has_no_issuing_body_in_the_register(tree, gina) -> None:  # type: ignore[no-untyped-def]
     candidate = _at(tree.branch_a, "S9")
     with pytest.raises(docregister.IssueRefused):
