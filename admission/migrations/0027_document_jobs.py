@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0023_document_forms'),
+        ('admission', '0026_document_forms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0022_mentor_comments'),
+        ('admission', '0025_mentor_review_cadence'),
     ]
 
     operations = [
