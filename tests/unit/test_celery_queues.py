@@ -14,6 +14,7 @@ EXPECTED = {
     "admission.tasks.personal_data_purge": "sweep",
     "admission.reminders.tasks.digest_send": "email",
     "admission.documents.tasks.meeting_batch_build": "documents",
+    "admission.documents.tasks.document_job_build": "documents",
 }
 
 
