@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Hidden, Submit
+from crispy_forms.layout import Column, Hidden, Layout, Row, Submit
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -25,7 +25,7 @@ from admission.models import (
 )
 from admission.services import BRANCH_FLAGS
 from admission.workflow import Step
-from members.forms import DateInput
+from members.forms import DateInput, PersonForm
 from members.models import PartyMember, User
 
 
@@ -174,12 +174,51 @@ class VoteRecordForm(forms.Form):
 
 
 class CandidateCreateForm(forms.Form):
-    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Người được theo dõi"), queryset=None)  # type: ignore[arg-type]
+    """Someone already in the branch's list, or nobody (then the new person's fields are read)."""
+
+    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Người đã có trong danh sách chi bộ"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        empty_label=_("— Người mới: nhập ở trên —"),
+    )
+    confirm_new = forms.BooleanField(
+        label=_("Tôi đã kiểm tra: đây là một người khác, vẫn nhập người mới"), required=False
+    )
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["person"].widget.attrs["class"] = "form-select"
         self.helper = _helper(_("Bắt đầu theo dõi"))
+        self.helper.form_tag = False
+
+
+class NewPersonForm(PersonForm):
+    """The new person's data entered with the candidacy (the person page's form, the fields the
+    secretary knows on the first day; the rest is completed on the person page)."""
+
+    class Meta(PersonForm.Meta):
+        fields = ["full_name", "date_of_birth", "gender", "cccd", "phone", "email", "residence", "occupation"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("full_name", css_class="col-md-6"),
+                Column("date_of_birth", css_class="col-md-3"),
+                Column("gender", css_class="col-md-3"),
+            ),
+            Row(
+                Column("cccd", css_class="col-md-4"),
+                Column("phone", css_class="col-md-4"),
+                Column("email", css_class="col-md-4"),
+            ),
+            Row(Column("residence", css_class="col-md-6"), Column("occupation", css_class="col-md-6")),
+        )
 
 
 class HelperSelect(forms.RadioSelect):

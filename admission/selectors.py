@@ -53,7 +53,7 @@ from admission.models import (
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members.authority import NoDecidingBody
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
-from members.selectors import member_list, organisation_authority, organisation_list, scope_for
+from members.selectors import member_list, organisation_authority, organisation_list, person_duplicates, scope_for
 
 # The generated documents listed on a candidate's page (admission/_generated_documents.html).
 RECENT_GENERATED_DOCUMENTS = 20
@@ -193,6 +193,45 @@ def people_without_candidacy(*, user: User, organisation: Organisation) -> Query
         .exclude(candidacies__stage__in=[s.value for s in Stage if s.value not in CLOSED_STAGES])
         .order_by("sort_key")
     )
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A person the user may see who may be the one being entered (members.selectors.person_duplicates)
+    and what the new-candidate page offers instead: follow them, open their candidacy, or their page."""
+
+    person: Person
+    same_cccd: bool
+    open_candidacy: Candidate | None
+    is_member: bool
+    may_follow: bool  # in this branch, no open candidacy, not a member
+
+
+def possible_duplicates(
+    *, user: User, organisation: Organisation, full_name: str, date_of_birth: Any, cccd: str | None
+) -> list[PossibleDuplicate]:
+    """Inside the user's scope only: the same CCCD, or the same name (diacritics and case ignored)
+    and date of birth. Two queries: the people, their open candidacies."""
+    people = list(person_duplicates(user=user, full_name=full_name, date_of_birth=date_of_birth, cccd=cccd))
+    open_by_person = {
+        c.person_id: c
+        for c in Candidate.objects.filter(person__in=people).exclude(stage__in=CLOSED_STAGES).order_by("pk")
+    }
+    result = []
+    for person in people:
+        membership = getattr(person, "membership", None)
+        is_member = membership is not None and membership.status in (MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY)
+        candidacy = open_by_person.get(person.pk)
+        result.append(
+            PossibleDuplicate(
+                person=person,
+                same_cccd=bool(cccd) and person.cccd == cccd,
+                open_candidacy=candidacy,
+                is_member=is_member,
+                may_follow=person.organisation_id == organisation.pk and candidacy is None and not is_member,
+            )
+        )
+    return result
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +37,7 @@ from admission.rulebook import calendar_for
 from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Body, Step, VoteBy, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
-from members.models import AuditLog, User
+from members.models import AuditLog, Person, User
 from members.selectors import branch_official_members, organisation_get, scope_for, transfer_destinations
 from members.services import audit_record
 
@@ -260,24 +260,58 @@ def board(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def candidate_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """New candidate in one flow: a new person's data (or someone already in the branch's list);
+    possible duplicates inside the scope are offered instead before anyone new is entered."""
     organisation = _branch(request, pk)
     if not scope_for(request.user).can_edit(organisation):
         raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
     form = forms.CandidateCreateForm(
-        request.POST or None, people=selectors.people_without_candidacy(user=request.user, organisation=organisation)
+        data, people=selectors.people_without_candidacy(user=request.user, organisation=organisation)
     )
-    if request.method == "POST" and form.is_valid():
-        ok, candidate = _run_service(
-            lambda: services.candidate_create(acting_user=request.user, person=form.cleaned_data["person"]),
-            _form_errors(form),
-        )
-        if ok:
+    entering_new = data is not None and not data.get("person")
+    new_form = forms.NewPersonForm(data if entering_new else None, instance=Person(organisation=organisation))
+    duplicates: list[selectors.PossibleDuplicate] = []
+    if data is not None and form.is_valid():
+        ok, candidate = False, None
+        if form.cleaned_data["person"] is not None:
+            person = form.cleaned_data["person"]
+            ok, candidate = _run_service(
+                lambda: services.candidate_create(acting_user=request.user, person=person), _form_errors(form)
+            )
+        elif new_form.is_valid():
+            duplicates = selectors.possible_duplicates(
+                user=request.user,
+                organisation=organisation,
+                full_name=new_form.cleaned_data["full_name"],
+                date_of_birth=new_form.cleaned_data["date_of_birth"],
+                cccd=new_form.cleaned_data.get("cccd"),
+            )
+            confirmed = form.cleaned_data["confirm_new"] and not any(d.same_cccd for d in duplicates)
+            if not duplicates or confirmed:
+                try:
+                    ok, candidate = _run_service(
+                        lambda: services.candidate_create_with_person(
+                            acting_user=request.user, person=new_form.instance
+                        ),
+                        _form_errors(new_form),
+                    )
+                except ValidationError as error:
+                    new_form.add_error(None, error)
+        if ok and candidate is not None:
             messages.success(request, _("Đã bắt đầu theo dõi %(name)s.") % {"name": candidate.person.full_name})
             return redirect("candidate_detail", pk=candidate.pk)
     return render(
         request,
-        "admission/form.html",
-        {"form": form, "title": _("Theo dõi quần chúng ưu tú"), "organisation": organisation},
+        "admission/candidate_create.html",
+        {
+            "form": form,
+            "new_form": new_form,
+            "duplicates": duplicates,
+            "same_cccd": any(d.same_cccd for d in duplicates),
+            "title": _("Theo dõi quần chúng ưu tú"),
+            "organisation": organisation,
+        },
     )
 
 

@@ -316,6 +316,20 @@ def person_list(*, user: User, search: str = "", organisation: Organisation | No
     return _search(qs, search).order_by("sort_key", "pk")
 
 
+def person_duplicates(*, user: User, full_name: str, date_of_birth: Any, cccd: str | None = None) -> QuerySet[Person]:
+    """People the user may see who may be the one about to be entered: the same CCCD, or the same
+    name (diacritic- and case-insensitive, `names.search_key`) and date of birth. People outside
+    the scope are never listed (their CCCD is answered neutrally by services.cccd_conflict)."""
+    same = Q(search_key=names.search_key(names.normalize_name(full_name)), date_of_birth=date_of_birth)
+    if cccd:
+        same |= Q(cccd=cccd)
+    return (
+        Person.objects.filter(same, scope_for(user).organisation_q("organisation__"))
+        .select_related("organisation", "membership")
+        .order_by("sort_key", "pk")
+    )
+
+
 def person_get(*, user: User, pk: int) -> Person:
     person = person_list(user=user).select_related("membership").filter(pk=pk).first()
     if person is None:

@@ -94,13 +94,20 @@ def cccd_conflict(*, acting_user: User | None, person: Person, ip_address: str |
     return str(CCCD_UNAVAILABLE)
 
 
-def _person_save(*, acting_user: User | None, person: Person, paths: list[str]) -> None:
-    """Validate and save; the CCCD's uniqueness is answered by cccd_conflict, never by the model's
-    "already exists" (nor by the database's refusal, when two saves race)."""
+def person_validate(*, acting_user: User | None, person: Person) -> None:
+    """Raise ValidationError unless an unsaved or changed person may be stored: the model's checks,
+    then the CCCD's uniqueness answered by cccd_conflict, never by the model's "already exists".
+    Writes nothing (but the audit row of cccd_conflict for a probe outside the scope)."""
     person.full_clean(validate_unique=False)
     conflict = cccd_conflict(acting_user=acting_user, person=person)
     if conflict is not None:
         raise ValidationError({"cccd": conflict})
+
+
+def _person_save(*, acting_user: User | None, person: Person, paths: list[str]) -> None:
+    """Validate and save (person_validate; the database's refusal, when two saves race, gets the
+    neutral answer too)."""
+    person_validate(acting_user=acting_user, person=person)
     try:
         with transaction.atomic(durable=True):
             person.save()

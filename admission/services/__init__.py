@@ -36,6 +36,7 @@ from admission.services.base import (
 from admission.services.candidates import (
     calendar_token_set,
     candidate_create,
+    candidate_create_with_person,
     document_record,
     introducers,
     introduction_mode_default,
@@ -108,6 +109,7 @@ __all__ = [
     "agenda_outcomes_record",
     "calendar_token_set",
     "candidate_create",
+    "candidate_create_with_person",
     "candidate_step",
     "candidate_transfer",
     "committee_of",

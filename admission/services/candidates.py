@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from admission.domain.eligibility import (
@@ -27,6 +27,32 @@ from admission.services.base import StepRefused, date_problems, refuse_unless, r
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
 from members.selectors import scope_for
+from members.services import CCCD_UNAVAILABLE, person_validate
+
+
+def _new_candidacy(*, acting_user: User | None, person: Person, now: dt.datetime) -> Candidate:
+    """The unsaved candidacy of an outstanding non-member (S0) in their branch, after the checks
+    that refuse it: authority, an open candidacy, a membership."""
+    candidate = Candidate(
+        person=person,
+        organisation=person.organisation,
+        stage=Stage.S0.value,
+        stage_entered_at=now,
+        stage_entered_on=timezone.localdate(now),
+    )
+    require_edit(acting_user, candidate)
+    if person.pk is None:
+        return candidate
+    if Candidate.objects.filter(person=person).exclude(stage__in=[Stage.S17, Stage.SX]).exists():
+        raise StepRefused((reason("candidacy_open", "", name=person.full_name),))
+    if PartyMember.objects.filter(
+        person=person, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY]
+    ).exists():
+        raise StepRefused((reason("already_member", "", name=person.full_name),))
+    candidate.readmission = PartyMember.objects.filter(
+        person=person, status__in=[MemberStatus.REMOVED, MemberStatus.LEFT]
+    ).exists()
+    return candidate
 
 
 def candidate_create(*, acting_user: User | None, person: Person, now: dt.datetime | None = None) -> Candidate:
@@ -37,27 +63,38 @@ def candidate_create(*, acting_user: User | None, person: Person, now: dt.dateti
     consent and that it happens only once (eligibility.check_readmission).
     Side effects: one transaction; one Candidate row and its history row.
     """
-    now = now or timezone.now()
-    candidate = Candidate(
-        person=person,
-        organisation=person.organisation,
-        stage=Stage.S0.value,
-        stage_entered_at=now,
-        stage_entered_on=timezone.localdate(now),
-    )
-    require_edit(acting_user, candidate)
-    if Candidate.objects.filter(person=person).exclude(stage__in=[Stage.S17, Stage.SX]).exists():
-        raise StepRefused((reason("candidacy_open", "", name=person.full_name),))
-    if PartyMember.objects.filter(
-        person=person, status__in=[MemberStatus.OFFICIAL, MemberStatus.PROBATIONARY]
-    ).exists():
-        raise StepRefused((reason("already_member", "", name=person.full_name),))
-    candidate.readmission = PartyMember.objects.filter(
-        person=person, status__in=[MemberStatus.REMOVED, MemberStatus.LEFT]
-    ).exists()
+    candidate = _new_candidacy(acting_user=acting_user, person=person, now=now or timezone.now())
     with transaction.atomic(durable=True):
         candidate.save()
         organisations_changed(paths=[candidate.organisation.path])
+    return candidate
+
+
+def candidate_create_with_person(
+    *, acting_user: User | None, person: Person, now: dt.datetime | None = None
+) -> Candidate:
+    """Enter a new person (unsaved, in their branch) and start following them (S0) in one go.
+
+    The person is validated as members.services.person_create does (CCCD structure and
+    uniqueness, answered neutrally outside the user's scope); the caller offers the possible
+    duplicates inside the scope first (members.selectors.person_duplicates).
+    Side effects: one transaction; one Person row, one Candidate row and their history rows;
+    nothing is written when either is refused (a ValidationError or StepRefused is raised).
+    """
+    if person.pk is not None:
+        raise ValueError("candidate_create_with_person takes a new person")
+    candidate = _new_candidacy(acting_user=acting_user, person=person, now=now or timezone.now())
+    person_validate(acting_user=acting_user, person=person)
+    try:
+        with transaction.atomic(durable=True):
+            person.save()
+            candidate.person = person
+            candidate.save()
+            organisations_changed(paths=[person.organisation.path])
+    except IntegrityError:
+        # Two entries of the same CCCD raced past the check: the neutral answer (never which one).
+        person.pk = None
+        raise ValidationError({"cccd": str(CCCD_UNAVAILABLE)}) from None
     return candidate
 
 
