@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import candidate_views, correction_views, mentor_views, transfer_views, views
+from admission import candidate_views, correction_views, dossier_views, mentor_views, transfer_views, views
 from admission.documents import batch_views, handoff_views, register_views, upload_views
 from admission.documents import views as document_views
 from admission.imports import views as import_views
@@ -43,6 +43,8 @@ urlpatterns = [
     path("transfers/to-forward/", transfer_views.transfers_to_forward, name="transfers_to_forward"),
     path("candidates/<int:pk>/transfer/reconsider/", views.transfer_reconsideration, name="transfer_reconsideration"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
+    path("candidates/<int:pk>/dossier/", dossier_views.candidate_dossier, name="candidate_dossier"),
+    path("candidates/<int:pk>/dossier/<str:doc_type>/", dossier_views.dossier_item, name="dossier_item"),
     path("candidates/<int:pk>/verifications/new/", views.verification_add, name="verification_add"),
     path(
         "candidates/<int:pk>/verifications/<int:verification_pk>/reply/",

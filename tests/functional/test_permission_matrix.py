@@ -204,9 +204,10 @@ _targets(
     "candidate_detail mentor_add document_add verification_add task_add candidate_flags dossier_review "
     "dossier_resubmit document_generate scan_upload api_candidate-detail api_candidate-documents "
     "api_candidate-resubmit api_candidate-return-dossier api_candidate-consents api_candidate-withdraw-consent candidate_transfer transfer_forwarded transfer_reconsideration api_candidate-transfer api_candidate-verifications "
-    "api_candidate-helpers document_issue mentor_comment mentee_detail self_service_manage self_service_biography",
+    "api_candidate-helpers document_issue mentor_comment mentee_detail self_service_manage self_service_biography candidate_dossier",
     lambda s: (s.candidate, {"pk": s.candidate.pk}),
 )
+_targets("dossier_item", lambda s: (s.candidate, {"pk": s.candidate.pk, "doc_type": "A4"}))
 _targets(
     "verification_reply verification_correct verification_cancel",
     lambda s: (s.verification, {"pk": s.candidate.pk, "verification_pk": s.verification.pk}),

@@ -174,6 +174,8 @@ COVERED_ELSEWHERE = {
     "committee_meetings": "test_review_views.py",
     "committee_meeting": "test_review_views.py",
     "scan_upload": "test_upload_views.py",
+    "candidate_dossier": "test_dossier_page.py",
+    "dossier_item": "test_dossier_page.py",
     "scan_file": "test_upload_views.py",
     "document_generate": "test_document_views.py",
     "generated_download": "test_document_views.py",
