@@ -809,3 +809,21 @@ class MentorCommentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Lưu nhận xét"))
+
+
+class BoardFilterForm(forms.Form):
+    """The board's search (diacritic- and case-insensitive) and filters, read from the query string."""
+
+    q = forms.CharField(label=_("Tìm theo tên"), required=False, max_length=100)
+    stage = forms.ChoiceField(label=_("Bước"), required=False)
+    overdue = forms.BooleanField(label=_("Chỉ người quá hạn"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        english = (get_language() or "vi").startswith("en")
+        self.fields["stage"].choices = [("", _("Tất cả các bước"))] + [  # type: ignore[attr-defined]
+            (stage.value, info.label_en if english else info.label_vi) for stage, info in STAGE_INFO.items()
+        ]
+        self.fields["q"].widget.attrs.update({"placeholder": _("Họ tên, không cần dấu"), "type": "search"})
+        self.fields["stage"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["q"].widget.attrs["class"] = "form-control form-control-sm"

@@ -51,6 +51,7 @@ from admission.models import (
     VerificationRequest,
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
+from members import names
 from members.authority import NoDecidingBody
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
 from members.selectors import member_list, organisation_authority, organisation_list, person_duplicates, scope_for
@@ -251,14 +252,18 @@ class BoardColumn:
     cards: list[BoardCard]
 
 
-def branch_board(*, user: User, organisation: Organisation, today: dt.date) -> list[BoardColumn]:
-    """The secretary's pipeline board: open candidates by stage, each with next step and deadline.
+def branch_board(*, user: User, organisation: Organisation, today: dt.date, search: str = "") -> list[BoardColumn]:
+    """The secretary's pipeline board: open candidates by stage, each with next step and deadline;
+    `search` keeps those whose name contains it, diacritics and case ignored (members.names.search_key).
 
     Two queries whatever the number of candidates: the candidates (with their person's name
     only: 300 cards need neither the whole person nor the branch row again), then one bundle
     (admission.bundle) of the received documents of those at S8, the calendar and rule overrides.
     """
     open_candidates = candidate_list(user=user, organisation=organisation).select_related(None)
+    key = names.search_key(search)
+    if key:
+        open_candidates = open_candidates.filter(person__search_key__contains=key)
     candidates = list(open_candidates.annotate(person_name=F("person__full_name")).order_by("person__sort_key", "pk"))
     at_s8 = open_candidates.filter(stage=Stage.S8).values("pk")
     rows = bundle.fetch(

@@ -9,6 +9,7 @@ from admission.reporting import urls as statistics_urls
 urlpatterns = [
     path("", views.overview, name="admission_overview"),
     path("branches/<int:pk>/board/", views.board, name="admission_board"),
+    path("branches/<int:pk>/board/print/", views.board_print, name="board_print"),
     path("committees/<int:pk>/queue/", views.committee_queue, name="committee_queue"),
     path("branches/<int:pk>/candidates/new/", views.candidate_create, name="candidate_create"),
     path("branches/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),

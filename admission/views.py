@@ -195,6 +195,7 @@ class BoardCardView:
     """What one card of the board shows, as plain strings: computed here once per card rather
     than by lookups, `{% url %}`, filters and translations in the template (300 cards)."""
 
+    pk: int
     url: str
     name: str
     overdue: bool
@@ -228,6 +229,7 @@ def _board_view(columns: list[selectors.BoardColumn]) -> list[BoardColumnView]:
             label=STAGE_INFO[column.stage].label_en if lang == "en" else STAGE_INFO[column.stage].label_vi,
             cards=[
                 BoardCardView(
+                    pk=card.candidate.pk,
                     url=candidate_url(card.candidate.pk),
                     name=card.name,
                     overdue=card.overdue,
@@ -245,17 +247,78 @@ def _board_view(columns: list[selectors.BoardColumn]) -> list[BoardColumnView]:
 
 @login_required
 def board(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The branch's board; `?q=` searches names (no diacritics needed), `?stage=` and `?overdue=`
+    filter. Cards can be selected for the bulk actions (the meeting's agenda, a printed list)."""
     organisation = _branch(request, pk)
     today = timezone.localdate()
-    columns = selectors.branch_board(user=request.user, organisation=organisation, today=today)
+    filters = forms.BoardFilterForm(request.GET)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    columns = selectors.branch_board(
+        user=request.user, organisation=organisation, today=today, search=wanted.get("q", "")
+    )
+    if wanted.get("stage"):
+        columns = [c for c in columns if c.stage.value == wanted["stage"]]
+    if wanted.get("overdue"):
+        for column in columns:
+            column.cards = [card for card in column.cards if card.overdue]
+        columns = [c for c in columns if c.cards]
     context = {
         "organisation": organisation,
         "columns": _board_view(columns),
         "today": today,
         "can_edit": scope_for(request.user).can_edit(organisation),
         "total": sum(len(c.cards) for c in columns),
+        "filters": filters,
+        "filtered": any(wanted.get(name) for name in ("q", "stage", "overdue")),
     }
     return render(request, "admission/board.html", context)
+
+
+@login_required
+def board_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A list to print: the candidates selected on the board (`?c=`), or the sympathiser list
+    (`?list=sympathisers`: those the branch listed, S1 and S2), or every open candidate."""
+    organisation = _branch(request, pk)
+    today = timezone.localdate()
+    cards = [
+        card
+        for column in selectors.branch_board(user=request.user, organisation=organisation, today=today)
+        for card in column.cards
+    ]
+    selected = {int(v) for v in request.GET.getlist("c") if v.isdigit()}
+    sympathisers = request.GET.get("list") == "sympathisers"
+    if selected:
+        cards = [card for card in cards if card.candidate.pk in selected]
+    elif sympathisers:
+        cards = [card for card in cards if card.candidate.stage in (Stage.S1, Stage.S2)]
+    born = dict(
+        selectors.candidate_list(user=request.user, organisation=organisation)
+        .filter(pk__in=[card.candidate.pk for card in cards])
+        .values_list("pk", "person__date_of_birth")
+    )
+    lang = _lang()
+    rows = [
+        {
+            "name": card.name,
+            "born": born.get(card.candidate.pk),
+            "stage": STAGE_INFO[card.candidate.stage_enum].label_en
+            if lang == "en"
+            else STAGE_INFO[card.candidate.stage_enum].label_vi,
+            "since": card.candidate.stage_entered_on,
+            "next_step": card.next_step.label if card.next_step else "",
+            "deadline": card.deadline.day if card.deadline else None,
+            "overdue": card.overdue,
+        }
+        for card in cards
+    ]
+    title = (
+        _("Danh sách cảm tình Đảng") if sympathisers and not selected else _("Danh sách theo dõi phát triển đảng viên")
+    )
+    return render(
+        request,
+        "admission/board_print.html",
+        {"organisation": organisation, "rows": rows, "title": title, "today": today},
+    )
 
 
 @login_required
@@ -821,8 +884,11 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     listed = [c for c in open_candidates if c.stage in {Stage.S1, Stage.S2}]
     day = _roster_day(request)
     roster = list(branch_official_members(user=request.user, organisation=organisation, on=day))
+    # Chosen on the board (`?c=`, a bulk action): those outstanding are ticked to be listed.
+    chosen = {int(v) for v in request.GET.getlist("c") if v.isdigit()}
+    initial: dict[str, Any] = {"held_on": day, **{f"add_{c.pk}": True for c in outstanding if c.pk in chosen}}
     form = forms.MeetingForm(
-        request.POST or None, outstanding=outstanding, listed=listed, roster=roster, initial={"held_on": day}
+        request.POST or None, outstanding=outstanding, listed=listed, roster=roster, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         add, keep, remove = form.decisions()

@@ -186,7 +186,10 @@ def _targets(names: str, target: Target) -> None:
         TARGETS[name] = target
 
 
-_targets("admission_board candidate_create meeting_create branch_meetings", lambda s: (s.branch, {"pk": s.branch.pk}))
+_targets(
+    "admission_board board_print candidate_create meeting_create branch_meetings",
+    lambda s: (s.branch, {"pk": s.branch.pk}),
+)
 _targets("branch_meeting branch_meeting_edit", lambda s: (s.branch_meeting, {"pk": s.branch_meeting.pk}))
 _targets(
     "list_decision_withdraw",

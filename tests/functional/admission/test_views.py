@@ -176,6 +176,7 @@ COVERED_ELSEWHERE = {
     "scan_upload": "test_upload_views.py",
     "candidate_dossier": "test_dossier_page.py",
     "dossier_item": "test_dossier_page.py",
+    "board_print": "test_board_tools.py",
     "scan_file": "test_upload_views.py",
     "document_generate": "test_document_views.py",
     "generated_download": "test_document_views.py",
