@@ -452,14 +452,22 @@ def _attendance_fields(form: forms.Form, members: list[Any], initial: dict[int, 
             label=member.person.full_name,
             choices=AttendanceStatus.choices,
             initial=status,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm attendance-status"}),
+            # The table shows no <label>: the name is read out from aria-label (axe: select-name).
+            widget=forms.Select(
+                attrs={"class": "form-select form-select-sm attendance-status", "aria-label": member.person.full_name}
+            ),
         )
         form.fields[f"attnote_{member.pk}"] = forms.CharField(
             label=_("Ghi chú (lý do vắng)"),
             required=False,
             max_length=255,
             initial=note,
-            widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            widget=forms.TextInput(
+                attrs={
+                    "class": "form-control form-control-sm",
+                    "aria-label": _("Ghi chú (lý do vắng)") + " – " + member.person.full_name,
+                }
+            ),
         )
 
 

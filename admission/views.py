@@ -34,7 +34,7 @@ from admission.domain.votes import Threshold
 from admission.filters import ReviewQueueFilter
 from admission.models import AttendanceStatus, Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import RETURN_TARGET, STEP_BY_KEY, Body, Step, VoteBy, steps_for
+from admission.workflow import NEXT_STEP, RETURN_TARGET, STEP_BY_KEY, Body, Step, VoteBy, steps_for
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, Person, User
@@ -412,7 +412,21 @@ def candidate_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     context["checklist"] = [(code, label, context["documents"].get(code)) for code, label in DocumentType.choices]
     context.update(_correction_links(request, candidate, context["transitions"], can_edit))
+    context.update(_quick_step(candidate, context["steps"]) if can_edit else {})
     return render(request, "admission/candidate_detail.html", context)
+
+
+def _quick_step(candidate: Candidate, steps: list[Step]) -> dict[str, Any]:
+    """The stage's usual next step, when it is a plain step the user records here: its form on the
+    candidate page itself (today's date filled in), posted to the step's own page, which shows
+    the form again with the reasons when the step is refused. Saves a page load per step."""
+    step = next((s for s in steps if s.kind == "step" and s.key == NEXT_STEP.get(candidate.stage_enum)), None)
+    if step is None:
+        return {}
+    form = forms.StepForm(step=step, initial={"on_date": timezone.localdate()}, auto_id="quick_%s")
+    form.helper.form_action = reverse("candidate_step", args=[candidate.pk, step.key])
+    intro = _introduction_intro(candidate, form) if step.key == "introduction" else ""
+    return {"quick_step": step, "quick_form": form, "quick_intro": intro}
 
 
 def _correction_links(

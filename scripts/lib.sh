@@ -43,7 +43,7 @@ setup_venv() {
 
 # Bootstrap from the npm registry (package-lock.json); nothing is fetched at run time.
 setup_assets() {
-  if [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ] || [ ! -f node_modules/chart.js/dist/chart.umd.min.js ] || [ ! -f node_modules/htmx.org/dist/htmx.min.js ]; then
+  if [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ] || [ ! -f node_modules/chart.js/dist/chart.umd.min.js ] || [ ! -f node_modules/htmx.org/dist/htmx.min.js ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
     command -v npm >/dev/null 2>&1 || die "npm is needed once to fetch Bootstrap (apt-get install npm)."
     say "installing front-end assets (npm ci)"
     npm ci --no-audit --no-fund --silent
