@@ -177,7 +177,7 @@ class CandidateCreateForm(forms.Form):
     """Someone already in the branch's list, or nobody (then the new person's fields are read)."""
 
     person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Người đã có trong danh sách chi bộ"),
+        label=_("Chọn người"),
         queryset=None,  # type: ignore[arg-type]
         required=False,
         empty_label=_("— Người mới: nhập ở trên —"),
