@@ -208,3 +208,43 @@ def test_the_board_and_the_candidate_page_fit_a_phone_and_print(server, browser,
             assert page.locator("main form").filter(visible=True).count() == 0
             page.screenshot(path=str(ARTIFACTS / f"quality-print-{name}.png"), full_page=True)
     context.close()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_dossier_item_is_saved_in_place_with_htmx(
+    server, browser, tree, alice, candidate, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """In the real browser, under the site's CSP: one item saved with two scans, no page load."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    state = _logged_in(browser, server, alice.username)
+    context = browser.new_context(base_url=server, storage_state=state, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    loads: list[str] = []
+    with time_machine.travel(NOW, tick=False):
+        page.goto(_pages(tree, candidate)["dossier"])
+        page.on("load", lambda p: loads.append(p.url))
+        item = page.locator("#item-A5")
+        item.locator("summary").click()
+        item.locator("input[name='A5-issued_on']").fill("12/05/2025")
+        item.locator("input[name='A5-note']").fill("Nghị quyết của Đoàn cơ sở")
+        item.locator("input[type=file]").set_input_files(
+            [
+                {"name": "nghi-quyet-1.pdf", "mimeType": "application/pdf", "buffer": PDF},
+                {"name": "nghi-quyet-2.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            ]
+        )
+        item.get_by_role("button", name="Lưu A5").click()
+        saved = page.locator("#item-A5")
+        saved.get_by_text("Đã lưu", exact=True).wait_for()
+        page.screenshot(path=str(ARTIFACTS / "quality-dossier-saved.png"), full_page=True)
+    context.close()
+
+    assert loads == []  # swapped in place
+    assert problems == []  # nothing refused by the CSP
+    documents = candidate.documents.get(doc_type="A5")
+    assert (documents.issued_on, documents.note) == (dt.date(2025, 5, 12), "Nghị quyết của Đoàn cơ sở")
+    assert sorted(candidate.scans.values_list("original_name", flat=True)) == ["nghi-quyet-1.pdf", "nghi-quyet-2.pdf"]
