@@ -1165,7 +1165,11 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def preferences(request: AuthenticatedRequest) -> HttpResponse:
     """E-mail digest on/off and hour; the private calendar (ICS) link, revocable."""
-    form = forms.PreferencesForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
+    # A fresh copy of the account for the form (a rejected POST must not change request.user); its
+    # calendar token is the one shown below: one query for both.
+    account = User.objects.get(pk=request.user.pk)
+    token = account.calendar_token
+    form = forms.PreferencesForm(request.POST or None, instance=account)
     if request.method == "POST":
         if "calendar" in request.POST:
             services.calendar_token_set(acting_user=request.user, enable=request.POST["calendar"] == "on")
@@ -1175,7 +1179,6 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
             form.save()
             messages.success(request, _("Đã lưu."))
             return redirect("preferences")
-    token = User.objects.values_list("calendar_token", flat=True).get(pk=request.user.pk)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[token])) if token else ""
     return render(request, "admission/preferences.html", {"form": form, "feed_url": feed_url})
 

@@ -187,6 +187,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Sessions: with Redis, read from the cache and written through to the database
+# (cached_db): one query less on every page. Not with the database cache (a cache read is a
+# query too) nor with a per-process memory cache (a logout in one worker would not reach the
+# others' copies).
+if "redis" in str(CACHES["default"]["BACKEND"]).lower():
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Statistics figures are cached until a write below the organisation (admission/statistics_cache.py);
 # the lifetime is only a safety net. 0: no cache.
 STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=600)

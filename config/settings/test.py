@@ -21,6 +21,9 @@ if not os.environ.get("TRACKER_TEST_REAL_SMTP"):
 if "CACHE_URL" not in os.environ:
     # Per-process memory: tests clear it between tests and count their queries without it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions from the cache as in production with Redis (base.py): the test process is the only web
+# process (the workers tests start read no sessions), so its memory cache is shared enough.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

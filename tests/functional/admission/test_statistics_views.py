@@ -339,15 +339,16 @@ def test_saving_a_report_keeps_its_baseline(data, carol) -> None:  # type: ignor
     assert "Báo cáo thống kê đã lưu" in page and "figure=" not in page  # no links: a saved report is frozen
 
 
-# Queries of the statistics page, whatever the data size:
-#  1 session, 2 user, 3 the user's roles (scope), 4 the organisation (organisation_get),
-#  5 the subtree's organisations, 6 calendar overrides, rule overrides and plans (one UNION ALL),
-#  7 members per organisation (baseline, end, trend starts and admissions, admitted, recognised),
-#  8 breakdowns, 9 candidates: removals, funnel and the four deadlines, with the life-cycle
+# Queries of the statistics page, whatever the data size (the session comes from the cache:
+# SESSION_ENGINE cached_db, config/settings):
+#  1 user, 2 the user's roles (scope), 3 the organisation (organisation_get),
+#  4 the subtree's organisations, 5 calendar overrides, rule overrides and plans (one UNION ALL),
+#  6 members per organisation (baseline, end, trend starts and admissions, admitted, recognised),
+#  7 breakdowns, 8 candidates: removals, funnel and the four deadlines, with the life-cycle
 #    outcomes (not admitted, annulled, withdrawn, from the transitions; transfers in and out)
 #    folded into the same UNION ALL (still one statement),
-#  10 time in stage, 11 saved reports, 12 unread notifications (the menu).
-PAGE_QUERIES = 12
+#  9 time in stage, 10 saved reports, 11 unread notifications (the menu).
+PAGE_QUERIES = 11
 
 
 def test_the_statistics_page_costs_the_same_queries_for_small_and_larger_data(
@@ -404,9 +405,9 @@ def test_a_report_without_figures_shows_its_period_and_baseline(data, carol) -> 
     assert 'id="report-summary"' in page and "46 đảng viên" in page and 'id="chart-data"' not in page
 
 
-# A view served from the cache (admission/statistics_cache.py): session, user, roles, organisation,
-# saved reports and unread notifications; none of the figures' statements.
-CACHED_PAGE_QUERIES = 6
+# A view served from the cache (admission/statistics_cache.py): user, roles, organisation, saved
+# reports and unread notifications (the session from the cache too); none of the figures' statements.
+CACHED_PAGE_QUERIES = 5
 
 
 def test_the_figures_come_from_the_cache_until_something_below_changes(data, carol, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]

@@ -463,15 +463,16 @@ def test_it_refuses_the_same_mentor_twice_with_a_message(alice, s1, introducers)
 # Stages for the candidates of the board: the first 3, then 15 covering S0 to S13.
 BOARD_STAGES = ["S0", "S2", "S8", "S1", "S3", "S4", "S5", "S6", "S7", "S9", "S10", "S11", "S12", "S13", "S8"]
 # The board of branch A for alice, whatever the number of candidates:
-#  1. the session, 2. the user (authentication middleware),
-#  3. her role assignments (scope_for, cached on the user for the request),
-#  4. the branch (organisation_get),
-#  5. the open candidates with their person's name (candidate_list),
-#  6. one bundle (admission.bundle): the received documents of those at S8, the calendar
+#  (the session comes from the cache: SESSION_ENGINE cached_db, config/settings)
+#  1. the user (authentication middleware),
+#  2. her role assignments (scope_for, cached on the user for the request),
+#  3. the branch (organisation_get),
+#  4. the open candidates with their person's name (candidate_list),
+#  5. one bundle (admission.bundle): the received documents of those at S8, the calendar
 #     overrides and the province's rule overrides,
-#  7. the unread notifications badge (context processor).
-BOARD_QUERIES = 7
-CANDIDATE_PAGE_QUERIES = 7
+#  6. the unread notifications badge (context processor).
+BOARD_QUERIES = 6
+CANDIDATE_PAGE_QUERIES = 6
 
 
 def _board_of(tree: Tree, alice: User, introducers, stages: list[str]) -> str:  # type: ignore[no-untyped-def]
