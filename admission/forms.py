@@ -699,6 +699,14 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("Địa chỉ thư điện tử")
         self.fields["digest_hour"].help_text = _("Giờ trong ngày (0-23) gửi thư tổng hợp, theo giờ Việt Nam.")
+        # Bootstrap classes on the widgets: the page writes the fields out (not crispy, see its template).
+        for name, css in (
+            ("email", "form-control"),
+            ("email_digest", "form-check-input"),
+            ("digest_hour", "form-control"),
+            ("preferred_language", "form-select"),
+        ):
+            self.fields[name].widget.attrs["class"] = css
         self.helper = _helper()
 
 
