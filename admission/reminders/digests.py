@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -52,9 +52,21 @@ def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
             .values_list("pk", flat=True)
             .distinct()
         )
-        DigestDelivery.objects.bulk_create(
-            [DigestDelivery(user_id=user_id, day=today, created_at=now) for user_id in waiting], ignore_conflicts=True
-        )
+        if connection.vendor == "postgresql":
+            # One INSERT … SELECT: a sweep that told every branch creates 280,000 deliveries, which
+            # as model instances (bulk_create) took memory in proportion and most of its time.
+            sql, params = waiting.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {DigestDelivery._meta.db_table} (user_id, day, status, attempts, created_at, error) "  # noqa: S608 - names from the model
+                    f"SELECT w.user_id, %s, %s, 0, %s, '' FROM ({sql}) AS w(user_id) ON CONFLICT DO NOTHING",
+                    [today, DigestDelivery.Status.PENDING.value, now, *params],
+                )
+        else:
+            DigestDelivery.objects.bulk_create(
+                [DigestDelivery(user_id=user_id, day=today, created_at=now) for user_id in waiting],
+                ignore_conflicts=True,
+            )
         pending = list(
             DigestDelivery.objects.filter(day=today, status=DigestDelivery.Status.PENDING).values_list("pk", flat=True)
         )
@@ -63,8 +75,11 @@ def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    for delivery_id in delivery_ids:
-        current_app.send_task(DIGEST_SEND_TASK, args=(delivery_id,))
+    # One producer (one broker connection) for all the messages rather than one taken from the
+    # pool per message.
+    with current_app.producer_or_acquire() as producer:
+        for delivery_id in delivery_ids:
+            current_app.send_task(DIGEST_SEND_TASK, args=(delivery_id,), producer=producer)
 
 
 def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notification]:
