@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from admission import privacy
 from admission.documents.tasks import meeting_batch_build
-from admission.reminders.tasks import digest_send, reminders_sweep
+from admission.reminders.tasks import digest_send, digests_send, reminders_sweep
 
-__all__ = ["digest_send", "meeting_batch_build", "personal_data_purge", "reminders_sweep"]
+__all__ = ["digest_send", "digests_send", "meeting_batch_build", "personal_data_purge", "reminders_sweep"]
 
 
 @shared_task(expires=3600)

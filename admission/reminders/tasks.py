@@ -21,3 +21,8 @@ def reminders_sweep() -> dict[str, int]:
 )
 def digest_send(delivery_id: int) -> str:
     return digests.digest_send(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True)  # allowed for the same reason: each send of the chunk claims its row first
+def digests_send(delivery_ids: list[int]) -> dict[str, int]:
+    return digests.digests_send(delivery_ids=delivery_ids)
