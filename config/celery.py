@@ -19,6 +19,7 @@ TASK_ROUTES = {
     "admission.reminders.tasks.reminders_sweep": {"queue": "sweep"},
     "admission.tasks.personal_data_purge": {"queue": "sweep"},
     "admission.reminders.tasks.digest_send": {"queue": "email"},
+    "admission.reminders.tasks.digests_send": {"queue": "email"},  # the day's sends, 100 to a message
     "admission.documents.tasks.*": {"queue": "documents"},
 }
 

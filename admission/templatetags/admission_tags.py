@@ -167,7 +167,7 @@ def board_cards(cards: list[Any], pick_label: str, overdue_label: str, next_labe
             # The card's box for the board's bulk actions (the form "bulk" above the columns).
             f'<input class="form-check-input me-1 no-print" type="checkbox" name="c" value="{card.pk}" form="bulk" '
             f'id="pick-{card.pk}" aria-label="{pick_label} {escape(card.name)}">'
-            f'<a class="fw-semibold" href="{escape(card.url)}">{escape(card.name)}</a></span>\n"
+            f'<a class="fw-semibold" href="{escape(card.url)}">{escape(card.name)}</a></span>\n'
             f"            {badge if card.overdue else ''}</div>\n"
         )
         if card.next_step:

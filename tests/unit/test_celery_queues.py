@@ -13,6 +13,7 @@ EXPECTED = {
     "admission.reminders.tasks.reminders_sweep": "sweep",
     "admission.tasks.personal_data_purge": "sweep",
     "admission.reminders.tasks.digest_send": "email",
+    "admission.reminders.tasks.digests_send": "email",
     "admission.documents.tasks.meeting_batch_build": "documents",
     "admission.documents.tasks.document_job_build": "documents",
 }
