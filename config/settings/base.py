@@ -138,6 +138,14 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=300)
+# PostgreSQL's JIT compiles a statement whose estimated cost passes `jit_above_cost`: the statistics
+# page's one-statement aggregates (estimated high, run in milliseconds) spent 1.8 s compiling on the
+# province preset (bench/report.md). Off unless DATABASE_JIT=on.
+# The replica's connections too (the statistics read from it).
+for _database in DATABASES.values():
+    if _database["ENGINE"].startswith("django.db.backends.postgresql") and not env.bool("DATABASE_JIT", default=False):
+        _pg_options = _database.setdefault("OPTIONS", {})
+        _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
