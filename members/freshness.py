@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from members.summaries import organisations_recount
+
 GENERATION = "statistics:generation:{}"
 EPOCH = "statistics:epoch"  # bumped by everything_changed: every cached figure goes stale
 
@@ -38,8 +40,13 @@ def _bump_now_and_on_commit(keys: list[str]) -> None:
 
 
 def organisations_changed(*, paths: Iterable[str]) -> None:
-    """The subtrees containing these organisation paths have changed: bump every ancestor's generation."""
+    """The subtrees containing these organisation paths have changed: bump every ancestor's generation
+    and recount the member summary of the organisations themselves (`members.summaries`): call it
+    in the writer's transaction, after the writes."""
+    paths = list(paths)
     ids = {part for path in paths for part in path.strip("/").split("/") if part}
+    # The member summary of the organisations written (the last id of each path), in this transaction.
+    organisations_recount(organisation_ids=[int(path.strip("/").split("/")[-1]) for path in paths if path.strip("/")])
     if ids:
         _bump_now_and_on_commit([GENERATION.format(org_id) for org_id in sorted(ids)])
 

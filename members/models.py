@@ -454,3 +454,44 @@ class AuditLog(models.Model):
         verbose_name = _("nhật ký truy cập")
         verbose_name_plural = _("nhật ký truy cập")
         indexes = [models.Index(fields=["person", "at"], name="audit_person_at")]
+
+
+class MemberCount(models.Model):
+    """Statistics summary of the member register (rules §9), kept by `members.summaries`.
+
+    One row per organisation, scope (`own`: the organisation's own members; otherwise its whole
+    subtree, itself included), level (year, month, day) and bucket (the first day of the year or
+    month, or the day). Each column holds what happened in the bucket: the official and
+    probationary columns are changes (+1 when a member enters the state, -1 when they leave it),
+    the other columns are events (admitted by ceremony / by decision, recognised by official date /
+    by recognition decision). The members on a day are the sum of the changes up to it: whole
+    years before its year, whole months before its month, then its month's days up to it; a
+    period's events are two such sums subtracted. Written in the writer's transaction by
+    `members.freshness.organisations_changed`; `manage.py rebuild_statistics` recomputes them.
+    """
+
+    class Level(models.IntegerChoices):
+        YEAR = 0, _("Năm")
+        MONTH = 1, _("Tháng")
+        DAY = 2, _("Ngày")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    own = models.BooleanField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    bucket = models.DateField()
+    official = models.IntegerField(default=0)
+    probationary = models.IntegerField(default=0)
+    admitted_ceremony = models.IntegerField(default=0)
+    admitted_decision = models.IntegerField(default=0)
+    recognised_official = models.IntegerField(default=0)
+    recognised_decision = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp đảng viên")
+        verbose_name_plural = _("số liệu tổng hợp đảng viên")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "own", "level", "bucket"], name="member_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.level} {self.bucket:%d/%m/%Y}"

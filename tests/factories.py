@@ -7,6 +7,7 @@ import factory
 from members import services
 from members.cccd import cccd_prefix
 from members.models import Gender, MemberStatus, Organisation, OrganisationKind, PartyMember, Person, User
+from members.summaries import organisations_recount
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -47,6 +48,13 @@ class MemberFactory(factory.django.DjangoModelFactory):
     admission_decision_date = date(2015, 3, 2)
     ceremony_date = date(2015, 3, 20)
     official_date = date(2016, 3, 20)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """A row written outside the services: keep the statistics summary as they do."""
+        member = super()._create(model_class, *args, **kwargs)
+        organisations_recount(organisation_ids=[member.organisation_id])
+        return member
 
 
 class UserFactory(factory.django.DjangoModelFactory):

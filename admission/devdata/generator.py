@@ -55,6 +55,7 @@ from admission.models import Candidate, StageTransition, Vote
 from admission.rulebook import calendar_for, rulebook_for
 from members.freshness import everything_changed
 from members.models import Organisation, PartyMember, Person, Role, RoleAssignment, User
+from members.summaries import members_rebuild
 
 
 class DatasetGenerator(TreeMixin, CandidatesMixin):
@@ -82,6 +83,11 @@ class DatasetGenerator(TreeMixin, CandidatesMixin):
             finally:
                 loader.close()
         self._step("commit", started)
+        # The member summary of the statistics, recomputed from the rows loaded (COPY and bulk inserts
+        # bypass the services that keep it): in one transaction of its own, once the load is committed.
+        with transaction.atomic():
+            members_rebuild()
+        self._step("summaries", started)
         everything_changed()  # COPY and bulk inserts: every cached statistics figure is stale
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ from admission.models import Candidate, ImportBatch, Notification
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Person, User
 from members.services import member_create
+from members.summaries import organisations_recount
 
 IMPORT_NOTE = "Nhập từ Excel"
 
@@ -73,6 +74,18 @@ def write_row(plan: RowPlan, *, acting_user: User | None, batch: ImportBatch, no
     # The subtrees whose figures this row changes: the person's organisation, before and after a move.
     before = Person.objects.filter(pk=person.pk).values_list("organisation__path", flat=True).first()
     organisations_changed(paths=[path for path in (before, person.organisation.path) if path])
+    _write_row(plan, person, acting_user=acting_user, batch=batch, now=now)
+    # The member summary after the writes (members.summaries), of the same organisations and of the
+    # member's own (an existing member may be held elsewhere than the person).
+    touched = {int(path.strip("/").split("/")[-1]) for path in (before, person.organisation.path) if path}
+    if plan.member is not None and plan.member.organisation_id is not None:
+        touched.add(plan.member.organisation_id)
+    organisations_recount(organisation_ids=touched)
+
+
+def _write_row(
+    plan: RowPlan, person: Person, *, acting_user: User | None, batch: ImportBatch, now: dt.datetime
+) -> None:
     if plan.person_new or plan.person_changed:
         person._history_user = acting_user  # type: ignore[attr-defined]
         person.save()

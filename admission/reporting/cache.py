@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from admission.reporting import statistics
 from members.freshness import EPOCH, GENERATION, organisation_forget
 from members.models import Organisation
 from members.selectors import scope_for
+from members.summaries import organisations_recount
 
 FIGURES = "statistics:figures:{}"
 
@@ -90,5 +92,13 @@ def statistics_figures_cached(*, user: Any, organisation: Organisation, query: A
 
 
 def figures_forget(*, organisation: Organisation) -> None:
-    """Recompute this organisation's figures at the next view (the page's "recompute" button)."""
+    """Recompute this organisation's figures at the next view (the page's "recompute" button):
+    the member summary of its subtree is recounted from the register (for a write that bypassed
+    the services), and its cached figures go stale. One durable transaction."""
+    with transaction.atomic(durable=True):
+        organisations_recount(
+            organisation_ids=Organisation.objects.filter(path__startswith=organisation.path).values_list(
+                "pk", flat=True
+            )
+        )
     organisation_forget(organisation_id=organisation.pk)

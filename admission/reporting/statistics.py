@@ -63,8 +63,9 @@ from admission.reporting.breakdowns import _breakdowns
 from admission.reporting.candidates import _candidate_figures
 from admission.reporting.plans import Plans
 from admission.reporting.query import AdmittedBy, StatisticsQuery, _pct_base, _pct_plan
-from admission.reporting.subtree import Calendars, RootRows, Subtree, _child_sql, _subtree_q
+from admission.reporting.subtree import Calendars, RootRows, Subtree, _subtree_q
 from config.replica import read_connection
+from members import summaries
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, User
 from members.selectors import scope_for
 
@@ -145,39 +146,38 @@ def _with_recognised_on(qs: QuerySet[PartyMember], query: StatisticsQuery) -> Qu
 
 
 def _member_groups(subtree: Subtree, query: StatisticsQuery) -> dict[int | None, dict[str, int]]:
-    """Per child of the root (None: the root's own members), in one scan of the subtree's
-    members: members at the baseline, at the end
+    """Per child of the root (None: the root's own members): members at the baseline, at the end
     of the period and at the start of each trend year; admitted and recognised in the period;
-    admitted in each trend year."""
-    counts: dict[str, Any] = {
-        "base_official": Count("pk", filter=member_on_q(query.baseline_day, "official")),
-        "base_probationary": Count("pk", filter=member_on_q(query.baseline_day, "probationary")),
-        "end_official": Count("pk", filter=member_on_q(query.end, "official")),
-        "end_probationary": Count("pk", filter=member_on_q(query.end, "probationary")),
-        "admitted": Count("pk", filter=Q(**{f"{query.admitted_field}__range": (query.start, query.end)})),
-        "recognised": Count("pk", filter=_recognised_q(query)),
-        **{f"start_{year}": Count("pk", filter=member_on_q(dt.date(year, 1, 1), "all")) for year in query.trend_years},
-        # Admissions of each trend year (the trend chart), in the same scan.
-        **{
-            f"admitted_{year}": Count(
-                "pk", filter=Q(**{f"{query.admitted_field}__range": (dt.date(year, 1, 1), dt.date(year, 12, 31))})
-            )
-            for year in query.trend_years
-        },
-    }
-    qs = _with_recognised_on(PartyMember.objects.filter(_subtree_q(subtree.root)), query)
-    # Grouped by organisation (one integer key per member row), then those few thousand groups
-    # by the root's child: the path is cut once per organisation, not once per member.
-    inner, params = qs.values("organisation_id").annotate(**counts).order_by().query.sql_with_params()
-    sums = ", ".join(f"SUM(g.{name})" for name in counts)
-    sql = (
-        f"SELECT {_child_sql(subtree.root, 'o.path')}, {sums} FROM ({inner}) g "  # noqa: S608 - compiled ORM SQL
-        f"JOIN {Organisation._meta.db_table} o ON o.id = g.organisation_id GROUP BY 1"
-    )
-    with read_connection().cursor() as cursor:  # the replica when the view reads from it
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return {child: {name: int(value) for name, value in zip(counts, values, strict=True)} for child, *values in rows}
+    admitted in each trend year. Read from the maintained summary (``members.summaries``, one
+    query over the children's subtree rows and the root's own rows): the members on a day are
+    the changes summed up to it, a period's events the sum at its end less the sum the day before
+    its start. The same figures as ``member_on_q`` and ``_recognised_q`` over the register
+    (tests/integration/members/test_summaries.py compares them)."""
+    admitted = "admitted_decision" if query.admitted_by == AdmittedBy.DECISION else "admitted_ceremony"
+    recognised = "recognised_decision" if query.admitted_by == AdmittedBy.DECISION else "recognised_official"
+    before_start = query.start - dt.timedelta(days=1)
+    year_starts = {year: dt.date(year, 1, 1) for year in query.trend_years}
+    year_ends = {year: dt.date(year, 12, 31) for year in (query.trend_years[0] - 1, *query.trend_years)}
+    days = sorted({query.baseline_day, query.end, before_start, *year_starts.values(), *year_ends.values()})
+    scopes = [(subtree.root.pk, True), *((child, False) for child in subtree.child_ids)]
+    found = summaries.counts_on(scopes=scopes, days=days)
+    groups: dict[int | None, dict[str, int]] = {}
+    for (organisation_id, own), on in found.items():
+        key = None if own else organisation_id
+        groups[key] = {
+            "base_official": on[query.baseline_day]["official"],
+            "base_probationary": on[query.baseline_day]["probationary"],
+            "end_official": on[query.end]["official"],
+            "end_probationary": on[query.end]["probationary"],
+            "admitted": on[query.end][admitted] - on[before_start][admitted],
+            "recognised": on[query.end][recognised] - on[before_start][recognised],
+            **{f"start_{year}": on[day]["official"] + on[day]["probationary"] for year, day in year_starts.items()},
+            **{
+                f"admitted_{year}": on[year_ends[year]][admitted] - on[year_ends[year - 1]][admitted]
+                for year in query.trend_years
+            },
+        }
+    return groups
 
 
 # --- Time in stage ---------------------------------------------------------------------------

@@ -341,7 +341,10 @@ def _after_change(candidate: Candidate, user: User | None, why: str) -> None:
         [candidate], update=True, default_user=user, default_change_reason=why[:100]
     )
     refresh_due(candidate, transition=latest_transition(candidate))
-    organisations_changed(paths=[candidate.organisation.path])
+    # The member row follows the candidacy's dates (_membership_follows): its organisation's
+    # summary too, where the member is held elsewhere.
+    member_path = candidate.member.organisation.path if candidate.member is not None else None
+    organisations_changed(paths=sorted({candidate.organisation.path, *([member_path] if member_path else [])}))
 
 
 def _snapshot(row: Model) -> dict[str, Any]:

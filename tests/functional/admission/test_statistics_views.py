@@ -20,7 +20,8 @@ from admission.reporting.plans import annual_plan_set
 from admission.reporting.query import StatisticsQuery
 from admission.reporting.stage_times import stage_times_fill
 from members import services as member_services
-from members.models import AuditLog, Gender, MemberStatus, PartyMember, Person
+from members.models import AuditLog, Gender, MemberStatus, Organisation, PartyMember, Person
+from members.summaries import organisations_recount
 from tests.factories import MemberFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,8 @@ def _add(tree, count: int, offset: int = 0) -> None:  # type: ignore[no-untyped-
             for i, p in enumerate(new)
         ]
     )
+    # bulk_create bypasses the services, which keep the statistics summary: recount it.
+    organisations_recount(organisation_ids=Organisation.objects.values_list("pk", flat=True))
     rows = Candidate.objects.bulk_create(
         [
             Candidate(

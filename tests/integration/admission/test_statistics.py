@@ -22,8 +22,9 @@ from admission.reporting.people import statistics_people
 from admission.reporting.plans import annual_plan_set, plan_table
 from admission.reporting.query import StatisticsQuery, _pct_base
 from admission.rulebook import calendar_for
-from members.models import Gender, MemberStatus, OrganisationKind, PartyMember, Person
+from members.models import Gender, MemberStatus, Organisation, OrganisationKind, PartyMember, Person
 from members.services import member_remove
+from members.summaries import organisations_recount
 from tests.factories import MemberFactory, OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,8 @@ def _bulk_members(branch, total: int, *, ceremony: D, status: str = MemberStatus
             for p in people
         ]
     )
+    # bulk_create bypasses the services, which keep the statistics summary: recount it.
+    organisations_recount(organisation_ids=Organisation.objects.values_list("pk", flat=True))
 
 
 def _member(branch, name: str, **fields: object) -> PartyMember:  # type: ignore[no-untyped-def]

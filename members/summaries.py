@@ -1,0 +1,283 @@
+"""The member register's statistics summary (`MemberCount`): counts per organisation and period.
+
+The statistics page (``admission.reporting.statistics``, rules §9) asks how many members were
+official and probationary at the end of a few days (the baseline, the end of the period, 1 January
+of the trend years) and how many were admitted or recognised in a few periods, per child of an
+organisation. Counting them from the register read every member of the subtree (150,000 for a
+province). The summary holds, per organisation, the changes of each year, month and day, so a
+count on a day adds up some dozens of rows per child (`counts_on`).
+
+How it is kept: every writer of members (and of the candidacies whose recognition decision dates
+them) already calls `members.freshness.organisations_changed` with the organisation paths it wrote,
+in its transaction, after writing; that call recounts here (`organisations_recount`) the own rows
+of those organisations from their members (one query), compares them with the stored ones and adds
+the difference to the organisation's own rows and to the subtree rows of the organisation and of
+every ancestor (one statement). A recount is idempotent: calling it twice, or for an organisation
+that did not change, adds nothing. Bulk writers (the dataset generator, the purge) rebuild
+(`members_rebuild`, also `manage.py rebuild_statistics`). Not signals: the writers call it.
+
+A member's states over time are intervals (`member_changes`, the twin of
+``admission.domain.statistics.member_status_on`` and of the SQL ``member_on_q``); a state that
+holds "since always" (no ceremony date recorded) starts on `ALWAYS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db import connection
+
+from members.models import MemberCount, MemberStatus, Organisation, PartyMember
+
+ALWAYS = dt.date(1, 1, 1)
+COLUMNS = (
+    "official",
+    "probationary",
+    "admitted_ceremony",
+    "admitted_decision",
+    "recognised_official",
+    "recognised_decision",
+)
+INDEX = {name: number for number, name in enumerate(COLUMNS)}
+GONE = (MemberStatus.REMOVED, MemberStatus.LEFT)
+Vector = tuple[int, ...]
+Key = tuple[int, int, dt.date]  # organisation, level, bucket
+
+
+# --- Pure: one member's changes --------------------------------------------------------------
+
+
+def member_changes(
+    *,
+    status: str,
+    decision: dt.date | None,
+    ceremony: dt.date | None,
+    official: dt.date | None,
+    left: dt.date | None,
+    recognition_decision: dt.date | None,
+) -> list[tuple[dt.date, str, int]]:
+    """(day, column, +1/-1) of one member: the state intervals [from, until) and the events.
+
+    Alive (not gone) until the left date, always when none and the status is not removed/left,
+    never otherwise. Official from the official date or, without one and with an official status,
+    from the ceremony (or always); probationary from the ceremony (or always) until the official
+    date (forever without one, never with an official status but no date)."""
+    changes: list[tuple[dt.date, str, int]] = []
+
+    def interval(column: str, start: dt.date, until: dt.date | None) -> None:
+        if until is not None and until <= start:
+            return
+        changes.append((start, column, 1))
+        if until is not None:
+            changes.append((until, column, -1))
+
+    alive = left is not None or status not in GONE
+    if alive:
+        started = ceremony or ALWAYS
+        if official is not None:
+            interval("official", official, left)
+            interval("probationary", started, official if left is None else min(official, left))
+        elif status == MemberStatus.OFFICIAL:
+            interval("official", started, left)
+        else:
+            interval("probationary", started, left)
+    if ceremony is not None:
+        changes.append((ceremony, "admitted_ceremony", 1))
+    if decision is not None:
+        changes.append((decision, "admitted_decision", 1))
+    if official is not None:
+        changes.append((official, "recognised_official", 1))
+        changes.append((recognition_decision or official, "recognised_decision", 1))
+    return changes
+
+
+def buckets(day: dt.date) -> tuple[tuple[int, dt.date], ...]:
+    """The (level, bucket) rows a change on `day` is added to: its year, its month and its day."""
+    return (
+        (MemberCount.Level.YEAR, day.replace(month=1, day=1)),
+        (MemberCount.Level.MONTH, day.replace(day=1)),
+        (MemberCount.Level.DAY, day),
+    )
+
+
+def prefix_filter(day: dt.date) -> tuple[str, list[dt.date]]:
+    """SQL condition (on a MemberCount row `s`) for the rows whose sum is the changes up to the
+    end of `day`: the years before its year, its year's months before its month, its month's
+    days up to it."""
+    year, month = day.replace(month=1, day=1), day.replace(day=1)
+    sql = (
+        f"((s.level = {MemberCount.Level.YEAR} AND s.bucket < %s)"
+        f" OR (s.level = {MemberCount.Level.MONTH} AND s.bucket >= %s AND s.bucket < %s)"
+        f" OR (s.level = {MemberCount.Level.DAY} AND s.bucket >= %s AND s.bucket <= %s))"
+    )
+    return sql, [year, year, month, month, day]
+
+
+# --- Recount from the register ---------------------------------------------------------------
+
+_MEMBER_FIELDS = ("organisation_id", "status", "admission_decision_date", "ceremony_date", "official_date", "left_date")
+
+
+def _member_rows(organisation_ids: Sequence[int] | None) -> Iterator[tuple[Any, ...]]:
+    """The members of these organisations (all when None), with the recognition decision of
+    their candidacy (the reverse relation from the admission app, read by name)."""
+    qs = PartyMember.objects.all()
+    if organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=organisation_ids)
+    fields = (*_MEMBER_FIELDS, "candidacy__recognition_decision_date")
+    return qs.order_by().values_list(*fields).iterator(chunk_size=5000)
+
+
+def own_counts(rows: Iterable[tuple[Any, ...]]) -> dict[Key, list[int]]:
+    """The own rows (organisation, level, bucket) -> column values of these member rows."""
+    counts: dict[Key, list[int]] = defaultdict(lambda: [0] * len(COLUMNS))
+    for organisation_id, status, decision, ceremony, official, left, recognition in rows:
+        for day, column, delta in member_changes(
+            status=status,
+            decision=decision,
+            ceremony=ceremony,
+            official=official,
+            left=left,
+            recognition_decision=recognition,
+        ):
+            for level, bucket in buckets(day):
+                counts[(organisation_id, level, bucket)][INDEX[column]] += delta
+    return counts
+
+
+def _stored_own(organisation_ids: Sequence[int]) -> dict[Key, list[int]]:
+    stored: dict[Key, list[int]] = {}
+    for organisation_id, level, bucket, *values in MemberCount.objects.filter(
+        organisation_id__in=organisation_ids, own=True
+    ).values_list("organisation_id", "level", "bucket", *COLUMNS):
+        stored[(organisation_id, level, bucket)] = list(values)
+    return stored
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _add(differences: dict[Key, list[int]], paths: dict[int, str]) -> None:
+    """Add own-row differences to the own rows and to the subtree rows of every ancestor (one
+    INSERT ... ON CONFLICT DO UPDATE per 500 rows; PostgreSQL and SQLite)."""
+    rows: dict[tuple[int, bool, int, dt.date], list[int]] = defaultdict(lambda: [0] * len(COLUMNS))
+    for (organisation_id, level, bucket), values in differences.items():
+        if not any(values):
+            continue
+        targets = [(organisation_id, True)] + [(a, False) for a in _ancestors(paths[organisation_id])]
+        for target, own in targets:
+            row = rows[(target, own, level, bucket)]
+            for index, value in enumerate(values):
+                row[index] += value
+    items = [(key, values) for key, values in rows.items() if any(values)]
+    if not items:
+        return
+    table = MemberCount._meta.db_table
+    names = ", ".join(COLUMNS)
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in COLUMNS)
+    placeholders = "(" + ", ".join(["%s"] * (4 + len(COLUMNS))) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {table} (organisation_id, own, level, bucket, {names}) "  # noqa: S608 - names
+                f"VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT (organisation_id, own, level, bucket) DO UPDATE SET {updates}",
+                [value for (key, values) in chunk for value in (*key, *values)],
+            )
+
+
+def organisations_recount(*, organisation_ids: Iterable[int]) -> None:
+    """Bring the summary of these organisations' own members (and their ancestors' subtree rows)
+    up to date with the register; must run in the writer's transaction, after its writes.
+    Three queries whatever the number of organisations: paths, members, stored rows (and the
+    writes of what differs)."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return
+    paths = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "path"))
+    ids = [pk for pk in ids if paths.get(pk)]
+    if not ids:
+        return
+    wanted = own_counts(_member_rows(ids))
+    stored = _stored_own(ids)
+    differences: dict[Key, list[int]] = {}
+    for key in wanted.keys() | stored.keys():
+        new, old = wanted.get(key), stored.get(key)
+        if new is None or old is None:
+            differences[key] = list(new) if new is not None else [-v for v in old or ()]
+        elif new != old:
+            differences[key] = [a - b for a, b in zip(new, old, strict=True)]
+    _add(differences, paths)
+
+
+def members_rebuild(*, batch: int = 2000) -> int:
+    """Recompute the whole summary from the register (the rebuild command, bulk writers); runs in
+    the caller's transaction. Returns the number of rows written."""
+    MemberCount.objects.all().delete()
+    paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
+    with_members = sorted(set(PartyMember.objects.order_by().values_list("organisation_id", flat=True).distinct()))
+    for start in range(0, len(with_members), batch):
+        chunk = with_members[start : start + batch]
+        _add(own_counts(_member_rows(chunk)), paths)
+    return MemberCount.objects.count()
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def counts_on(
+    *, scopes: Sequence[tuple[int, bool]], days: Sequence[dt.date]
+) -> dict[tuple[int, bool], dict[dt.date, dict[str, int]]]:
+    """For each (organisation, own) scope, the sum of every column's changes up to the end of
+    each day (one query): the members official/probationary at the end of the day, and the
+    events on or before it (an event count of a period is two of them subtracted)."""
+    if not scopes or not days:
+        return {}
+    selects: list[str] = []
+    select_params: list[Any] = []
+    for number, day in enumerate(days):
+        condition, params = prefix_filter(day)
+        for column in COLUMNS:
+            selects.append(f"SUM(CASE WHEN {condition} THEN s.{column} ELSE 0 END) AS d{number}_{column}")
+            select_params += params
+    # Only the rows some day reads: every year row, the months of the days' years, the days of their months.
+    years = sorted({day.replace(month=1, day=1) for day in days})
+    months = sorted({day.replace(day=1) for day in days})
+    reads = [f"s.level = {MemberCount.Level.YEAR}"]
+    read_params: list[Any] = []
+    for year in years:
+        reads.append(f"(s.level = {MemberCount.Level.MONTH} AND s.bucket >= %s AND s.bucket <= %s)")
+        read_params += [year, year.replace(month=12, day=31)]
+    for month in months:
+        end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        reads.append(f"(s.level = {MemberCount.Level.DAY} AND s.bucket >= %s AND s.bucket <= %s)")
+        read_params += [month, end]
+    scope_sql: list[str] = []
+    scope_params: list[Any] = []
+    for own in (False, True):
+        ids = [organisation_id for organisation_id, scope_own in scopes if scope_own == own]
+        if ids:
+            scope_sql.append(f"(s.own = %s AND s.organisation_id IN ({', '.join(['%s'] * len(ids))}))")
+            scope_params += [own, *ids]
+    sql = (
+        f"SELECT s.organisation_id, s.own, {', '.join(selects)} "  # noqa: S608 - compiled conditions
+        f"FROM {MemberCount._meta.db_table} s WHERE ({' OR '.join(scope_sql)}) AND ({' OR '.join(reads)}) GROUP BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, *scope_params, *read_params])
+        found = cursor.fetchall()
+    result: dict[tuple[int, bool], dict[dt.date, dict[str, int]]] = {
+        (organisation_id, bool(own)): {day: dict.fromkeys(COLUMNS, 0) for day in days}
+        for organisation_id, own in scopes
+    }
+    for organisation_id, own, *values in found:
+        per_day = result[(organisation_id, bool(own))]
+        for number, day in enumerate(days):
+            for index, column in enumerate(COLUMNS):
+                per_day[day][column] = int(values[number * len(COLUMNS) + index] or 0)
+    return result

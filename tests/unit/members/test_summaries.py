@@ -1,0 +1,45 @@
+"""A member's changes in the statistics summary (members.summaries.member_changes) add up, on
+every day, to the state of the rule (admission.domain.statistics.member_status_on)."""
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from admission.domain.statistics import MemberDates, member_status_on
+from members.summaries import ALWAYS, member_changes
+
+DAYS = st.one_of(st.none(), st.dates(min_value=dt.date(2019, 12, 28), max_value=dt.date(2020, 1, 6)))
+PROBES = [dt.date(2019, 12, 27) + dt.timedelta(days=n) for n in range(12)]
+
+
+def _sum_to(changes: list[tuple[dt.date, str, int]], column: str, day: dt.date) -> int:
+    return sum(delta for on, name, delta in changes if name == column and on <= day)
+
+
+@given(
+    status=st.sampled_from(["probationary", "official", "removed", "left"]),
+    decision=DAYS,
+    ceremony=DAYS,
+    official=DAYS,
+    left=DAYS,
+    recognition=DAYS,
+)
+def test_the_changes_add_up_to_the_state_of_every_day(status, decision, ceremony, official, left, recognition) -> None:  # type: ignore[no-untyped-def]
+    changes = member_changes(
+        status=status,
+        decision=decision,
+        ceremony=ceremony,
+        official=official,
+        left=left,
+        recognition_decision=recognition,
+    )
+    member = MemberDates(status=status, ceremony_date=ceremony, official_date=official, left_date=left)
+    for day in PROBES:
+        state = member_status_on(member, day)
+        assert _sum_to(changes, "official", day) == (state == "official"), day
+        assert _sum_to(changes, "probationary", day) == (state == "probationary"), day
+    # The events: once each, on their day.
+    assert _sum_to(changes, "admitted_ceremony", dt.date.max) == (ceremony is not None)
+    assert _sum_to(changes, "recognised_decision", dt.date.max) == (official is not None)
+    assert all(on >= ALWAYS for on, _name, _delta in changes)
