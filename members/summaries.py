@@ -183,11 +183,12 @@ def _add(differences: dict[Key, list[int]], paths: dict[int, str]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(items), 500):
             chunk = items[start : start + 500]
+            params: list[Any] = [value for (key, values) in chunk for value in [*key, *values]]
             cursor.execute(
                 f"INSERT INTO {table} (organisation_id, own, level, bucket, {names}) "  # noqa: S608 - names
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
                 f"ON CONFLICT (organisation_id, own, level, bucket) DO UPDATE SET {updates}",
-                [value for (key, values) in chunk for value in (*key, *values)],
+                params,
             )
 
 
