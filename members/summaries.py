@@ -216,16 +216,93 @@ def organisations_recount(*, organisation_ids: Iterable[int]) -> None:
     _add(differences, paths)
 
 
-def members_rebuild(*, batch: int = 2000) -> int:
+def members_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> int:
     """Recompute the whole summary from the register (the rebuild command, bulk writers); runs in
-    the caller's transaction. Returns the number of rows written."""
+    the caller's transaction. Returns the number of rows written. On PostgreSQL one set-based
+    statement (`_REBUILD_SQL`, the SQL twin of `member_changes`); elsewhere in Python, `batch`
+    organisations at a time (`set_based=False` forces it, for the tests)."""
     MemberCount.objects.all().delete()
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
+    if set_based:
+        candidate = PartyMember._meta.get_field("candidacy").related_model._meta.db_table  # type: ignore[union-attr]
+        sql = _REBUILD_SQL.format(
+            summary=MemberCount._meta.db_table,
+            member=PartyMember._meta.db_table,
+            candidate=candidate,
+            organisation=Organisation._meta.db_table,
+            always=ALWAYS.isoformat(),
+            columns=", ".join(COLUMNS),
+            sums=", ".join(f"SUM(own.{name})" for name in COLUMNS),
+            sums_named=", ".join(f"SUM({name}) AS {name}" for name in COLUMNS),
+            nonzero=" OR ".join(f"SUM({name}) <> 0" for name in COLUMNS),
+            nonzero_own=" OR ".join(f"SUM(own.{name}) <> 0" for name in COLUMNS),
+            levels=(
+                f"SELECT organisation_id, {MemberCount.Level.YEAR}, date_trunc('year', day)::date, {{cols}} FROM e "  # noqa: S608 - names
+                f"UNION ALL SELECT organisation_id, {MemberCount.Level.MONTH}, date_trunc('month', day)::date, {{cols}} "
+                f"FROM e UNION ALL SELECT organisation_id, {MemberCount.Level.DAY}, day, {{cols}} FROM e"
+            ).format(cols=", ".join(COLUMNS)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*GONE, MemberStatus.OFFICIAL])
+        return MemberCount.objects.count()
     paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
     with_members = sorted(set(PartyMember.objects.order_by().values_list("organisation_id", flat=True).distinct()))
     for start in range(0, len(with_members), batch):
         chunk = with_members[start : start + batch]
         _add(own_counts(_member_rows(chunk)), paths)
     return MemberCount.objects.count()
+
+
+# The changes of `member_changes` in SQL: per member, the start and end of the official and of the
+# probationary interval and the four events (NULL days dropped), then summed per organisation and
+# year / month / day (the own rows) and per ancestor on the path (the subtree rows).
+_REBUILD_SQL = """
+WITH m AS (
+    SELECT m.organisation_id, m.status, m.admission_decision_date AS decision, m.ceremony_date AS ceremony,
+           m.official_date AS official, m.left_date AS left_on, c.recognition_decision_date AS recognition,
+           COALESCE(m.ceremony_date, DATE '{always}') AS started,
+           (m.left_date IS NOT NULL OR m.status NOT IN (%s, %s)) AS alive,
+           (m.status = %s) AS is_official,
+           LEAST(m.official_date, COALESCE(m.left_date, m.official_date)) AS probation_end
+    FROM {member} m LEFT JOIN {candidate} c ON c.member_id = m.id
+),
+e AS (
+    SELECT m.organisation_id, v.day, v.official, v.probationary, v.admitted_ceremony, v.admitted_decision,
+           v.recognised_official, v.recognised_decision
+    FROM m CROSS JOIN LATERAL (VALUES
+        (CASE WHEN alive AND official IS NOT NULL AND (left_on IS NULL OR left_on > official) THEN official
+              WHEN alive AND official IS NULL AND is_official AND (left_on IS NULL OR left_on > started)
+              THEN started END, 1, 0, 0, 0, 0, 0),
+        (CASE WHEN alive AND official IS NOT NULL AND left_on > official THEN left_on
+              WHEN alive AND official IS NULL AND is_official AND left_on > started THEN left_on END,
+         -1, 0, 0, 0, 0, 0),
+        (CASE WHEN alive AND official IS NOT NULL AND probation_end > started THEN started
+              WHEN alive AND official IS NULL AND NOT is_official AND (left_on IS NULL OR left_on > started)
+              THEN started END, 0, 1, 0, 0, 0, 0),
+        (CASE WHEN alive AND official IS NOT NULL AND probation_end > started THEN probation_end
+              WHEN alive AND official IS NULL AND NOT is_official AND left_on > started THEN left_on END,
+         0, -1, 0, 0, 0, 0),
+        (ceremony, 0, 0, 1, 0, 0, 0),
+        (decision, 0, 0, 0, 1, 0, 0),
+        (official, 0, 0, 0, 0, 1, 0),
+        (CASE WHEN official IS NOT NULL THEN COALESCE(recognition, official) END, 0, 0, 0, 0, 0, 1)
+    ) AS v(day, official, probationary, admitted_ceremony, admitted_decision, recognised_official,
+           recognised_decision)
+    WHERE v.day IS NOT NULL
+),
+lv (organisation_id, level, bucket, {columns}) AS ({levels}),
+own AS (
+    SELECT organisation_id, level, bucket, {sums_named} FROM lv GROUP BY 1, 2, 3 HAVING {nonzero}
+)
+INSERT INTO {summary} (organisation_id, own, level, bucket, {columns})
+SELECT organisation_id, TRUE, level, bucket, {columns} FROM own
+UNION ALL
+SELECT a.id, FALSE, own.level, own.bucket, {sums}
+FROM own JOIN {organisation} o ON o.id = own.organisation_id
+CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM o.path), '/')::bigint[]) AS a(id)
+GROUP BY 1, 3, 4 HAVING {nonzero_own}
+"""
 
 
 # --- Reading ---------------------------------------------------------------------------------
