@@ -475,7 +475,11 @@ class MemberCount(models.Model):
         MONTH = 1, _("Tháng")
         DAY = 2, _("Ngày")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint: the rows are derived (rebuilt at will), and a deferred foreign-key
+    # check per row made a rebuild's commit as long as the rebuild itself.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     own = models.BooleanField()
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     bucket = models.DateField()

@@ -103,17 +103,23 @@ def buckets(day: dt.date) -> tuple[tuple[int, dt.date], ...]:
     )
 
 
-def prefix_filter(day: dt.date) -> tuple[str, list[dt.date]]:
-    """SQL condition (on a MemberCount row `s`) for the rows whose sum is the changes up to the
+def prefix_ranges(day: dt.date) -> list[tuple[int, dt.date, dt.date]]:
+    """The (level, first bucket, last bucket) ranges of rows whose sum is the changes up to the
     end of `day`: the years before its year, its year's months before its month, its month's
-    days up to it."""
+    days up to it; a day that ends its month takes the whole month, one that ends its year the
+    whole year (the usual days of the page: 31/12 reads year rows only, 01/01 one day row)."""
     year, month = day.replace(month=1, day=1), day.replace(day=1)
-    sql = (
-        f"((s.level = {MemberCount.Level.YEAR} AND s.bucket < %s)"
-        f" OR (s.level = {MemberCount.Level.MONTH} AND s.bucket >= %s AND s.bucket < %s)"
-        f" OR (s.level = {MemberCount.Level.DAY} AND s.bucket >= %s AND s.bucket <= %s))"
-    )
-    return sql, [year, year, month, month, day]
+    if day.month == 12 and day.day == 31:
+        return [(MemberCount.Level.YEAR, ALWAYS, year)]
+    ranges = [(int(MemberCount.Level.YEAR), ALWAYS, year - dt.timedelta(days=1))] if year > ALWAYS else []
+    last_of_month = (day + dt.timedelta(days=1)).day == 1
+    if last_of_month:
+        ranges.append((MemberCount.Level.MONTH, year, month))
+    else:
+        if month > year:
+            ranges.append((MemberCount.Level.MONTH, year, month - dt.timedelta(days=1)))
+        ranges.append((MemberCount.Level.DAY, month, day))
+    return [(int(level), first, last) for level, first, last in ranges]
 
 
 # --- Recount from the register ---------------------------------------------------------------
@@ -313,49 +319,44 @@ def counts_on(
 ) -> dict[tuple[int, bool], dict[dt.date, dict[str, int]]]:
     """For each (organisation, own) scope, the sum of every column's changes up to the end of
     each day (one query): the members official/probationary at the end of the day, and the
-    events on or before it (an event count of a period is two of them subtracted)."""
+    events on or before it (an event count of a period is two of them subtracted).
+
+    The rows are read once per distinct range (`prefix_ranges`), each range an index scan of the
+    summary's key, and summed per scope and range; the days add their ranges up here."""
+    result: dict[tuple[int, bool], dict[dt.date, dict[str, int]]] = {
+        scope: {day: dict.fromkeys(COLUMNS, 0) for day in days} for scope in scopes
+    }
     if not scopes or not days:
-        return {}
-    selects: list[str] = []
-    select_params: list[Any] = []
-    for number, day in enumerate(days):
-        condition, params = prefix_filter(day)
-        for column in COLUMNS:
-            selects.append(f"SUM(CASE WHEN {condition} THEN s.{column} ELSE 0 END) AS d{number}_{column}")
-            select_params += params
-    # Only the rows some day reads: every year row, the months of the days' years, the days of their months.
-    years = sorted({day.replace(month=1, day=1) for day in days})
-    months = sorted({day.replace(day=1) for day in days})
-    reads = [f"s.level = {MemberCount.Level.YEAR}"]
-    read_params: list[Any] = []
-    for year in years:
-        reads.append(f"(s.level = {MemberCount.Level.MONTH} AND s.bucket >= %s AND s.bucket <= %s)")
-        read_params += [year, year.replace(month=12, day=31)]
-    for month in months:
-        end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        reads.append(f"(s.level = {MemberCount.Level.DAY} AND s.bucket >= %s AND s.bucket <= %s)")
-        read_params += [month, end]
-    scope_sql: list[str] = []
-    scope_params: list[Any] = []
+        return result
+    per_day = {day: prefix_ranges(day) for day in days}
+    ranges = sorted({piece for pieces in per_day.values() for piece in pieces})
+    arms: list[str] = []
+    params: list[Any] = []
     for own in (False, True):
         ids = [organisation_id for organisation_id, scope_own in scopes if scope_own == own]
-        if ids:
-            scope_sql.append(f"(s.own = %s AND s.organisation_id IN ({', '.join(['%s'] * len(ids))}))")
-            scope_params += [own, *ids]
-    sql = (
-        f"SELECT s.organisation_id, s.own, {', '.join(selects)} "  # noqa: S608 - compiled conditions
-        f"FROM {MemberCount._meta.db_table} s WHERE ({' OR '.join(scope_sql)}) AND ({' OR '.join(reads)}) GROUP BY 1, 2"
-    )
+        if not ids:
+            continue
+        for number, (level, first, last) in enumerate(ranges):
+            arms.append(
+                f"SELECT s.organisation_id, s.own, {number} AS piece, {', '.join(f'SUM(s.{c})' for c in COLUMNS)} "  # noqa: S608 - names
+                f"FROM {MemberCount._meta.db_table} s WHERE s.own = %s "
+                f"AND s.organisation_id IN ({', '.join(['%s'] * len(ids))}) "
+                "AND s.level = %s AND s.bucket >= %s AND s.bucket <= %s GROUP BY 1, 2"
+            )
+            params += [own, *ids, level, first, last]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*select_params, *scope_params, *read_params])
+        cursor.execute(" UNION ALL ".join(arms), params)
         found = cursor.fetchall()
-    result: dict[tuple[int, bool], dict[dt.date, dict[str, int]]] = {
-        (organisation_id, bool(own)): {day: dict.fromkeys(COLUMNS, 0) for day in days}
-        for organisation_id, own in scopes
-    }
-    for organisation_id, own, *values in found:
-        per_day = result[(organisation_id, bool(own))]
-        for number, day in enumerate(days):
-            for index, column in enumerate(COLUMNS):
-                per_day[day][column] = int(values[number * len(COLUMNS) + index] or 0)
+    sums: dict[tuple[int, bool], dict[int, tuple[int, ...]]] = defaultdict(dict)
+    for organisation_id, own, piece, *values in found:
+        sums[(organisation_id, bool(own))][piece] = tuple(int(v or 0) for v in values)
+    number_of = {piece: number for number, piece in enumerate(ranges)}
+    for scope, pieces in sums.items():
+        for day, day_ranges in per_day.items():
+            totals = result[scope][day]
+            for piece in day_ranges:
+                values = pieces.get(number_of[piece])
+                if values:
+                    for column, value in zip(COLUMNS, values, strict=True):
+                        totals[column] += value
     return result

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('admitted_decision', models.IntegerField(default=0)),
                 ('recognised_official', models.IntegerField(default=0)),
                 ('recognised_decision', models.IntegerField(default=0)),
-                ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.organisation')),
+                ('organisation', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.organisation')),
             ],
             options={
                 'verbose_name': 'số liệu tổng hợp đảng viên',
