@@ -24,6 +24,7 @@ holds "since always" (no ceremony date recorded) starts on `ALWAYS`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -302,12 +303,14 @@ own AS (
     SELECT organisation_id, level, bucket, {sums_named} FROM lv GROUP BY 1, 2, 3 HAVING {nonzero}
 )
 INSERT INTO {summary} (organisation_id, own, level, bucket, {columns})
-SELECT organisation_id, TRUE, level, bucket, {columns} FROM own
-UNION ALL
-SELECT a.id, FALSE, own.level, own.bucket, {sums}
-FROM own JOIN {organisation} o ON o.id = own.organisation_id
-CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM o.path), '/')::bigint[]) AS a(id)
-GROUP BY 1, 3, 4 HAVING {nonzero_own}
+SELECT * FROM (
+    SELECT organisation_id, TRUE, level, bucket, {columns} FROM own
+    UNION ALL
+    SELECT a.id, FALSE, own.level, own.bucket, {sums}
+    FROM own JOIN {organisation} o ON o.id = own.organisation_id
+    CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM o.path), '/')::bigint[]) AS a(id)
+    GROUP BY 1, 3, 4 HAVING {nonzero_own}
+) AS rows_ ORDER BY 1, 2, 3, 4  -- in key order: an organisation's rows share pages (fewer read by the page)
 """
 
 
@@ -321,42 +324,78 @@ def counts_on(
     each day (one query): the members official/probationary at the end of the day, and the
     events on or before it (an event count of a period is two of them subtracted).
 
-    The rows are read once per distinct range (`prefix_ranges`), each range an index scan of the
-    summary's key, and summed per scope and range; the days add their ranges up here."""
+    The days' ranges (`prefix_ranges`) are cut into disjoint pieces (`_disjoint`), each an index
+    range scan of the summary's key summed per scope, so a row is read once; the days add their
+    pieces up here."""
     result: dict[tuple[int, bool], dict[dt.date, dict[str, int]]] = {
         scope: {day: dict.fromkeys(COLUMNS, 0) for day in days} for scope in scopes
     }
     if not scopes or not days:
         return result
     per_day = {day: prefix_ranges(day) for day in days}
-    ranges = sorted({piece for pieces in per_day.values() for piece in pieces})
+    pieces = _disjoint({piece for day_ranges in per_day.values() for piece in day_ranges})
     arms: list[str] = []
     params: list[Any] = []
+    sums = ", ".join(f"SUM(s.{column})" for column in COLUMNS)
     for own in (False, True):
         ids = [organisation_id for organisation_id, scope_own in scopes if scope_own == own]
         if not ids:
             continue
-        for number, (level, first, last) in enumerate(ranges):
+        # Year and month rows: one range scan per level, each row labelled with its piece (rows
+        # between the pieces are skipped); day rows: one scan per piece (a day or a few).
+        groups: list[list[int]] = [
+            [n for n, piece in enumerate(pieces) if piece[0] == level]
+            for level in (MemberCount.Level.YEAR, MemberCount.Level.MONTH)
+        ]
+        groups += [[n] for n, piece in enumerate(pieces) if piece[0] == MemberCount.Level.DAY]
+        for numbers in groups:
+            if not numbers:
+                continue
+            label = " ".join("WHEN s.bucket >= %s AND s.bucket <= %s THEN " + str(n) for n in numbers)
             arms.append(
-                f"SELECT s.organisation_id, s.own, {number} AS piece, {', '.join(f'SUM(s.{c})' for c in COLUMNS)} "  # noqa: S608 - names
+                f"SELECT s.organisation_id, s.own, CASE {label} END AS piece, {sums} "  # noqa: S608 - names
                 f"FROM {MemberCount._meta.db_table} s WHERE s.own = %s "
                 f"AND s.organisation_id IN ({', '.join(['%s'] * len(ids))}) "
-                "AND s.level = %s AND s.bucket >= %s AND s.bucket <= %s GROUP BY 1, 2"
+                "AND s.level = %s AND s.bucket >= %s AND s.bucket <= %s GROUP BY 1, 2, 3"
             )
-            params += [own, *ids, level, first, last]
-    with connection.cursor() as cursor:
+            params += [day for n in numbers for day in pieces[n][1:]]
+            params += [own, *ids, pieces[numbers[0]][0], pieces[numbers[0]][1], pieces[numbers[-1]][2]]
+    # A server-side cursor (DECLARE) is never given a parallel plan: the dozens of index range
+    # scans take about a millisecond, starting parallel workers took tens (bench/report.md).
+    with connection.chunked_cursor() as cursor:
         cursor.execute(" UNION ALL ".join(arms), params)
         found = cursor.fetchall()
-    sums: dict[tuple[int, bool], dict[int, tuple[int, ...]]] = defaultdict(dict)
+    # The pieces each day is made of, then each scope's sums added up per day.
+    covers = {
+        day: [
+            number
+            for number, (level, first, last) in enumerate(pieces)
+            if any(level == r_level and r_first <= first and last <= r_last for r_level, r_first, r_last in ranges)
+        ]
+        for day, ranges in per_day.items()
+    }
+    found_sums: dict[tuple[int, bool], dict[int, tuple[int, ...]]] = defaultdict(dict)
     for organisation_id, own, piece, *values in found:
-        sums[(organisation_id, bool(own))][piece] = tuple(int(v or 0) for v in values)
-    number_of = {piece: number for number, piece in enumerate(ranges)}
-    for scope, pieces in sums.items():
-        for day, day_ranges in per_day.items():
-            totals = result[scope][day]
-            for piece in day_ranges:
-                values = pieces.get(number_of[piece])
-                if values:
-                    for column, value in zip(COLUMNS, values, strict=True):
-                        totals[column] += value
+        if piece is not None:
+            found_sums[(organisation_id, bool(own))][piece] = tuple(int(v or 0) for v in values)
+    for scope, found_pieces in found_sums.items():
+        for day, numbers in covers.items():
+            rows = [found_pieces[n] for n in numbers if n in found_pieces]
+            result[scope][day] = {column: sum(row[i] for row in rows) for i, column in enumerate(COLUMNS)}
     return result
+
+
+def _disjoint(ranges: Iterable[tuple[int, dt.date, dt.date]]) -> list[tuple[int, dt.date, dt.date]]:
+    """The ranges of some days cut into disjoint pieces (each a union of them): a row is read once
+    however many days count it."""
+    pieces: list[tuple[int, dt.date, dt.date]] = []
+    by_level: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for level, first, last in ranges:
+        by_level[level].append((first, last))
+    for level, spans in sorted(by_level.items()):
+        cuts = sorted({first for first, _last in spans} | {last + dt.timedelta(days=1) for _first, last in spans})
+        for start, after in itertools.pairwise(cuts):
+            end = after - dt.timedelta(days=1)
+            if any(first <= start and end <= last for first, last in spans):
+                pieces.append((level, start, end))
+    return pieces
