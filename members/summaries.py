@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import connection
 
+from config.replica import read_connection
 from members.models import MemberCount, MemberStatus, Organisation, PartyMember
 
 ALWAYS = dt.date(1, 1, 1)
@@ -372,7 +373,8 @@ def counts_on(
             params += [own, *ids, pieces[numbers[0]][0], pieces[numbers[0]][1], pieces[numbers[-1]][2]]
     # A server-side cursor (DECLARE) is never given a parallel plan: the dozens of index range
     # scans take about a millisecond, starting parallel workers took tens (bench/report.md).
-    with connection.chunked_cursor() as cursor:
+    # The replica when the view reads from it (config.replica).
+    with read_connection().chunked_cursor() as cursor:
         cursor.execute(" UNION ALL ".join(arms), params)
         found = cursor.fetchall()
     # The pieces each day is made of, then each scope's sums added up per day.

@@ -15,7 +15,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0012_audit_identifier_conflict'),
+        ('members', '0013_candidate_role'),
         # The summary reads the candidacies' recognition decisions (members.summaries).
         ('admission', '0022_mentor_comments'),
     ]
