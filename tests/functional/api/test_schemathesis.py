@@ -94,7 +94,9 @@ def world(in_process_wsgi: None, tree: Tree, alice: User, carol: User, introduce
         token = api_tokens.token_rotate(acting_user=carol)
         Notification.objects.filter(user=alice).update(user=carol)
     return World(
-        headers={"Authorization": f"Token {token.key}"},
+        # identity: the WSGI transport hands the body over as sent, and pages are gzipped when the
+        # client accepts it (GZipMiddleware), which real HTTP clients undo themselves.
+        headers={"Authorization": f"Token {token.key}", "Accept-Encoding": "identity"},
         ids={
             "candidates": [c.pk for c in candidates],
             "people": [c.person_id for c in candidates] + [p.pk for p in free],
