@@ -14,6 +14,9 @@ from config.settings.base import *  # noqa: E402, F403
 # The suite runs on the primary alone (its transactions would hide their rows from a replica); the
 # replica test adds the standby of scripts/test itself (TEST_DATABASE_REPLICA_URL).
 DATABASES.pop("replica", None)  # noqa: F405
+# scripts/test runs the browser walks in a second process beside the rest, on a test database of its own.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["TEST_DATABASE_NAME"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not os.environ.get("TRACKER_TEST_REAL_SMTP"):
     # The worker started by the end-to-end test sends through a real local SMTP server instead.
