@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from admission.documents import uploads
 from admission.models import CandidateAccess, DocumentScan
-from members.models import AuditLog
-from members.services import audit_record
 
 
 def own_scan_upload(
@@ -39,38 +35,12 @@ def own_scan_upload(
     """
     if doc_type not in access.open_items:
         raise uploads.ScanRefused(_("Giấy tờ này không được mở để bạn tự tải lên."))
-    content_type = uploads.detect_scan_type(uploaded_file)
-    sha256, size = uploads._sha256_and_size(uploaded_file)
-    if size != uploads._size_of(uploaded_file) or size > settings.UPLOAD_MAX_BYTES:
-        raise uploads.ScanRefused(
-            _("Tệp «%(name)s» không đọc được trọn vẹn; hãy tải lên lại.")
-            % {"name": uploads._display_name(uploaded_file)}
-        )
-    candidate = access.candidate
-    scan = DocumentScan(
-        candidate=candidate,
+    return uploads.scan_store(
+        candidate=access.candidate,
         doc_type=doc_type,
-        content_type=content_type,
-        size=size,
-        sha256=sha256,
-        original_name=(uploads._display_name(uploaded_file) or "scan")[:255],
-        uploaded_by=access.user,
-        uploaded_at=now,
+        uploaded_file=uploaded_file,
+        uploader=access.user,
+        now=now,
+        ip_address=ip_address,
+        audit_note="tự tải lên: ",
     )
-    scan.file.save(f"scan{uploads.EXTENSIONS[content_type]}", uploaded_file, save=False)
-    try:
-        with transaction.atomic(durable=True):
-            scan.save()
-            audit_record(
-                user=access.user,
-                action=AuditLog.Action.UPLOAD_DOCUMENT,
-                person=candidate.person,
-                detail=f"tự tải lên: scan {scan.pk} {doc_type} {content_type} {size} B «{scan.original_name}»",
-                ip_address=ip_address,
-            )
-    except BaseException:
-        # No row points at the file: it would stay on disk, unreachable and unaudited.
-        if scan.file.name:
-            scan.file.storage.delete(scan.file.name)
-        raise
-    return scan

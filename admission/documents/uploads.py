@@ -216,6 +216,29 @@ def scan_upload(
         raise PermissionDenied
     if doc_type not in DocumentType.values:
         raise ScanRefused(_("Loại giấy tờ «%(code)s» không có trong hồ sơ.") % {"code": doc_type})
+    return scan_store(
+        candidate=candidate,
+        doc_type=doc_type,
+        uploaded_file=uploaded_file,
+        uploader=acting_user,
+        now=now or timezone_now(),
+        ip_address=ip_address,
+    )
+
+
+def scan_store(
+    *,
+    candidate: Candidate,
+    doc_type: str,
+    uploaded_file: UploadedFile,
+    uploader: User,
+    now: dt.datetime,
+    ip_address: str | None,
+    audit_note: str = "",
+) -> DocumentScan:
+    """Steps 2-5 of `scan_upload` once the uploader may store this document type (the branch's
+    roles there, the candidate for an item opened to them: `candidate_uploads`): the content checks,
+    the file, then the row and its audit (`audit_note` before the audit text) in one transaction."""
     content_type = detect_scan_type(uploaded_file)
     sha256, size = _sha256_and_size(uploaded_file)
     # The size claimed by the upload handler was checked first; the bytes actually read are
@@ -224,7 +247,6 @@ def scan_upload(
         raise ScanRefused(
             _("Tệp «%(name)s» không đọc được trọn vẹn; hãy tải lên lại.") % {"name": _display_name(uploaded_file)}
         )
-    now = now or timezone_now()
     scan = DocumentScan(
         candidate=candidate,
         doc_type=doc_type,
@@ -232,7 +254,7 @@ def scan_upload(
         size=size,
         sha256=sha256,
         original_name=(_display_name(uploaded_file) or "scan")[:255],
-        uploaded_by=acting_user,
+        uploaded_by=uploader,
         uploaded_at=now,
     )
     # Named by the checked type, so the stored extension always matches the bytes.
@@ -241,10 +263,10 @@ def scan_upload(
         with transaction.atomic(durable=True):
             scan.save()
             audit_record(
-                user=acting_user,
+                user=uploader,
                 action=AuditLog.Action.UPLOAD_DOCUMENT,
                 person=candidate.person,
-                detail=f"scan {scan.pk} {doc_type} {content_type} {size} B «{scan.original_name}»",
+                detail=f"{audit_note}scan {scan.pk} {doc_type} {content_type} {size} B «{scan.original_name}»",
                 ip_address=ip_address,
             )
     except BaseException:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 PASSWORD = "test-password-1"
 # Without the networking switches Chromium keeps calling hosts this closed network refuses.
@@ -60,3 +60,13 @@ def chromium_page(base_url: str) -> Iterator[Page]:
             context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def log_in(page: Page, username: str) -> None:
+    """Log in afresh as `username` (the demo password) through the login form; lands on the home page."""
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    expect(page).to_have_url("/")

@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 from admission import services
 from admission.devdata.demo import at
 from admission.models import ProvincialConsent
-from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.browser.conftest import ARTIFACTS, chromium_page
+from tests.browser.conftest import log_in as _log_in
 from tests.conftest import Tree
 from tests.factories import PersonFactory
 
@@ -28,15 +29,6 @@ NOW = dt.datetime(2025, 9, 1, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 def page(live_server, transactional_db) -> Iterator[Page]:
     with time_machine.travel(NOW, tick=False), chromium_page(live_server.url) as page:
         yield page
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form [type=submit]").click()
-    expect(page).to_have_url("/")
 
 
 def test_the_province_records_a_consent_the_branch_only_reads_it(page: Page, tree: Tree, alice, paula) -> None:

@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from admission import services
 from admission.devdata.demo import at, walk_to
 from admission.models import DossierReturn
-from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.browser.conftest import ARTIFACTS, chromium_page
+from tests.browser.conftest import log_in as _log_in
 from tests.conftest import Tree
 from tests.factories import PersonFactory
 
@@ -35,15 +36,6 @@ def page(live_server, transactional_db) -> Iterator[Page]:
 
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"review-{name}.png"), full_page=True)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form [type=submit]").click()
-    expect(page).to_have_url("/")
 
 
 def test_committee_staff_review_return_and_approve_a_dossier(

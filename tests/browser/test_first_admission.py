@@ -22,7 +22,8 @@ from playwright.sync_api import Page, expect
 
 from admission.models import Candidate
 from members.models import MemberStatus
-from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.browser.conftest import ARTIFACTS, chromium_page
+from tests.browser.conftest import log_in as _log_in
 from tests.conftest import Tree
 
 pytestmark = pytest.mark.browser
@@ -63,15 +64,6 @@ class Loads:
 
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"walk-{name}.png"), full_page=True)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form [type=submit]").click()
-    expect(page).to_have_url("/")
 
 
 def _quick(page: Page, label: str, day: str, stage: str, **fields: str) -> None:

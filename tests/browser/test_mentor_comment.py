@@ -16,7 +16,8 @@ from admission import services
 from admission.devdata.demo import at, walk_to
 from members.models import Role
 from members.services import role_assign
-from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.browser.conftest import ARTIFACTS, chromium_page
+from tests.browser.conftest import log_in as _log_in
 from tests.conftest import Tree
 from tests.factories import PersonFactory, UserFactory
 
@@ -36,15 +37,6 @@ def page(live_server, transactional_db) -> Iterator[Page]:
 
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"mentor-{name}.png"), full_page=True)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url("/")
 
 
 def test_the_mentor_signs_the_end_of_probation_comment(page: Page, alice, tree: Tree, introducers) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 
 from admission import services
 from admission.devdata.demo import at, walk_to
-from tests.browser.conftest import ARTIFACTS, PASSWORD, chromium_page
+from tests.browser.conftest import ARTIFACTS, chromium_page
+from tests.browser.conftest import log_in as _log_in
 from tests.conftest import Tree
 from tests.factories import PersonFactory
 
@@ -39,15 +40,6 @@ def page(live_server, transactional_db) -> Iterator[Page]:
 
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"removal-{name}.png"), full_page=True)
-
-
-def _log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form [type=submit]").click()
-    expect(page).to_have_url("/")
 
 
 def _vote(page: Page, yes: str, shot: str) -> None:
