@@ -115,24 +115,19 @@ def digest_items(*, user: User, candidates_in_stage: bool = True) -> list[Notifi
         .order_by("-overdue", "organisation__path", "due_on", "pk")
     )
     still_open = _open_obligations(items)
-    return [
-        n
-        for n in items
-        if scope.can_read(n.organisation)
-        and (
-            _obligation(n.key) in still_open
-            if _obligation(n.key) is not None
-            else (
-                n.candidate is None
-                or n.kind == Notification.Kind.STAGE_CHANGE
-                # a reminder about a candidate who has since moved to another branch is not sent
-                or (
-                    n.candidate.stage_transition_id == n.transition_id
-                    and n.candidate.organisation_id == n.organisation_id
-                )
-            )
-        )
-    ]
+    return [n for n in items if scope.can_read(n.organisation) and _still_true(n, still_open)]
+
+
+def _still_true(n: Notification, still_open: set[tuple[str, int]]) -> bool:
+    obligation = _obligation(n.key)
+    if obligation is not None:
+        return obligation in still_open
+    return (
+        n.candidate is None
+        or n.kind == Notification.Kind.STAGE_CHANGE
+        # a reminder about a candidate who has since moved to another branch is not sent
+        or (n.candidate.stage_transition_id == n.transition_id and n.candidate.organisation_id == n.organisation_id)
+    )
 
 
 # Reminders of an obligation with a row of its own (key "<prefix>:<row id>:<sequence>"): sent while
@@ -154,7 +149,7 @@ def _obligation(key: str) -> tuple[str, int] | None:
     return None
 
 
-def _open_obligations(items: list[Notification]) -> set[tuple[str, int] | None]:
+def _open_obligations(items: list[Notification]) -> set[tuple[str, int]]:
     """Of the obligations the items remind about, those still open (one query per kind present)."""
     wanted: defaultdict[str, set[int]] = defaultdict(set)
     for n in items:
