@@ -42,6 +42,7 @@ from admission.models import (
     DossierReturn,
     GeneratedDocument,
     IntroductionModeChoice,
+    IssuedDocument,
     MentorComment,
     MentorCommentKind,
     Mentorship,
@@ -180,6 +181,25 @@ def candidate_get(*, user: User, pk: int) -> Candidate:
     if candidate is None:
         raise Http404
     return candidate
+
+
+def candidate_of_issued(*, user: User, issued: IssuedDocument) -> Candidate:
+    """The candidate a register entry is about, for its files: readable when the user reads the
+    candidate, or edits the entry's issuing body.
+
+    The second case is the former place's committee and its transfer letter (T11, HD06 3.9b): the
+    candidate now belongs to the destination, whose page that committee no longer reads, but the
+    letter is its own document, numbered in its own register. It reaches the candidate only through
+    that entry (its files), never the candidate's page. 404 otherwise.
+    """
+    if issued.candidate_id is None:
+        raise Http404
+    found = candidate_list(user=user, include_closed=True).filter(pk=issued.candidate_id).first()
+    if found is None and scope_for(user).can_edit(issued.issuer):
+        found = Candidate.objects.filter(pk=issued.candidate_id).select_related("person", "organisation").first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def people_without_candidacy(*, user: User, organisation: Organisation) -> QuerySet[Person]:

@@ -42,6 +42,7 @@ urlpatterns = [
     path("candidates/<int:pk>/transfer/", views.candidate_transfer, name="candidate_transfer"),
     path("candidates/<int:pk>/transfer/forwarded/", views.transfer_forwarded, name="transfer_forwarded"),
     path("transfers/to-forward/", transfer_views.transfers_to_forward, name="transfers_to_forward"),
+    path("transfers/<int:pk>/letter/", transfer_views.transfer_letter_issue, name="transfer_letter_issue"),
     path("candidates/<int:pk>/transfer/reconsider/", views.transfer_reconsideration, name="transfer_reconsideration"),
     path("candidates/<int:pk>/documents/new/", views.document_add, name="document_add"),
     path("candidates/<int:pk>/dossier/", dossier_views.candidate_dossier, name="candidate_dossier"),

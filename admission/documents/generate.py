@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from admission.documents.context import IssueFacts, document_context
 from admission.documents.defaults import default_template_bytes
+from admission.documents.kinds import SPECS, Issuer
 from admission.documents.templates import DEFAULT_TEMPLATE_VERSION, TemplateRefused, render_docx, template_for
 from admission.models import (
     Candidate,
@@ -202,7 +203,12 @@ def render_document(
 
     Raises TemplateRefused when an uploaded template cannot be filled.
     """
-    template = template_for(kind=kind, organisation=candidate.organisation, on=today)
+    # The former place's committee writes its transfer letter on its own templates, not on those
+    # of the candidate's new branch (whose tree it is not in).
+    writer = candidate.organisation
+    if issued is not None and SPECS[kind].issuer is Issuer.ORIGIN_DECIDER:
+        writer = issued.issuer
+    template = template_for(kind=kind, organisation=writer, on=today)
     facts = None
     if issued is not None:
         facts = IssueFacts(
@@ -284,7 +290,10 @@ def _check_request(
 ) -> None:
     """Who may generate, what, and how often (document_generate 1.); raises, writes nothing but the
     throttle's counter."""
-    if not scope_for(acting_user).can_edit(candidate.organisation):
+    scope = scope_for(acting_user)
+    # The issuing body makes the files of its own register entries, also for a candidate who has
+    # left its tree since (the former place's transfer letter, T11).
+    if not scope.can_edit(candidate.organisation) and not (issued is not None and scope.can_edit(issued.issuer)):
         raise PermissionDenied
     if kind not in GeneratedKind.values:
         raise TemplateRefused(_("Loại văn bản không hợp lệ."))

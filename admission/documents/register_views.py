@@ -9,7 +9,7 @@ Thin views: candidates are scoped by `selectors.candidate_get`, organisations by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -60,8 +60,15 @@ class IssueForm(forms.Form):
         label=gettext_lazy("Tạo tệp"), choices=GeneratedDocument.Format.choices, initial=GeneratedDocument.Format.PDF
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        """`kinds`: only these documents (a page for one kind: the former place's transfer letter)."""
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            choices = [(value, label) for value, label in REGISTERED_KINDS if value in kinds]
+            kind_field = cast(forms.ChoiceField, self.fields["kind"])
+            kind_field.choices = choices
+            if len(choices) == 1:
+                kind_field.widget = forms.HiddenInput()
         self.helper = FormHelper()
         self.helper.add_input(Submit("issue", _("Cấp số, vào sổ và tạo tệp"), css_class="btn-danger"))
 
@@ -106,6 +113,34 @@ def _generate_file(
     return None
 
 
+def issue_with_file(
+    request: AuthenticatedRequest, *, candidate: Candidate, form: IssueForm
+) -> tuple[IssuedDocument, str | None] | None:
+    """Issue the valid `form`'s document and start its file: the entry and where to follow the file
+    (None when no file could be started: the user was told). None when the register refused it:
+    the reason is on the form."""
+    data = form.cleaned_data
+    try:
+        issued = docregister.document_issue(
+            acting_user=request.user,
+            candidate=candidate,
+            request=docregister.IssueRequest(
+                kind=data["kind"],
+                issued_on=data["issued_on"],
+                signer_name=data["signer_name"],
+                signer_position=data["signer_position"],
+                recipients=data["recipients"],
+            ),
+        )
+    except docregister.IssueRefused as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(
+        request, _("Đã vào sổ: %(kind)s, số %(symbol)s.") % {"kind": issued.get_kind_display(), "symbol": issued.symbol}
+    )
+    return issued, _generate_file(request, candidate=candidate, issued=issued, fmt=data["format"])
+
+
 @login_required
 def document_issue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET: the form (the kind preselected with ?kind=); POST: issue, then make the file."""
@@ -113,30 +148,12 @@ def document_issue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     initial = {"issued_on": timezone.localdate(), "kind": request.GET.get("kind", "")}
     form = IssueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            issued = docregister.document_issue(
-                acting_user=request.user,
-                candidate=candidate,
-                request=docregister.IssueRequest(
-                    kind=data["kind"],
-                    issued_on=data["issued_on"],
-                    signer_name=data["signer_name"],
-                    signer_position=data["signer_position"],
-                    recipients=data["recipients"],
-                ),
-            )
-        except docregister.IssueRefused as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Đã vào sổ: %(kind)s, số %(symbol)s.") % {"kind": issued.get_kind_display(), "symbol": issued.symbol},
-            )
-            follow = _generate_file(request, candidate=candidate, issued=issued, fmt=data["format"])
+        issued_and_file = issue_with_file(request, candidate=candidate, form=form)
+        if issued_and_file is not None:
+            issued, follow = issued_and_file
             if follow is None:
                 return redirect("document_register", pk=issued.issuer_id)
-            if data["format"] == GeneratedDocument.Format.PDF:
+            if form.cleaned_data["format"] == GeneratedDocument.Format.PDF:
                 return redirect(follow)  # the file is being made: its page follows it
             return redirect("candidate_detail", pk=candidate.pk)
     issuers = [
@@ -261,7 +278,7 @@ def issued_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
     if entry.candidate_id is None:
         raise Http404
-    candidate = selectors.candidate_get(user=request.user, pk=entry.candidate_id)
+    candidate = selectors.candidate_of_issued(user=request.user, issued=entry)
     fmt = request.POST.get("format", "")
     if fmt not in GeneratedDocument.Format.values:
         messages.error(request, _("Chọn định dạng DOCX hoặc PDF."))

@@ -134,10 +134,13 @@ def document_generate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _job(request: AuthenticatedRequest, pk: int) -> tuple[DocumentJob, Candidate]:
-    """The job and its candidate, scoped through the candidate (404 outside the user's scope)."""
-    job = DocumentJob.objects.filter(pk=pk).select_related("document", "issued", "created_by").first()
+    """The job and its candidate, scoped through the candidate, or for a register entry's file
+    through the entry's issuing body (selectors.candidate_of_issued); 404 outside the user's scope."""
+    job = DocumentJob.objects.filter(pk=pk).select_related("document", "issued__issuer", "created_by").first()
     if job is None:
         raise Http404
+    if job.issued is not None:
+        return job, selectors.candidate_of_issued(user=request.user, issued=job.issued)
     return job, selectors.candidate_get(user=request.user, pk=job.candidate_id)
 
 
@@ -151,6 +154,8 @@ def document_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "candidate": candidate,
+        # else the former place's committee and its transfer letter: back to what it owes
+        "reads_candidate": scope_for(request.user).can_read(candidate.organisation),
         "pending": pending,
         "stale": pending and timezone.now() - job.created_at > docgen.JOB_STALE_AFTER,
     }
@@ -169,11 +174,15 @@ def document_job_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def generated_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    document = GeneratedDocument.objects.filter(pk=pk).first()
+    document = GeneratedDocument.objects.filter(pk=pk).select_related("issued__issuer").first()
     if document is None:
         raise Http404
-    # Scoped through the candidate: the same 404 as for a candidate outside the scope.
-    candidate = selectors.candidate_get(user=request.user, pk=document.candidate_id)
+    # Scoped through the candidate (or a register entry's issuing body): the same 404 as for a
+    # candidate outside the scope.
+    if document.issued is not None:
+        candidate = selectors.candidate_of_issued(user=request.user, issued=document.issued)
+    else:
+        candidate = selectors.candidate_get(user=request.user, pk=document.candidate_id)
     handle = docgen.generated_document_open(
         acting_user=request.user, document=document, candidate=candidate, ip_address=client_ip(request)
     )

@@ -29,6 +29,7 @@ from admission.devdata.demo import at, walk_to
 from admission.models import (
     BranchMeeting,
     Candidate,
+    CandidateTransfer,
     CommitteeMeeting,
     DocumentBatch,
     DocumentJob,
@@ -98,6 +99,7 @@ class Side:
     issued: IssuedDocument
     document_batch: DocumentBatch
     document_job: DocumentJob
+    transfer: CandidateTransfer
 
 
 def _side(branch: Organisation, committee: Organisation, name: str, staff: User | None) -> Side:
@@ -156,6 +158,12 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
     document_job = DocumentJob.objects.create(
         candidate=candidate, kind="admission_decision", format="pdf", status="done", document=generated, created_at=NOW
     )
+    # A forwarding the committee owes (T11), as a row: moving the candidate would change every other URL.
+    transfer = CandidateTransfer.objects.create(
+        candidate=candidate, from_organisation=branch, to_organisation=branch, on_date=dt.date(2025, 8, 20),
+        stage="S9", stage_after="S9", note="Chuyển sinh hoạt", recorded_at=NOW, forwarding_committee=committee,
+        forward_due_on=dt.date(2025, 9, 10),
+    )  # fmt: skip
     return Side(
         branch,
         committee,
@@ -173,6 +181,7 @@ def _side(branch: Organisation, committee: Organisation, name: str, staff: User 
         issued,
         document_batch,
         document_job,
+        transfer,
     )
 
 
@@ -253,6 +262,8 @@ _targets("document_batch_file", lambda s: (s.meeting, {"pk": s.document_batch.pk
 _targets("generated_download", lambda s: (s.generated, {"pk": s.generated.pk}))
 # A file being made off the request path: its candidate's scope decides.
 _targets("document_job document_job_status", lambda s: (s.document_job, {"pk": s.document_job.pk}))
+# The former place's committee issues its forwarding letter: the transfer's forwarding committee decides.
+_targets("transfer_letter_issue", lambda s: (s.transfer, {"pk": s.transfer.pk}))
 _targets("scan_file", lambda s: (s.scan, {"pk": s.scan.pk}))
 _targets("issued_cancel issued_generate", lambda s: (s.issued, {"pk": s.issued.pk}))
 _targets(

@@ -91,3 +91,61 @@ def test_only_the_sending_committee_sees_or_records_it(moved, alice, carol, paul
     transfer.refresh_from_db()
     assert transfer.forwarded_on is None
     assert Client().get(URL).status_code == 302  # anonymous: to the login page
+
+
+def test_the_sending_committee_issues_its_forwarding_letter_and_gets_its_files(  # type: ignore[no-untyped-def]
+    gina, alice, carol, moved
+) -> None:
+    """The letter is G's document, numbered in G's register: G issues it from its list and reaches
+    its files (job page, download, regeneration), though the candidate's page is no longer its."""
+    from admission.models import DocumentJob, GeneratedDocument, GeneratedKind, IssuedDocument
+
+    transfer = CandidateTransfer.objects.get(candidate=moved)
+    letter_url = reverse("transfer_letter_issue", args=[transfer.pk])
+    client = _client(gina)
+    listing = client.get(URL).content.decode()
+    assert f'href="{letter_url}"' in listing and "Cấp số công văn" in listing
+
+    form = client.get(letter_url).content.decode()
+    assert "Tạ Văn Chuyển Hồ Sơ" in form and "23/09/2025" in form and 'name="kind"' in form
+    assert 'type="hidden" name="kind" value="transfer_letter"' in form
+    missing_signer = client.post(
+        letter_url, {"kind": "transfer_letter", "issued_on": "15/09/2025", "signer_name": "", "signer_position": "BÍ THƯ", "format": "docx"}
+    )  # fmt: skip
+    assert missing_signer.status_code == 200 and 'value="15/09/2025"' in missing_signer.content.decode()
+    assert not IssuedDocument.objects.filter(candidate=moved).exists()
+    # Another kind cannot be slipped in through this page.
+    other = client.post(
+        letter_url, {"kind": "admission_decision", "issued_on": "15/09/2025", "signer_name": "Gia Văn Ký", "signer_position": "BÍ THƯ", "format": "docx"}
+    )  # fmt: skip
+    assert other.status_code == 200 and not IssuedDocument.objects.filter(candidate=moved).exists()
+
+    issued_response = client.post(
+        letter_url, {"kind": "transfer_letter", "issued_on": "15/09/2025", "signer_name": "Gia Văn Ký", "signer_position": "BÍ THƯ", "format": "docx"}
+    )  # fmt: skip
+    letter = IssuedDocument.objects.get(candidate=moved, kind=GeneratedKind.TRANSFER_LETTER)
+    assert letter.issuer_id == transfer.forwarding_committee_id and letter.number == 1
+    docx = GeneratedDocument.objects.get(issued=letter)
+    assert issued_response.status_code == 302 and issued_response["Location"] == reverse(
+        "generated_download", args=[docx.pk]
+    )
+    download = client.get(issued_response["Location"])
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    listing = client.get(URL).content.decode()
+    assert letter.symbol in listing and "15/09/2025" in listing and f'href="{letter_url}"' not in listing
+
+    # A PDF again from the register: queued, its page leads back to the list, not to the candidate.
+    again = client.post(reverse("issued_generate", args=[letter.pk]), {"format": "pdf"})
+    job = DocumentJob.objects.get(issued=letter)
+    assert again.status_code == 302 and again["Location"] == reverse("document_job", args=[job.pk])
+    job_page = client.get(again["Location"]).content.decode()
+    assert f'href="{URL}"' in job_page and reverse("candidate_detail", args=[moved.pk]) not in job_page
+    assert client.get(reverse("document_job_status", args=[job.pk])).status_code == 200
+
+    # Neither the branch's secretary nor a committee outside G reaches the letter or its files.
+    for outsider, expected in ((alice, 403), (carol, 404)):
+        other_client = _client(outsider)
+        assert other_client.get(letter_url).status_code == expected
+        assert other_client.get(reverse("generated_download", args=[docx.pk])).status_code == 404
+        assert other_client.get(reverse("document_job", args=[job.pk])).status_code == 404
+        assert other_client.post(reverse("issued_generate", args=[letter.pk]), {"format": "docx"}).status_code == 404

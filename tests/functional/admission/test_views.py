@@ -223,6 +223,7 @@ COVERED_ELSEWHERE = {
     "mentor_comment": "test_mentor_views.py",
     "mentee_workspace": "test_mentor_views.py",
     "transfers_to_forward": "test_forwarding_views.py",
+    "transfer_letter_issue": "test_forwarding_views.py",
     "mentee_detail": "test_mentor_views.py",
     "meeting_documents": "../../integration/admission/test_meeting_batch.py",
     "document_batch": "../../integration/admission/test_meeting_batch.py",
