@@ -609,6 +609,10 @@ def document_context(
     closed_on = candidate.recognition_decision_date or candidate.removal_date
     if closed_on is not None:
         in_force |= Q(ended_on__gte=closed_on)
+    # A move after the branch's resolution ends the old branch's assignments, but the dossier that
+    # went on holds their introductions (HD06 3.9b): the documents still name them.
+    if candidate.branch_resolution_date is not None:
+        in_force |= Q(ended_by_transfer__isnull=False, ended_on__gte=candidate.branch_resolution_date)
     mentorships = list(
         Mentorship.objects.filter(in_force, candidate=candidate)
         .select_related("member__person")

@@ -24,7 +24,7 @@ from admission.models import Candidate, CandidateTransfer, Mentorship
 from admission.rulebook import calendar_for, rulebook_for
 from admission.services.base import ConcurrentStageChange, StepRefused, committee_of, refuse_unless, require_edit
 from admission.services.transitions import candidate_transition, refresh_due
-from admission.workflow import TURN, Body
+from admission.workflow import TURN, Body, body_committee
 from members.authority import NoDecidingBody
 from members.freshness import organisations_changed
 from members.models import MemberStatus, Organisation, User
@@ -50,7 +50,8 @@ def candidate_transfer(
     3. One durable transaction: the CandidateTransfer row; the candidate, the person and the
        probationary member move; open helper and introducer assignments end on `on_date`; a dossier
        that had gone up (S8A, S9, S10) moves to S10 at the destination, received on `on_date` (its
-       committee decides within 30 WD, HD06 3.9b); a decision older than 30 WD at S11 is annulled
+       committee decides within 30 WD, HD06 3.9b; the old place's deciding committee owes its forwarding
+       within 15 WD and is reminded, unless it decides for the destination too); a decision older than 30 WD at S11 is annulled
        (S11 -> SZ, HD06 3.9c); otherwise the stage stays and its deadline is recomputed; both
        subtrees' figures go stale; in-app notices to both branches (and to the committee the dossier
        now waits for, when no transition told it).
@@ -86,6 +87,8 @@ def candidate_transfer(
     target = ROUTE_TARGET.get(route)
     # The old place's competent committee forwards a dossier that had gone up (HD06 3.9b).
     sender = committee_of(Body.DECIDING_COMMITTEE, candidate) if target == Stage.S10 else None
+    if sender is not None and sender.id == _deciding_committee_id(to_branch):
+        sender = None  # the same committee decides for both places: the dossier is already with it
     forward_due = (
         transfer_forward_deadline(
             transferred_on=on_date, calendar=calendar_for(origin), rules=rulebook_for(origin).for_date(on_date)
@@ -256,6 +259,15 @@ def transfer_reconsideration_request(
 
 # Where a dossier or decision that moved with a transfer waits for the destination's committee.
 RECONSIDERED_STAGES = frozenset({Stage.S10, Stage.S11, Stage.SZ})
+
+
+def _deciding_committee_id(branch: Organisation) -> int | None:
+    """The committee that decides admissions for `branch` (None: the tree has none)."""
+    try:
+        committee = body_committee(Body.DECIDING_COMMITTEE, organisation_authority(organisation=branch))
+    except NoDecidingBody:
+        return None
+    return committee.id if committee is not None else None
 
 
 def _sending_committee(transfer: CandidateTransfer | None) -> int | None:

@@ -357,6 +357,37 @@ class Command(BaseCommand):
                 note="Điều động công tác sang Văn phòng Sở",
                 now=at(moved_on),
             )
+        # A move after the dossier went up, to a place another committee decides for: the Provincial
+        # Government's committee (lanhdao.ubnd) owes the forwarding of the dossier (T11, HD06 3.9b).
+        leaver_branch = orgs["TN-UB-STP-HC"]
+        leaver = (
+            Person.objects.filter(organisation=leaver_branch, membership__isnull=True, candidacies__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if leaver is not None:
+            start = today - timedelta(days=250)
+            candidate = admission_services.candidate_create(acting_user=None, person=leaver, now=at(start))
+            walk_to(
+                candidate,
+                "S9",
+                user=None,
+                introducers=list(
+                    PartyMember.objects.filter(organisation=leaver_branch, status=MemberStatus.OFFICIAL).order_by("pk")[
+                        :2
+                    ]
+                ),
+                start=start,
+            )
+            moved_on = today - timedelta(days=4)
+            admission_services.candidate_transfer(
+                acting_user=None,
+                candidate=candidate,
+                to_branch=orgs["TN-DX-TDP1"],
+                on_date=moved_on,
+                note="Chuyển về nơi cư trú",
+                now=at(moved_on),
+            )
 
     def _load_stp(self, orgs: dict[str, Organisation]) -> None:
         branches = [orgs[c] for c in STP_BRANCHES]

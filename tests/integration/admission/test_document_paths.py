@@ -225,6 +225,8 @@ def test_the_forwarding_letter_of_a_moved_dossier_and_the_destinations_decision(
     assert "Ban Thường vụ Đảng ủy UBND tỉnh chuyển toàn bộ hồ sơ đề nghị kết nạp" in flat
     assert "ngày 12 tháng 9 năm 2025" in flat and "Hà Văn Gửi" in flat
     assert "- Chi bộ Tổ dân phố 1," in flat
+    # The introductions in the forwarded dossier are the old branch's, though the move ended those assignments.
+    assert "giấy giới thiệu của đảng viên chính thức (Lê Văn Giới, Phạm Thị Thiệu)" in flat
     # The destination decides in its own name, on the dossier forwarded to it.
     assert "ĐẢNG ỦY PHƯỜNG THỬ" in decision
     assert (

@@ -372,3 +372,24 @@ def test_a_transfer_that_moved_no_dossier_has_no_forwarding_reminder(tree, alice
     transfer = _transfer(alice, candidate, tree.branch_b, dt.date(2025, 11, 10))
     transfer.refresh_from_db()
     assert (transfer.forwarding_committee, transfer.forward_due_on, transfer.next_reminder_at) == (None, None, None)
+
+
+def test_a_dossier_moving_between_branches_of_one_deciding_committee_needs_no_forwarding(  # type: ignore[no-untyped-def]
+    tree, alice, gina, introducers
+) -> None:
+    """A and B are both decided by G: the dossier is already with the committee that decides at the
+    destination, so nobody owes a forwarding (no reminder, nothing on G's list to forward)."""
+    candidate = _candidate(tree, alice, introducers, "S9")
+    day = dt.date(2025, 9, 1)
+    transfer = _transfer(alice, candidate, tree.branch_b, day)
+    transfer.refresh_from_db()
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.organisation, candidate.transfer_received_date) == ("S10", tree.branch_b, day)
+    assert (transfer.forwarding_committee, transfer.forward_due_on, transfer.next_reminder_at) == (None, None, None)
+    assert not selectors.transfers_to_forward(user=gina).exists()
+    # To the village (decided by the commune, not G), G owes it.
+    other = _candidate(tree, alice, introducers, "S9", name="Đặng Thị Chuyển Xa")
+    moved = _transfer(alice, other, tree.village, day)
+    moved.refresh_from_db()
+    assert moved.forwarding_committee == tree.government
+    assert list(selectors.transfers_to_forward(user=gina)) == [moved]
