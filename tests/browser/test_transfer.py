@@ -143,6 +143,16 @@ def test_the_old_committee_forwards_the_dossier_from_its_reminder(
         expect(row).to_contain_text("23/09/2025")
         expect(row).to_contain_text("quá hạn")
         page.screenshot(path=str(ARTIFACTS / "transfer-07-to-forward.png"), full_page=True)
+        # G numbers its forwarding letter in its own register and downloads it.
+        row.get_by_role("link", name="Cấp số công văn").click()
+        expect(page.locator("h1")).to_have_text("Công văn chuyển hồ sơ đề nghị kết nạp")
+        page.get_by_label("Họ tên người ký").fill("Hà Văn Gửi")
+        page.get_by_label("Tạo tệp").select_option("docx")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Cấp số, vào sổ và tạo tệp").click()
+        assert download.value.suggested_filename.endswith(".docx")
+        page.goto("/admission/transfers/to-forward/")
+        expect(row.locator(".letter")).to_contain_text("Số 1-CV/ĐU")
         row.get_by_label("Ngày nơi chuyển đi chuyển hồ sơ (nơi đến nhận)").fill("29/09/2025")
         row.get_by_role("button", name="Đã chuyển hồ sơ").click()
         expect(page.locator("main .alert-success")).to_contain_text("Đã ghi nhận việc chuyển hồ sơ.")
