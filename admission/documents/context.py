@@ -236,6 +236,8 @@ def _build_context(
         "branch_name": _text(branch.name),
         "branch_superior_name": _text(branch_superior),
         "grassroots_name": _text(grassroots.name if grassroots else ""),
+        # The committee a report is addressed to ("Đảng ủy X"), not the organisation ("Đảng bộ X").
+        "grassroots_committee": _text(committee_name(grassroots.name, grassroots.kind) if grassroots else ""),
         "has_grassroots_resolution": grassroots is not None,
         "appraisal_name": _text(appraisal.name if appraisal else ""),
         "has_appraisal": appraisal is not None,
@@ -348,9 +350,9 @@ def _recipients(kind: str | None, context: Mapping[str, Any]) -> list[str]:
         ],
         "removal_branch_resolution": [f"{nxt} (để xem xét),", "Lưu hồ sơ đảng viên."],
         "removal_decision": ["Như Điều 3,", "Lưu hồ sơ đảng viên."],
-        "appraisal_report": [f"{context['grassroots_name']} (để xem xét),", f"{context['branch_name']},", "Lưu."],
+        "appraisal_report": [f"{context['grassroots_committee']} (để xem xét),", f"{context['branch_name']},", "Lưu."],
         "recognition_appraisal": [
-            f"{context['grassroots_name']} (để xem xét),",
+            f"{context['grassroots_committee']} (để xem xét),",
             f"{context['branch_name']},",
             "Lưu.",
         ],

@@ -722,7 +722,7 @@ def _appraisal_report(document: Any, *, recognition: bool) -> None:
     _heading(document)
     if recognition:
         _title(document, "BÁO CÁO", "thẩm định đề nghị công nhận đảng viên chính thức")
-        _para(document, "Kính gửi: {{ grassroots_name }}", align="center", after=8)
+        _para(document, "Kính gửi: {{ grassroots_committee }}", align="center", after=8)
         _body(
             document,
             "Ngày {{ recognition_appraisal_date }}, {{ appraisal_name }} thẩm định nghị quyết của {{ branch_name }} "
@@ -737,11 +737,14 @@ def _appraisal_report(document: Any, *, recognition: bool) -> None:
             "ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú, giấy chứng nhận lớp bồi dưỡng đảng viên mới "
             "cấp ngày {{ new_member_class_date }}.",
         )
-        slot, verdict = "recognition_branch_vote", "đề nghị {{ grassroots_name }} xem xét, đề nghị công nhận đồng chí "
+        slot, verdict = (
+            "recognition_branch_vote",
+            "đề nghị {{ grassroots_committee }} xem xét, đề nghị công nhận đồng chí ",
+        )
         _body(document, "Kết quả biểu quyết của chi bộ (hình thức: {{ recognition_branch_vote.form }}):")
     else:
         _title(document, "BÁO CÁO", "thẩm định đề nghị kết nạp đảng viên")
-        _para(document, "Kính gửi: {{ grassroots_name }}", align="center", after=8)
+        _para(document, "Kính gửi: {{ grassroots_committee }}", align="center", after=8)
         _body(
             document,
             "Ngày {{ appraisal_date }}, {{ appraisal_name }} thẩm định nghị quyết của {{ branch_name }} ngày "
@@ -757,7 +760,10 @@ def _appraisal_report(document: Any, *, recognition: bool) -> None:
             "chứng nhận lớp bồi dưỡng nhận thức về Đảng số {{ certificate_number }} cấp ngày "
             "{{ certificate_issue_date }}.",
         )
-        slot, verdict = "admission_branch_vote", "đề nghị {{ grassroots_name }} xem xét, đề nghị kết nạp quần chúng "
+        slot, verdict = (
+            "admission_branch_vote",
+            "đề nghị {{ grassroots_committee }} xem xét, đề nghị kết nạp quần chúng ",
+        )
         _body(document, "Kết quả biểu quyết của chi bộ (hình thức: {{ admission_branch_vote.form }}):")
     _vote_table(document, slot)
     _spacer(document)

@@ -110,9 +110,12 @@ def test_the_sub_committees_appraisal_reports_on_admission_and_on_recognition(tr
     assert f"Ngày {appraised}, Đảng ủy bộ phận Khối 1 thẩm định nghị quyết của Chi bộ Phòng 1 ngày 05/08/2025" in (
         admission
     )
-    assert "thẩm định đề nghị kết nạp đảng viên" in admission and "Kính gửi: Đảng bộ Sở Thử nghiệm" in admission
+    # Addressed to the grassroots committee (Đảng ủy), not to the organisation (Đảng bộ).
+    assert "thẩm định đề nghị kết nạp đảng viên" in admission and "Kính gửi: Đảng ủy Sở Thử nghiệm" in admission
     assert "Lê Văn Giới, Phạm Thị Thiệu" in admission and "GCN-2025" in admission
-    assert "- Đảng bộ Sở Thử nghiệm (để xem xét)," in admission
+    assert "- Đảng ủy Sở Thử nghiệm (để xem xét)," in admission
+    assert "đề nghị Đảng ủy Sở Thử nghiệm xem xét, đề nghị kết nạp" in admission
+    assert "Kính gửi: Đảng ủy Sở Thử nghiệm" in recognition and "Đảng bộ Sở Thử nghiệm (để xem xét)" not in recognition
     day = candidate.appraisal_date
     assert f"ngày {day:%d} tháng {day.month if day.month > 2 else f'{day.month:02d}'} năm {day:%Y}" in admission
     assert "Ngày 01/11/2026, Đảng ủy bộ phận Khối 1 thẩm định nghị quyết của Chi bộ Phòng 1 ngày 25/10/2026" in (
