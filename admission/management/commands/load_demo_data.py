@@ -334,60 +334,37 @@ class Command(BaseCommand):
             stuck.refresh_from_db()
         annulled = follow(people[3], "S11", 265)
         act(annulled, "annul", today - timedelta(days=3), "Quyết định ký sai thẩm quyền: làm lại bước quyết định")
-        other = orgs["TN-UB-STP-CC"]
-        mover = Person.objects.filter(organisation=other, membership__isnull=True).order_by("pk").first()
-        if mover is not None:
-            start = today - timedelta(days=240)
-            candidate = admission_services.candidate_create(acting_user=None, person=mover, now=at(start))
-            walk_to(
-                candidate,
-                "S9",
-                user=None,
-                introducers=list(
-                    PartyMember.objects.filter(organisation=other, status=MemberStatus.OFFICIAL).order_by("pk")[:2]
-                ),
-                start=start,
-            )
-            moved_on = today - timedelta(days=7)
-            admission_services.candidate_transfer(
-                acting_user=None,
-                candidate=candidate,
-                to_branch=orgs["TN-UB-STP-VP"],
-                on_date=moved_on,
-                note="Điều động công tác sang Văn phòng Sở",
-                now=at(moved_on),
-            )
+        # A move within the Sở Tư pháp (both branches decided by the UBND committee: nothing to forward).
+        self._moved_after_branch_vote(
+            orgs["TN-UB-STP-CC"], orgs["TN-UB-STP-VP"], days_ago=240, moved_days_ago=7,
+            note="Điều động công tác sang Văn phòng Sở",
+        )  # fmt: skip
         # A move after the dossier went up, to a place another committee decides for: the Provincial
         # Government's committee (lanhdao.ubnd) owes the forwarding of the dossier (T11, HD06 3.9b).
-        leaver_branch = orgs["TN-UB-STP-HC"]
-        leaver = (
-            Person.objects.filter(organisation=leaver_branch, membership__isnull=True, candidacies__isnull=True)
+        self._moved_after_branch_vote(
+            orgs["TN-UB-STP-HC"], orgs["TN-DX-TDP1"], days_ago=250, moved_days_ago=4, note="Chuyển về nơi cư trú"
+        )
+
+    def _moved_after_branch_vote(
+        self, branch: Organisation, to_branch: Organisation, *, days_ago: int, moved_days_ago: int, note: str
+    ) -> None:
+        """A person of `branch` followed since `days_ago` to the branch's vote (S9), then moved to `to_branch`."""
+        today = timezone.localdate()
+        person = (
+            Person.objects.filter(organisation=branch, membership__isnull=True, candidacies__isnull=True)
             .order_by("pk")
             .first()
         )
-        if leaver is not None:
-            start = today - timedelta(days=250)
-            candidate = admission_services.candidate_create(acting_user=None, person=leaver, now=at(start))
-            walk_to(
-                candidate,
-                "S9",
-                user=None,
-                introducers=list(
-                    PartyMember.objects.filter(organisation=leaver_branch, status=MemberStatus.OFFICIAL).order_by("pk")[
-                        :2
-                    ]
-                ),
-                start=start,
-            )
-            moved_on = today - timedelta(days=4)
-            admission_services.candidate_transfer(
-                acting_user=None,
-                candidate=candidate,
-                to_branch=orgs["TN-DX-TDP1"],
-                on_date=moved_on,
-                note="Chuyển về nơi cư trú",
-                now=at(moved_on),
-            )
+        if person is None:
+            return
+        start = today - timedelta(days=days_ago)
+        candidate = admission_services.candidate_create(acting_user=None, person=person, now=at(start))
+        introducers = PartyMember.objects.filter(organisation=branch, status=MemberStatus.OFFICIAL).order_by("pk")[:2]
+        walk_to(candidate, "S9", user=None, introducers=list(introducers), start=start)
+        moved_on = today - timedelta(days=moved_days_ago)
+        admission_services.candidate_transfer(
+            acting_user=None, candidate=candidate, to_branch=to_branch, on_date=moved_on, note=note, now=at(moved_on)
+        )
 
     def _load_stp(self, orgs: dict[str, Organisation]) -> None:
         branches = [orgs[c] for c in STP_BRANCHES]
