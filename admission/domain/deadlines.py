@@ -62,6 +62,38 @@ def _combined(first: RuleRef, second: RuleRef) -> RuleRef:
     )
 
 
+def _length(rule_set: RuleSet, key: str, extension_key: str | None) -> tuple[str, int]:
+    """The unit and length of the period ``key`` (plus ``extension_key``) in ``rule_set``."""
+    unit = PERIOD_UNITS.get(key)
+    amount = int(rule_set.value(key)) if unit is not None else 0
+    if extension_key is not None:
+        if PERIOD_UNITS.get(extension_key) != unit:
+            unit = None
+        else:
+            amount += int(rule_set.value(extension_key))
+    if unit is None:
+        keys = (key,) if extension_key is None else (key, extension_key)
+        raise ValueError(f"not a period of one unit: {keys}")
+    return unit, amount
+
+
+def _end(
+    trigger: date, unit: str, amount: int, kind: Kind, calendar: WorkingCalendar | None, key: str
+) -> tuple[date, date | None]:
+    """The last day of a period of ``amount`` ``unit`` from ``trigger``, and the day before it was
+    moved off a non-working day (None when it did not move)."""
+    if unit == "months" and kind != "deadline":
+        return add_months(trigger, amount), None
+    if calendar is None:
+        raise ValueError(f"{key}: a working calendar is needed for this date")
+    if unit == "wd":
+        # The N-th working day after the trigger is itself a working day: nothing to move.
+        return calendar.add_working_days(trigger, amount), None
+    raw = add_months(trigger, amount)
+    moved = calendar.next_working_day(raw)
+    return moved, (raw if moved != raw else None)
+
+
 def period_end(
     *,
     trigger: date,
@@ -77,32 +109,28 @@ def period_end(
     for working-day periods and for month-based deadlines (which move off non-working days).
     """
     rule_set = rules if rules is not None else rule_set_for(trigger)
-    keys = (key,) if extension_key is None else (key, extension_key)
-    units = {PERIOD_UNITS.get(item) for item in keys}
-    if len(units) != 1 or None in units:
-        raise ValueError(f"not a period of one unit: {keys}")
-    amount = sum(int(rule_set.value(item)) for item in keys)
+    unit, amount = _length(rule_set, key, extension_key)
+    day, unadjusted = _end(trigger, unit, amount, kind, calendar, key)
     ref = rule_set.ref(key)
     if extension_key is not None:
         ref = _combined(ref, rule_set.ref(extension_key))
-    code = rule_set.code
-    if units == {"months"} and kind != "deadline":
-        return ComputedDate(day=add_months(trigger, amount), rule=ref, rule_set_code=code, kind=kind)
-    if calendar is None:
-        raise ValueError(f"{key}: a working calendar is needed for this date")
-    if units == {"wd"}:
-        # The N-th working day after the trigger is itself a working day: nothing to move.
-        day = calendar.add_working_days(trigger, amount)
-        return ComputedDate(day=day, rule=ref, rule_set_code=code, kind=kind)
-    raw = add_months(trigger, amount)
-    moved = calendar.next_working_day(raw)
-    return ComputedDate(
-        day=moved,
-        rule=ref,
-        rule_set_code=code,
-        kind=kind,
-        unadjusted=raw if moved != raw else None,
-    )
+    return ComputedDate(day=day, rule=ref, rule_set_code=rule_set.code, kind=kind, unadjusted=unadjusted)
+
+
+def period_end_day(
+    *,
+    trigger: date,
+    key: str,
+    kind: Kind,
+    calendar: WorkingCalendar | None = None,
+    rules: RuleSet | None = None,
+    extension_key: str | None = None,
+) -> date:
+    """``period_end(...).day`` without the rule it cites: the statistics compute thousands of
+    deadlines per page (admission.reporting.candidates) and read only their day."""
+    rule_set = rules if rules is not None else rule_set_for(trigger)
+    unit, amount = _length(rule_set, key, extension_key)
+    return _end(trigger, unit, amount, kind, calendar, key)[0]
 
 
 def admission_decision_deadline(

@@ -9,6 +9,7 @@ compute each deadline once per distinct trigger day with ``admission.domain.dead
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from admission.dates import LEGAL_DATE_TRIGGER, SUPERSEDES
 from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
-from admission.domain.rules import RuleBook
+from admission.domain.rules import RuleSet
 from admission.domain.stages import PIPELINE, Stage
 from admission.models import Candidate, CandidateTransfer, ListDecision, StageTransition
 from admission.reporting.query import StatisticsQuery, _pct_plan
@@ -235,6 +236,13 @@ def _funnel(rows: Iterable[tuple[int | None, int, bool, int]]) -> dict[str, Any]
 # --- Deadlines met or missed -----------------------------------------------------------------
 
 
+# The limits in the words of ``admission.domain.deadlines`` (``period_end_day``: the day of each
+# named deadline's ``period_end`` without the rule it cites; tests/unit/admission/
+# test_statistics_limits.py compares them with the named functions). `rules` is the rule set in
+# force on a day, memoised per page (``_deadline_outcomes``).
+RulesOn = Callable[[dt.date], RuleSet]
+
+
 @dataclass(frozen=True)
 class DeadlineKind:
     key: str
@@ -245,11 +253,11 @@ class DeadlineKind:
     # Tết, well under `longest_days`; 12 months more (at least 365 days) for the probation.
     shortest_days: int
     longest_days: int
-    compute: Callable[[dt.date, WorkingCalendar, RuleBook, bool], dt.date]
+    compute: Callable[[dt.date, WorkingCalendar, RulesOn, bool], dt.date]
     # A legal date that replaces this one when it applies (dates.SUPERSEDES): its trigger field,
     # which applies when not older than `trigger`, and how it is computed.
     superseding_trigger: str | None = None
-    compute_superseding: Callable[[dt.date, WorkingCalendar, RuleBook], dt.date] | None = None
+    compute_superseding: Callable[[dt.date, WorkingCalendar, RulesOn], dt.date] | None = None
 
     def trigger_day(self) -> Any:
         """The day the limit counts from: the superseding trigger where it applies, else `trigger`."""
@@ -263,36 +271,55 @@ class DeadlineKind:
         return Q(**{f"{self.superseding_trigger}__gte": F(self.trigger)})
 
 
-def _decision_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook, extended: bool) -> dt.date:
-    return deadlines.admission_decision_deadline(
-        branch_resolution_date=day, calendar=calendar, rules=book.for_date(day), extended=extended
-    ).day
+def _decision_limit(day: dt.date, calendar: WorkingCalendar, rules: RulesOn, extended: bool) -> dt.date:
+    """admission_decision_deadline: 45 WD from the branch resolution, + 15 WD (QĐ294 4.3.1)."""
+    return deadlines.period_end_day(
+        trigger=day,
+        key="decision_wd",
+        extension_key="decision_ext_wd" if extended else None,
+        kind="deadline",
+        calendar=calendar,
+        rules=rules(day),
+    )
 
 
-def _ceremony_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook, _extended: bool) -> dt.date:
-    return deadlines.ceremony_deadline(decision_received_date=day, calendar=calendar, rules=book.for_date(day)).day
+def _ceremony_limit(day: dt.date, calendar: WorkingCalendar, rules: RulesOn, _extended: bool) -> dt.date:
+    """ceremony_deadline: 30 WD from the decision's receipt (QĐ294 4.1)."""
+    return deadlines.period_end_day(
+        trigger=day, key="ceremony_wd", kind="deadline", calendar=calendar, rules=rules(day)
+    )
 
 
-def _recognition_branch_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook, _extended: bool) -> dt.date:
-    """30 WD after the end of probation, itself 12 months after the ceremony (`day`)."""
-    end = deadlines.probation_end(ceremony_date=day, rules=book.for_date(day)).day
-    return deadlines.recognition_branch_deadline(
-        probation_end_date=end, calendar=calendar, rules=book.for_date(end)
-    ).day
+def _recognition_branch_limit(day: dt.date, calendar: WorkingCalendar, rules: RulesOn, _extended: bool) -> dt.date:
+    """recognition_branch_deadline: 30 WD after the end of probation (QĐ294 4.2.1), itself
+    probation_end, 12 months after the ceremony (`day`; ĐL 5.1)."""
+    end = deadlines.period_end_day(trigger=day, key="probation_months", kind="status", rules=rules(day))
+    return deadlines.period_end_day(
+        trigger=end, key="recognition_branch_wd", kind="deadline", calendar=calendar, rules=rules(end)
+    )
 
 
-def _recognition_decision_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook, extended: bool) -> dt.date:
-    return deadlines.recognition_decision_deadline(
-        branch_resolution_date=day, calendar=calendar, rules=book.for_date(day), extended=extended
-    ).day
+def _recognition_decision_limit(day: dt.date, calendar: WorkingCalendar, rules: RulesOn, extended: bool) -> dt.date:
+    """recognition_decision_deadline: 30 WD from the branch resolution, + 15 WD (QĐ294 4.3.1)."""
+    return deadlines.period_end_day(
+        trigger=day,
+        key="recognition_decision_wd",
+        extension_key="recognition_ext_wd" if extended else None,
+        kind="deadline",
+        calendar=calendar,
+        rules=rules(day),
+    )
 
 
-def _transfer_decision_limit(day: dt.date, calendar: WorkingCalendar, book: RuleBook) -> dt.date:
-    return deadlines.transfer_decision_deadline(received_date=day, calendar=calendar, rules=book.for_date(day)).day
+def _transfer_decision_limit(day: dt.date, calendar: WorkingCalendar, rules: RulesOn) -> dt.date:
+    """transfer_decision_deadline: 30 WD from the transferred dossier's receipt (HD06 3.9b)."""
+    return deadlines.period_end_day(
+        trigger=day, key="transfer_decision_wd", kind="deadline", calendar=calendar, rules=rules(day)
+    )
 
 
 # How the legal dates that supersede another are computed (dates.SUPERSEDES).
-_SUPERSEDING_LIMITS: dict[str, Callable[[dt.date, WorkingCalendar, RuleBook], dt.date]] = {
+_SUPERSEDING_LIMITS: dict[str, Callable[[dt.date, WorkingCalendar, RulesOn], dt.date]] = {
     "transfer_decision_deadline": _transfer_decision_limit,
 }
 
@@ -301,7 +328,7 @@ def _kind(
     key: str,
     shortest_days: int,
     longest_days: int,
-    compute: Callable[[dt.date, WorkingCalendar, RuleBook, bool], dt.date],
+    compute: Callable[[dt.date, WorkingCalendar, RulesOn, bool], dt.date],
 ) -> DeadlineKind:
     """The time limit `<key>_deadline`: counted from its trigger (dates.LEGAL_DATE_TRIGGER), met by
     the date of the step that ends it (workflow.step_ending); replaced by the legal date that
@@ -378,6 +405,7 @@ def _deadline_outcomes(
     once per distinct trigger and calendar with the functions of ``admission.domain.deadlines``
     (a superseded one by its superseding rule: the 30 WD from a transferred dossier's receipt)."""
     calendars = subtree.calendars()
+    rules = functools.cache(calendars.rules.for_date)  # the rule set in force on a day, once per day
     memo: dict[tuple[int, dt.date, bool, bool], dt.date] = {}
     found: list[tuple[str, int, list[int]]] = []
     for number, trigger, done, extended, superseded, count, ids in rows:
@@ -386,9 +414,9 @@ def _deadline_outcomes(
         if limit is None:
             calendar = calendars.groups[number]
             if superseded and kind.compute_superseding is not None:
-                limit = kind.compute_superseding(trigger, calendar, calendars.rules)
+                limit = kind.compute_superseding(trigger, calendar, rules)
             else:
-                limit = kind.compute(trigger, calendar, calendars.rules, extended)
+                limit = kind.compute(trigger, calendar, rules, extended)
             memo[key] = limit
         if query.start <= limit <= query.end:
             found.append((stats.deadline_outcome(deadline=limit, done=done, as_of=today), count, ids))

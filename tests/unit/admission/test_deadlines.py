@@ -1,7 +1,7 @@
 """Legal dates. Expected days are worked out by hand from the 2026 calendar noted in
 test_calendar.py (and, for 2025: 01/07 Tue; days off Mon 01/09 and Tue 02/09)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from admission.domain.deadlines import (
     dossier_valid_until,
     member_records_deadline,
     period_end,
+    period_end_day,
     probation_end,
     readmission_earliest,
     recognition_branch_deadline,
@@ -209,3 +210,28 @@ def test_it_refuses_what_is_not_a_period(key: str, extension_key: str | None, ki
 def test_it_needs_a_calendar_for_working_days_and_moved_deadlines(key: str, kind: str) -> None:
     with pytest.raises(ValueError, match="calendar"):
         period_end(trigger=date(2026, 1, 5), key=key, kind=kind)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "extension_key", "kind"),
+    [
+        ("decision_wd", None, "deadline"),
+        ("decision_wd", "decision_ext_wd", "deadline"),
+        ("dossier_validity_months", None, "deadline"),  # moved off a non-working day
+        ("probation_months", None, "status"),
+        ("cert_validity_months", None, "validity"),
+    ],
+)
+def test_period_end_day_is_the_day_of_period_end(key: str, extension_key: str | None, kind: str) -> None:
+    for offset in range(400):
+        trigger = date(2025, 1, 1) + timedelta(days=offset)
+        full = period_end(trigger=trigger, key=key, extension_key=extension_key, kind=kind, calendar=CAL)  # type: ignore[arg-type]
+        day = period_end_day(trigger=trigger, key=key, extension_key=extension_key, kind=kind, calendar=CAL)  # type: ignore[arg-type]
+        assert day == full.day
+
+
+def test_period_end_day_refuses_what_period_end_refuses() -> None:
+    with pytest.raises(ValueError, match="period"):
+        period_end_day(trigger=date(2026, 1, 5), key="deadlock_votes", kind="deadline", calendar=CAL)
+    with pytest.raises(ValueError, match="calendar"):
+        period_end_day(trigger=date(2026, 1, 5), key="decision_wd", kind="deadline")
