@@ -24,6 +24,13 @@ from members.models import Organisation, PartyMember, Person
 STAGE_CHOICES = [(stage.value, f"{stage.value} · {STAGE_INFO[stage].label_vi}") for stage in Stage]
 # Candidacies that are over: recognised, removed. Annulled (SZ) is still open until settled.
 CLOSED_STAGES = [Stage.S17.value, Stage.SX.value]
+# The transitions that can be a life-cycle outcome of the statistics (not admitted: S10 -> S1;
+# annulled: into SZ; withdrawn or dropped: into S0; ``reporting.candidates._transition_filters``
+# narrows them down), a small share of all transitions: the condition of the partial index
+# `transition_outcome_day`, which the statistics repeat word for word so that PostgreSQL uses it.
+OUTCOME_TRANSITION = Q(from_stage=Stage.S10.value, to_stage=Stage.S1.value) | Q(
+    to_stage__in=[Stage.S0.value, Stage.SZ.value]
+)
 
 
 class IntroductionModeChoice(models.TextChoices):
@@ -298,6 +305,16 @@ class StageTransition(models.Model):
                 fields=["candidate", "on_date", "from_stage", "package_working_days", "entered_on"],
                 name="transition_stage_time",
             ),
+            # Time in stage of a large subtree (a province): the visits ended in the period read
+            # from the index alone by day, then matched to the subtree's candidates (key columns
+            # again rather than INCLUDE, for SQLite).
+            models.Index(
+                fields=["on_date", "candidate", "from_stage", "package_working_days", "entered_on"],
+                condition=models.Q(entered_on__isnull=False),
+                name="transition_visit_day",
+            ),
+            # The life-cycle outcomes of a period (`reporting.candidates.outcome_transitions`).
+            models.Index(fields=["on_date"], condition=OUTCOME_TRANSITION, name="transition_outcome_day"),
         ]
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Field, IntegerField, Model, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from admission.domain import statistics as stats
 from admission.reporting.query import StatisticsQuery
 from admission.reporting.subtree import _subtree_q
-from members.models import Organisation, PartyMember
+from config.replica import read_connection
+from members.models import Organisation, PartyMember, Person
 
 # --- Age in SQL ------------------------------------------------------------------------------
 
@@ -82,13 +83,10 @@ def _breakdowns(organisation: Organisation, query: StatisticsQuery) -> dict[str,
     fewer), summed per dimension here: one pass over the admissions instead of one per dimension.
     The groups are those of ADMISSION_GROUPS, which the people lists filter on.
     """
-    admitted = _with_age(
-        admitted_members(organisation=organisation, query=query), query.admitted_field, "person__date_of_birth", "age"
-    )
     columns = [*BREAKDOWN_COLUMNS.values(), *FLAG_COLUMNS.values(), "age"]
     counters: dict[str, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
     groups = dict.fromkeys(ADMISSION_GROUPS, 0)
-    for row in admitted.values_list(*columns).annotate(n=Count("pk")).order_by():
+    for row in _breakdown_rows(organisation, query, columns):
         *values, count = row
         found = dict(zip(columns, values, strict=True))
         for dimension, column in BREAKDOWN_COLUMNS.items():
@@ -109,3 +107,63 @@ def _breakdowns(organisation: Organisation, query: StatisticsQuery) -> dict[str,
         "age": [{"key": key, "count": count} for key, count in stats.age_bands(counters["age"]).items()],
         "groups": [{"key": key, "count": count} for key, count in groups.items()],
     }
+
+
+def _breakdown_rows(organisation: Organisation, query: StatisticsQuery, columns: list[str]) -> list[tuple[Any, ...]]:
+    """(the `columns`, count) of the subtree's admissions of the period, grouped by all of them.
+
+    On PostgreSQL raw SQL that looks each admitted member's person up by id (`_BREAKDOWN_SQL`);
+    elsewhere the same GROUP BY through the ORM."""
+    connection = read_connection()
+    if connection.vendor != "postgresql":
+        admitted = _with_age(
+            admitted_members(organisation=organisation, query=query),
+            query.admitted_field,
+            "person__date_of_birth",
+            "age",
+        )
+        return list(admitted.values_list(*columns).annotate(n=Count("pk")).order_by())
+    selected = [f"p.{_column(Person, column.removeprefix('person__'))}" for column in columns if column != "age"]
+    sql = _BREAKDOWN_SQL.format(
+        selected=", ".join(selected),
+        groups=", ".join(str(number) for number in range(1, len(selected) + 2)),  # the columns and the age
+        member=PartyMember._meta.db_table,
+        person=Person._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        day=_column(PartyMember, query.admitted_field),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f"{organisation.path}%", query.start, query.end])
+        return cursor.fetchall()
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(name)
+    return field.column
+
+
+# The admissions of the subtree in the period (an index range on the admission day, a hash of the
+# subtree's organisations), each member's person then looked up by primary key: the LATERAL with
+# OFFSET 0 keeps PostgreSQL from hashing all the people instead (a province: 160,000 people read
+# for 3,600 admissions, 57 ms against 22 ms). The age is `_age_expression` (completed years at the
+# admission day: not before the birthday, 29/02 counted from 01/03), as an integer.
+_BREAKDOWN_SQL = """
+SELECT {selected},
+       (EXTRACT(YEAR FROM m.day) - EXTRACT(YEAR FROM p.date_of_birth)
+        - CASE WHEN EXTRACT(MONTH FROM m.day) < EXTRACT(MONTH FROM p.date_of_birth)
+                 OR (EXTRACT(MONTH FROM m.day) = EXTRACT(MONTH FROM p.date_of_birth)
+                     AND EXTRACT(DAY FROM m.day) < EXTRACT(DAY FROM p.date_of_birth))
+               THEN 1 ELSE 0 END)::integer AS age,
+       COUNT(*)
+FROM (
+    SELECT m.person_id, m.{day} AS day
+    FROM {member} m JOIN {organisation} o ON o.id = m.organisation_id
+    WHERE o.path LIKE %s AND m.{day} BETWEEN %s AND %s
+) m
+CROSS JOIN LATERAL (
+    SELECT {selected}, p.date_of_birth FROM {person} p WHERE p.id = m.person_id OFFSET 0
+) p
+GROUP BY {groups}
+"""

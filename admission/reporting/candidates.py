@@ -39,7 +39,7 @@ from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.rules import RuleSet
 from admission.domain.stages import PIPELINE, Stage
-from admission.models import Candidate, CandidateTransfer, ListDecision, StageTransition
+from admission.models import OUTCOME_TRANSITION, Candidate, CandidateTransfer, ListDecision, StageTransition
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
 from admission.workflow import step_ending
@@ -63,11 +63,18 @@ def _with_months(qs: QuerySet[Any], start_field: str, end_field: str, name: str)
     )
 
 
-def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidate]:
+def _in_subtree(root: Organisation, shadowed: bool) -> Q:
+    """The subtree filter of a candidate part of `_candidate_figures`: none when the WITH clause of
+    `_subtree_candidates` already holds the subtree's candidates only (`shadowed`, PostgreSQL),
+    which saves each part a join to the 8,744 organisations of a province."""
+    return Q() if shadowed else _subtree_q(root)
+
+
+def _removed_part(subtree: Subtree, query: StatisticsQuery, shadowed: bool = False) -> QuerySet[Candidate]:
     """Removals from the probationary list in the period, per child of the root (`_candidate_figures`)."""
     return (
         Candidate.objects.filter(
-            _subtree_q(subtree.root), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
+            _in_subtree(subtree.root, shadowed), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
         )
         .order_by()
         .annotate(
@@ -116,14 +123,19 @@ OUTCOME_FIGURES = TRANSITION_FIGURES + TRANSFER_FIGURES
 
 
 def outcome_transitions(root: Organisation, query: StatisticsQuery) -> QuerySet[StageTransition]:
-    """The subtree's transitions in the period that are an outcome, named by `part` (one scan)."""
+    """The subtree's transitions in the period that are an outcome, named by `part`: one scan of
+    the partial index `transition_outcome_day`, whose condition (`OUTCOME_TRANSITION`, implied by
+    the outcome filters) is repeated as is so that PostgreSQL sees it may use it."""
     filters = _transition_filters()
     any_outcome = Q()
     for condition in filters.values():
         any_outcome |= condition
     return (
         StageTransition.objects.filter(
-            _subtree_q(root, "candidate__organisation__"), any_outcome, on_date__range=(query.start, query.end)
+            _subtree_q(root, "candidate__organisation__"),
+            OUTCOME_TRANSITION,
+            any_outcome,
+            on_date__range=(query.start, query.end),
         )
         .order_by()
         .annotate(
@@ -195,11 +207,11 @@ FUNNEL_FILTERS: dict[str, Q] = {
 FUNNEL_STEPS = tuple(FUNNEL_FILTERS)
 
 
-def _funnel_part(organisation: Organisation, query: StatisticsQuery) -> QuerySet[Candidate]:
+def _funnel_part(organisation: Organisation, query: StatisticsQuery, shadowed: bool = False) -> QuerySet[Candidate]:
     """The awareness-class cohort of the period grouped by months to the ceremony (NULL: not
     admitted), branch vote (1/0) and dossier (flag): `_funnel` adds the steps up."""
     cohort = Candidate.objects.filter(
-        _subtree_q(organisation), certificate_issue_date__range=(query.start, query.end)
+        _in_subtree(organisation, shadowed), certificate_issue_date__range=(query.start, query.end)
     ).order_by()
     return _with_months(cohort, "certificate_issue_date", "ceremony_date", "months").annotate(
         part=Value("funnel", output_field=CharField()),
@@ -363,13 +375,15 @@ OUTCOMES = ("met", "late", "overdue", "open")
 _LEFT_STAGES = [Stage.SX.value, *(stage.value for stage in PIPELINE[: PIPELINE.index(Stage.S8)])]
 
 
-def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
+def _deadline_qs(
+    subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind, shadowed: bool = False
+) -> QuerySet[Candidate]:
     """The candidates whose time limit of `kind` may end in the period, with their calendar group
     (`grp`). Candidates who left before meeting a limit are left out (not overdue or open): removed
     (SX), or back before the dossier's end (not admitted, withdrawn: S0-S7)."""
     window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
     return (
-        Candidate.objects.filter(_subtree_q(subtree.root))
+        Candidate.objects.filter(_in_subtree(subtree.root, shadowed))
         .annotate(
             trigger_day=kind.trigger_day(),
             superseded=Case(When(kind.superseded(), then=Value(1)), default=Value(0), output_field=IntegerField()),
@@ -381,9 +395,11 @@ def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -
     )
 
 
-def _deadline_part(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
+def _deadline_part(
+    subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind, shadowed: bool = False
+) -> QuerySet[Candidate]:
     """`_deadline_qs` in the columns of `_candidate_figures`: group, trigger, done, extended."""
-    return _deadline_qs(subtree, query, kind).annotate(
+    return _deadline_qs(subtree, query, kind, shadowed).annotate(
         part=Value(kind.key, output_field=CharField()),
         i1=F("grp"),
         i2=F("superseded"),
@@ -491,15 +507,17 @@ def _candidate_figures(
     """Removals per child of the root, the outcomes, the funnel and the deadlines: eight
     aggregates over the subtree's candidates, transitions and transfers in one statement
     (`_union_all`), each a GROUP BY of its own filter."""
+    prefix = _subtree_candidates(subtree.root)
+    shadowed = bool(prefix[0])  # the parts read the subtree's candidates: no subtree filter of their own
     parts = [
-        _removed_part(subtree, query),
-        _funnel_part(subtree.root, query),
-        *(_deadline_part(subtree, query, kind) for kind in DEADLINE_KINDS),
+        _removed_part(subtree, query, shadowed),
+        _funnel_part(subtree.root, query, shadowed),
+        *(_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS),
     ]
     counted = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
     counted += _outcome_parts(subtree.root, query)
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n"), _subtree_candidates(subtree.root)):
+    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n"), prefix):
         by_part[name].append(tuple(values))
     removed: dict[int | None, int] = defaultdict(int)
     for child, _i2, _d1, _d2, _flag, count in by_part["removed"]:

@@ -191,12 +191,20 @@ FROM (
            t.on_date AS left_on,
            {group} AS grp
     FROM {transition} t
-    JOIN {candidate} c ON c.id = t.candidate_id
-    JOIN {organisation} o ON o.id = c.organisation_id
-    WHERE o.path LIKE %s AND t.on_date >= %s AND t.on_date <= %s AND t.entered_on IS NOT NULL
+    {join}
+    WHERE t.on_date >= %s AND t.on_date <= %s AND t.entered_on IS NOT NULL AND {inside}
 ) v
 GROUP BY 1, 2
 """
+# How the visits are limited to the subtree. With one calendar group (the usual case) a semi-join
+# on the subtree's candidates, which PostgreSQL runs as one hash of them probed by the visits of
+# the period read from the index `transition_visit_day` alone (or, for a small subtree, per
+# candidate through `transition_stage_time`); with several groups the organisation's path is needed.
+_VISITS_IN_SUBTREE = (
+    "t.candidate_id IN (SELECT c.id FROM {candidate} c JOIN {organisation} o ON o.id = c.organisation_id "
+    "WHERE o.path LIKE %s)"
+)
+_VISITS_JOIN = "JOIN {candidate} c ON c.id = t.candidate_id JOIN {organisation} o ON o.id = c.organisation_id"
 
 
 def _override_correction(calendars: Calendars, last: dt.date) -> tuple[str, list[Any]]:
@@ -232,15 +240,17 @@ def _time_in_stage(subtree: Subtree, query: StatisticsQuery) -> list[dict[str, A
     calendars = subtree.calendars()
     group, group_params = calendars.group_sql("o.path")
     correction, correction_params = _override_correction(calendars, query.end)
+    tables = {"candidate": Candidate._meta.db_table, "organisation": Organisation._meta.db_table}
+    several = bool(group_params)  # several calendar groups: join the organisations for their paths
     sql = _VISITS_SQL.format(
         correction=correction,
         group=group,
         transition=StageTransition._meta.db_table,
-        candidate=Candidate._meta.db_table,
-        organisation=Organisation._meta.db_table,
+        join=_VISITS_JOIN.format(**tables) if several else "",
+        inside="o.path LIKE %s" if several else _VISITS_IN_SUBTREE.format(**tables),
     )
-    # Placeholders in text order: the correction (outer SELECT), then the group and the filters.
-    params: list[Any] = [*correction_params, *group_params, f"{subtree.root.path}%", query.start, query.end]
+    # Placeholders in text order: the correction (outer SELECT), the group, the period, the subtree.
+    params: list[Any] = [*correction_params, *group_params, query.start, query.end, f"{subtree.root.path}%"]
     with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(sql, params)
         rows = cursor.fetchall()
