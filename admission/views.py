@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1165,9 +1166,9 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def preferences(request: AuthenticatedRequest) -> HttpResponse:
     """E-mail digest on/off and hour; the private calendar (ICS) link, revocable."""
-    # A fresh copy of the account for the form (a rejected POST must not change request.user); its
-    # calendar token is the one shown below: one query for both.
-    account = User.objects.get(pk=request.user.pk)
+    # A copy of the account for the form (a rejected POST must not change request.user), read with
+    # the login in this request (admission.backends); its calendar token is the one shown below.
+    account = copy.copy(request.user)
     token = account.calendar_token
     form = forms.PreferencesForm(request.POST or None, instance=account)
     if request.method == "POST":

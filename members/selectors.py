@@ -31,6 +31,7 @@ from members.models import (
 )
 
 _SCOPE_CACHE_ATTR = "_tracker_scope"
+_SCOPE_ROWS_ATTR = "_tracker_scope_rows"
 
 
 @dataclass(frozen=True)
@@ -114,39 +115,56 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+ScopeRow = tuple[str, int, str, str, str]
+"""One active role as the scope needs it: (role, organisation id, path, name, kind)."""
+
+SCOPE_ROW_FIELDS = ("role", "organisation_id", "organisation__path", "organisation__name", "organisation__kind")
+"""The RoleAssignment fields of a ScopeRow, in order (members.backends reads them with the user)."""
+
+
+def scope_rows_attach(user: User | Any, rows: Iterable[ScopeRow]) -> None:
+    """Give `user` the active roles read with it (members.backends reads the login and its roles in one
+    query): `scope_for(user)` then builds the scope from them instead of querying again. The rows
+    live on that user object only, i.e. for one request: the next request reads them afresh."""
+    setattr(user, _SCOPE_ROWS_ATTR, list(rows))
+
+
 def scope_for(user: User | Any) -> Scope:
-    """The user's scope, computed with one query and cached on the user object for the request."""
+    """The user's scope, from one query (none when the roles came with the login, members.backends),
+    cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return Scope()
     cached = getattr(user, _SCOPE_CACHE_ATTR, None)
     if cached is not None:
         return cached
-    assignments = list(
-        RoleAssignment.objects.filter(user=user, active=True)
-        .select_related("organisation")
-        .only("role", "organisation__id", "organisation__path", "organisation__name", "organisation__kind")
-        .order_by("organisation__path", "role")
-    )
-    everything = user.is_superuser or any(a.role == Role.ADMINISTRATOR for a in assignments)
+    rows: list[ScopeRow] | None = getattr(user, _SCOPE_ROWS_ATTR, None)
+    if rows is None:
+        rows = list(RoleAssignment.objects.filter(user=user, active=True).values_list(*SCOPE_ROW_FIELDS))
+    scope = _scope_from_rows(user, rows)
+    setattr(user, _SCOPE_CACHE_ATTR, scope)
+    return scope
+
+
+def _scope_from_rows(user: User | Any, rows: list[ScopeRow]) -> Scope:
+    rows = sorted(rows, key=lambda row: (row[2], row[0]))  # by organisation path, then role
+    everything = user.is_superuser or any(role == Role.ADMINISTRATOR for role, *_rest in rows)
     # Mentors see only their mentees and candidates only their own case, which the admission app
     # grants separately.
-    read = [a.organisation.path for a in assignments if a.role not in NON_SCOPE_ROLES]
-    edit = [a.organisation.path for a in assignments if a.role in EDITING_ROLES]
-    readers = [a for a in assignments if a.role not in NON_SCOPE_ROLES]
+    readers = [row for row in rows if row[0] not in NON_SCOPE_ROLES]
+    read = [path for _role, _id, path, _name, _kind in readers]
+    edit = [path for role, _id, path, _name, _kind in rows if role in EDITING_ROLES]
     beyond = (
         everything
-        or len({a.organisation.id for a in readers}) > 1
-        or any(not a.organisation.is_branch for a in readers)
+        or len({org_id for _role, org_id, *_rest in readers}) > 1
+        or any(kind not in BRANCH_KINDS for *_rest, kind in readers)
     )
-    scope = Scope(
+    return Scope(
         everything=everything,
         beyond_one_branch=beyond,
         read_paths=_outermost(read),
         edit_paths=_outermost(edit),
-        roles=tuple((a.role, a.organisation.id, a.organisation.name) for a in assignments),
+        roles=tuple((role, org_id, name) for role, org_id, _path, name, _kind in rows),
     )
-    setattr(user, _SCOPE_CACHE_ATTR, scope)
-    return scope
 
 
 # --- Organisations --------------------------------------------------------------

@@ -149,6 +149,13 @@ for _database in DATABASES.values():
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
+AUTHENTICATION_BACKENDS = [
+    # The session's user read with their roles and unread notifications in one query (members.backends).
+    "admission.backends.AccountBackend",
+    # Only for the sessions signed in before it (they name this backend) until they expire:
+    # AccountBackend refuses a failed password itself, so a password is never checked twice.
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 # Committee staff, committee leaders and administrators must confirm each login with a TOTP

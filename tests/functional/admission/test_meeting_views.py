@@ -96,13 +96,13 @@ def test_the_meeting_list_takes_the_same_queries_for_one_or_many_meetings(  # ty
     _meeting(alice, tree, members, day=dt.date(2025, 1, 6))
     client.get(url)  # warm up the session and caches
 
-    # user, roles (scope), branch, page count, the page of meetings with their counts, unread
-    # notifications (base template); the session comes from the cache (cached_db)
-    with django_assert_num_queries(6):
+    # the user with roles (scope) and unread notifications (admission.backends), branch, page
+    # count, the page of meetings with their counts; the session comes from the cache (cached_db)
+    with django_assert_num_queries(4):
         client.get(url)
     for month in range(2, 9):
         _meeting(alice, tree, members, day=dt.date(2025, month, 4))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert _html(response).count("/admission/branch-meetings/") == 8
 

@@ -233,10 +233,11 @@ def test_the_review_page_issues_the_same_queries_for_a_thin_and_a_full_dossier(
         client.get(url)
     _return_and_resubmit(alice, carol, s9, rounds=4)  # more returns, items, transitions and history
 
-    # 1. session, 2. user, 3. scope, 4. candidate, 5. the audit row (one INSERT), 6. one UNION ALL
-    # (admission.bundle) for documents, mentorships, returns and their items, votes, transitions,
-    # scans, generated documents, calendar and rule overrides and the organisation chain (the
-    # flags and the committee due), 7. unread notifications: none of them grows with the dossier.
+    # 1. the user with scope and unread notifications (admission.backends), 2. candidate, 3. the
+    # audit row (one INSERT), 4. one UNION ALL (admission.bundle) for documents, mentorships,
+    # returns and their items, votes, transitions, scans, generated documents, calendar and rule
+    # overrides and the organisation chain (the flags and the committee due): none of them grows
+    # with the dossier.
     with django_assert_num_queries(REVIEW_PAGE_QUERIES):
         response = client.get(url)
     assert len(thin.captured_queries) == REVIEW_PAGE_QUERIES
@@ -245,7 +246,7 @@ def test_the_review_page_issues_the_same_queries_for_a_thin_and_a_full_dossier(
     assert html.count("Chi bộ đã gửi lại") == 5  # every return, resubmitted
 
 
-REVIEW_PAGE_QUERIES = 6  # the session from the cache (cached_db)
+REVIEW_PAGE_QUERIES = 4  # the session from the cache (cached_db)
 
 
 def test_the_candidate_page_shows_an_open_return_without_more_queries(
@@ -256,8 +257,8 @@ def test_the_candidate_page_shows_an_open_return_without_more_queries(
     url = reverse("candidate_detail", args=[s9.pk])
     client.get(url)  # warm the session
 
-    # The same 6 queries as on any candidate page (tests/functional/admission/test_views.py).
-    with django_assert_num_queries(6):
+    # The same 4 queries as on any candidate page (tests/functional/admission/test_views.py).
+    with django_assert_num_queries(4):
         pending = client.get(url).content.decode()
     services.document_record(acting_user=alice, candidate=s9, doc_type="A6", issued_on=dt.date(2025, 8, 22))
     redone = client.get(url).content.decode()
@@ -275,7 +276,7 @@ def test_the_candidate_page_names_the_committee_due_without_more_queries(
     url = reverse("candidate_detail", args=[s9.pk])
     client.get(url)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         html = client.get(url).content.decode()
 
     assert 'id="with-committee"' in html and tree.committee.name in html

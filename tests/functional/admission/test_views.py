@@ -465,15 +465,14 @@ def test_it_refuses_the_same_mentor_twice_with_a_message(alice, s1, introducers)
 BOARD_STAGES = ["S0", "S2", "S8", "S1", "S3", "S4", "S5", "S6", "S7", "S9", "S10", "S11", "S12", "S13", "S8"]
 # The board of branch A for alice, whatever the number of candidates:
 #  (the session comes from the cache: SESSION_ENGINE cached_db, config/settings)
-#  1. the user (authentication middleware),
-#  2. her role assignments (scope_for, cached on the user for the request),
-#  3. the branch (organisation_get),
-#  4. the open candidates with their person's name (candidate_list),
-#  5. one bundle (admission.bundle): the received documents of those at S8, the calendar
-#     overrides and the province's rule overrides,
-#  6. the unread notifications badge (context processor).
-BOARD_QUERIES = 6
-CANDIDATE_PAGE_QUERIES = 6
+#  1. the user with her active role assignments (scope_for) and unread notifications (the
+#     menu's badge) in one statement (admission.backends),
+#  2. the branch (organisation_get),
+#  3. the open candidates with their person's name (candidate_list),
+#  4. one bundle (admission.bundle): the received documents of those at S8, the calendar
+#     overrides and the province's rule overrides.
+BOARD_QUERIES = 4
+CANDIDATE_PAGE_QUERIES = 4
 
 
 def _board_of(tree: Tree, alice: User, introducers, stages: list[str]) -> str:  # type: ignore[no-untyped-def]
@@ -546,14 +545,14 @@ def test_it_draws_the_candidate_page_in_queries_that_do_not_grow_with_the_histor
             assert _html(response).count("→") >= candidate.transitions.count()
             counts.append(len(queries))
 
-    # 2 vs 18 transitions (and as many history rows), the same 7 queries: 1. session, 2. user,
-    # 3. role assignments (scope), 4. the candidate with person and branch (candidate_get),
-    # 5. the audit row of the view (one INSERT: Decree 13/2023), 6. every section of the page in
+    # 2 vs 18 transitions (and as many history rows), the same 4 queries (the session from the
+    # cache): 1. the user with role assignments (scope) and unread notifications (the badge) in one
+    # statement (admission.backends), 2. the candidate with person and branch (candidate_get),
+    # 3. the audit row of the view (one INSERT: Decree 13/2023), 4. every section of the page in
     # one UNION ALL (admission.bundle: transitions with acting users, mentorships with members,
     # votes, documents, trial tasks, verification requests, the last 30 history rows with their
     # users, committee returns with their items, scans, generated documents, calendar and rule
-    # overrides, the organisation chain that names the committee due), 7. the unread
-    # notifications badge.
+    # overrides, the organisation chain that names the committee due).
     assert counts == [CANDIDATE_PAGE_QUERIES, CANDIDATE_PAGE_QUERIES]
 
 
