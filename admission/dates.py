@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +17,35 @@ from admission.domain.calendar import WorkingCalendar
 from admission.domain.deadlines import ComputedDate
 from admission.domain.rules import RuleBook
 from admission.domain.stages import Stage
-from admission.models import Candidate
 from admission.workflow import STAGE_DEADLINE  # the legal dates bounding the step in progress
+
+
+class RecordedDates(Protocol):
+    """What the legal dates are counted from: a Candidate, or a lighter row with the same
+    attributes (selectors.BoardCandidate: the board reads 300 of them)."""
+
+    @property
+    def certificate_issue_date(self) -> date | None: ...
+    @property
+    def dossier_start_date(self) -> date | None: ...
+    @property
+    def branch_resolution_date(self) -> date | None: ...
+    @property
+    def deadline_extended(self) -> bool: ...
+    @property
+    def decision_received_date(self) -> date | None: ...
+    @property
+    def ceremony_date(self) -> date | None: ...
+    @property
+    def recognition_branch_date(self) -> date | None: ...
+    @property
+    def removal_date(self) -> date | None: ...
+    @property
+    def transfer_received_date(self) -> date | None: ...
+    @property
+    def transferred_on(self) -> date | None: ...
+    @property
+    def reconsideration_requested_date(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,7 @@ SUPERSEDES: dict[str, str] = {"transfer_decision_deadline": "decision_deadline"}
 
 
 def candidate_dates(
-    candidate: Candidate, *, calendar: WorkingCalendar, rulebook: RuleBook, only: frozenset[str] | None = None
+    candidate: RecordedDates, *, calendar: WorkingCalendar, rulebook: RuleBook, only: frozenset[str] | None = None
 ) -> CandidateDates:
     """Every legal date the recorded dates allow (or just those named in `only`); pure given its arguments."""
     c = candidate
@@ -165,7 +193,7 @@ def candidate_dates(
     return CandidateDates(**found)
 
 
-def _transfer_applies(c: Candidate) -> bool:
+def _transfer_applies(c: RecordedDates) -> bool:
     """The transfer's 30 WD bound the decision on the dossier it forwarded, not one on a later branch
     resolution (the destination returned the dossier and its branch voted again)."""
     received = c.transfer_received_date

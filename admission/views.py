@@ -224,26 +224,36 @@ def _url_pattern(name: str) -> Callable[[int], str]:
 def _board_view(columns: list[selectors.BoardColumn]) -> list[BoardColumnView]:
     lang: Literal["vi", "en"] = "en" if (get_language() or "vi").startswith("en") else "vi"
     candidate_url = _url_pattern("candidate_detail")
-    return [
-        BoardColumnView(
-            stage=column.stage.value,
-            label=STAGE_INFO[column.stage].label_en if lang == "en" else STAGE_INFO[column.stage].label_vi,
-            cards=[
-                BoardCardView(
-                    pk=card.candidate.pk,
-                    url=candidate_url(card.candidate.pk),
-                    name=card.name,
-                    overdue=card.overdue,
-                    next_step=str(card.next_step.label) if card.next_step else "",
-                    deadline=card.deadline.day.strftime("%d/%m/%Y") if card.deadline else "",
-                    rule_point=card.deadline.rule.point if card.deadline else "",
-                    blockers=[format_reason(b, lang) for b in card.blockers],
-                )
-                for card in column.cards
-            ],
+    result = []
+    for column in columns:
+        # The cards of a column share their stage: its next step is translated once.
+        next_steps = {c.next_step.key: c.next_step.label for c in column.cards if c.next_step}
+        labels = {key: str(label) for key, label in next_steps.items()}
+        result.append(
+            BoardColumnView(
+                stage=column.stage.value,
+                label=STAGE_INFO[column.stage].label_en if lang == "en" else STAGE_INFO[column.stage].label_vi,
+                cards=[
+                    BoardCardView(
+                        pk=card.candidate.pk,
+                        url=candidate_url(card.candidate.pk),
+                        name=card.name,
+                        overdue=card.overdue,
+                        next_step=labels[card.next_step.key] if card.next_step else "",
+                        deadline=_dmy(card.deadline.day) if card.deadline else "",
+                        rule_point=card.deadline.rule.point if card.deadline else "",
+                        blockers=[format_reason(b, lang) for b in card.blockers],
+                    )
+                    for card in column.cards
+                ],
+            )
         )
-        for column in columns
-    ]
+    return result
+
+
+def _dmy(day: dt.date) -> str:
+    """dd/mm/yyyy (what strftime("%d/%m/%Y") gives, at a fraction of its cost for 300 cards)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 @login_required

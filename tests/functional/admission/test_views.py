@@ -556,6 +556,41 @@ def test_it_draws_the_candidate_page_in_queries_that_do_not_grow_with_the_histor
     assert counts == [CANDIDATE_PAGE_QUERIES, CANDIDATE_PAGE_QUERIES]
 
 
+def test_each_card_shows_the_next_step_and_deadline_of_its_own_stage(alice, tree, introducers) -> None:  # type: ignore[no-untyped-def]
+    """The board reads plain rows (selectors.BoardCandidate) and works out the next step and the
+    bounding dates once per stage: every card still gets what the full candidate gives, whatever
+    order the names put the stages in; a candidate added shows on the next board."""
+    from admission import dates as date_rules
+    from admission import selectors
+    from admission.rulebook import calendar_for, rulebook_for
+    from admission.workflow import NEXT_STEP, STEP_BY_KEY
+
+    url = _board_of(tree, alice, introducers, BOARD_STAGES)
+    today = dt.date(2026, 11, 23)
+    columns = selectors.branch_board(user=alice, organisation=tree.branch_a, today=today)
+    cards = {card.candidate.pk: (column.stage, card) for column in columns for card in column.cards}
+    assert len(cards) == len(BOARD_STAGES)
+    calendar, rules = calendar_for(tree.branch_a), rulebook_for(tree.branch_a)
+    for candidate in Candidate.objects.filter(organisation=tree.branch_a):
+        stage, card = cards[candidate.pk]
+        expected = date_rules.stage_deadline(
+            stage, date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rules)
+        )
+        assert stage == candidate.stage_enum
+        assert card.next_step == STEP_BY_KEY.get(NEXT_STEP.get(stage, ""))
+        assert card.deadline == expected
+        assert card.overdue == (expected is not None and expected.day < today)
+        assert card.name == candidate.person.full_name
+    assert any(card.deadline for _stage, card in cards.values())
+
+    client = _client(alice)
+    before = _html(client.get(url))
+    _walked(tree, alice, "S0", name="Người Mới Theo Dõi")
+    after = _html(client.get(url))
+    assert "Người Mới Theo Dõi" not in before and "Người Mới Theo Dõi" in after
+    assert after.count("candidate-card") == before.count("candidate-card") + 1
+
+
 def test_the_board_names_the_documents_still_missing_before_the_branch_vote(alice, tree, introducers) -> None:  # type: ignore[no-untyped-def]
     complete = _walked(tree, alice, "S8", introducers, name="Đỗ Văn Đủ")
     lacking = _walked(tree, alice, "S8", introducers, name="Đỗ Văn Thiếu")
