@@ -87,6 +87,8 @@ ROOT_URLCONF = "config.urls"
 CANDIDATE_PATHS = ("/me/",)
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django's own form and widget templates by Jinja2, about three times faster; the others as before.
+FORM_RENDERER = "config.form_renderer.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
