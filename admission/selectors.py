@@ -255,7 +255,7 @@ def possible_duplicates(
     return result
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs seven times as much
 class BoardCandidate:
     """The candidate of a board card: the few columns the card needs (one tuple per row instead of
     a model instance of ~50 fields, 300 times), with the dates its deadline is counted from
@@ -284,7 +284,7 @@ class BoardCandidate:
 BOARD_CANDIDATE_FIELDS = tuple(BoardCandidate.__dataclass_fields__)  # Candidate fields, in the row's order
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardCard:
     candidate: BoardCandidate
     name: str  # the person's full name
@@ -345,8 +345,16 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
             next_steps[stage] = STEP_BY_KEY.get(NEXT_STEP.get(stage, ""))
             deadline_names[stage] = date_rules.stage_deadline_names(stage)
         # Only the dates that bound the step in progress: the board shows one deadline per card.
-        dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook_, only=deadline_names[stage])
-        deadline = date_rules.stage_deadline(stage, dates)
+        deadline = (
+            date_rules.stage_deadline(
+                stage,
+                date_rules.candidate_dates(
+                    candidate, calendar=calendar, rulebook=rulebook_, only=deadline_names[stage]
+                ),
+            )
+            if deadline_names[stage]
+            else None
+        )
         column.cards.append(
             BoardCard(
                 candidate=candidate,
