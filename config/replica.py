@@ -78,10 +78,28 @@ def read_connection() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _primary_position() -> str:
-    # The insert position: with synchronous_commit off the commit record may not be written out yet.
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+# The end of the last WAL record on the primary. The insert position, because with synchronous_commit
+# off the commit record may not be written out yet; less the page header it has already skipped when
+# that record ended exactly at a page (24 bytes) or segment (40 bytes) boundary: a standby's replay
+# position stops at the boundary and would never reach the insert position while the primary is idle.
+RECORD_END_SQL = """
+    WITH p AS (
+        SELECT {lsn} AS lsn,
+               current_setting('wal_block_size')::numeric AS page,
+               (SELECT setting::numeric FROM pg_settings WHERE name = 'wal_segment_size') AS segment
+    )
+    SELECT (lsn - CASE WHEN (lsn - '0/0'::pg_lsn) %% segment = 40 THEN 40
+                       WHEN (lsn - '0/0'::pg_lsn) %% page = 24 THEN 24
+                       ELSE 0 END)::text
+    FROM p
+"""
+
+
+def primary_position(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """Where the primary's WAL ends now (RECORD_END_SQL): once a standby has replayed up to it, it
+    has every write committed so far."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(RECORD_END_SQL.format(lsn="pg_current_wal_insert_lsn()"), [])
         return str(cursor.fetchone()[0])
 
 
@@ -90,7 +108,7 @@ def writes_remember(*, user_id: int) -> None:
     if not replica_configured():
         return
     try:
-        position = _primary_position()
+        position = primary_position()
     except DatabaseError:  # the request's own error is what matters; its later reads use the primary
         logger.warning("replica: the primary's WAL position could not be read", exc_info=True)
         return

@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.replica import REPLICA, STICKY_KEY
+from config.replica import RECORD_END_SQL, REPLICA, STICKY_KEY, primary_position
 from members import api_tokens
 from members.models import Person, User
 from tests.conftest import Tree
@@ -58,8 +58,9 @@ def _one(alias: str, sql: str, params: list[Any] | None = None) -> Any:
         return cursor.fetchone()[0]
 
 
-def replica_caught_up(timeout: float = 15) -> None:
-    position = _one("default", "SELECT pg_current_wal_insert_lsn()::text")
+def replica_caught_up(timeout: float = 60) -> None:
+    # Generous: under a loaded machine's I/O the standby may replay seconds behind.
+    position = primary_position()
     deadline = time.monotonic() + timeout
     while not _one(REPLICA, "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position]):
         assert time.monotonic() < deadline, "the standby did not replay the primary's writes"
@@ -100,6 +101,20 @@ def captured() -> Iterator[dict[str, CaptureQueriesContext]]:
 
 def _sql(capture: CaptureQueriesContext) -> str:
     return "\n".join(query["sql"] for query in capture.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("insert", "record_end"),
+    [
+        ("0/2A5F3B8", "0/2A5F3B8"),  # inside a page: the insert position itself
+        ("0/2A60018", "0/2A60000"),  # 24 bytes into a page (0x2A60000 = 5,424 × 8,192): its short header
+        ("0/3000028", "0/3000000"),  # 40 bytes into a 16 MB segment: its long header
+    ],
+)
+def test_the_primary_position_is_the_end_of_its_last_record(insert: str, record_end: str) -> None:
+    """A standby's replay position stops at a page boundary when a record ends there; the insert
+    position has already skipped the next page's header (config.replica.RECORD_END_SQL)."""
+    assert _one("default", RECORD_END_SQL.format(lsn="%s::pg_lsn"), [insert]) == record_end
 
 
 def test_the_replica_is_a_hot_standby_of_the_primary() -> None:
