@@ -56,6 +56,23 @@ def everything_changed() -> None:
     _bump_now_and_on_commit([EPOCH])
 
 
+def generation_stamp(*, organisation_id: int) -> tuple[int, int] | None:
+    """The epoch and the generation of an organisation now (one cache read), to key what is kept
+    while they do not move. A stamp that is missing (never bumped, or evicted) is set first to a
+    new value, so that a missing stamp never compares equal to one read before it went missing;
+    None when the cache keeps nothing (a dummy cache): then nothing may be kept."""
+    keys = [EPOCH, GENERATION.format(organisation_id)]
+    stamps = cache.get_many(keys)
+    if len(stamps) < len(keys):
+        for key in keys:
+            if key not in stamps:
+                cache.add(key, int(timezone.now().timestamp() * 1000), timeout=None)
+        stamps = cache.get_many(keys)  # the value that won if another process added it too
+    if len(stamps) < len(keys):
+        return None
+    return int(stamps[keys[0]]), int(stamps[keys[1]])
+
+
 def organisation_forget(*, organisation_id: int) -> None:
     """Only this organisation's own figures go stale (the statistics page's "recompute" button)."""
     _bump([GENERATION.format(organisation_id)])

@@ -390,10 +390,14 @@ def counts_on(
     for organisation_id, own, piece, *values in found:
         if piece is not None:
             found_sums[(organisation_id, bool(own))][piece] = tuple(int(v or 0) for v in values)
+    zero = (0,) * len(COLUMNS)
     for scope, found_pieces in found_sums.items():
         for day, numbers in covers.items():
             rows = [found_pieces[n] for n in numbers if n in found_pieces]
-            result[scope][day] = {column: sum(row[i] for row in rows) for i, column in enumerate(COLUMNS)}
+            # Column by column (zip), not a generator per column: a province's page adds up some
+            # thousands of these.
+            sums = [sum(column) for column in zip(*rows, strict=True)] if rows else zero
+            result[scope][day] = dict(zip(COLUMNS, sums, strict=True))
     return result
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from admission.dates import LEGAL_DATE_TRIGGER, SUPERSEDES
 from admission.domain import deadlines
 from admission.domain import statistics as stats
 from admission.domain.calendar import WorkingCalendar
-from admission.domain.rules import RuleSet
+from admission.domain.rules import RuleBook, RuleSet
 from admission.domain.stages import PIPELINE, Stage
 from admission.models import OUTCOME_TRANSITION, Candidate, CandidateTransfer, ListDecision, StageTransition
 from admission.reporting.query import StatisticsQuery, _pct_plan
@@ -409,6 +410,39 @@ def _deadline_part(
     )
 
 
+class _LimitMemo:
+    """The day of each time limit already computed by this process, per kind, calendar and rule
+    book (compared by value: the same overrides give the same days) and per (trigger, extended,
+    superseded): the limits are pure functions of them, so a page reuses those of the pages
+    before it and computes only the trigger days it has not met yet. A few dozen calendars and
+    rule books at most; each holds a day per distinct trigger of some years."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._memos: OrderedDict[tuple[str, WorkingCalendar, RuleBook], dict[tuple[dt.date, bool, bool], dt.date]]
+        self._memos = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, kind: str, calendar: WorkingCalendar, rules: RuleBook) -> dict[tuple[dt.date, bool, bool], dt.date]:
+        key = (kind, calendar, rules)
+        with self._lock:
+            memo = self._memos.get(key)
+            if memo is None:
+                memo = self._memos[key] = {}
+                while len(self._memos) > self.size:
+                    self._memos.popitem(last=False)
+            else:
+                self._memos.move_to_end(key)
+            return memo
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memos.clear()
+
+
+_LIMITS = _LimitMemo()
+
+
 def _deadline_outcomes(
     subtree: Subtree,
     query: StatisticsQuery,
@@ -419,13 +453,16 @@ def _deadline_outcomes(
     """(outcome, count, candidate ids) of the limits that end in the period, from rows
     (calendar group, trigger, done, extended, superseded, count, ids); each deadline is computed
     once per distinct trigger and calendar with the functions of ``admission.domain.deadlines``
-    (a superseded one by its superseding rule: the 30 WD from a transferred dossier's receipt)."""
+    (a superseded one by its superseding rule: the 30 WD from a transferred dossier's receipt),
+    and kept for the next pages (`_LimitMemo`)."""
     calendars = subtree.calendars()
     rules = functools.cache(calendars.rules.for_date)  # the rule set in force on a day, once per day
-    memo: dict[tuple[int, dt.date, bool, bool], dt.date] = {}
+    memos = [_LIMITS.of(kind.key, calendar, calendars.rules) for calendar in calendars.groups]
+    start, end, outcome = query.start, query.end, stats.deadline_outcome
     found: list[tuple[str, int, list[int]]] = []
     for number, trigger, done, extended, superseded, count, ids in rows:
-        key = (number, trigger, extended, superseded)
+        memo = memos[number]
+        key = (trigger, extended, superseded)
         limit = memo.get(key)
         if limit is None:
             calendar = calendars.groups[number]
@@ -434,8 +471,8 @@ def _deadline_outcomes(
             else:
                 limit = kind.compute(trigger, calendar, rules, extended)
             memo[key] = limit
-        if query.start <= limit <= query.end:
-            found.append((stats.deadline_outcome(deadline=limit, done=done, as_of=today), count, ids))
+        if start <= limit <= end:
+            found.append((outcome(deadline=limit, done=done, as_of=today), count, ids))
     return found
 
 
@@ -454,20 +491,28 @@ def _deadlines(
 ) -> list[dict[str, Any]]:
     """Limits met, late, overdue and open per kind, from the rows of `_candidate_figures`."""
     result = []
+    typed, no_ids = connection.vendor == "postgresql", []
     for kind in DEADLINE_KINDS:
         totals = dict.fromkeys(OUTCOMES, 0)
-        found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]] = [
-            (
-                int(number),
-                _as_date(trigger),
-                None if done is None else _as_date(done),
-                bool(extended),
-                bool(superseded),
-                count,
-                [],
-            )
-            for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
-        ]
+        found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]]
+        if typed:  # PostgreSQL's dates are already dates (and there are thousands of rows)
+            found = [
+                (int(number), trigger, done, extended, bool(superseded), count, no_ids)
+                for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
+            ]
+        else:
+            found = [
+                (
+                    int(number),
+                    _as_date(trigger),
+                    None if done is None else _as_date(done),
+                    bool(extended),
+                    bool(superseded),
+                    count,
+                    no_ids,
+                )
+                for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
+            ]
         for outcome, count, _ids in _deadline_outcomes(subtree, query, today, kind, found):
             totals[outcome] += count
         decided = totals["met"] + totals["late"] + totals["overdue"]

@@ -46,7 +46,7 @@ Choices where the texts are silent (docs/decisions.md, "Statistics"):
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -352,9 +352,7 @@ def statistics_figures(
     plan = plans.total(subtree.root.pk, query.years)
     child_plans = [c["plan"] for c in children if c["plan"] is not None]
     structure_day = end_day
-    kinds = Counter(
-        row.kind for row in subtree.rows.values() if row.id != subtree.root.pk and row.valid_on(structure_day)
-    )
+    kinds = subtree.kinds_on(structure_day)
     structure = {kind: kinds[kind] for kind in STRUCTURE_KINDS}
     return {
         "version": FIGURES_VERSION,

@@ -8,12 +8,14 @@ the root (calendar and rule overrides, plans) in one statement with ``_union_all
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import threading
+import time
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import BooleanField, Case, CharField, DateField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Left, NullIf, StrIndex, Substr
 
@@ -22,6 +24,7 @@ from admission.domain.calendar import WorkingCalendar, calendar_for_ancestors
 from admission.domain.rules import RuleBook
 from admission.models import AnnualPlan, CalendarOverride, RuleOverride
 from config.replica import read_connection
+from members.freshness import generation_stamp
 from members.models import Organisation, OrganisationKind
 
 KIND_ORDER = {kind: index for index, kind in enumerate(OrganisationKind.values)}
@@ -49,30 +52,121 @@ class OrgRow(NamedTuple):
 _SUBTREE_SQL = "SELECT id, parent_id, path, kind, name, valid_from, valid_to FROM {table} WHERE path LIKE %s"  # noqa: S608
 
 
+class Loaded(NamedTuple):
+    """What is read of a subtree, kept between pages (`LoadedSubtrees`): never modified."""
+
+    rows: dict[int, OrgRow]
+    children: dict[int, list[int]]
+    # The structure counts (statistics "structure"): the organisations below the root without
+    # validity dates counted by kind once, those with dates checked on the day asked.
+    kinds_always: Counter[str]
+    dated: tuple[OrgRow, ...]
+
+
+def _read_subtree(root: Organisation) -> Loaded:
+    """One query, the columns of OrgRow only, through a raw cursor (the ORM's row handling
+    costs more than the query for the 8,744 organisations of a province); each organisation's
+    children in the order of the page (kind, name, id)."""
+    with read_connection().cursor() as cursor:  # the replica when the view reads from it
+        cursor.execute(_SUBTREE_SQL.format(table=Organisation._meta.db_table), [f"{root.path}%"])
+        found = cursor.fetchall()
+    if connection.vendor != "postgresql":  # SQLite hands raw SQL dates back as text
+        found = [(*row[:5], _as_date_or_none(row[5]), _as_date_or_none(row[6])) for row in found]
+    make = OrgRow._make
+    rows = {row[0]: make(row) for row in found}
+    root_pk = root.pk
+    by_parent: dict[int, list[OrgRow]] = defaultdict(list)
+    for row in rows.values():
+        if row.parent_id is not None and row.id != root_pk:
+            by_parent[row.parent_id].append(row)
+    order = KIND_ORDER.get
+    # Each parent's few children sorted on their own: cheaper than one sort of the whole subtree.
+    children = {
+        parent: [r.id for r in sorted(group, key=lambda r: (order(r.kind, 99), r.name, r.id))]
+        for parent, group in by_parent.items()
+    }
+    below = [row for row in rows.values() if row.id != root_pk]
+    kinds_always = Counter(row.kind for row in below if row.valid_from is None and row.valid_to is None)
+    dated = tuple(row for row in below if row.valid_from is not None or row.valid_to is not None)
+    return Loaded(rows, children, kinds_always, dated)
+
+
+class LoadedSubtrees:
+    """The subtrees loaded by this process, each kept while the data generation of its root
+    (``members.freshness``) has not moved: every writer of an organisation (the service that
+    creates one, the admin's change and delete, the dataset generator) makes it move, as does
+    any other write below the root. A few roots only, each for `seconds` at most (a safety net);
+    never a subtree read from the replica (it may lag behind the generation just read) or inside
+    a transaction (it may hold rows that are rolled back). docs/decisions.md, "Statistics
+    computed cheaply: the Python side, continued"."""
+
+    def __init__(self, size: int = 4, seconds: float = 600.0) -> None:
+        self.size = size
+        self.seconds = seconds
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Loaded]]
+        self._entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, root: Organisation) -> Loaded:
+        reading = read_connection()
+        if reading.alias != DEFAULT_DB_ALIAS or reading.in_atomic_block:
+            return _read_subtree(root)
+        stamp = generation_stamp(organisation_id=root.pk)
+        if stamp is None:
+            return _read_subtree(root)
+        key = (reading.settings_dict.get("NAME"), root.pk, root.path, stamp)
+        now = time.monotonic()
+        with self.lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[0] < self.seconds:
+                self._entries.move_to_end(key)
+                return entry[1]
+        loaded = _read_subtree(root)
+        with self.lock:
+            self._entries[key] = (now, loaded)
+            self._entries.move_to_end(key)
+            for old in [k for k in self._entries if k[1] == root.pk and k != key]:
+                del self._entries[old]  # an older generation of the same root
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return loaded
+
+    def clear(self) -> None:
+        with self.lock:
+            self._entries.clear()
+
+
+# Shared by the requests of this process; the rows and lists it hands out are never modified.
+_LOADED = LoadedSubtrees()
+
+
 @dataclass
 class Subtree:
     """The organisations under (and including) a root, read with one query."""
 
     root: Organisation
-    rows: dict[int, OrgRow]
-    children: dict[int, list[int]] = field(default_factory=dict)
+    loaded: Loaded
     _calendars: Calendars | None = None
+
+    @property
+    def rows(self) -> dict[int, OrgRow]:
+        return self.loaded.rows
+
+    @property
+    def children(self) -> dict[int, list[int]]:
+        return self.loaded.children
+
+    def kinds_on(self, day: dt.date) -> Counter[str]:
+        """The organisations below the root valid on `day`, counted by kind."""
+        kinds = Counter(self.loaded.kinds_always)
+        kinds.update(row.kind for row in self.loaded.dated if row.valid_on(day))
+        return kinds
 
     @classmethod
     def load(cls, root: Organisation) -> Subtree:
-        """One query, the columns of OrgRow only, through a raw cursor (the ORM's row handling
-        costs more than the query for the 8,744 organisations of a province)."""
-        with read_connection().cursor() as cursor:  # the replica when the view reads from it
-            cursor.execute(_SUBTREE_SQL.format(table=Organisation._meta.db_table), [f"{root.path}%"])
-            found = cursor.fetchall()
-        if connection.vendor != "postgresql":  # SQLite hands raw SQL dates back as text
-            found = [(*row[:5], _as_date_or_none(row[5]), _as_date_or_none(row[6])) for row in found]
-        rows = {row[0]: OrgRow._make(row) for row in found}
-        children: dict[int, list[int]] = defaultdict(list)
-        for row in sorted(rows.values(), key=lambda r: (KIND_ORDER.get(r.kind, 99), r.name, r.id)):
-            if row.parent_id is not None and row.id != root.pk:
-                children[row.parent_id].append(row.id)
-        return cls(root=root, rows=rows, children=dict(children))
+        """The organisations under `root`: from the process's cache of loaded subtrees when the
+        root's data generation has not moved since (`_LOADED`), else one query."""
+        return cls(root=root, loaded=_LOADED.get(root))
 
     @property
     def child_ids(self) -> list[int]:
@@ -93,6 +187,22 @@ class Subtree:
         if self._calendars is None:
             self._calendars = Calendars.load(self, rows)
         return self._calendars
+
+
+# The calendars of the pages before, by value: a page reuses the working days an equal calendar
+# already worked out (WorkingCalendar keeps them per year) instead of recounting each year.
+_CALENDARS: OrderedDict[WorkingCalendar, WorkingCalendar] = OrderedDict()
+_CALENDARS_KEPT = 64
+
+
+def _interned(calendar: WorkingCalendar) -> WorkingCalendar:
+    with _LOADED.lock:
+        found = _CALENDARS.get(calendar)
+        if found is None:
+            found = _CALENDARS[calendar] = calendar
+            while len(_CALENDARS) > _CALENDARS_KEPT:
+                _CALENDARS.popitem(last=False)
+        return found
 
 
 @dataclass(frozen=True)
@@ -125,9 +235,11 @@ class Calendars:
             keys = dict.fromkeys(subtree.rows, root_key)
         others = sorted({k for k in keys.values() if k != root_key}, key=lambda k: -len(subtree.rows[k[-1]].path))
         group_keys = [root_key, *others]
-        groups = tuple(calendar_for_ancestors(rows.calendar, key) for key in group_keys)
+        groups = tuple(_interned(calendar_for_ancestors(rows.calendar, key)) for key in group_keys)
         number = {key: index for index, key in enumerate(group_keys)}
-        rules = RuleBook(overrides=tuple(rows.rules))
+        # Sorted: the same overrides make an equal rule book whatever order they were read in
+        # (RuleBook.for_date sorts them anyway), so the deadlines memo finds it again.
+        rules = RuleBook(overrides=tuple(sorted(rows.rules)))
         return cls(
             groups=groups,
             paths=(root.path, *(subtree.rows[k[-1]].path for k in others)),
