@@ -13,6 +13,7 @@ write and the commit would otherwise be cached under the new generation with the
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,7 +67,7 @@ def generation_stamp(*, organisation_id: int) -> tuple[int, int] | None:
     if len(stamps) < len(keys):
         for key in keys:
             if key not in stamps:
-                cache.add(key, int(timezone.now().timestamp() * 1000), timeout=None)
+                cache.add(key, secrets.randbits(62), timeout=None)  # never a value seen before
         stamps = cache.get_many(keys)  # the value that won if another process added it too
     if len(stamps) < len(keys):
         return None

@@ -396,8 +396,8 @@ def counts_on(
             rows = [found_pieces[n] for n in numbers if n in found_pieces]
             # Column by column (zip), not a generator per column: a province's page adds up some
             # thousands of these.
-            sums = [sum(column) for column in zip(*rows, strict=True)] if rows else zero
-            result[scope][day] = dict(zip(COLUMNS, sums, strict=True))
+            totals: Sequence[int] = [sum(column) for column in zip(*rows, strict=True)] if rows else zero
+            result[scope][day] = dict(zip(COLUMNS, totals, strict=True))
     return result
 
 

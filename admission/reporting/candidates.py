@@ -491,7 +491,8 @@ def _deadlines(
 ) -> list[dict[str, Any]]:
     """Limits met, late, overdue and open per kind, from the rows of `_candidate_figures`."""
     result = []
-    typed, no_ids = connection.vendor == "postgresql", []
+    typed = connection.vendor == "postgresql"
+    no_ids: list[int] = []  # the page counts, it does not list the people
     for kind in DEADLINE_KINDS:
         totals = dict.fromkeys(OUTCOMES, 0)
         found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]]
