@@ -838,14 +838,21 @@ class Notification(models.Model):
         VERIFICATION = "verification", _("Hạn trả lời thẩm tra lý lịch")
         MENTOR_REVIEW = "mentor_review", _("Nhận xét định kỳ của đảng viên giúp đỡ")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # The indexes are chosen for the sweep, which writes hundreds of thousands of rows at once
+    # (docs/decisions.md): the user's own index is the unique (user, key); candidate, transition and
+    # digest are indexed only where set (a branch's review reminder has none, a new row no digest).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     key = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
-    transition = models.ForeignKey(StageTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    transition = models.ForeignKey(
+        StageTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     due_on = models.DateField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
     text_vi = models.CharField(max_length=300)
@@ -853,7 +860,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     digest = models.ForeignKey(
-        "DigestDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        "DigestDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications", db_index=False
     )
 
     class Meta:
@@ -861,7 +868,13 @@ class Notification(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_user_unread"),
-            models.Index(fields=["user"], name="notification_not_emailed", condition=Q(digest__isnull=True)),
+            # What the next digest may contain (digests_dispatch_due, digest_items).
+            models.Index(
+                fields=["user"], name="notification_to_email", condition=Q(digest__isnull=True, read_at__isnull=True)
+            ),
+            models.Index(fields=["candidate"], name="notification_candidate", condition=Q(candidate__isnull=False)),
+            models.Index(fields=["transition"], name="notification_transition", condition=Q(transition__isnull=False)),
+            models.Index(fields=["digest"], name="notification_digest", condition=Q(digest__isnull=False)),
         ]
 
     def get_absolute_url(self) -> str:
@@ -893,7 +906,8 @@ class DigestDelivery(models.Model):
         SKIPPED = "skipped", _("Bỏ qua")
         UNKNOWN = "unknown", _("Không rõ kết quả")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    # Indexed by the unique (user, day).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests", db_index=False)
     day = models.DateField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -907,7 +921,8 @@ class DigestDelivery(models.Model):
         verbose_name_plural = _("thư tổng hợp đã gửi")
         ordering = ["-day", "-pk"]
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]
-        indexes = [models.Index(fields=["status", "day"], name="digest_status_day")]
+        # The day's pending deliveries in id order (the sweep enqueues them by keyset, in chunks).
+        indexes = [models.Index(fields=["status", "day", "id"], name="digest_status_day_id")]
 
 
 class BranchReview(models.Model):
