@@ -15,7 +15,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from admission.models import CandidateTransfer, DigestDelivery, Notification, VerificationRequest
@@ -38,12 +38,13 @@ class TransientSendError(Exception):
     """The SMTP server said no (or could not be reached): nothing was accepted, retry later."""
 
 
-def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
+def digests_dispatch_due(*, now: dt.datetime) -> int:
     """Create today's digest for every user whose digest hour has come and who has something new.
 
     At most one DigestDelivery per user and day (unique). Every delivery still pending today is
     (re-)enqueued after commit: if the broker was down at the last sweep, it goes out now, and
-    a duplicate in the queue is harmless (the send claims the row first).
+    a duplicate in the queue is harmless (the send claims the row first). Returns how many of
+    today's deliveries are pending.
     """
     today = timezone.localdate(now)
     hour = timezone.localtime(now).hour
@@ -51,10 +52,12 @@ def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
         waiting = (
             User.objects.filter(is_active=True, email_digest=True, digest_hour__lte=hour)
             .exclude(email="")
-            .filter(notifications__digest__isnull=True, notifications__read_at__isnull=True)
-            .exclude(digests__day=today)
+            # A semi-join on the index of what may be e-mailed, not a join with every waiting
+            # notification made distinct again. Today's existing deliveries are skipped by the
+            # unique (user, day) (ON CONFLICT DO NOTHING): an anti-join read the table being
+            # written, row by row, when its statistics said it was empty.
+            .filter(Exists(Notification.objects.filter(user=OuterRef("pk"), digest__isnull=True, read_at__isnull=True)))
             .values_list("pk", flat=True)
-            .distinct()
         )
         if connection.vendor == "postgresql":
             # One INSERT … SELECT: a sweep that told every branch creates 280,000 deliveries, which
@@ -71,19 +74,46 @@ def digests_dispatch_due(*, now: dt.datetime) -> list[int]:
                 [DigestDelivery(user_id=user_id, day=today, created_at=now) for user_id in waiting],
                 ignore_conflicts=True,
             )
-        pending = list(
-            DigestDelivery.objects.filter(day=today, status=DigestDelivery.Status.PENDING).values_list("pk", flat=True)
-        )
-        transaction.on_commit(lambda: _enqueue(pending), robust=True)
+        pending = DigestDelivery.objects.filter(day=today, status=DigestDelivery.Status.PENDING).count()
+        if pending:
+            transaction.on_commit(lambda: _enqueue_pending(today), robust=True)
     return pending
 
 
+# Deliveries read per keyset step of _enqueue_pending: the sweep holds at most this many ids,
+# however many digests the day has (280,000 when every branch was told).
+ENQUEUE_CHUNK = 5000
+
+
+def _enqueue_pending(day: dt.date) -> None:
+    """Enqueue the day's pending deliveries in id order, ENQUEUE_CHUNK ids at a time (keyset on
+    the (status, day, id) index): memory stays flat whatever their number. Rows claimed meanwhile
+    by a worker are no longer pending and are not read again; a broker error stops the walk (the
+    rest stay pending for the next beat)."""
+    after = 0
+    while True:
+        ids = list(
+            DigestDelivery.objects.filter(status=DigestDelivery.Status.PENDING, day=day, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:ENQUEUE_CHUNK]
+        )
+        if not ids:
+            return
+        _enqueue(ids)
+        if len(ids) < ENQUEUE_CHUNK:
+            return
+        after = ids[-1]
+
+
 def _enqueue(delivery_ids: list[int]) -> None:
-    """One message per DIGESTS_PER_TASK deliveries (digests_send), through one producer."""
+    """One message per DIGESTS_PER_TASK deliveries (digests_send), through one producer. The
+    message's argsrepr (shown by monitoring) is a count, not Celery's repr of every id."""
     with current_app.producer_or_acquire() as producer:
         for start in range(0, len(delivery_ids), DIGESTS_PER_TASK):
             chunk = delivery_ids[start : start + DIGESTS_PER_TASK]
-            current_app.send_task(DIGESTS_SEND_TASK, args=(chunk,), producer=producer)
+            current_app.send_task(
+                DIGESTS_SEND_TASK, args=(chunk,), producer=producer, argsrepr=f"({len(chunk)} deliveries,)"
+            )
 
 
 def digests_send(*, delivery_ids: list[int]) -> dict[str, int]:

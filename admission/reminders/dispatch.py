@@ -808,4 +808,4 @@ def sweep(*, now: dt.datetime) -> dict[str, int]:
     reviews = mentor_reviews_dispatch(now=now)
     digests = digests_dispatch_due(now=now)
     stale = stale_sends_flag(now=now)
-    return {"reminders": handled, "mentor_reviews": reviews, "digests": len(digests), "stale": stale}
+    return {"reminders": handled, "mentor_reviews": reviews, "digests": digests, "stale": stale}

@@ -1,5 +1,6 @@
 """Digest sends are published in chunks (digests_send): one message per DIGESTS_PER_TASK
-deliveries, each delivery still sent at most once, a refused one retried on its own."""
+deliveries, each delivery still sent at most once, a refused one retried on its own. The day's
+pending deliveries are read by keyset, ENQUEUE_CHUNK ids at a time (flat memory)."""
 
 import datetime as dt
 import smtplib
@@ -13,7 +14,7 @@ from admission.devdata.demo import at, walk_to
 from admission.models import DigestDelivery
 from admission.reminders import digests
 from admission.reminders import dispatch as reminders
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
@@ -37,12 +38,51 @@ def test_the_sends_are_published_one_message_per_chunk(two_deliveries, monkeypat
     ids = [d.pk for d in two_deliveries] * 3  # (the same ids again: only the chunking is looked at)
     sent: list[tuple[str, list[int]]] = []
     monkeypatch.setattr(digests, "DIGESTS_PER_TASK", 4)
-    monkeypatch.setattr(
-        digests.current_app, "send_task", lambda name, args, producer=None: sent.append((name, args[0]))
-    )
+    reprs: list[str] = []
+
+    def send_task(name, args, producer=None, argsrepr=None):  # type: ignore[no-untyped-def]
+        sent.append((name, args[0]))
+        reprs.append(argsrepr)
+
+    monkeypatch.setattr(digests.current_app, "send_task", send_task)
     digests._enqueue(ids)
     assert [name for name, _chunk in sent] == [digests.DIGESTS_SEND_TASK] * 2
     assert [chunk for _name, chunk in sent] == [ids[:4], ids[4:]]
+    assert reprs == ["(4 deliveries,)", "(2 deliveries,)"]  # a count, not every id
+
+
+def test_the_pending_deliveries_of_the_day_are_enqueued_by_keyset_each_once(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    day = dt.date(2025, 10, 23)
+    created = at(day)
+    pending = [DigestDelivery.objects.create(user=UserFactory(), day=day, created_at=created).pk for _ in range(7)]
+    for status in ("sent", "sending", "failed"):  # not pending: never enqueued again
+        DigestDelivery.objects.create(user=UserFactory(), day=day, created_at=created, status=status)
+    DigestDelivery.objects.create(user=UserFactory(), day=day - dt.timedelta(days=1), created_at=created)  # another day
+    monkeypatch.setattr(digests, "ENQUEUE_CHUNK", 3)
+    chunks: list[list[int]] = []
+    monkeypatch.setattr(digests, "_enqueue", chunks.append)
+    digests._enqueue_pending(day)
+    assert chunks == [pending[0:3], pending[3:6], pending[6:7]]  # id order, at most ENQUEUE_CHUNK ids held
+
+
+def test_the_keyset_walk_stops_at_a_broker_error_and_the_next_beat_enqueues_the_rest(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    day = dt.date(2025, 10, 23)
+    pending = [DigestDelivery.objects.create(user=UserFactory(), day=day, created_at=at(day)).pk for _ in range(5)]
+    monkeypatch.setattr(digests, "ENQUEUE_CHUNK", 2)
+    chunks: list[list[int]] = []
+
+    def broker_down_after_first(ids: list[int]) -> None:
+        if chunks:
+            raise ConnectionError("broker down")
+        chunks.append(ids)
+
+    monkeypatch.setattr(digests, "_enqueue", broker_down_after_first)
+    with pytest.raises(ConnectionError):
+        digests._enqueue_pending(day)
+    assert chunks == [pending[:2]]
+    monkeypatch.setattr(digests, "_enqueue", chunks.append)
+    digests._enqueue_pending(day)  # the next beat: every pending delivery again (the send claims first)
+    assert chunks[1:] == [pending[:2], pending[2:4], pending[4:]]
 
 
 def test_a_chunk_sends_each_once_and_retries_a_refused_one_on_its_own(two_deliveries, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -94,6 +94,20 @@ def _digest_for(user, now):  # type: ignore[no-untyped-def]
     return DigestDelivery.objects.get(user=user, day=now.date())
 
 
+def test_a_digest_is_created_only_for_whoever_has_something_to_read(waiting_for_ceremony, alice, carol, bob) -> None:  # type: ignore[no-untyped-def]
+    """Not for a user who has no notification at all (the digest's waiting users were once an outer
+    join, which let every account without notifications through), nor for one whose items are read."""
+    now = at(dt.date(2025, 10, 23))
+    reminders.reminders_dispatch_due(now=now)
+    bob.email, bob.digest_hour = "bob@example.invalid", 0
+    bob.save()
+    assert not Notification.objects.filter(user=bob).exists()
+    Notification.objects.filter(user=carol).update(read_at=now)
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).exists()
+    assert reminders.digests_dispatch_due(now=now) == 1
+    assert list(DigestDelivery.objects.values_list("user__username", flat=True)) == ["alice"]
+
+
 def test_it_sends_one_digest_per_user_and_day_and_never_twice(
     waiting_for_ceremony, alice, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]

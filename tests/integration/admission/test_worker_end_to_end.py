@@ -54,14 +54,14 @@ def test_a_due_probation_reaches_the_inbox_once_through_the_real_worker(
 
     now = timezone.now()
     reminders.reminders_dispatch_due(now=now)
-    pending = reminders.digests_dispatch_due(now=now)  # enqueues on commit, through Redis
-    assert len(pending) == 1
+    assert reminders.digests_dispatch_due(now=now) == 1  # enqueues on commit, through Redis
+    delivery = DigestDelivery.objects.get()
     assert wait_for(lambda: len(inbox.messages) == 1, seconds=45), worker_log().read_text()
     text = inbox.messages[0].decode("utf-8", "replace")
     assert "alice@example.invalid" in text
-    assert DigestDelivery.objects.get(pk=pending[0]).status == "sent"
+    assert DigestDelivery.objects.get(pk=delivery.pk).status == "sent"
     # Sending the same delivery again (a duplicate task) delivers nothing more.
-    digest_send_task.delay(pending[0])
+    digest_send_task.delay(delivery.pk)
     reminders.digests_dispatch_due(now=now)
     time.sleep(3)
     assert len(inbox.messages) == 1
@@ -77,11 +77,12 @@ def test_redis_restarted_between_sweep_and_send_delivers_once_when_back(
     real_services.redis_stop()
     now = timezone.now()
     reminders.reminders_dispatch_due(now=now)
-    pending = reminders.digests_dispatch_due(now=now)  # the enqueue fails: logged, the row stays pending
-    assert DigestDelivery.objects.get(pk=pending[0]).status == "pending"
+    assert reminders.digests_dispatch_due(now=now) == 1  # the enqueue fails: logged, the row stays pending
+    delivery = DigestDelivery.objects.get()
+    assert delivery.status == "pending"
     real_services.redis_start()
     reminders.digests_dispatch_due(now=timezone.now())  # the next beat tick re-enqueues pending rows
     assert wait_for(lambda: len(inbox.messages) == 1, seconds=60)
     time.sleep(3)
     assert len(inbox.messages) == 1
-    assert DigestDelivery.objects.get(pk=pending[0]).status == "sent"
+    assert DigestDelivery.objects.get(pk=delivery.pk).status == "sent"
