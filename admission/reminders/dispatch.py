@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Field, Model, QuerySet
+from django.db.models import Count, F, Field, Model, Prefetch, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
@@ -52,7 +52,7 @@ from admission.schedule import (
     verification_reply_due,
 )
 from admission.workflow import CHAIN, TURN, Body, body_committee, turn_of
-from members.models import BRANCH_ROLES, Organisation
+from members.models import BRANCH_ROLES, Organisation, Person
 from members.selectors import organisation_authority
 
 _Due = TypeVar("_Due", Candidate, BranchReview, VerificationRequest, CandidateTransfer)
@@ -63,7 +63,8 @@ BATCH_SIZE = 1000
 # Branch reviews on PostgreSQL: nothing of a batch passes through Python (one statement), so a
 # batch can be larger; it still commits on its own and holds its rows' locks for ~0.1 s.
 REVIEW_BATCH_SIZE = 5000
-# What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows).
+# What the sweep reads of a candidate (the dates reminder_plan needs, and the names it shows): the
+# candidate's own columns (claimed alone), then its person's and branch's (_reminder_prefetch).
 REMINDER_FIELDS = (
     "stage",
     "next_reminder_at",
@@ -80,11 +81,19 @@ REMINDER_FIELDS = (
     "deadlock_ruling_date",
     "transfer_received_date",
     "deadline_extended",
-    "person__full_name",
-    "organisation__path",
-    "organisation__parent_id",
-    "organisation__name",
+    "person",
+    "organisation",
 )
+
+
+def _reminder_prefetch() -> tuple[Prefetch[Any], ...]:
+    """The batch's people and branches, each by primary key (`id IN (…)`, one query each). Joined to the
+    claim instead, PostgreSQL read every due candidate's person and branch (a merge join from the first
+    row of each table, or a scan of all organisations) and sorted them before the LIMIT, in every batch."""
+    return (
+        Prefetch("person", queryset=Person.objects.only("full_name")),
+        Prefetch("organisation", queryset=Organisation.objects.only("path", "parent_id", "name")),
+    )
 
 
 # --- The sweep ---------------------------------------------------------------------------------
@@ -184,7 +193,7 @@ def _dispatch_candidate_batch(state: _SweepState, *, batch_size: int) -> int:
     now = state.now
     today = timezone.localdate(now)
     with transaction.atomic(durable=True):
-        batch = list(state.due(Candidate).select_related("person", "organisation").only(*REMINDER_FIELDS)[:batch_size])
+        batch = list(state.due(Candidate).only(*REMINDER_FIELDS).prefetch_related(*_reminder_prefetch())[:batch_size])
         if not batch:
             return 0
         last = (batch[-1].next_reminder_at, batch[-1].pk)  # before the loop below moves it on
@@ -670,7 +679,7 @@ def _dispatch_review_batch(state: _SweepState, *, batch_size: int) -> int:
 # One batch of due branch reviews in one statement (PostgreSQL): claim (FOR UPDATE SKIP LOCKED, in
 # keyset order after the previous batch, on the review_due_keyset index alone), the branches' names
 # and meeting days, their secretaries and deputies, the counts of the notification's text (per
-# branch with someone to tell), 
+# branch with someone to tell),
 # the notifications (ON CONFLICT DO NOTHING on (user, key)), each review moved on to the reminder
 # after today's for its meeting day (%(next)s: VALUES (day, due) for days 1-28,
 # meeting_reminder_day caps the day at 28). The texts are _review_notifications' exactly.
