@@ -33,7 +33,7 @@ The report gets two sections per preset: "Main pages, <preset> preset" and "Remi
 <preset> preset" (a run replaces only the sections it produced).
 
 Targets: every page <= 12 queries whatever the data size; page time <= 2x its SQL time; the sweep
-over all due items of the national preset < 60 s with flat memory.
+over all due items of the national preset <= 30 s with every branch staffed (issue 18), with flat memory.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ SWEEP_RUNS = (
 PASSWORD = "bench-2026!"  # noqa: S105 - the generator's documented benchmark password
 QUERY_TARGET = 12
 RATIO_TARGET = 2.0
-SWEEP_TARGET_S = 60.0
+SWEEP_TARGET_S = 30.0  # issue 18: every branch staffed, national preset
 SINGLE_RUN_S = float(os.environ.get("BENCH_SINGLE_RUN_S", "15"))  # slower pages are requested once
 EXPLAIN_MS = 50.0  # the slowest query is explained when it takes this long (or a target is missed)
 EXPLAIN_TIMEOUT_S = 120.0
@@ -416,6 +416,14 @@ class SweepResult:
     profile: str
     slowest: Query | None = None
     explain: str = ""
+    commit_s: float | None = None  # time in COMMIT (the deferred foreign-key checks), not in the SQL time
+    commits: int = 0
+    load: str = ""  # the machine's 1-minute load average before and after
+
+
+def _load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        return loadavg.read().split()[0]
 
 
 @dataclass
@@ -653,15 +661,30 @@ def _sweep(days: int, mode: str, now: dt.datetime, results: Results) -> SweepRes
         start_snapshot = tracemalloc.take_snapshot()
     outcomes: list[dict[str, int]] = []
     profile = ""
+    commits: list[float] = []
+    commit = connection.commit
+
+    def timed_commit() -> None:
+        started = time.perf_counter()
+        commit()
+        commits.append(time.perf_counter() - started)
+
+    load_before = _load_average()
     clock.begin()
     # No wrapper under tracemalloc: it would count its own records (the query count comes from "time").
-    with connection.execute_wrapper(clock) if mode != "memory" else contextlib.nullcontext():
-        started = time.perf_counter()
-        if mode == "profile":
-            profile = _profiled(lambda: outcomes.append(reminders.sweep(now=now)), "the sweep")
-        else:
-            outcomes.append(reminders.sweep(now=now))
-        seconds = time.perf_counter() - started
+    if mode != "memory":
+        connection.commit = timed_commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(clock) if mode != "memory" else contextlib.nullcontext():
+            started = time.perf_counter()
+            if mode == "profile":
+                profile = _profiled(lambda: outcomes.append(reminders.sweep(now=now)), "the sweep")
+            else:
+                outcomes.append(reminders.sweep(now=now))
+            seconds = time.perf_counter() - started
+    finally:
+        if mode != "memory":
+            del connection.commit
     clock.end()
     outcome = outcomes[0]
     rss_growth = (_status_kb("VmHWM") - rss_before) * 1024 if rss_tracked else None
@@ -699,6 +722,9 @@ def _sweep(days: int, mode: str, now: dt.datetime, results: Results) -> SweepRes
         statements=[f"{sum(ms) / 1000:7.2f} s {len(ms):>6} × {sql}" for sql, ms in top],
         profile=profile,
         slowest=clock.slowest_select,
+        commit_s=sum(commits) if mode != "memory" else None,
+        commits=len(commits),
+        load=f"{load_before} → {_load_average()}",
     )
     results.sweeps.append(result)
     print(f"\nsweep +{days} d ({mode}): {outcome} in {seconds:.1f} s, {len(queries)} queries")  # noqa: T201
@@ -799,9 +825,10 @@ def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
         "`now`, outside any test transaction: each batch commits, as in production. " + dataset_line + "\n",
     ]
     lines.append(
-        "| now | due candidates | due branch reviews | handled | notifications written | seconds | SQL s | queries | "
-        "peak RSS growth | peak Python memory (tracemalloc) | seconds under tracemalloc |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| now | due candidates | due branch reviews | handled | notifications written | digests pending | seconds | "
+        "SQL s | COMMIT s | queries | load average | peak RSS growth | peak Python memory (tracemalloc) | "
+        "seconds under tracemalloc |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
     by_days: dict[int, dict[str, SweepResult]] = {}
     for s in collected.sweeps:
@@ -813,10 +840,12 @@ def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
         peak = f"{mem.peak_bytes / 1e6:.1f} MB" if mem and mem.peak_bytes is not None else "—"
         traced = f"{mem.seconds:.1f}" if mem else "—"
         rss = f"{timed.rss_growth_bytes / 1e6:.1f} MB" if timed.rss_growth_bytes is not None else "—"
+        commit = f"{timed.commit_s:.2f} ({timed.commits})" if timed.commit_s is not None else "—"
         lines.append(
             f"| +{days} d ({timed.now:%Y-%m-%d %H:%M}) | {timed.due_candidates:,} | {timed.due_reviews:,} | "
-            f"{timed.result['reminders']:,} | {timed.notifications:,} | {timed.seconds:.2f} | {timed.sql_s:.2f} | "
-            f"{timed.queries:,} | {rss} | {peak} | {traced} |"
+            f"{timed.result['reminders']:,} | {timed.notifications:,} | {timed.result['digests']:,} | "
+            f"{timed.seconds:.2f} | {timed.sql_s:.2f} | {commit} | {timed.queries:,} | {timed.load} | {rss} | "
+            f"{peak} | {traced} |"
         )
     lines.append(
         "\n\"now\" is the generator's now (today at REMINDER_HOUR, when the day's reminders fall due) plus a "
@@ -824,7 +853,9 @@ def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
         "(a sweep after a month without beat: the worst case). Seconds and the growth of the process's peak RSS "
         "(VmHWM reset before the sweep) without tracemalloc; the Python peak from a second run under "
         "tracemalloc (the first run's changes undone in between), which also lists what is still allocated after the sweep "
-        "(below). "
+        "(below). SQL s: the time in the sweep's statements; COMMIT s (number of commits): the time in its "
+        "commits, where PostgreSQL checks the deferred foreign keys of the rows written; load average: the "
+        "machine's 1-minute load average before and after the timed run (2 cores, shared). "
         + (
             "Every branch has a secretary account (BENCH_STAFF_BRANCHES=1, one per branch, e-mail digest at 07:00): "
             "each due review and reminder notifies someone, and each of them gets a digest queued. "
@@ -832,7 +863,7 @@ def _sweep_lines(collected: Results, dataset_line: str) -> list[str]:
             else "Only the 5 bench logins per province hold roles, "
             "so few notifications are written (most branches have no secretary account in the generated data). "
         )
-        + f"Target (national): < {SWEEP_TARGET_S:.0f} s over all due items, memory flat (the peak does not grow "
+        + f"Target (national, every branch staffed): ≤ {SWEEP_TARGET_S:.0f} s over all due items, memory flat (the peak does not grow "
         "with the number handled).\n"
     )
     for days, modes in sorted(by_days.items()):
