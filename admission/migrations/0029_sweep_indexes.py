@@ -19,7 +19,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("admission", "0027_document_jobs"),
+        ("admission", "0028_statistics_indexes"),
         ("members", "0014_statistics_summaries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
