@@ -30,7 +30,7 @@ from admission.documents import context as doccontext
 from admission.documents import defaults as docdefaults
 from admission.documents import generate as docgen
 from admission.documents import templates as doctemplates
-from admission.models import Candidate, DocumentJob, DocumentTemplate, GeneratedDocument, GeneratedKind
+from admission.models import Candidate, DocumentJob, DocumentTemplate, GeneratedDocument, GeneratedKind, IssuedDocument
 from members.auth import client_ip
 from members.forms import DateInput
 from members.http import AuthenticatedRequest
@@ -139,9 +139,15 @@ def _job(request: AuthenticatedRequest, pk: int) -> tuple[DocumentJob, Candidate
     job = DocumentJob.objects.filter(pk=pk).select_related("document", "issued__issuer", "created_by").first()
     if job is None:
         raise Http404
-    if job.issued is not None:
-        return job, selectors.candidate_of_issued(user=request.user, issued=job.issued)
-    return job, selectors.candidate_get(user=request.user, pk=job.candidate_id)
+    return job, _candidate_of_file(request, candidate_id=job.candidate_id, issued=job.issued)
+
+
+def _candidate_of_file(request: AuthenticatedRequest, *, candidate_id: int, issued: IssuedDocument | None) -> Candidate:
+    """The candidate of a file (a job's or a generated document's): scoped through the candidate, or
+    for a register entry's file through the entry's issuing body (selectors.candidate_of_issued)."""
+    if issued is not None:
+        return selectors.candidate_of_issued(user=request.user, issued=issued)
+    return selectors.candidate_get(user=request.user, pk=candidate_id)
 
 
 @login_required
@@ -179,10 +185,7 @@ def generated_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404
     # Scoped through the candidate (or a register entry's issuing body): the same 404 as for a
     # candidate outside the scope.
-    if document.issued is not None:
-        candidate = selectors.candidate_of_issued(user=request.user, issued=document.issued)
-    else:
-        candidate = selectors.candidate_get(user=request.user, pk=document.candidate_id)
+    candidate = _candidate_of_file(request, candidate_id=document.candidate_id, issued=document.issued)
     handle = docgen.generated_document_open(
         acting_user=request.user, document=document, candidate=candidate, ip_address=client_ip(request)
     )

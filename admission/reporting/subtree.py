@@ -67,10 +67,11 @@ def _read_subtree(root: Organisation) -> Loaded:
     """One query, the columns of OrgRow only, through a raw cursor (the ORM's row handling
     costs more than the query for the 8,744 organisations of a province); each organisation's
     children in the order of the page (kind, name, id)."""
-    with read_connection().cursor() as cursor:  # the replica when the view reads from it
+    reading = read_connection()  # the replica when the view reads from it
+    with reading.cursor() as cursor:
         cursor.execute(_SUBTREE_SQL.format(table=Organisation._meta.db_table), [f"{root.path}%"])
         found = cursor.fetchall()
-    if connection.vendor != "postgresql":  # SQLite hands raw SQL dates back as text
+    if reading.vendor != "postgresql":  # SQLite hands raw SQL dates back as text
         found = [(*row[:5], _as_date_or_none(row[5]), _as_date_or_none(row[6])) for row in found]
     make = OrgRow._make
     rows = {row[0]: make(row) for row in found}
