@@ -1419,6 +1419,49 @@ class StatisticsReport(models.Model):
         ordering = ["-created_at", "-pk"]
 
 
+class CandidateCount(models.Model):
+    """Statistics summary of the candidacies (rules §9), kept by `admission.reporting.summaries`.
+
+    The twin of `members.models.MemberCount` for the figures of the candidacies that a month-aligned
+    period can read without touching the candidates: the stage visits that ended in the period
+    (time in stage: `label` the stage left, `value` its working days by the package calendar), the
+    removals from the probationary list (by removal date) and the awareness-class cohort (funnel:
+    by certificate date; `label` whether the ceremony, the branch vote and the dossier happened,
+    `value` the months to the ceremony). One row per organisation, scope (`own`: the candidacies
+    of the organisation itself; otherwise its subtree), level (year or month), bucket (the first
+    day of the year or month), figure, label and value; `count` is how many. Only whole months:
+    a period that starts or ends inside a month is counted from the candidacies themselves.
+    Written in the writer's transaction through `members.freshness.organisations_changed`;
+    `manage.py rebuild_statistics` recomputes them.
+    """
+
+    class Level(models.IntegerChoices):
+        YEAR = 0, _("Năm")
+        MONTH = 1, _("Tháng")
+
+    # No database constraint: derived rows (see MemberCount).
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    own = models.BooleanField()
+    figure = models.CharField(max_length=8)
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    bucket = models.DateField()
+    label = models.CharField(max_length=8, blank=True, default="")
+    value = models.IntegerField(default=0)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp quần chúng")
+        verbose_name_plural = _("số liệu tổng hợp quần chúng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "own", "figure", "level", "bucket", "label", "value"],
+                name="candidate_count_key",
+            ),
+        ]
+
+
 class ImportBatch(models.Model):
     """One Excel import (or dry run): who imported which file, and what it did row by row."""
 

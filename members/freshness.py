@@ -14,7 +14,7 @@ write and the commit would otherwise be cached under the new generation with the
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -25,6 +25,16 @@ from members.summaries import organisations_recount
 
 GENERATION = "statistics:generation:{}"
 EPOCH = "statistics:epoch"  # bumped by everything_changed: every cached figure goes stale
+
+# The summaries of other apps, recounted with the members' for the organisations written (members
+# never imports admission: `AdmissionConfig.ready` registers the candidacies' summary here).
+_RECOUNTS: list[Callable[[list[int]], None]] = []
+
+
+def recount_register(recount: Callable[[list[int]], None]) -> None:
+    """Have `organisations_changed` also call `recount(organisation ids)` in the writer's transaction."""
+    if recount not in _RECOUNTS:
+        _RECOUNTS.append(recount)
 
 
 def _bump(keys: Iterable[str]) -> None:
@@ -42,12 +52,16 @@ def _bump_now_and_on_commit(keys: list[str]) -> None:
 
 def organisations_changed(*, paths: Iterable[str]) -> None:
     """The subtrees containing these organisation paths have changed: bump every ancestor's generation
-    and recount the member summary of the organisations themselves (`members.summaries`): call it
+    and recount the summaries of the organisations themselves (`members.summaries`, and those
+    registered by `recount_register`): call it
     in the writer's transaction, after the writes."""
     paths = list(paths)
     ids = {part for path in paths for part in path.strip("/").split("/") if part}
-    # The member summary of the organisations written (the last id of each path), in this transaction.
-    organisations_recount(organisation_ids=[int(path.strip("/").split("/")[-1]) for path in paths if path.strip("/")])
+    # The summaries of the organisations written (the last id of each path), in this transaction.
+    written = [int(path.strip("/").split("/")[-1]) for path in paths if path.strip("/")]
+    organisations_recount(organisation_ids=written)
+    for recount in _RECOUNTS:
+        recount(written)
     if ids:
         _bump_now_and_on_commit([GENERATION.format(org_id) for org_id in sorted(ids)])
 

@@ -52,6 +52,7 @@ from admission.devdata.pipeline import CandidatesMixin
 from admission.devdata.pools import clean
 from admission.devdata.tree import TreeMixin
 from admission.models import Candidate, StageTransition, Vote
+from admission.reporting.summaries import candidates_rebuild
 from admission.rulebook import calendar_for, rulebook_for
 from members.freshness import everything_changed
 from members.models import Organisation, PartyMember, Person, Role, RoleAssignment, User
@@ -87,6 +88,7 @@ class DatasetGenerator(TreeMixin, CandidatesMixin):
         # bypass the services that keep it): in one transaction of its own, once the load is committed.
         with transaction.atomic():
             members_rebuild()
+            candidates_rebuild()
         self._step("summaries", started)
         everything_changed()  # COPY and bulk inserts: every cached statistics figure is stale
         if connection.vendor == "postgresql":

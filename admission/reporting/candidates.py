@@ -43,6 +43,7 @@ from admission.domain.stages import PIPELINE, Stage
 from admission.models import OUTCOME_TRANSITION, Candidate, CandidateTransfer, ListDecision, StageTransition
 from admission.reporting.query import StatisticsQuery, _pct_plan
 from admission.reporting.subtree import Subtree, _as_date, _child_of_root, _subtree_q, _typed_null, _union_all
+from admission.reporting.summaries import PeriodCounts
 from admission.workflow import step_ending
 from members.models import Organisation
 
@@ -548,26 +549,31 @@ def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
 
 
 def _candidate_figures(
-    subtree: Subtree, query: StatisticsQuery, today: dt.date
+    subtree: Subtree, query: StatisticsQuery, today: dt.date, counted: PeriodCounts | None = None
 ) -> tuple[dict[int | None, int], dict[str, int], dict[str, Any], list[dict[str, Any]]]:
     """Removals per child of the root, the outcomes, the funnel and the deadlines: eight
     aggregates over the subtree's candidates, transitions and transfers in one statement
-    (`_union_all`), each a GROUP BY of its own filter."""
+    (`_union_all`), each a GROUP BY of its own filter. The removals and the funnel of a
+    whole-month period come from the summary instead (`counted`, ``summaries.period_counts``)."""
     prefix = _subtree_candidates(subtree.root)
     shadowed = bool(prefix[0])  # the parts read the subtree's candidates: no subtree filter of their own
-    parts = [
-        _removed_part(subtree, query, shadowed),
-        _funnel_part(subtree.root, query, shadowed),
-        *(_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS),
-    ]
-    counted = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
-    counted += _outcome_parts(subtree.root, query)
+    parts = (
+        []
+        if counted is not None
+        else [_removed_part(subtree, query, shadowed), _funnel_part(subtree.root, query, shadowed)]
+    )
+    parts += [_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS]
+    counted_parts = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
+    counted_parts += _outcome_parts(subtree.root, query)
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for name, *values in _union_all(counted, (*CANDIDATE_COLUMNS, "n"), prefix):
+    for name, *values in _union_all(counted_parts, (*CANDIDATE_COLUMNS, "n"), prefix):
         by_part[name].append(tuple(values))
+    outcomes = {name: sum(int(row[-1]) for row in by_part[name]) for name in OUTCOME_FIGURES}
+    deadline_figures = _deadlines(subtree, query, today, by_part)
+    if counted is not None:
+        return dict(counted.removed), outcomes, _funnel(counted.funnel), deadline_figures
     removed: dict[int | None, int] = defaultdict(int)
     for child, _i2, _d1, _d2, _flag, count in by_part["removed"]:
         removed[None if child is None else int(child)] += count
-    outcomes = {name: sum(int(row[-1]) for row in by_part[name]) for name in OUTCOME_FIGURES}
     funnel = _funnel((months, voted, dossier, count) for months, voted, _d1, _d2, dossier, count in by_part["funnel"])
-    return dict(removed), outcomes, funnel, _deadlines(subtree, query, today, by_part)
+    return dict(removed), outcomes, funnel, deadline_figures

@@ -64,6 +64,7 @@ from admission.reporting.candidates import _candidate_figures
 from admission.reporting.plans import Plans
 from admission.reporting.query import AdmittedBy, StatisticsQuery, _pct_base, _pct_plan
 from admission.reporting.subtree import Calendars, RootRows, Subtree, _subtree_q
+from admission.reporting.summaries import PeriodCounts, period_counts
 from config.replica import read_connection
 from members import summaries
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, User
@@ -227,19 +228,46 @@ def _override_correction(calendars: Calendars, last: dt.date) -> tuple[str, list
     return (" + ".join(terms) if terms else "0"), params
 
 
-def _time_in_stage(subtree: Subtree, query: StatisticsQuery) -> list[dict[str, Any]]:
+def _time_in_stage(subtree: Subtree, query: StatisticsQuery, counted: PeriodCounts | None) -> list[dict[str, Any]]:
     """Median and 90th percentile of working days spent in each stage, visits ended in the period.
 
     A visit of a stage runs from the transition into it to the next transition out of it; each
     transition stores the visit it ends (day entered, working days by the package calendar, see
-    StageTransition), and the first stay in S0 has no transition into it and is not counted. One
-    query groups the visits of the subtree that ended in the period by stage and working days,
-    the stored count corrected by the calendar overrides of the visit's calendar group
-    (`_override_correction`): a histogram per stage, whatever the number of visits.
+    StageTransition), and the first stay in S0 has no transition into it and is not counted. A
+    period of whole months reads the histograms from the summary (`counted`, ``summaries``) when
+    no calendar override of the subtree changes a visit's count; otherwise one query groups the
+    visits of the subtree that ended in the period by stage and working days, the stored count
+    corrected by the calendar overrides of the visit's calendar group (`_override_correction`):
+    a histogram per stage, whatever the number of visits.
     """
     calendars = subtree.calendars()
-    group, group_params = calendars.group_sql("o.path")
     correction, correction_params = _override_correction(calendars, query.end)
+    histograms: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    if counted is not None and not correction_params:
+        for stage, by_days in counted.visits.items():
+            histograms[stage].update(by_days)
+    else:
+        for stage, working_days, count in _visit_histogram_rows(subtree, query, correction, correction_params):
+            histograms[stage][working_days] += count
+    order = [s.value for s in PIPELINE] + [Stage.SY.value, Stage.SZ.value]
+    return [
+        {
+            "stage": stage,
+            "count": sum(histograms[stage].values()),
+            "median": stats.quantile(histograms[stage], 0.5),
+            "p90": stats.quantile(histograms[stage], 0.9),
+        }
+        for stage in order
+        if stage in histograms
+    ]
+
+
+def _visit_histogram_rows(
+    subtree: Subtree, query: StatisticsQuery, correction: str, correction_params: list[Any]
+) -> list[tuple[str, int, int]]:
+    """(stage, working days corrected, visits) of the subtree's visits ended in the period."""
+    calendars = subtree.calendars()
+    group, group_params = calendars.group_sql("o.path")
     tables = {"candidate": Candidate._meta.db_table, "organisation": Organisation._meta.db_table}
     several = bool(group_params)  # several calendar groups: join the organisations for their paths
     sql = _VISITS_SQL.format(
@@ -253,21 +281,7 @@ def _time_in_stage(subtree: Subtree, query: StatisticsQuery) -> list[dict[str, A
     params: list[Any] = [*correction_params, *group_params, query.start, query.end, f"{subtree.root.path}%"]
     with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    histograms: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for stage, days, count in rows:
-        histograms[stage][days] += count
-    order = [s.value for s in PIPELINE] + [Stage.SY.value, Stage.SZ.value]
-    return [
-        {
-            "stage": stage,
-            "count": sum(histograms[stage].values()),
-            "median": stats.quantile(histograms[stage], 0.5),
-            "p90": stats.quantile(histograms[stage], 0.9),
-        }
-        for stage in order
-        if stage in histograms
-    ]
+        return cursor.fetchall()
 
 
 # --- Everything on the page ----------------------------------------------------------------
@@ -313,7 +327,9 @@ def statistics_figures(
     subtree.calendars(root_rows)
     plans = Plans.load(subtree, years, root_rows)
     groups = _member_groups(subtree, query)
-    removed, outcomes, funnel, deadlines = _candidate_figures(subtree, query, today)
+    # The removals, the funnel and the stage visits of a whole-month period from the summary.
+    counted = period_counts(root_id=subtree.root.pk, child_ids=subtree.child_ids, start=query.start, end=query.end)
+    removed, outcomes, funnel, deadlines = _candidate_figures(subtree, query, today, counted)
 
     def rollup(keys: Iterable[int | None]) -> dict[str, int]:
         """The counts of some children of the root (None: the root's own rows), added up."""
@@ -392,7 +408,7 @@ def statistics_figures(
         "children": children,
         "breakdowns": _breakdowns(organisation, query),
         "funnel": funnel,
-        "time_in_stage": _time_in_stage(subtree, query),
+        "time_in_stage": _time_in_stage(subtree, query, counted),
         "deadlines": deadlines,
         "structure": {"date": structure_day.isoformat(), **structure},
         "trend": _trend(subtree, query, plans, totals),
