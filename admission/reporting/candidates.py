@@ -488,44 +488,149 @@ def _deadline_cases(
 
 
 def _deadlines(
-    subtree: Subtree, query: StatisticsQuery, today: dt.date, rows: Mapping[str, list[tuple[Any, ...]]]
+    subtree: Subtree,
+    query: StatisticsQuery,
+    today: dt.date,
+    rows: Mapping[str, list[tuple[Any, ...]]],
+    counted_in_sql: bool = False,
 ) -> list[dict[str, Any]]:
-    """Limits met, late, overdue and open per kind, from the rows of `_candidate_figures`."""
+    """Limits met, late, overdue and open per kind, from the rows of `_candidate_figures`: the
+    outcomes counted by the statement itself (`counted_in_sql`, `_deadline_count_sql`: rows of
+    outcome number and count), or rows of (group, superseded, trigger, done, extended, count)
+    whose limits are computed here."""
     result = []
     typed = connection.vendor == "postgresql"
     no_ids: list[int] = []  # the page counts, it does not list the people
     for kind in DEADLINE_KINDS:
         totals = dict.fromkeys(OUTCOMES, 0)
-        found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]]
-        if typed:  # PostgreSQL's dates are already dates (and there are thousands of rows)
-            found = [
-                (int(number), trigger, done, extended, bool(superseded), count, no_ids)
-                for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
-            ]
+        if counted_in_sql:
+            for outcome, *_unused, count in rows.get(kind.key, []):
+                totals[OUTCOMES[int(outcome)]] += int(count)
         else:
-            found = [
-                (
-                    int(number),
-                    _as_date(trigger),
-                    None if done is None else _as_date(done),
-                    bool(extended),
-                    bool(superseded),
-                    count,
-                    no_ids,
-                )
-                for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
-            ]
-        for outcome, count, _ids in _deadline_outcomes(subtree, query, today, kind, found):
-            totals[outcome] += count
+            found: list[tuple[int, dt.date, dt.date | None, bool, bool, int, list[int]]]
+            if typed:  # PostgreSQL's dates are already dates (and there are thousands of rows)
+                found = [
+                    (int(number), trigger, done, extended, bool(superseded), count, no_ids)
+                    for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
+                ]
+            else:
+                found = [
+                    (
+                        int(number),
+                        _as_date(trigger),
+                        None if done is None else _as_date(done),
+                        bool(extended),
+                        bool(superseded),
+                        count,
+                        no_ids,
+                    )
+                    for number, superseded, trigger, done, extended, count in rows.get(kind.key, [])
+                ]
+            for outcome, count, _ids in _deadline_outcomes(subtree, query, today, kind, found):
+                totals[outcome] += count
         decided = totals["met"] + totals["late"] + totals["overdue"]
         result.append({"key": kind.key, **totals, "met_percent": _pct_plan(totals["met"], decided)})
     return result
 
 
+# --- Deadlines counted by the statement (PostgreSQL) --------------------------------------------
+
+# The limits of a period, per kind, calendar, rule book and period: the arrays (group, superseded,
+# trigger, extended, limit) of every trigger of the window whose limit falls in the period, as the
+# array literals `_deadline_count_sql` joins the candidates to (one string each: psycopg2 then
+# quotes five strings instead of adapting thousands of dates). Pure functions of their key, kept
+# like `_LIMITS`.
+_PERIOD_LIMITS: OrderedDict[tuple[Any, ...], tuple[str, str, str, str, str]] = OrderedDict()
+_PERIOD_LIMITS_LOCK = threading.Lock()
+
+
+def _limits_in_period(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> tuple[str, str, str, str, str]:
+    """Array literals (group, superseded, trigger, extended, limit) of the time limits of `kind`
+    that end in the period, for every trigger day of the window (`DeadlineKind.shortest_days`,
+    `longest_days`) and calendar group: the limits `_deadline_outcomes` computes row by row
+    (`_LIMITS` memo), for every trigger instead of those the candidates have."""
+    calendars = subtree.calendars()
+    key = (kind.key, calendars.groups, calendars.rules, query.start, query.end)
+    with _PERIOD_LIMITS_LOCK:
+        kept = _PERIOD_LIMITS.get(key)
+        if kept is not None:
+            _PERIOD_LIMITS.move_to_end(key)
+            return kept
+    rules = functools.cache(calendars.rules.for_date)
+    first = query.start - dt.timedelta(days=kind.longest_days)
+    days = (query.end - dt.timedelta(days=kind.shortest_days) - first).days + 1
+    rows: list[tuple[int, bool, dt.date, bool, dt.date]] = []
+    for number, calendar in enumerate(calendars.groups):
+        memo = _LIMITS.of(kind.key, calendar, calendars.rules)
+        for offset in range(max(days, 0)):
+            trigger = first + dt.timedelta(days=offset)
+            for superseded in (False, True) if kind.compute_superseding is not None else (False,):
+                for extended in (False, True):
+                    memo_key = (trigger, extended, superseded)
+                    limit = memo.get(memo_key)
+                    if limit is None:
+                        if superseded and kind.compute_superseding is not None:
+                            limit = kind.compute_superseding(trigger, calendar, rules)
+                        else:
+                            limit = kind.compute(trigger, calendar, rules, extended)
+                        memo[memo_key] = limit
+                    if query.start <= limit <= query.end:
+                        rows.append((number, superseded, trigger, extended, limit))
+
+    def literal(values: Iterable[object]) -> str:
+        return "{" + ",".join(values) + "}"  # type: ignore[arg-type]
+
+    arrays = (
+        literal(str(row[0]) for row in rows),
+        literal("t" if row[1] else "f" for row in rows),
+        literal(row[2].isoformat() for row in rows),
+        literal("t" if row[3] else "f" for row in rows),
+        literal(row[4].isoformat() for row in rows),
+    )
+    with _PERIOD_LIMITS_LOCK:
+        _PERIOD_LIMITS[key] = arrays
+        while len(_PERIOD_LIMITS) > 64:
+            _PERIOD_LIMITS.popitem(last=False)
+    return arrays
+
+
+def _deadline_count_sql(
+    subtree: Subtree, query: StatisticsQuery, today: dt.date, kind: DeadlineKind
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the outcomes of the limits of `kind` that end in the period, counted by the
+    statement (rows of outcome number in OUTCOMES and count, in the columns of
+    `_candidate_figures`): the subtree's candidates (the WITH clause of `_subtree_candidates`)
+    joined to the limits of every trigger day (`_limits_in_period`, arrays), instead of one row
+    per distinct trigger and done day (9,000 for a province) whose limits Python looked up. The
+    twin of `_deadline_qs` + `_deadline_outcomes` (tests compare them)."""
+    candidate = Candidate._meta.db_table
+    trigger, done = f"c.{kind.trigger}", f"c.{kind.done}"
+    if kind.superseding_trigger is not None:
+        newer = f"c.{kind.superseding_trigger}"
+        trigger_day = f"CASE WHEN {newer} >= {trigger} THEN {newer} ELSE {trigger} END"
+        superseded = f"(({newer} >= {trigger}) IS TRUE)"
+    else:
+        trigger_day, superseded = trigger, "FALSE"
+    group, group_params = subtree.calendars().group_sql("c.path")
+    left = ", ".join(["%s"] * len(_LEFT_STAGES))
+    sql = (
+        "SELECT %s AS part, x.outcome AS i1, NULL::integer AS i2, NULL::date AS d1, NULL::date AS d2, "  # noqa: S608 - names
+        "NULL::boolean AS flag, COUNT(*) AS n FROM (SELECT CASE "
+        f"WHEN {done} IS NOT NULL THEN CASE WHEN {done} <= l.lim THEN 0 ELSE 1 END "
+        "WHEN l.lim < %s THEN 2 ELSE 3 END AS outcome "
+        f'FROM "{candidate}" c JOIN unnest(%s::integer[], %s::boolean[], %s::date[], %s::boolean[], %s::date[]) '
+        "AS l(grp, sup, trig, ext, lim) "
+        f"ON l.trig = {trigger_day} AND l.sup = {superseded} AND l.ext = c.deadline_extended AND l.grp = {group} "
+        f"WHERE NOT (c.stage IN ({left}) AND {done} IS NULL)) x GROUP BY x.outcome"
+    )
+    params: list[Any] = [kind.key, today, *_limits_in_period(subtree, query, kind), *group_params, *_LEFT_STAGES]
+    return sql, params
+
+
 CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
 
 
-def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
+def _subtree_candidates(root: Organisation, with_path: bool = False) -> tuple[str, list[Any]]:
     """On PostgreSQL, a WITH clause that reads the subtree's candidates once, under the name of
     the candidate table: the six parts of `_candidate_figures` then scan those rows instead of
     the whole table six times (Hà Nội on the national preset: 26,000 of 300,000 candidates). A
@@ -541,6 +646,8 @@ def _subtree_candidates(root: Organisation) -> tuple[str, list[Any]]:
         field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field
     }
     columns = ", ".join(f"c.{name}" for name in sorted(names))
+    if with_path:  # several calendar groups: `_deadline_count_sql` numbers them by path
+        columns += ", o.path"
     return (
         f'WITH "{candidate}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names
         f'JOIN "{organisation}" o ON o.id = c.organisation_id WHERE o.path LIKE %s) ',
@@ -554,22 +661,28 @@ def _candidate_figures(
     """Removals per child of the root, the outcomes, the funnel and the deadlines: eight
     aggregates over the subtree's candidates, transitions and transfers in one statement
     (`_union_all`), each a GROUP BY of its own filter. The removals and the funnel of a
-    whole-month period come from the summary instead (`counted`, ``summaries.period_counts``)."""
-    prefix = _subtree_candidates(subtree.root)
+    whole-month period come from the summary instead (`counted`, ``summaries.period_counts``);
+    on PostgreSQL the deadlines' outcomes are counted by the statement (`_deadline_count_sql`)."""
+    several_groups = len(subtree.calendars().groups) > 1
+    prefix = _subtree_candidates(subtree.root, with_path=several_groups)
     shadowed = bool(prefix[0])  # the parts read the subtree's candidates: no subtree filter of their own
     parts = (
         []
         if counted is not None
         else [_removed_part(subtree, query, shadowed), _funnel_part(subtree.root, query, shadowed)]
     )
-    parts += [_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS]
+    raw_parts: list[tuple[str, list[Any]]] = []
+    if shadowed:
+        raw_parts = [_deadline_count_sql(subtree, query, today, kind) for kind in DEADLINE_KINDS]
+    else:
+        parts += [_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS]
     counted_parts = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
     counted_parts += _outcome_parts(subtree.root, query)
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for name, *values in _union_all(counted_parts, (*CANDIDATE_COLUMNS, "n"), prefix):
+    for name, *values in _union_all(counted_parts, (*CANDIDATE_COLUMNS, "n"), prefix, raw_parts):
         by_part[name].append(tuple(values))
     outcomes = {name: sum(int(row[-1]) for row in by_part[name]) for name in OUTCOME_FIGURES}
-    deadline_figures = _deadlines(subtree, query, today, by_part)
+    deadline_figures = _deadlines(subtree, query, today, by_part, counted_in_sql=bool(raw_parts))
     if counted is not None:
         return dict(counted.removed), outcomes, _funnel(counted.funnel), deadline_figures
     removed: dict[int | None, int] = defaultdict(int)

@@ -297,14 +297,18 @@ def _typed_null(output_field: Any) -> Any:
 
 
 def _union_all(
-    parts: Sequence[QuerySet[Any]], columns: Sequence[str], prefix: tuple[str, list[Any]] = ("", [])
+    parts: Sequence[QuerySet[Any]],
+    columns: Sequence[str],
+    prefix: tuple[str, list[Any]] = ("", []),
+    raw_parts: Sequence[tuple[str, list[Any]]] = (),
 ) -> list[tuple[Any, ...]]:
     """The rows of several querysets in one statement (UNION ALL), each selecting `columns`.
 
     Every part annotates the same column names with the same types (typed NULLs where a part
     has nothing to say); the first column is usually a constant naming the part. One round trip
     instead of one per part: the statistics page reads a dozen small aggregates. `prefix` is SQL
-    put before the statement (a WITH clause) and its parameters.
+    put before the statement (a WITH clause) and its parameters; `raw_parts` are more parts
+    as SQL and parameters, selecting the same columns.
     """
     selects: list[str] = []
     params: list[Any] = list(prefix[1])
@@ -313,6 +317,9 @@ def _union_all(
         sql, part_params = part.values(*columns).query.sql_with_params()
         selects.append(f"SELECT {names} FROM ({sql}) part{number}")  # noqa: S608 - compiled ORM SQL
         params += part_params
+    for number, (raw_sql, raw_params) in enumerate(raw_parts, start=len(parts)):
+        selects.append(f"SELECT {names} FROM ({raw_sql}) part{number}")  # noqa: S608 - the caller's SQL
+        params += raw_params
     with read_connection().cursor() as cursor:  # the replica when the view reads from it
         cursor.execute(prefix[0] + " UNION ALL ".join(selects), params)
         return cursor.fetchall()

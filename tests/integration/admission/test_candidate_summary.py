@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from admission.domain.stages import Stage
-from admission.models import Candidate, CandidateCount
-from admission.reporting import statistics
+from admission.models import CalendarOverride, Candidate, CandidateCount
+from admission.reporting import candidates, statistics
 from admission.reporting.query import AdmittedBy, StatisticsQuery
 from admission.reporting.summaries import (
     MONTH,
@@ -128,3 +128,27 @@ def test_what_one_candidacy_counts() -> None:
     assert candidate_items(
         stage=Stage.S3.value, removal=None, certificate=dt.date(2024, 1, 31), ceremony=None, voted=False, dossier=True
     ) == [("funnel", dt.date(2024, 1, 31), "n-d", 0)]
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_deadlines_counted_by_the_statement_equal_those_computed_row_by_row(
+    tree, alice, carol, eve, introducers, seed, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL counts the deadlines' outcomes in SQL against the limits of every trigger day
+    (candidates._deadline_count_sql); the rows-and-Python path (SQLite's) must agree, with
+    calendar overrides of their own in a branch and in the committee (several calendar groups)."""
+    _random_acts(tree, alice, carol, introducers, seed)
+    CalendarOverride.objects.create(day=dt.date(2025, 3, 3), is_working_day=False, organisation=tree.branch_b)
+    CalendarOverride.objects.create(day=dt.date(2025, 2, 22), is_working_day=True, organisation=tree.committee)
+    CalendarOverride.objects.create(day=dt.date(2025, 4, 1), is_working_day=False, note="nghỉ bù")
+    compared = 0
+    for query in (StatisticsQuery.for_year(2025), StatisticsQuery(start=dt.date(2025, 2, 3), end=dt.date(2025, 7, 17))):
+        for today in (dt.date(2025, 3, 20), dt.date(2026, 6, 1)):
+            for root in (tree.province, tree.committee, tree.branch_b):
+                in_sql = statistics.statistics_figures(user=eve, organisation=root, query=query, today=today)
+                with monkeypatch.context() as patch:
+                    patch.setattr(candidates, "_subtree_candidates", lambda _root, with_path=False: ("", []))
+                    by_rows = statistics.statistics_figures(user=eve, organisation=root, query=query, today=today)
+                assert in_sql["deadlines"] == by_rows["deadlines"], (root.name, query, today)
+                compared += sum(row["met"] + row["late"] + row["overdue"] + row["open"] for row in in_sql["deadlines"])
+    assert compared > 0, "some time limits ended in the periods"
