@@ -233,13 +233,19 @@ def members_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> int:
         set_based = connection.vendor == "postgresql"
     if set_based:
         sql, params = _rebuild_sql()
+        written = 0
         with connection.cursor() as cursor:
             # TRUNCATE, not DELETE: millions of rows go at once (readers wait for the commit).
             cursor.execute(f"TRUNCATE {MemberCount._meta.db_table}")
             # The groupings hold a million keys per province: in memory rather than spilled to disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute(sql, params)
-            return int(cursor.rowcount)
+            # One top-level subtree (a province) at a time: the whole country at once spilled
+            # tens of gigabytes of sort and hash files; rows of an ancestor shared by several
+            # subtrees add up (ON CONFLICT).
+            for prefix in top_level_prefixes():
+                cursor.execute(sql, [*params, prefix])
+                written += int(cursor.rowcount)
+        return written
     MemberCount.objects.all().delete()
     paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
     with_members = sorted(set(PartyMember.objects.order_by().values_list("organisation_id", flat=True).distinct()))
@@ -247,6 +253,12 @@ def members_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> int:
         chunk = with_members[start : start + batch]
         _add(own_counts(_member_rows(chunk)), paths)
     return MemberCount.objects.count()
+
+
+def top_level_prefixes() -> list[str]:
+    """`LIKE` patterns of the top-level subtrees (the provinces), for rebuilds one at a time."""
+    roots = Organisation.objects.filter(parent__isnull=True).exclude(path="").order_by("path")
+    return [f"{path}%" for path in roots.values_list("path", flat=True)]
 
 
 def _rebuild_sql() -> tuple[str, list[Any]]:
@@ -263,6 +275,7 @@ def _rebuild_sql() -> tuple[str, list[Any]]:
         sums_named=", ".join(f"SUM({name}) AS {name}" for name in COLUMNS),
         nonzero=" OR ".join(f"SUM({name}) <> 0" for name in COLUMNS),
         nonzero_own=" OR ".join(f"SUM(own.{name}) <> 0" for name in COLUMNS),
+        added=", ".join(f"{name} = {MemberCount._meta.db_table}.{name} + excluded.{name}" for name in COLUMNS),
         levels=(
             f"SELECT organisation_id, {MemberCount.Level.YEAR}, date_trunc('year', day)::date, {{cols}} FROM e "  # noqa: S608 - names
             f"UNION ALL SELECT organisation_id, {MemberCount.Level.MONTH}, date_trunc('month', day)::date, {{cols}} "
@@ -284,6 +297,8 @@ WITH m AS (
            (m.status = %s) AS is_official,
            LEAST(m.official_date, COALESCE(m.left_date, m.official_date)) AS probation_end
     FROM {member} m LEFT JOIN {candidate} c ON c.member_id = m.id
+    JOIN {organisation} mo ON mo.id = m.organisation_id
+    WHERE mo.path LIKE %s
 ),
 e AS (
     SELECT m.organisation_id, v.day, v.official, v.probationary, v.admitted_ceremony, v.admitted_decision,
@@ -322,6 +337,7 @@ SELECT * FROM (
     CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM o.path), '/')::bigint[]) AS a(id)
     GROUP BY 1, 3, 4 HAVING {nonzero_own}
 ) AS rows_ ORDER BY 1, 2, 3, 4  -- in key order: an organisation's rows share pages (fewer read by the page)
+ON CONFLICT (organisation_id, own, level, bucket) DO UPDATE SET {added}
 """
 
 

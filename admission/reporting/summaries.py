@@ -42,6 +42,7 @@ from admission.domain.statistics import completed_months
 from admission.models import Candidate, CandidateCount, StageTransition
 from config.replica import read_connection
 from members.models import Organisation
+from members.summaries import top_level_prefixes
 
 VISIT, REMOVED, FUNNEL = "visit", "removed", "funnel"
 FIGURES = (VISIT, REMOVED, FUNNEL)
@@ -218,11 +219,16 @@ def candidates_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> i
         set_based = connection.vendor == "postgresql"
     table = CandidateCount._meta.db_table
     if set_based:
+        written = 0
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {table}")
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute(_rebuild_sql(), [Stage.SX.value])
-            return int(cursor.rowcount)
+            # One top-level subtree (a province) at a time, as the member summary (its temporary
+            # files stay those of a province); an ancestor's rows shared by several add up.
+            for prefix in top_level_prefixes():
+                cursor.execute(_rebuild_sql(), [prefix, Stage.SX.value])
+                written += int(cursor.rowcount)
+        return written
     CandidateCount.objects.all().delete()
     paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
     with_candidates = sorted(set(Candidate.objects.order_by().values_list("organisation_id", flat=True).distinct()))
@@ -250,9 +256,11 @@ def _rebuild_sql() -> str:
 # per organisation and year / month (the own rows), then per ancestor on the path (the subtree rows).
 # The funnel's months are `completed_months` (years * 12 + months, less one when the day is not reached).
 _REBUILD_SQL = """
-WITH items AS (
+WITH inside AS (SELECT id FROM {organisation} WHERE path LIKE %s),
+items AS (
     SELECT c.organisation_id, '{removed}' AS figure, c.removal_date AS day, '' AS label, 0 AS value
-    FROM {candidate} c WHERE c.stage = %s AND c.removal_date IS NOT NULL
+    FROM {candidate} c WHERE c.organisation_id IN (SELECT id FROM inside)
+      AND c.stage = %s AND c.removal_date IS NOT NULL
     UNION ALL
     SELECT c.organisation_id, '{funnel}', c.certificate_issue_date,
            CASE WHEN c.ceremony_date IS NULL THEN 'n' ELSE 'c' END
@@ -263,11 +271,12 @@ WITH items AS (
                 + EXTRACT(MONTH FROM c.ceremony_date) - EXTRACT(MONTH FROM c.certificate_issue_date)
                 - CASE WHEN EXTRACT(DAY FROM c.ceremony_date) < EXTRACT(DAY FROM c.certificate_issue_date)
                        THEN 1 ELSE 0 END)::integer END
-    FROM {candidate} c WHERE c.certificate_issue_date IS NOT NULL
+    FROM {candidate} c WHERE c.organisation_id IN (SELECT id FROM inside) AND c.certificate_issue_date IS NOT NULL
     UNION ALL
     SELECT c.organisation_id, '{visit}', t.on_date, t.from_stage, t.package_working_days
     FROM {transition} t JOIN {candidate} c ON c.id = t.candidate_id
-    WHERE t.entered_on IS NOT NULL AND t.package_working_days IS NOT NULL
+    WHERE c.organisation_id IN (SELECT id FROM inside)
+      AND t.entered_on IS NOT NULL AND t.package_working_days IS NOT NULL
 ),
 own AS (
     SELECT organisation_id, figure, lv.level, lv.bucket, label, value, COUNT(*) AS n
@@ -285,6 +294,7 @@ SELECT * FROM (
     CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM o.path), '/')::bigint[]) AS a(id)
     GROUP BY 1, 3, 4, 5, 6, 7
 ) AS rows_ ORDER BY 1, 2, 3, 4, 5  -- in key order: a scope's rows of a figure share pages
+ON CONFLICT (organisation_id, own, figure, level, bucket, label, value) DO UPDATE SET count = {summary}.count + excluded.count
 """
 
 
