@@ -841,17 +841,37 @@ class Notification(models.Model):
     # The indexes are chosen for the sweep, which writes hundreds of thousands of rows at once
     # (docs/decisions.md): the user's own index is the unique (user, key); candidate, transition and
     # digest are indexed only where set (a branch's review reminder has none, a new row no digest).
+    # No foreign-key constraint in the database for what a notification is to and about: checked row
+    # by row at COMMIT they were a fifth of the sweep's time; every writer takes the ids from rows it
+    # has just read, and deletions go through the ORM, which cascades to the notifications itself
+    # (docs/decisions.md, "Reminder sweep beside the reviews").
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+        db_constraint=False,
     )
     key = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", db_index=False
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+        db_constraint=False,
     )
     transition = models.ForeignKey(
-        StageTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        StageTransition,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     due_on = models.DateField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
