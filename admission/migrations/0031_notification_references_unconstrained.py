@@ -14,7 +14,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("admission", "0029_sweep_indexes"),
+        ("admission", "0030_candidate_counts"),
         ("members", "0014_statistics_summaries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
