@@ -122,13 +122,18 @@ start_services() {
   # A hot standby of that cluster (streaming replication, about a second): the read-replica test
   # (tests/integration/test_read_replica.py) reads from it. initdb's pg_hba.conf already trusts
   # replication connections from 127.0.0.1; -R writes primary_conninfo and standby.signal.
-  replica_port=$(free_port)
-  say "starting a streaming replica on 127.0.0.1:$replica_port"
-  "${as_db_user[@]}" "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U tracker -D "$workdir/replica" \
-    -R -X stream --checkpoint=fast --no-sync 2>"$workdir/basebackup.log" \
-    || { cat "$workdir/basebackup.log" >&2; die "pg_basebackup failed"; }
-  "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/replica" -l "$workdir/replica/server.log" -w \
-    -o "-p $replica_port -k $workdir/replica -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c wal_receiver_status_interval=1s" start >/dev/null
+  # TRACKER_NO_REPLICA=1 (scripts/bench, scripts/load, scripts/dataset): none, the national preset
+  # would otherwise be written twice (data and WAL: tens of gigabytes).
+  replica_port=""
+  if [ -z "${TRACKER_NO_REPLICA:-}" ]; then
+    replica_port=$(free_port)
+    say "starting a streaming replica on 127.0.0.1:$replica_port"
+    "${as_db_user[@]}" "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U tracker -D "$workdir/replica" \
+      -R -X stream --checkpoint=fast --no-sync 2>"$workdir/basebackup.log" \
+      || { cat "$workdir/basebackup.log" >&2; die "pg_basebackup failed"; }
+    "${as_db_user[@]}" "$pg_bin/pg_ctl" -D "$workdir/replica" -l "$workdir/replica/server.log" -w \
+      -o "-p $replica_port -k $workdir/replica -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c wal_receiver_status_interval=1s" start >/dev/null
+  fi
 
   redis_port=$(free_port)
   say "starting redis-server on 127.0.0.1:$redis_port"
@@ -138,7 +143,9 @@ start_services() {
   export DJANGO_SETTINGS_MODULE=config.settings.test
   export DATABASE_URL="postgres://tracker@127.0.0.1:$pg_port/tracker"
   # Not DATABASE_REPLICA_URL: the suite runs on the primary alone, the replica test opts in.
-  export TEST_DATABASE_REPLICA_URL="postgres://tracker@127.0.0.1:$replica_port/tracker"
+  if [ -n "$replica_port" ]; then
+    export TEST_DATABASE_REPLICA_URL="postgres://tracker@127.0.0.1:$replica_port/tracker"
+  fi
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
   export CELERY_BROKER_URL="$REDIS_URL"
   export REDIS_PORT="$redis_port" REDIS_SERVER_BIN="$(command -v redis-server)" TEST_WORKDIR="$workdir"
