@@ -1,8 +1,53 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.signals import setting_changed
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
+from django.utils.http import urlencode
+
+from members.selectors import scope_for
+from members.twofactor import requires_second_factor
+
+# The paths each middleware lets through, reversed once per URL prefix and configuration instead of
+# at every request (eight reverse() calls on every page): {(what, script prefix, urlconf): paths}.
+_PATHS: dict[tuple[str, str, object], tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _paths(what: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(prefixes, exact paths) that `what` ("two_factor": the second-factor redirect; "candidate":
+    a candidate's confinement) lets through."""
+    key = (what, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    found = _PATHS.get(key)
+    if found is None:
+        if what == "two_factor":
+            # The pages needed to verify, log out or switch language, and static files.
+            prefixes = (reverse("two_factor"), reverse("logout"), reverse("set_language"), settings.STATIC_URL)
+            found = (prefixes, frozenset({reverse("two_factor_qr")}))
+        else:
+            allowed = (
+                *settings.CANDIDATE_PATHS,
+                reverse("two_factor"),
+                reverse("logout"),
+                reverse("set_language"),
+                reverse("password_change"),
+                settings.STATIC_URL,
+            )
+            found = (tuple(str(a) for a in allowed), frozenset())
+        if len(_PATHS) > 64:
+            _PATHS.clear()
+        _PATHS[key] = found
+    return found
+
+
+def _clear_paths(**_kwargs: object) -> None:
+    _PATHS.clear()
+
+
+# A test that overrides a setting (CANDIDATE_PATHS, STATIC_URL, the URL configuration) reverses again.
+setting_changed.connect(_clear_paths, dispatch_uid="members.middleware.paths")
 
 
 class UserLanguageMiddleware:
@@ -43,12 +88,6 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils.http import urlencode
-
-        from members.twofactor import requires_second_factor
-
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -62,10 +101,8 @@ class TwoFactorRequiredMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        from django.urls import reverse
-
-        exempt = (reverse("two_factor"), reverse("logout"), reverse("set_language"), settings.STATIC_URL)
-        return path.startswith(exempt) or path == reverse("two_factor_qr")
+        prefixes, exact = _paths("two_factor")
+        return path.startswith(prefixes) or path in exact
 
 
 class CandidateConfinementMiddleware:
@@ -82,31 +119,20 @@ class CandidateConfinementMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._allowed(request.path):
-            from members.selectors import scope_for
-
-            if scope_for(user).candidate_only:
-                from django.http import Http404
-                from django.shortcuts import redirect
-
-                if request.path == "/":
-                    return redirect(settings.CANDIDATE_PATHS[0])
-                raise Http404
+        if (
+            user is not None
+            and user.is_authenticated
+            and not self._allowed(request.path)
+            and scope_for(user).candidate_only  # type: ignore[arg-type]
+        ):
+            if request.path == "/":
+                return redirect(settings.CANDIDATE_PATHS[0])
+            raise Http404
         return self.get_response(request)
 
     @staticmethod
     def _allowed(path: str) -> bool:
-        from django.urls import reverse
-
-        allowed = (
-            *settings.CANDIDATE_PATHS,
-            reverse("two_factor"),
-            reverse("logout"),
-            reverse("set_language"),
-            reverse("password_change"),
-            settings.STATIC_URL,
-        )
-        return path.startswith(tuple(str(a) for a in allowed))
+        return path.startswith(_paths("candidate")[0])
 
 
 class UnicodeNormalizationMiddleware:
