@@ -111,86 +111,124 @@ LEGAL_DATE_NAMES = {
 SUPERSEDES: dict[str, str] = {"transfer_decision_deadline": "decision_deadline"}
 
 
+def legal_date(
+    name: str, trigger: date, *, extended: bool, calendar: WorkingCalendar, rulebook: RuleBook
+) -> ComputedDate:
+    """The legal date `name` counted from its recorded trigger date (LEGAL_DATE_TRIGGER[name]) under
+    the rules in force on that day; `extended`: the decisions' special-case extension (QĐ294 4.3.1).
+    Pure given its arguments."""
+    rules = rulebook.for_date(trigger)
+    if name == "certificate_valid_until":
+        return deadlines.certificate_valid_until(issue_date=trigger, rules=rules)
+    if name == "dossier_valid_until":
+        return deadlines.dossier_valid_until(dossier_start_date=trigger, rules=rules)
+    if name == "decision_deadline":
+        return deadlines.admission_decision_deadline(
+            branch_resolution_date=trigger, calendar=calendar, rules=rules, extended=extended
+        )
+    if name == "ceremony_deadline":
+        return deadlines.ceremony_deadline(decision_received_date=trigger, calendar=calendar, rules=rules)
+    if name == "member_records_deadline":
+        return deadlines.member_records_deadline(ceremony_date=trigger, calendar=calendar, rules=rules)
+    if name == "probation_end":
+        return deadlines.probation_end(ceremony_date=trigger, rules=rules)
+    if name == "recognition_branch_deadline":
+        end = deadlines.probation_end(ceremony_date=trigger, rules=rules)
+        return deadlines.recognition_branch_deadline(
+            probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
+        )
+    if name == "recognition_decision_deadline":
+        return deadlines.recognition_decision_deadline(
+            branch_resolution_date=trigger, calendar=calendar, rules=rules, extended=extended
+        )
+    if name == "complaint_deadline":
+        return deadlines.complaint_deadline(removal_received_date=trigger, calendar=calendar, rules=rules)
+    if name == "transfer_decision_deadline":
+        return deadlines.transfer_decision_deadline(received_date=trigger, calendar=calendar, rules=rules)
+    if name == "transfer_forward_deadline":
+        return deadlines.transfer_forward_deadline(transferred_on=trigger, calendar=calendar, rules=rules)
+    if name == "reconsideration_deadline":
+        return deadlines.reconsideration_deadline(requested_on=trigger, calendar=calendar, rules=rules)
+    raise ValueError(f"unknown legal date: {name}")
+
+
+# The legal dates whose length depends on `deadline_extended` (the others ignore it).
+EXTENDED_BY_FLAG = frozenset({"decision_deadline", "recognition_decision_deadline"})
+
+
+def _applies(name: str, candidate: RecordedDates) -> date | None:
+    """The trigger of `name` for `candidate` when the legal date applies, else None."""
+    trigger: date | None = getattr(candidate, LEGAL_DATE_TRIGGER[name])
+    if trigger is None or (name == "transfer_decision_deadline" and not _transfer_applies(candidate)):
+        return None
+    return trigger
+
+
 def candidate_dates(
     candidate: RecordedDates, *, calendar: WorkingCalendar, rulebook: RuleBook, only: frozenset[str] | None = None
 ) -> CandidateDates:
     """Every legal date the recorded dates allow (or just those named in `only`); pure given its arguments."""
-    c = candidate
-    wanted = only if only is not None else frozenset(CandidateDates.__dataclass_fields__)
-    # Only the legal dates whose trigger is recorded can be computed.
-    wanted = frozenset(name for name in wanted if getattr(c, LEGAL_DATE_TRIGGER[name]) is not None)
     found: dict[str, ComputedDate] = {}
-    if "certificate_valid_until" in wanted:
-        assert c.certificate_issue_date is not None  # noqa: S101 - its trigger (checked above)
-        found["certificate_valid_until"] = deadlines.certificate_valid_until(
-            issue_date=c.certificate_issue_date, rules=rulebook.for_date(c.certificate_issue_date)
-        )
-    if "dossier_valid_until" in wanted:
-        assert c.dossier_start_date is not None  # noqa: S101
-        found["dossier_valid_until"] = deadlines.dossier_valid_until(
-            dossier_start_date=c.dossier_start_date, rules=rulebook.for_date(c.dossier_start_date)
-        )
-    if "decision_deadline" in wanted:
-        assert c.branch_resolution_date is not None  # noqa: S101
-        found["decision_deadline"] = deadlines.admission_decision_deadline(
-            branch_resolution_date=c.branch_resolution_date,
-            calendar=calendar,
-            rules=rulebook.for_date(c.branch_resolution_date),
-            extended=c.deadline_extended,
-        )
-    if "ceremony_deadline" in wanted:
-        assert c.decision_received_date is not None  # noqa: S101
-        found["ceremony_deadline"] = deadlines.ceremony_deadline(
-            decision_received_date=c.decision_received_date,
-            calendar=calendar,
-            rules=rulebook.for_date(c.decision_received_date),
-        )
-    if c.ceremony_date:
-        rules = rulebook.for_date(c.ceremony_date)
-        if "member_records_deadline" in wanted:
-            found["member_records_deadline"] = deadlines.member_records_deadline(
-                ceremony_date=c.ceremony_date, calendar=calendar, rules=rules
+    for name in CANDIDATE_DATE_NAMES if only is None else only:
+        # Only the legal dates whose trigger is recorded can be computed.
+        trigger = _applies(name, candidate)
+        if trigger is not None:
+            found[name] = legal_date(
+                name, trigger, extended=candidate.deadline_extended, calendar=calendar, rulebook=rulebook
             )
-        end = deadlines.probation_end(ceremony_date=c.ceremony_date, rules=rules)
-        if "probation_end" in wanted:
-            found["probation_end"] = end
-        if "recognition_branch_deadline" in wanted:
-            found["recognition_branch_deadline"] = deadlines.recognition_branch_deadline(
-                probation_end_date=end.day, calendar=calendar, rules=rulebook.for_date(end.day)
-            )
-    if "recognition_decision_deadline" in wanted:
-        assert c.recognition_branch_date is not None  # noqa: S101
-        found["recognition_decision_deadline"] = deadlines.recognition_decision_deadline(
-            branch_resolution_date=c.recognition_branch_date,
-            calendar=calendar,
-            rules=rulebook.for_date(c.recognition_branch_date),
-            extended=c.deadline_extended,
-        )
-    if "complaint_deadline" in wanted:
-        assert c.removal_date is not None  # noqa: S101
-        found["complaint_deadline"] = deadlines.complaint_deadline(
-            removal_received_date=c.removal_date, calendar=calendar, rules=rulebook.for_date(c.removal_date)
-        )
-    if "transfer_decision_deadline" in wanted and _transfer_applies(c):
-        assert c.transfer_received_date is not None  # noqa: S101
-        found["transfer_decision_deadline"] = deadlines.transfer_decision_deadline(
-            received_date=c.transfer_received_date,
-            calendar=calendar,
-            rules=rulebook.for_date(c.transfer_received_date),
-        )
-    if "transfer_forward_deadline" in wanted:
-        assert c.transferred_on is not None  # noqa: S101
-        found["transfer_forward_deadline"] = deadlines.transfer_forward_deadline(
-            transferred_on=c.transferred_on, calendar=calendar, rules=rulebook.for_date(c.transferred_on)
-        )
-    if "reconsideration_deadline" in wanted:
-        assert c.reconsideration_requested_date is not None  # noqa: S101
-        found["reconsideration_deadline"] = deadlines.reconsideration_deadline(
-            requested_on=c.reconsideration_requested_date,
-            calendar=calendar,
-            rules=rulebook.for_date(c.reconsideration_requested_date),
-        )
     return CandidateDates(**found)
+
+
+CANDIDATE_DATE_NAMES = tuple(CandidateDates.__dataclass_fields__)
+
+
+class StageDeadlines:
+    """The deadline of the step in progress (`stage_deadline`) of many candidates under one calendar
+    and rule book, e.g. the 300 cards of a branch board.
+
+    Each legal date is a pure function of its name, its trigger day, the extension flag, the calendar
+    and the rule book (`legal_date`); calendars and rule books are values (their overrides), so the
+    dates computed are kept per process for each (calendar, rule book) and shared by every board read
+    under them: a changed override makes another calendar or rule book, hence other entries, and
+    nothing computed under the old one is ever returned for the new. Bounded (about MEMO_MAX legal
+    dates in all: a memo that reaches it starts again empty); the calendar's working days of a year
+    are kept with it as well.
+    """
+
+    __slots__ = ("_memo", "calendar", "rulebook")
+
+    def __init__(self, calendar: WorkingCalendar, rulebook: RuleBook) -> None:
+        entry = _MEMOS.get((calendar, rulebook))
+        if entry is None:
+            if sum(len(memo) for _cal, memo in _MEMOS.values()) >= MEMO_MAX or len(_MEMOS) >= 256:
+                _MEMOS.clear()
+            entry = _MEMOS[(calendar, rulebook)] = (calendar, {})
+        self.calendar: WorkingCalendar = entry[0]  # the first one of its value: its years already counted
+        self.rulebook = rulebook
+        self._memo: dict[tuple[str, date, bool], ComputedDate] = entry[1]
+
+    def of(self, stage: Stage, candidate: RecordedDates) -> ComputedDate | None:
+        """`stage_deadline(stage, candidate_dates(candidate, …))`, computing only the legal dates that
+        bound the stage's step (each once per process)."""
+        found: dict[str, ComputedDate] = {}
+        for name in STAGE_DEADLINE.get(stage, ()):
+            trigger = _applies(name, candidate)
+            if trigger is None:
+                continue
+            key = (name, trigger, name in EXTENDED_BY_FLAG and candidate.deadline_extended)
+            value = self._memo.get(key)
+            if value is None:
+                if len(self._memo) >= MEMO_MAX:
+                    self._memo.clear()
+                value = self._memo[key] = legal_date(
+                    name, trigger, extended=key[2], calendar=self.calendar, rulebook=self.rulebook
+                )
+            found[name] = value
+        return _earliest(found)
+
+
+MEMO_MAX = 50_000  # legal dates kept in all (a few MB); beyond, everything is computed afresh
+_MEMOS: dict[tuple[WorkingCalendar, RuleBook], tuple[WorkingCalendar, dict[tuple[str, date, bool], ComputedDate]]] = {}
 
 
 def _transfer_applies(c: RecordedDates) -> bool:
@@ -208,7 +246,10 @@ def stage_deadline(stage: Stage, dates: CandidateDates) -> ComputedDate | None:
     """The earliest legal date that bounds the step in progress, if any (one that another
     supersedes, SUPERSEDES, is left out when the other applies)."""
     names = STAGE_DEADLINE.get(stage, ())
-    found = {name: value for name in names if (value := getattr(dates, name)) is not None}
+    return _earliest({name: value for name in names if (value := getattr(dates, name)) is not None})
+
+
+def _earliest(found: dict[str, ComputedDate]) -> ComputedDate | None:
     for newer, older in SUPERSEDES.items():
         if newer in found:
             found.pop(older, None)

@@ -332,10 +332,13 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
     for item in bundled["documents"]:
         held.setdefault(item.candidate_id, set()).add(item.doc_type)
     rules_today = rulebook_.for_date(today)
+    # The deadline of each card: only the legal dates that bound the step in progress, each computed
+    # once per process for this calendar and rule book (admission.dates.StageDeadlines).
+    deadlines = date_rules.StageDeadlines(calendar, rulebook_)
+    blockers = _BoardBlockers(today, rules_today)
     columns: dict[Stage, BoardColumn] = {}
-    # Per stage, not per card: the step in progress and the legal dates that bound it.
+    # Per stage, not per card: the step in progress.
     next_steps: dict[Stage, Step | None] = {}
-    deadline_names: dict[Stage, frozenset[str]] = {}
     for name, *values in rows:
         candidate = BoardCandidate(*values)
         stage = Stage(candidate.stage)
@@ -343,18 +346,7 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
         if column is None:
             column = columns[stage] = BoardColumn(stage, STAGE_INFO[stage].label_vi, [])
             next_steps[stage] = STEP_BY_KEY.get(NEXT_STEP.get(stage, ""))
-            deadline_names[stage] = date_rules.stage_deadline_names(stage)
-        # Only the dates that bound the step in progress: the board shows one deadline per card.
-        deadline = (
-            date_rules.stage_deadline(
-                stage,
-                date_rules.candidate_dates(
-                    candidate, calendar=calendar, rulebook=rulebook_, only=deadline_names[stage]
-                ),
-            )
-            if deadline_names[stage]
-            else None
-        )
+        deadline = deadlines.of(stage, candidate)
         column.cards.append(
             BoardCard(
                 candidate=candidate,
@@ -362,28 +354,48 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
                 next_step=next_steps[stage],
                 deadline=deadline,
                 overdue=date_rules.is_overdue(deadline, today),
-                blockers=_board_blockers(candidate, stage, today, rules_today, held.get(candidate.pk, set())),
+                blockers=blockers.of(candidate, stage, held.get(candidate.pk, set())),
             )
         )
     order = {stage: index for index, stage in enumerate(PIPELINE)}
     return sorted(columns.values(), key=lambda c: order.get(c.stage, len(order)))
 
 
-def _board_blockers(
-    candidate: BoardCandidate, stage: Stage, today: dt.date, rules: RuleSet, held: set[str]
-) -> list[Reason]:
-    """What already stands in the way of the next step, from rows already read (`held`: the
-    received documents)."""
-    found: list[Reason] = []
-    if stage in {Stage.S3, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8} and candidate.certificate_issue_date:
-        found.extend(check_certificate(candidate.certificate_issue_date, today, rules).reasons)
-    if stage in {Stage.S5, Stage.S6, Stage.S7, Stage.S8}:
-        found.extend(check_dossier_age(candidate.dossier_start_date, today, rules).reasons)
-    if stage == Stage.S8:
-        missing = tuple(doc for doc in DOCUMENTS_BEFORE_BRANCH_VOTE if doc not in held)
-        if missing:
-            found.append(reason("documents_missing", "HD38 II.1.1a", documents=missing))
-    return found
+class _BoardBlockers:
+    """What already stands in the way of each card's next step, from rows already read (`held`: the
+    received documents). The checks of the certificate and the dossier's age depend only on their
+    date on one board (same day, same rules): each is made once per date."""
+
+    __slots__ = ("_certificate", "_dossier", "rules", "today")
+
+    def __init__(self, today: dt.date, rules: RuleSet) -> None:
+        self.today, self.rules = today, rules
+        self._certificate: dict[dt.date, tuple[Reason, ...]] = {}
+        self._dossier: dict[dt.date | None, tuple[Reason, ...]] = {}
+
+    def of(self, candidate: BoardCandidate, stage: Stage, held: set[str]) -> list[Reason]:
+        found: list[Reason] = []
+        issued = candidate.certificate_issue_date
+        if stage in _CERTIFICATE_STAGES and issued:
+            reasons = self._certificate.get(issued)
+            if reasons is None:
+                reasons = self._certificate[issued] = check_certificate(issued, self.today, self.rules).reasons
+            found.extend(reasons)
+        if stage in _DOSSIER_STAGES:
+            started = candidate.dossier_start_date
+            reasons = self._dossier.get(started)
+            if reasons is None:
+                reasons = self._dossier[started] = check_dossier_age(started, self.today, self.rules).reasons
+            found.extend(reasons)
+        if stage == Stage.S8:
+            missing = tuple(doc for doc in DOCUMENTS_BEFORE_BRANCH_VOTE if doc not in held)
+            if missing:
+                found.append(reason("documents_missing", "HD38 II.1.1a", documents=missing))
+        return found
+
+
+_CERTIFICATE_STAGES = frozenset({Stage.S3, Stage.S4, Stage.S5, Stage.S6, Stage.S7, Stage.S8})
+_DOSSIER_STAGES = frozenset({Stage.S5, Stage.S6, Stage.S7, Stage.S8})
 
 
 def branches_overview(*, user: User, today: dt.date) -> QuerySet[Organisation]:

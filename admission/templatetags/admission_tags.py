@@ -1,6 +1,6 @@
 import html
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django import template
 from django.urls import reverse
@@ -21,7 +21,7 @@ register = template.Library()
 DATE_NAMES = LEGAL_DATE_NAMES  # admission.dates: the calendar feed names them too
 
 
-def _lang() -> str:
+def _lang() -> Literal["vi", "en"]:
     return "en" if (get_language() or "vi").startswith("en") else "vi"
 
 
@@ -152,40 +152,76 @@ def reads(scope: object, organisation: object) -> bool:
 
 
 @register.simple_tag
-def board_cards(cards: list[Any], pick_label: str, overdue_label: str, next_label: str, due_label: str) -> SafeString:
-    """The cards of one column of the branch board (admission.views.BoardCardView), built as one
+def board_cards(
+    cards: list[Any],
+    card_url: tuple[str, str],
+    pick_label: str,
+    overdue_label: str,
+    next_label: str,
+    due_label: str,
+) -> SafeString:
+    """The cards of one column of the branch board (admission.selectors.BoardCard), built as one
     string: the markup of `{% for card in column.cards %}…` (kept in board.html's comment), without
     the ~50 template nodes per card that made a board of 300 candidates cost ~20 ms to render.
+    `card_url`: the candidate page's URL before and after its id (one reverse() per page).
+
+    What the cards of a column share is translated and escaped once: their next step (one per
+    stage), the rule points of their deadlines, their blockers (the same reason for the same date).
     Every value is escaped (the labels too: they come from the catalogue), by the standard
     library's html.escape, which is what django.utils.html.escape calls, without its lazy-string
     wrapper (1,500 calls a board)."""
     escape = html.escape
+    lang = _lang()
     pick_label, overdue_label = escape(str(pick_label)), escape(str(overdue_label))
     next_label, due_label = escape(str(next_label)), escape(str(due_label))
+    url_before, url_after = escape(card_url[0]), escape(card_url[1])
+    badge = f'            <span class="badge text-bg-danger">{overdue_label}</span></div>\n'
+    no_badge = "            </div>\n"
+    steps: dict[str, str] = {}  # step key -> its line
+    points: dict[str, str] = {}  # rule point -> escaped
+    blockers: dict[Reason, str] = {}  # reason -> its line
     parts: list[str] = []
-    badge = f'<span class="badge text-bg-danger">{overdue_label}</span>'
+    append = parts.append
     for card in cards:
-        parts.append(
+        pk = card.candidate.pk
+        name = escape(card.name)
+        overdue = card.overdue
+        append(
             '<div class="col-12 col-md-6 col-xl-4">\n'
-            f'      <div class="card h-100 candidate-card{" border-danger" if card.overdue else ""}">\n'
+            f'      <div class="card h-100 candidate-card{" border-danger" if overdue else ""}">\n'
             '        <div class="card-body py-2">\n'
             '          <div class="d-flex justify-content-between gap-2"><span>'
             # The card's box for the board's bulk actions (the form "bulk" above the columns).
-            f'<input class="form-check-input me-1 no-print" type="checkbox" name="c" value="{card.pk}" form="bulk" '
-            f'id="pick-{card.pk}" aria-label="{pick_label} {escape(card.name)}">'
-            f'<a class="fw-semibold" href="{escape(card.url)}">{escape(card.name)}</a></span>\n'
-            f"            {badge if card.overdue else ''}</div>\n"
+            f'<input class="form-check-input me-1 no-print" type="checkbox" name="c" value="{pk}" form="bulk" '
+            f'id="pick-{pk}" aria-label="{pick_label} {name}">'
+            f'<a class="fw-semibold" href="{url_before}{pk}{url_after}">{name}</a></span>\n'
         )
-        if card.next_step:
-            parts.append(f'          <div class="small">{next_label}: {escape(card.next_step)}</div>\n')
-        if card.deadline:
-            style = "text-danger fw-semibold" if card.overdue else "text-body-secondary"
-            parts.append(
-                f'          <div class="small {style}">{due_label}: {escape(card.deadline)} '
-                f'<span class="text-body-secondary">({escape(card.rule_point)})</span></div>\n'
+        append(badge if overdue else no_badge)
+        step = card.next_step
+        if step is not None:
+            line = steps.get(step.key)
+            if line is None:
+                line = steps[step.key] = f'          <div class="small">{next_label}: {escape(str(step.label))}</div>\n'
+            append(line)
+        deadline = card.deadline
+        if deadline is not None:
+            point = points.get(deadline.rule.point)
+            if point is None:
+                point = points[deadline.rule.point] = escape(deadline.rule.point)
+            day = deadline.day
+            append(
+                f'          <div class="small {"text-danger fw-semibold" if overdue else "text-body-secondary"}">'
+                f"{due_label}: {day.day:02d}/{day.month:02d}/{day.year} "
+                f'<span class="text-body-secondary">({point})</span></div>\n'
             )
-        parts.extend(f'<div class="small text-warning-emphasis">⚠ {escape(b)}</div>' for b in card.blockers)
-        parts.append("\n        </div>\n      </div>\n    </div>\n")
+        for blocker in card.blockers:
+            line = blockers.get(blocker)
+            if line is None:
+                line = blockers[blocker] = (
+                    f'<div class="small text-warning-emphasis">⚠ {escape(format_reason(blocker, lang))}</div>'
+                )
+            append(line)
+        append("\n        </div>\n      </div>\n    </div>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
