@@ -250,6 +250,8 @@ def stage_deadline(stage: Stage, dates: CandidateDates) -> ComputedDate | None:
 
 
 def _earliest(found: dict[str, ComputedDate]) -> ComputedDate | None:
+    if len(found) < 2:  # most stages have one bound
+        return next(iter(found.values()), None)
     for newer, older in SUPERSEDES.items():
         if newer in found:
             found.pop(older, None)

@@ -316,12 +316,13 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
     rows = list(
         open_candidates.order_by("person__sort_key", "pk").values_list("person__full_name", *BOARD_CANDIDATE_FIELDS)
     )
-    at_s8 = open_candidates.filter(stage=Stage.S8).values("pk")
+    # The received documents of those at S8, by the ids just read (not the scope's query again).
+    at_s8 = [row[1] for row in rows if row[2] == Stage.S8.value]  # (name, pk, stage, …)
     bundled = bundle.fetch(
         [
             bundle.Part(
                 "documents",
-                DossierItem.objects.filter(status=DossierItem.Status.RECEIVED, candidate__in=at_s8),
+                DossierItem.objects.filter(status=DossierItem.Status.RECEIVED, candidate_id__in=at_s8),
                 fields=("candidate", "doc_type"),
             ),
             *_calendar_parts(organisation)[:2],

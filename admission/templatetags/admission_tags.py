@@ -3,6 +3,7 @@ import re
 from typing import Any, Literal
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import format_html
@@ -277,3 +278,39 @@ def statistics_children_rows(children: list[dict[str, Any]], query_string: str) 
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+
+
+_SELECTS: dict[tuple[Any, ...], str] = {}
+
+
+@register.simple_tag
+def kept_select(field: Any) -> SafeString:
+    """A select (a form's BoundField) rendered once per process for each value of what its markup
+    depends on: its name, id, attributes, choices, value, language, state (required, disabled, in
+    error, with help). The board's stage filter has some 35 options, each rendered by a template of
+    its own at every request; the same options with the same one selected give the same markup.
+    Only a value among its choices (or none) is kept: one typed in the URL is rendered as usual."""
+    widget = field.field.widget
+    value = field.value()
+    choices = tuple((str(v), str(label)) for v, label in field.field.choices)
+    if settings.DEBUG or (value not in (None, "") and str(value) not in {v for v, _label in choices}):
+        return mark_safe(str(field))  # noqa: S308 - the form's own rendering
+    key = (
+        type(widget),
+        field.html_name,
+        field.auto_id,
+        get_language(),
+        "" if value is None else str(value),
+        choices,
+        tuple(sorted((k, str(v)) for k, v in widget.attrs.items())),
+        field.field.required,
+        field.field.disabled,
+        bool(field.errors),
+        bool(field.help_text),
+    )
+    found = _SELECTS.get(key)
+    if found is None:
+        if len(_SELECTS) >= 256:
+            _SELECTS.clear()
+        found = _SELECTS[key] = str(field)
+    return mark_safe(found)  # noqa: S308 - the form's own rendering (conditional_escape'd by Django)

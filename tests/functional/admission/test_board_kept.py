@@ -1,6 +1,7 @@
-"""The branch board's deadlines are kept per process for a calendar and rule book
-(admission.dates.StageDeadlines): a day off or a province's rule added shows on the very next board,
-and the card of a candidate whose dates change shows the new deadline at once."""
+"""What the branch board keeps per process: its deadlines for a calendar and rule book
+(admission.dates.StageDeadlines: a day off or a province's rule added shows on the very next board,
+and the card of a candidate whose dates change shows the new deadline at once), and its stage
+filter's markup (admission_tags.kept_select: the option chosen, the language, an invalid value)."""
 
 import datetime as dt
 import re
@@ -80,3 +81,27 @@ def test_an_override_added_shows_on_the_next_board(tree: Tree, alice: User, intr
     Candidate.objects.filter(pk=candidate.pk).update(branch_resolution_date=resolution - dt.timedelta(days=14))
     moved, _point = _deadline(_board(client, tree), candidate)
     assert _dmy(moved) < before
+
+
+def test_the_stage_filter_shows_the_choice_and_language_of_each_request(tree: Tree, alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+    url = reverse("admission_board", args=[tree.branch_a.pk])
+
+    def select(query: str) -> str:
+        response = client.get(url + query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html[html.index('<select name="stage"') : html.index("</select>")]
+
+    plain = select("")
+    assert " selected" not in plain.replace('value="" selected', "") and 'value="" selected' in plain
+    assert select("") == plain  # kept
+    assert '<option value="S3" selected>' in select("?stage=S3")
+    assert '<option value="S9" selected>' in select("?stage=S9") and 'value="S3" selected' not in select("?stage=S9")
+    invalid = select("?stage=XX")
+    assert 'aria-invalid="true"' in invalid and " selected" not in invalid
+    assert "aria-invalid" not in select("?stage=S3")
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    english = select("?stage=S3")
+    assert "Tất cả các bước" in plain and "Tất cả các bước" not in english and '<option value="S3" selected>' in english
