@@ -165,8 +165,19 @@ def _stored_own(organisation_ids: Sequence[int]) -> dict[Key, list[int]]:
     return stored
 
 
-def _ancestors(path: str) -> list[int]:
+def path_ids(path: str) -> list[int]:
+    """The ids on an organisation's path: its ancestors, top first, and itself."""
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def organisation_paths(organisation_ids: Iterable[int]) -> dict[int, str]:
+    """The paths of these organisations that still exist (and have one), by id (one query): what a
+    recount needs to add its differences to every ancestor."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return {}
+    found = Organisation.objects.filter(pk__in=ids).values_list("pk", "path")
+    return {pk: path for pk, path in found if path}
 
 
 def _add(differences: dict[Key, list[int]], paths: dict[int, str]) -> None:
@@ -176,7 +187,7 @@ def _add(differences: dict[Key, list[int]], paths: dict[int, str]) -> None:
     for (organisation_id, level, bucket), values in differences.items():
         if not any(values):
             continue
-        targets = [(organisation_id, True)] + [(a, False) for a in _ancestors(paths[organisation_id])]
+        targets = [(organisation_id, True)] + [(a, False) for a in path_ids(paths[organisation_id])]
         for target, own in targets:
             row = rows[(target, own, level, bucket)]
             for index, value in enumerate(values):
@@ -205,11 +216,8 @@ def organisations_recount(*, organisation_ids: Iterable[int]) -> None:
     up to date with the register; must run in the writer's transaction, after its writes.
     Three queries whatever the number of organisations: paths, members, stored rows (and the
     writes of what differs)."""
-    ids = sorted(set(organisation_ids))
-    if not ids:
-        return
-    paths = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "path"))
-    ids = [pk for pk in ids if paths.get(pk)]
+    paths = organisation_paths(organisation_ids)
+    ids = sorted(paths)
     if not ids:
         return
     wanted = own_counts(_member_rows(ids))

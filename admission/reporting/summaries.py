@@ -42,7 +42,7 @@ from admission.domain.statistics import completed_months
 from admission.models import Candidate, CandidateCount, StageTransition
 from config.replica import read_connection
 from members.models import Organisation
-from members.summaries import top_level_prefixes
+from members.summaries import organisation_paths, path_ids, top_level_prefixes
 
 VISIT, REMOVED, FUNNEL = "visit", "removed", "funnel"
 FIGURES = (VISIT, REMOVED, FUNNEL)
@@ -161,10 +161,6 @@ def _stored_own(organisation_ids: Sequence[int]) -> dict[Key, int]:
     }
 
 
-def _ancestors(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 def _add(differences: dict[Key, int], paths: dict[int, str]) -> None:
     """Add own-row differences to the own rows and to the subtree rows of every ancestor (one
     INSERT ... ON CONFLICT DO UPDATE per 500 rows; PostgreSQL and SQLite)."""
@@ -172,7 +168,7 @@ def _add(differences: dict[Key, int], paths: dict[int, str]) -> None:
     for (organisation_id, figure, level, bucket, label, value), count in differences.items():
         if not count:
             continue
-        targets = [(organisation_id, True)] + [(a, False) for a in _ancestors(paths[organisation_id])]
+        targets = [(organisation_id, True)] + [(a, False) for a in path_ids(paths[organisation_id])]
         for target, own in targets:
             rows[(target, own, figure, level, bucket, label, value)] += count
     items = [(*key, count) for key, count in rows.items() if count]
@@ -197,11 +193,8 @@ def organisations_recount(organisation_ids: Iterable[int]) -> None:
     rows) up to date; runs in the writer's transaction, after its writes (registered with
     `members.freshness` by `AdmissionConfig.ready`). Four queries whatever the number of
     organisations: paths, candidacies, visits, stored rows (and the writes of what differs)."""
-    ids = sorted(set(organisation_ids))
-    if not ids:
-        return
-    paths = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "path"))
-    ids = [pk for pk in ids if paths.get(pk)]
+    paths = organisation_paths(organisation_ids)
+    ids = sorted(paths)
     if not ids:
         return
     wanted = own_counts(_candidate_rows(ids), _visit_rows(ids))
