@@ -65,18 +65,11 @@ def _with_months(qs: QuerySet[Any], start_field: str, end_field: str, name: str)
     )
 
 
-def _in_subtree(root: Organisation, shadowed: bool) -> Q:
-    """The subtree filter of a candidate part of `_candidate_figures`: none when the WITH clause of
-    `_subtree_candidates` already holds the subtree's candidates only (`shadowed`, PostgreSQL),
-    which saves each part a join to the 8,744 organisations of a province."""
-    return Q() if shadowed else _subtree_q(root)
-
-
-def _removed_part(subtree: Subtree, query: StatisticsQuery, shadowed: bool = False) -> QuerySet[Candidate]:
+def _removed_part(subtree: Subtree, query: StatisticsQuery) -> QuerySet[Candidate]:
     """Removals from the probationary list in the period, per child of the root (`_candidate_figures`)."""
     return (
         Candidate.objects.filter(
-            _in_subtree(subtree.root, shadowed), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
+            _subtree_q(subtree.root), stage=Stage.SX.value, removal_date__range=(query.start, query.end)
         )
         .order_by()
         .annotate(
@@ -209,11 +202,11 @@ FUNNEL_FILTERS: dict[str, Q] = {
 FUNNEL_STEPS = tuple(FUNNEL_FILTERS)
 
 
-def _funnel_part(organisation: Organisation, query: StatisticsQuery, shadowed: bool = False) -> QuerySet[Candidate]:
+def _funnel_part(organisation: Organisation, query: StatisticsQuery) -> QuerySet[Candidate]:
     """The awareness-class cohort of the period grouped by months to the ceremony (NULL: not
     admitted), branch vote (1/0) and dossier (flag): `_funnel` adds the steps up."""
     cohort = Candidate.objects.filter(
-        _in_subtree(organisation, shadowed), certificate_issue_date__range=(query.start, query.end)
+        _subtree_q(organisation), certificate_issue_date__range=(query.start, query.end)
     ).order_by()
     return _with_months(cohort, "certificate_issue_date", "ceremony_date", "months").annotate(
         part=Value("funnel", output_field=CharField()),
@@ -377,15 +370,13 @@ OUTCOMES = ("met", "late", "overdue", "open")
 _LEFT_STAGES = [Stage.SX.value, *(stage.value for stage in PIPELINE[: PIPELINE.index(Stage.S8)])]
 
 
-def _deadline_qs(
-    subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind, shadowed: bool = False
-) -> QuerySet[Candidate]:
+def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
     """The candidates whose time limit of `kind` may end in the period, with their calendar group
     (`grp`). Candidates who left before meeting a limit are left out (not overdue or open): removed
     (SX), or back before the dossier's end (not admitted, withdrawn: S0-S7)."""
     window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
     return (
-        Candidate.objects.filter(_in_subtree(subtree.root, shadowed))
+        Candidate.objects.filter(_subtree_q(subtree.root))
         .annotate(
             trigger_day=kind.trigger_day(),
             superseded=Case(When(kind.superseded(), then=Value(1)), default=Value(0), output_field=IntegerField()),
@@ -397,11 +388,9 @@ def _deadline_qs(
     )
 
 
-def _deadline_part(
-    subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind, shadowed: bool = False
-) -> QuerySet[Candidate]:
+def _deadline_part(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> QuerySet[Candidate]:
     """`_deadline_qs` in the columns of `_candidate_figures`: group, trigger, done, extended."""
-    return _deadline_qs(subtree, query, kind, shadowed).annotate(
+    return _deadline_qs(subtree, query, kind).annotate(
         part=Value(kind.key, output_field=CharField()),
         i1=F("grp"),
         i2=F("superseded"),
@@ -603,7 +592,6 @@ def _deadline_count_sql(
     joined to the limits of every trigger day (`_limits_in_period`, arrays), instead of one row
     per distinct trigger and done day (9,000 for a province) whose limits Python looked up. The
     twin of `_deadline_qs` + `_deadline_outcomes` (tests compare them)."""
-    candidate = Candidate._meta.db_table
     trigger, done = f"c.{kind.trigger}", f"c.{kind.done}"
     if kind.superseding_trigger is not None:
         newer = f"c.{kind.superseding_trigger}"
@@ -618,7 +606,7 @@ def _deadline_count_sql(
         "NULL::boolean AS flag, COUNT(*) AS n FROM (SELECT CASE "
         f"WHEN {done} IS NOT NULL THEN CASE WHEN {done} <= l.lim THEN 0 ELSE 1 END "
         "WHEN l.lim < %s THEN 2 ELSE 3 END AS outcome "
-        f'FROM "{candidate}" c JOIN unnest(%s::integer[], %s::boolean[], %s::date[], %s::boolean[], %s::date[]) '
+        f'FROM "{SUBTREE_CANDIDATES}" c JOIN unnest(%s::integer[], %s::boolean[], %s::date[], %s::boolean[], %s::date[]) '
         "AS l(grp, sup, trig, ext, lim) "
         f"ON l.trig = {trigger_day} AND l.sup = {superseded} AND l.ext = c.deadline_extended AND l.grp = {group} "
         f"WHERE NOT (c.stage IN ({left}) AND {done} IS NULL)) x GROUP BY x.outcome"
@@ -630,18 +618,23 @@ def _deadline_count_sql(
 CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
 
 
+# The WITH clause of `_subtree_candidates`: its own name, so that the ORM parts of the same
+# statement (the outcomes' transitions joined to their candidates) still read the candidate table
+# and its indexes; shadowing the table made PostgreSQL probe the transitions once per candidate of
+# the subtree (180 ms for Hà Nội on the national preset, for no row).
+SUBTREE_CANDIDATES = "subtree_candidate"
+
+
 def _subtree_candidates(root: Organisation, with_path: bool = False) -> tuple[str, list[Any]]:
-    """On PostgreSQL, a WITH clause that reads the subtree's candidates once, under the name of
-    the candidate table: the six parts of `_candidate_figures` then scan those rows instead of
-    the whole table six times (Hà Nội on the national preset: 26,000 of 300,000 candidates). A
-    CTE shadows a table of the same name in PostgreSQL; SQLite refuses it (a circular
-    reference) and its demo databases are small, so it scans the table."""
+    """On PostgreSQL, a WITH clause that reads the subtree's candidates once (`SUBTREE_CANDIDATES`):
+    the four deadline parts of `_candidate_figures` (`_deadline_count_sql`) then scan those rows
+    instead of the whole table four times (Hà Nội on the national preset: 26,000 of 300,000
+    candidates). SQLite counts the deadlines through the ORM and needs none."""
     if connection.vendor != "postgresql":
         return "", []
     candidate, organisation = Candidate._meta.db_table, Organisation._meta.db_table
-    # Only the columns the parts read (a narrower row to materialise than the whole candidate).
-    names = {"id", "organisation_id", "stage", "removal_date", "deadline_extended"}
-    names |= {"certificate_issue_date", "ceremony_date", "dossier_start_date", "branch_resolution_date"}
+    # Only the columns the deadline parts read (a narrower row to materialise than the whole candidate).
+    names = {"id", "organisation_id", "stage", "deadline_extended"}
     names |= {
         field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field
     }
@@ -649,7 +642,7 @@ def _subtree_candidates(root: Organisation, with_path: bool = False) -> tuple[st
     if with_path:  # several calendar groups: `_deadline_count_sql` numbers them by path
         columns += ", o.path"
     return (
-        f'WITH "{candidate}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names
+        f'WITH "{SUBTREE_CANDIDATES}" AS MATERIALIZED (SELECT {columns} FROM "{candidate}" c '  # noqa: S608 - names
         f'JOIN "{organisation}" o ON o.id = c.organisation_id WHERE o.path LIKE %s) ',
         [f"{root.path}%"],
     )
@@ -665,17 +658,13 @@ def _candidate_figures(
     on PostgreSQL the deadlines' outcomes are counted by the statement (`_deadline_count_sql`)."""
     several_groups = len(subtree.calendars().groups) > 1
     prefix = _subtree_candidates(subtree.root, with_path=several_groups)
-    shadowed = bool(prefix[0])  # the parts read the subtree's candidates: no subtree filter of their own
-    parts = (
-        []
-        if counted is not None
-        else [_removed_part(subtree, query, shadowed), _funnel_part(subtree.root, query, shadowed)]
-    )
+    counted_in_sql = bool(prefix[0])  # PostgreSQL: the deadlines' outcomes counted by the statement
+    parts = [] if counted is not None else [_removed_part(subtree, query), _funnel_part(subtree.root, query)]
     raw_parts: list[tuple[str, list[Any]]] = []
-    if shadowed:
+    if counted_in_sql:
         raw_parts = [_deadline_count_sql(subtree, query, today, kind) for kind in DEADLINE_KINDS]
     else:
-        parts += [_deadline_part(subtree, query, kind, shadowed) for kind in DEADLINE_KINDS]
+        parts += [_deadline_part(subtree, query, kind) for kind in DEADLINE_KINDS]
     counted_parts = [part.values(*CANDIDATE_COLUMNS).annotate(n=Count("pk")) for part in parts]
     counted_parts += _outcome_parts(subtree.root, query)
     by_part: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
