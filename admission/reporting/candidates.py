@@ -433,6 +433,29 @@ class _LimitMemo:
 _LIMITS = _LimitMemo()
 
 
+def _limit(
+    kind: DeadlineKind,
+    calendar: WorkingCalendar,
+    rules: RulesOn,
+    memo: dict[tuple[dt.date, bool, bool], dt.date],
+    trigger: dt.date,
+    extended: bool,
+    superseded: bool,
+) -> dt.date:
+    """The day the time limit of `kind` ends for a trigger, from `memo` (`_LIMITS.of` for the
+    calendar) or computed and kept there: by the superseding rule when it applies (the 30 WD
+    from a transferred dossier's receipt), else by the kind's own."""
+    key = (trigger, extended, superseded)
+    limit = memo.get(key)
+    if limit is None:
+        if superseded and kind.compute_superseding is not None:
+            limit = kind.compute_superseding(trigger, calendar, rules)
+        else:
+            limit = kind.compute(trigger, calendar, rules, extended)
+        memo[key] = limit
+    return limit
+
+
 def _deadline_outcomes(
     subtree: Subtree,
     query: StatisticsQuery,
@@ -451,16 +474,7 @@ def _deadline_outcomes(
     start, end, outcome = query.start, query.end, stats.deadline_outcome
     found: list[tuple[str, int, list[int]]] = []
     for number, trigger, done, extended, superseded, count, ids in rows:
-        memo = memos[number]
-        key = (trigger, extended, superseded)
-        limit = memo.get(key)
-        if limit is None:
-            calendar = calendars.groups[number]
-            if superseded and kind.compute_superseding is not None:
-                limit = kind.compute_superseding(trigger, calendar, rules)
-            else:
-                limit = kind.compute(trigger, calendar, rules, extended)
-            memo[key] = limit
+        limit = _limit(kind, calendars.groups[number], rules, memos[number], trigger, extended, superseded)
         if start <= limit <= end:
             found.append((outcome(deadline=limit, done=done, as_of=today), count, ids))
     return found
@@ -555,14 +569,7 @@ def _limits_in_period(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKi
             trigger = first + dt.timedelta(days=offset)
             for superseded in (False, True) if kind.compute_superseding is not None else (False,):
                 for extended in (False, True):
-                    memo_key = (trigger, extended, superseded)
-                    limit = memo.get(memo_key)
-                    if limit is None:
-                        if superseded and kind.compute_superseding is not None:
-                            limit = kind.compute_superseding(trigger, calendar, rules)
-                        else:
-                            limit = kind.compute(trigger, calendar, rules, extended)
-                        memo[memo_key] = limit
+                    limit = _limit(kind, calendar, rules, memo, trigger, extended, superseded)
                     if query.start <= limit <= query.end:
                         rows.append((number, superseded, trigger, extended, limit))
 
