@@ -113,7 +113,11 @@ TEMPLATES = [
 # production use PostgreSQL through DATABASE_URL (postgres://user:pass@host:port/db).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions (architecture A)
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection per request costs more than a whole floor page
+# (served by gunicorn: 10.1 ms with a connection per request, 3.3 ms with a kept one; bench/report.md,
+# "Served pages"). The health check replaces a connection the server closed in between.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The embedded default serves the web server and the Celery worker from one file at once:
 # - WAL: readers never block the writer nor the writer the readers;
 # - IMMEDIATE: every transaction takes the write lock at BEGIN, so a transaction that reads and
@@ -136,6 +140,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     if not all("postgresql" in DATABASES[alias]["ENGINE"] for alias in ("default", "replica")):
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for the primary and the replica")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     # Never created nor flushed by Django's test runner (tests/integration/test_read_replica.py).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
