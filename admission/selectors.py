@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -49,6 +50,7 @@ from admission.models import (
     Notification,
     ProvincialConsent,
     ReturnedDocument,
+    StageTransition,
     VerificationRequest,
 )
 from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
@@ -768,18 +770,13 @@ BRANCH_KINDS = ["branch", "grassroots_branch", "village_branch"]
 
 
 def _under(paths: list[str]) -> Q:
-    """Candidates of the branches below any of `paths` (none: no candidate)."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(organisation__path__startswith=path)
-    return condition
+    """Candidates of the branches below any of `paths` (none: no candidate), in one lookup
+    (members/lookups.py: a busy committee has some hundreds of paths)."""
+    return Q(organisation__path__startswith_any=paths)
 
 
 def _path_under(paths: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return condition
+    return Q(path__startswith_any=paths)
 
 
 def _chain_act_pending(date_field: str) -> Q:
@@ -841,9 +838,7 @@ def committee_due_filter(committee: Organisation) -> Q:
             kind="grassroots_committee",
             path__startswith=committee.path,
         ).exclude(pk=committee.pk)
-        condition = subtree & decisions
-        for path in excluded.values_list("path", flat=True):
-            condition &= ~Q(organisation__path__startswith=path)
+        condition = subtree & decisions & ~_under(list(excluded.values_list("path", flat=True)))
         return condition & ~_chain_pending_below([committee.path], subtree)
     if committee.kind == "province":
         prefixes = Organisation.objects.filter(parent=committee, kind__in=["grassroots_committee", "grassroots_branch"])
@@ -886,11 +881,17 @@ def review_queue(*, user: User, committee: Organisation) -> QuerySet[Candidate]:
     One query (plus the count for pagination) whatever the length of the queue; the working
     days waited are computed per row of the displayed page only.
     """
-    returned = Count(
-        "transitions",
-        filter=Q(transitions__to_stage="S8", transitions__from_stage__in=["S8A", "S9", "S10"])
-        | Q(transitions__to_stage="S15", transitions__from_stage="S16"),
+    # A correlated count rather than a join and GROUP BY: PostgreSQL counts for the rows of the
+    # displayed page only (after the sort and the limit), and the paginator's COUNT(*) needs no join.
+    returns = (
+        StageTransition.objects.filter(candidate=OuterRef("pk"))
+        .filter(Q(to_stage="S8", from_stage__in=["S8A", "S9", "S10"]) | Q(to_stage="S15", from_stage="S16"))
+        .order_by()
+        .values("candidate")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    returned = Coalesce(Subquery(returns, output_field=IntegerField()), 0)
     return (
         candidate_list(user=user)
         .filter(committee_due_filter(committee))

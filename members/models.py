@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import cccd, names
+from members.lookups import StartsWithAny
 
 
 class OrganisationKind(models.TextChoices):
@@ -130,6 +131,10 @@ class Organisation(models.Model):
 
     def is_valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+# Below any of a list of organisations in one lookup (members/lookups.py).
+Organisation._meta.get_field("path").register_lookup(StartsWithAny)
 
 
 class Gender(models.TextChoices):
