@@ -29,15 +29,15 @@ class StartsWithAny(Lookup):
     def get_prep_lookup(self) -> Any:
         return [str(prefix) for prefix in self.rhs]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         patterns = [like_prefix(prefix) for prefix in self.rhs]
         if not patterns:
             raise EmptyResultSet
         if connection.vendor == "postgresql":  # backslash is PostgreSQL's default LIKE escape
-            return f"{lhs}::text LIKE ANY (%s::text[])", [*lhs_params, patterns]
+            return f"{lhs}::text LIKE ANY (%s::text[])", (*lhs_params, patterns)
         condition = " OR ".join(f"{lhs} LIKE %s ESCAPE '\\'" for _ in patterns)
         params: list[Any] = []
         for pattern in patterns:
             params += [*lhs_params, pattern]
-        return f"({condition})", params
+        return f"({condition})", tuple(params)
