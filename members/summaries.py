@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -241,26 +241,48 @@ def members_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> int:
         set_based = connection.vendor == "postgresql"
     if set_based:
         sql, params = _rebuild_sql()
-        written = 0
-        with connection.cursor() as cursor:
-            # TRUNCATE, not DELETE: millions of rows go at once (readers wait for the commit).
-            cursor.execute(f"TRUNCATE {MemberCount._meta.db_table}")
-            # The groupings hold a million keys per province: in memory rather than spilled to disk.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            # One top-level subtree (a province) at a time: the whole country at once spilled
-            # tens of gigabytes of sort and hash files; rows of an ancestor shared by several
-            # subtrees add up (ON CONFLICT).
-            for prefix in top_level_prefixes():
-                cursor.execute(sql, [*params, prefix])
-                written += int(cursor.rowcount)
-        return written
-    MemberCount.objects.all().delete()
+        return rebuild_by_province(MemberCount._meta.db_table, sql, lambda prefix: [*params, prefix])
+    return rebuild_in_batches(
+        MemberCount,
+        PartyMember.objects.order_by().values_list("organisation_id", flat=True).distinct(),
+        lambda chunk, paths: _add(own_counts(_member_rows(chunk)), paths),
+        batch,
+    )
+
+
+def rebuild_by_province(table: str, sql: str, params: Callable[[str], Sequence[Any]]) -> int:
+    """PostgreSQL: empty the summary `table` and fill it again with `sql`, run once per top-level
+    subtree (a province) with `params(its LIKE prefix)`. Returns the number of rows written.
+
+    TRUNCATE, not DELETE: millions of rows go at once (readers wait for the commit). The groupings
+    hold a million keys per province: in memory rather than spilled to disk. One province at a time:
+    the whole country at once spilled tens of gigabytes of sort and hash files; the rows of an
+    ancestor shared by several subtrees add up (`sql`'s ON CONFLICT)."""
+    written = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        for prefix in top_level_prefixes():
+            cursor.execute(sql, params(prefix))
+            written += int(cursor.rowcount)
+    return written
+
+
+def rebuild_in_batches(
+    model: Any,
+    owners: Iterable[int],
+    add: Callable[[list[int], dict[int, str]], None],
+    batch: int,
+) -> int:
+    """Elsewhere than PostgreSQL: empty the summary `model` and fill it again by `add(organisation
+    ids, every organisation's path)`, `batch` of the organisations that own rows (`owners`) at a
+    time. Returns the number of rows written."""
+    model.objects.all().delete()
     paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
-    with_members = sorted(set(PartyMember.objects.order_by().values_list("organisation_id", flat=True).distinct()))
-    for start in range(0, len(with_members), batch):
-        chunk = with_members[start : start + batch]
-        _add(own_counts(_member_rows(chunk)), paths)
-    return MemberCount.objects.count()
+    ids = sorted(set(owners))
+    for start in range(0, len(ids), batch):
+        add(ids[start : start + batch], paths)
+    return int(model.objects.count())
 
 
 def top_level_prefixes() -> list[str]:

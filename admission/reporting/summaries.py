@@ -42,7 +42,7 @@ from admission.domain.statistics import completed_months
 from admission.models import Candidate, CandidateCount, StageTransition
 from config.replica import read_connection
 from members.models import Organisation
-from members.summaries import organisation_paths, path_ids, top_level_prefixes
+from members.summaries import organisation_paths, path_ids, rebuild_by_province, rebuild_in_batches
 
 VISIT, REMOVED, FUNNEL = "visit", "removed", "funnel"
 FIGURES = (VISIT, REMOVED, FUNNEL)
@@ -206,29 +206,20 @@ def organisations_recount(organisation_ids: Iterable[int]) -> None:
 def candidates_rebuild(*, batch: int = 2000, set_based: bool | None = None) -> int:
     """Recompute the whole summary from the candidacies (the rebuild command, bulk writers); runs
     in the caller's transaction. Returns the number of rows written. On PostgreSQL one set-based
-    statement (`_REBUILD_SQL`, the SQL twin of `own_counts`); elsewhere in Python, `batch`
-    organisations at a time (`set_based=False` forces it, for the tests)."""
+    statement per province (`_REBUILD_SQL`, the SQL twin of `own_counts`); elsewhere in Python,
+    `batch` organisations at a time (`set_based=False` forces it, for the tests)."""
     if set_based is None:
         set_based = connection.vendor == "postgresql"
-    table = CandidateCount._meta.db_table
     if set_based:
-        written = 0
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table}")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            # One top-level subtree (a province) at a time, as the member summary (its temporary
-            # files stay those of a province); an ancestor's rows shared by several add up.
-            for prefix in top_level_prefixes():
-                cursor.execute(_rebuild_sql(), [prefix, Stage.SX.value])
-                written += int(cursor.rowcount)
-        return written
-    CandidateCount.objects.all().delete()
-    paths = dict(Organisation.objects.exclude(path="").values_list("pk", "path"))
-    with_candidates = sorted(set(Candidate.objects.order_by().values_list("organisation_id", flat=True).distinct()))
-    for start in range(0, len(with_candidates), batch):
-        chunk = with_candidates[start : start + batch]
-        _add(own_counts(_candidate_rows(chunk), _visit_rows(chunk)), paths)
-    return CandidateCount.objects.count()
+        return rebuild_by_province(
+            CandidateCount._meta.db_table, _rebuild_sql(), lambda prefix: [prefix, Stage.SX.value]
+        )
+    return rebuild_in_batches(
+        CandidateCount,
+        Candidate.objects.order_by().values_list("organisation_id", flat=True).distinct(),
+        lambda chunk, paths: _add(own_counts(_candidate_rows(chunk), _visit_rows(chunk)), paths),
+        batch,
+    )
 
 
 def _rebuild_sql() -> str:
