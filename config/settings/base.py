@@ -116,7 +116,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 # Persistent connections: a new PostgreSQL connection per request costs more than a whole floor page
 # (served by gunicorn: 10.1 ms with a connection per request, 3.3 ms with a kept one; bench/report.md,
 # "Served pages"). The health check replaces a connection the server closed in between.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Not on the embedded default (SQLite): its development server runs each request in a thread of
+# its own, which a kept connection would outlive.
+_EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if _EMBEDDED else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The embedded default serves the web server and the Celery worker from one file at once:
 # - WAL: readers never block the writer nor the writer the readers;
@@ -130,7 +133,7 @@ SQLITE_OPTIONS = {
     "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if _EMBEDDED:
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 # Optional read replica (PostgreSQL streaming standby): statistics, exports and the API's lists read
 # from it, everything else and every write uses the primary; a user's reads after their own write wait
