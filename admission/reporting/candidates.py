@@ -272,6 +272,10 @@ class DeadlineKind:
             return F(self.trigger)
         return Case(When(self.superseded(), then=F(self.superseding_trigger)), default=F(self.trigger))
 
+    def window(self, query: StatisticsQuery) -> tuple[dt.date, dt.date]:
+        """The trigger days whose time limit can end in the period."""
+        return (query.start - dt.timedelta(days=self.longest_days), query.end - dt.timedelta(days=self.shortest_days))
+
     def superseded(self) -> Q:
         if self.superseding_trigger is None:
             return Q(pk__in=[])
@@ -374,7 +378,7 @@ def _deadline_qs(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -
     """The candidates whose time limit of `kind` may end in the period, with their calendar group
     (`grp`). Candidates who left before meeting a limit are left out (not overdue or open): removed
     (SX), or back before the dossier's end (not admitted, withdrawn: S0-S7)."""
-    window = (query.start - dt.timedelta(days=kind.longest_days), query.end - dt.timedelta(days=kind.shortest_days))
+    window = kind.window(query)
     return (
         Candidate.objects.filter(_subtree_q(subtree.root))
         .annotate(
@@ -632,17 +636,22 @@ CANDIDATE_COLUMNS = ("part", "i1", "i2", "d1", "d2", "flag")
 SUBTREE_CANDIDATES = "subtree_candidate"
 
 
-def _subtree_candidates(root: Organisation, with_path: bool = False) -> tuple[str, list[Any]]:
+def _subtree_candidates(subtree: Subtree, query: StatisticsQuery, with_path: bool = False) -> tuple[str, list[Any]]:
     """On PostgreSQL, a WITH clause that reads the subtree's candidates once (`SUBTREE_CANDIDATES`):
     the four deadline parts of `_candidate_figures` (`_deadline_count_sql`) then scan those rows
     instead of the whole table four times (Hà Nội on the national preset: 26,000 of 300,000
     candidates). SQLite counts the deadlines through the ORM and needs none.
 
+    Only the candidates one of whose trigger days lies in a deadline kind's window
+    (`DeadlineKind.window`) are kept: the parts join the rest to no limit (the province preset's
+    root, a year: 7,275 of 20,000 rows; the statement 25 % faster).
+
     The candidates are found by probing their organisation index with the subtree's ids
     (`= ANY(ARRAY(…))`): joined on the path instead, PostgreSQL scanned the whole candidate table and
-    hashed it (Hà Nội on the national preset: 95 ms against 32 ms; the root of the province preset,
-    where the subtree is the whole table: 9–13 ms either way). With several calendar groups the
-    statement needs the path, hence the join."""
+    hashed it (Hà Nội on the national preset: 95 ms against 32 ms). When the root holds the whole
+    tree (`Subtree.holds_everything`: a province's own deployment), every candidate is in it and the
+    table is read without that filter (the statement another 20 % faster). With several calendar
+    groups the statement needs the path, hence the join."""
     if connection.vendor != "postgresql":
         return "", []
     candidate, organisation = Candidate._meta.db_table, Organisation._meta.db_table
@@ -652,17 +661,33 @@ def _subtree_candidates(root: Organisation, with_path: bool = False) -> tuple[st
         field for kind in DEADLINE_KINDS for field in (kind.trigger, kind.done, kind.superseding_trigger) if field
     }
     columns = ", ".join(f"c.{name}" for name in sorted(names))
+    # A kind's trigger day is its trigger or its superseding trigger: one of them lies in its window.
+    in_window = [
+        (f"c.{field} BETWEEN %s AND %s", list(kind.window(query)))
+        for kind in DEADLINE_KINDS
+        for field in (kind.trigger, kind.superseding_trigger)
+        if field
+    ]
+    conditions = ["(" + " OR ".join(condition for condition, _ in in_window) + ")"]
+    params: list[Any] = [day for _, days in in_window for day in days]
+    everything = subtree.holds_everything()
     if with_path:  # several calendar groups: `_deadline_count_sql` numbers them by path
         columns += ", o.path"
-        source = f'"{candidate}" c JOIN "{organisation}" o ON o.id = c.organisation_id WHERE o.path LIKE %s'
+        source = f'"{candidate}" c JOIN "{organisation}" o ON o.id = c.organisation_id'
+        if not everything:
+            conditions.append("o.path LIKE %s")
+            params.append(f"{subtree.root.path}%")
     else:
-        source = (
-            f'"{candidate}" c WHERE c.organisation_id = '  # noqa: S608 - names
-            f'ANY(ARRAY(SELECT o.id FROM "{organisation}" o WHERE o.path LIKE %s))'
-        )
+        source = f'"{candidate}" c'
+        if not everything:
+            conditions.append(
+                f'c.organisation_id = ANY(ARRAY(SELECT o.id FROM "{organisation}" o WHERE o.path LIKE %s))'
+            )  # noqa: S608 - names
+            params.append(f"{subtree.root.path}%")
     return (
-        f'WITH "{SUBTREE_CANDIDATES}" AS MATERIALIZED (SELECT {columns} FROM {source}) ',  # noqa: S608 - names
-        [f"{root.path}%"],
+        f'WITH "{SUBTREE_CANDIDATES}" AS MATERIALIZED '  # noqa: S608 - names
+        f"(SELECT {columns} FROM {source} WHERE {' AND '.join(conditions)}) ",
+        params,
     )
 
 
@@ -675,7 +700,7 @@ def _candidate_figures(
     whole-month period come from the summary instead (`counted`, ``summaries.period_counts``);
     on PostgreSQL the deadlines' outcomes are counted by the statement (`_deadline_count_sql`)."""
     several_groups = len(subtree.calendars().groups) > 1
-    prefix = _subtree_candidates(subtree.root, with_path=several_groups)
+    prefix = _subtree_candidates(subtree, query, with_path=several_groups)
     counted_in_sql = bool(prefix[0])  # PostgreSQL: the deadlines' outcomes counted by the statement
     parts = [] if counted is not None else [_removed_part(subtree, query), _funnel_part(subtree.root, query)]
     raw_parts: list[tuple[str, list[Any]]] = []

@@ -148,6 +148,7 @@ class Subtree:
     root: Organisation
     loaded: Loaded
     _calendars: Calendars | None = None
+    _holds_everything: bool | None = None
 
     @property
     def rows(self) -> dict[int, OrgRow]:
@@ -168,6 +169,23 @@ class Subtree:
         """The organisations under `root`: from the process's cache of loaded subtrees when the
         root's data generation has not moved since (`_LOADED`), else one query."""
         return cls(root=root, loaded=_LOADED.get(root))
+
+    def holds_everything(self) -> bool:
+        """Whether every organisation is under the root (the root is the only one without a parent,
+        as in a province's own deployment): a statement over the subtree can then read whole tables.
+        One query per page, never kept between pages: another root can be created at any time."""
+        if self._holds_everything is None:
+            if self.root.parent_id is not None:
+                self._holds_everything = False
+            else:
+                with read_connection().cursor() as cursor:
+                    cursor.execute(
+                        f'SELECT NOT EXISTS (SELECT 1 FROM "{Organisation._meta.db_table}" '  # noqa: S608 - names
+                        "WHERE parent_id IS NULL AND id <> %s)",
+                        [self.root.pk],
+                    )
+                    self._holds_everything = bool(cursor.fetchone()[0])
+        return self._holds_everything
 
     @property
     def child_ids(self) -> list[int]:
