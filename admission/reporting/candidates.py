@@ -681,8 +681,8 @@ def _subtree_candidates(subtree: Subtree, query: StatisticsQuery, with_path: boo
         source = f'"{candidate}" c'
         if not everything:
             conditions.append(
-                f'c.organisation_id = ANY(ARRAY(SELECT o.id FROM "{organisation}" o WHERE o.path LIKE %s))'
-            )  # noqa: S608 - names
+                f'c.organisation_id = ANY(ARRAY(SELECT o.id FROM "{organisation}" o WHERE o.path LIKE %s))'  # noqa: S608 - names
+            )
             params.append(f"{subtree.root.path}%")
     return (
         f'WITH "{SUBTREE_CANDIDATES}" AS MATERIALIZED '  # noqa: S608 - names

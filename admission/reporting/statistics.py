@@ -406,7 +406,7 @@ def statistics_figures(
         },
         "outcomes": outcomes,
         "children": children,
-        "breakdowns": _breakdowns(organisation, query),
+        "breakdowns": _breakdowns(subtree, query),
         "funnel": funnel,
         "time_in_stage": _time_in_stage(subtree, query, counted),
         "deadlines": deadlines,

@@ -16,16 +16,17 @@ from django.http import Http404
 from admission import services
 from admission.devdata.demo import at, remove_through_chain, walk_to
 from admission.domain.statistics import MemberDates, member_status_on
-from admission.models import AnnualPlan, StatisticsReport
+from admission.models import AnnualPlan, Candidate, StatisticsReport
 from admission.reporting import statistics as st
 from admission.reporting.people import statistics_people
 from admission.reporting.plans import annual_plan_set, plan_table
 from admission.reporting.query import StatisticsQuery, _pct_base
+from admission.reporting.subtree import Subtree
 from admission.rulebook import calendar_for
 from members.models import Gender, MemberStatus, Organisation, OrganisationKind, PartyMember, Person
 from members.services import member_remove
 from members.summaries import organisations_recount
-from tests.factories import MemberFactory, OrganisationFactory, PersonFactory
+from tests.factories import MemberFactory, OrganisationFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 6)
@@ -318,6 +319,58 @@ def test_it_breaks_the_admissions_down(admissions_2025, carol) -> None:  # type:
         "student": 1,
         "private_enterprise": 1,
     }
+
+
+def test_a_province_alone_is_read_whole_and_beside_another_only_its_own(  # type: ignore[no-untyped-def]
+    admissions_2025, eve, alice, introducers
+) -> None:
+    """The breakdowns and deadlines read whole tables while the province holds every organisation
+    (`Subtree.holds_everything`); once another province exists they filter on the tree again, and
+    that province's admissions and waiting dossiers never count in this one's figures."""
+    tree = admissions_2025
+    _walk(tree, alice, introducers, "S9", "Bùi Thị Chờ")  # branch resolution 05/08/2025, no decision
+
+    def figures() -> dict[str, object]:
+        found = st.statistics_figures(user=eve, organisation=tree.province, query=_query(2025), today=D(2025, 12, 1))
+        return {"breakdowns": found["breakdowns"], "deadlines": found["deadlines"]}
+
+    assert Subtree.load(tree.province).holds_everything()
+    alone = figures()
+    assert {row["key"]: row["count"] for row in alone["breakdowns"]["gender"]} == {"M": 3, "F": 2}  # type: ignore[index]
+    decisions = next(row for row in alone["deadlines"] if row["key"] == "decision")  # type: ignore[attr-defined]
+    assert decisions["overdue"] == 1
+
+    other = OrganisationFactory(kind=OrganisationKind.PROVINCE, name="Đảng bộ tỉnh Bên cạnh", code="Q")
+    other_branch = OrganisationFactory(kind=OrganisationKind.BRANCH, name="Chi bộ Bên cạnh", code="QB", parent=other)
+    _member(
+        other_branch,
+        "Đào Thị Bên Cạnh",
+        gender=Gender.FEMALE,
+        status=MemberStatus.PROBATIONARY,
+        admission_decision_date=D(2025, 5, 2),
+        ceremony_date=D(2025, 5, 20),
+        official_date=None,
+        cccd=None,
+    )
+    waiting = PersonFactory(organisation=other_branch, full_name="Đào Văn Chờ Bên Cạnh")
+    Candidate.objects.create(
+        person=waiting,
+        organisation=other_branch,
+        stage="S9",
+        stage_entered_on=D(2025, 8, 5),
+        stage_entered_at=at(D(2025, 8, 5)),
+        branch_resolution_date=D(2025, 8, 5),
+    )
+
+    assert not Subtree.load(tree.province).holds_everything()
+    assert Subtree.load(other).holds_everything() is False
+    assert figures() == alone
+    # The other province's own figures do count them (the filter is on its tree, not off).
+    theirs = st.statistics_figures(
+        user=UserFactory(is_superuser=True), organisation=other, query=_query(2025), today=D(2025, 12, 1)
+    )
+    assert {row["key"]: row["count"] for row in theirs["breakdowns"]["gender"]} == {"F": 1}
+    assert next(row for row in theirs["deadlines"] if row["key"] == "decision")["overdue"] == 1
 
 
 @pytest.mark.parametrize(
