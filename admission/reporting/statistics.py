@@ -316,7 +316,8 @@ def statistics_figures(
     not in it (keys only), so a saved report reads in either language. Six queries whatever the
     number of rows (tests/functional/admission/test_statistics_views.py): the subtree, the small
     tables keyed by the root (`RootRows`), the members (`_member_groups`), the breakdowns, the
-    candidates (`_candidate_figures`) and the time in stage.
+    candidates (`_candidate_figures`) and the time in stage; a seventh for a root without a parent
+    (`Subtree.holds_everything`).
     """
     if not scope_for(user).can_read(organisation):
         raise Http404

@@ -353,6 +353,9 @@ def test_saving_a_report_keeps_its_baseline(data, carol) -> None:  # type: ignor
 #    folded into the same UNION ALL (still one statement),
 #  8 time in stage, 9 saved reports.
 PAGE_QUERIES = 9
+# A root without a parent asks once more whether it holds every organisation (Subtree.holds_everything:
+# then the breakdowns and deadlines read whole tables).
+ROOT_PAGE_QUERIES = PAGE_QUERIES + 1
 
 
 def test_the_statistics_page_costs_the_same_queries_for_small_and_larger_data(
@@ -367,6 +370,23 @@ def test_the_statistics_page_costs_the_same_queries_for_small_and_larger_data(
             small = client.get(url, PERIOD)
         _add(data, 120, offset=1000)
         with django_assert_num_queries(PAGE_QUERIES):
+            larger = client.get(url, PERIOD)
+    assert small.status_code == larger.status_code == 200
+    assert 'id="stat-admitted"><a href="/' in larger.content.decode()
+
+
+def test_the_provinces_statistics_page_costs_one_query_more_whatever_the_data_size(
+    data, eve, django_assert_num_queries, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.STATISTICS_CACHE_SECONDS = 0
+    client = _client(eve)
+    url = reverse("statistics_organisation", args=[data.province.pk])
+    with time_machine.travel(TODAY, tick=False):
+        client.get(url, PERIOD)  # warm the session
+        with django_assert_num_queries(ROOT_PAGE_QUERIES):
+            small = client.get(url, PERIOD)
+        _add(data, 120, offset=1000)
+        with django_assert_num_queries(ROOT_PAGE_QUERIES):
             larger = client.get(url, PERIOD)
     assert small.status_code == larger.status_code == 200
     assert 'id="stat-admitted"><a href="/' in larger.content.decode()
