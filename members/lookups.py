@@ -7,6 +7,10 @@ The tree's queues and scopes ask "below any of these organisations" for up to a 
 60 ms page) and sends a 300-branch OR. This lookup is built once: `path LIKE ANY (%s)` with the
 patterns as one array parameter on PostgreSQL, the same OR of `LIKE` elsewhere (SQLite, the
 embedded default). An empty list matches nothing (and its negation everything), as `__in=[]` does.
+
+With several prefixes PostgreSQL reads the whole organisation table either way (an OR of 300 `LIKE`
+as well: 38–40 ms on the national preset's 310,000 organisations, ~1 ms for a province's 8,700);
+with one it uses the path's prefix index, which `LIKE ANY` would lose.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ class StartsWithAny(Lookup):
         if not patterns:
             raise EmptyResultSet
         if connection.vendor == "postgresql":  # backslash is PostgreSQL's default LIKE escape
+            if len(patterns) == 1:
+                # One prefix, the usual case (a commune's queue): a plain LIKE, which the path's
+                # prefix index (varchar_pattern_ops) serves; PostgreSQL never uses it for LIKE ANY
+                # and read the whole table instead (national preset: 0.7 against 36 ms).
+                return f"{lhs} LIKE %s", (*lhs_params, patterns[0])
             return f"{lhs}::text LIKE ANY (%s::text[])", (*lhs_params, patterns)
         condition = " OR ".join(f"{lhs} LIKE %s ESCAPE '\\'" for _ in patterns)
         params: list[Any] = []
