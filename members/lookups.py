@@ -44,7 +44,10 @@ class StartsWithAny(Lookup):
                 # prefix index (varchar_pattern_ops) serves; PostgreSQL never uses it for LIKE ANY
                 # and read the whole table instead (national preset: 0.7 against 36 ms).
                 return f"{lhs} LIKE %s", (*lhs_params, patterns[0])
-            return f"{lhs}::text LIKE ANY (%s::text[])", (*lhs_params, patterns)
+            # The array behind a scalar subquery: as a constant, the planner estimated each of its
+            # patterns against the path's statistics (a province-level committee's queue on the
+            # national preset: ~1,000 patterns, 18 ms of planning for each of its two statements).
+            return f"{lhs}::text LIKE ANY ((SELECT %s::text[])::text[])", (*lhs_params, patterns)
         condition = " OR ".join(f"{lhs} LIKE %s ESCAPE '\\'" for _ in patterns)
         params: list[Any] = []
         for pattern in patterns:
