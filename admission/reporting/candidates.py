@@ -553,8 +553,8 @@ _PERIOD_LIMITS_LOCK = threading.Lock()
 
 def _limits_in_period(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKind) -> tuple[str, str, str, str, str]:
     """Array literals (group, superseded, trigger, extended, limit) of the time limits of `kind`
-    that end in the period, for every trigger day of the window (`DeadlineKind.shortest_days`,
-    `longest_days`) and calendar group: the limits `_deadline_outcomes` computes row by row
+    that end in the period, for every trigger day of the window (`DeadlineKind.window`) and
+    calendar group: the limits `_deadline_outcomes` computes row by row
     (`_LIMITS` memo), for every trigger instead of those the candidates have."""
     calendars = subtree.calendars()
     key = (kind.key, calendars.groups, calendars.rules, query.start, query.end)
@@ -564,8 +564,8 @@ def _limits_in_period(subtree: Subtree, query: StatisticsQuery, kind: DeadlineKi
             _PERIOD_LIMITS.move_to_end(key)
             return kept
     rules = functools.cache(calendars.rules.for_date)
-    first = query.start - dt.timedelta(days=kind.longest_days)
-    days = (query.end - dt.timedelta(days=kind.shortest_days) - first).days + 1
+    first, last = kind.window(query)
+    days = (last - first).days + 1
     rows: list[tuple[int, bool, dt.date, bool, dt.date]] = []
     for number, calendar in enumerate(calendars.groups):
         memo = _LIMITS.of(kind.key, calendar, calendars.rules)
