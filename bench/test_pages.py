@@ -850,7 +850,7 @@ def _page_lines(collected: Results, dataset_line: str) -> list[str]:
         "**served** by gunicorn over HTTP (bench/served.py: one sync worker, persistent database connection), "
         "which is what a user waits for and what the issue-18 targets are read against: pytest's process runs "
         "the same Python ~40 % slower than a server's. host probe: how fast the shared host ran Python around the "
-        "served timing (`served.host_probe_ms`, lower is faster; ~18 ms when its neighbours are quiet).\n",
+        "served timing (`served.host_probe_ms`, lower is faster; ~20 ms when its neighbours are quiet).\n",
         "| page | login | data | queries | median ms | p95 ms | SQL ms | page / SQL | slowest query ms | ≤ 12 queries | ≤ 2× SQL | runs | served median ms | served p95 ms | host probe ms |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
