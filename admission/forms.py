@@ -149,6 +149,10 @@ class VoteRecordForm(forms.Form):
                 (m.pk, label) for m, label in meetings
             ]
             self.fields["summoned"].help_text = _("Chỉ nhập khi cuộc họp chưa có điểm danh từng đảng viên.")
+            self.fields["abstain"].help_text = _(
+                "Người có mặt mà không bỏ phiếu. Ở cuộc họp đã điểm danh: tán thành + không tán thành + "
+                "không biểu quyết = số đảng viên chính thức có mặt."
+            )
         self.helper = _helper(step.label)
         self.helper.form_id = "vote-form"
 

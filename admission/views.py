@@ -849,7 +849,10 @@ def _vote_meetings(request: AuthenticatedRequest, candidate: Candidate) -> list[
     """The branch's meetings a vote can be held at, each labelled with its date and how it counts."""
     choices = []
     for meeting, counts in selectors.branch_meetings_for_vote(user=request.user, organisation=candidate.organisation):
-        how = _counts_text(counts) if meeting.attendance_recorded else _("chưa có điểm danh, nhập số liệu")
+        if meeting.attendance_recorded:  # the present count is what the ballots must add up to
+            how = _("có mặt %(present)s · %(counts)s") % {"present": counts.present, "counts": _counts_text(counts)}
+        else:
+            how = _("chưa có điểm danh, nhập số liệu")
         choices.append((meeting, f"{meeting.held_on:%d/%m/%Y} · {how}"))
     return choices
 

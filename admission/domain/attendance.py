@@ -141,9 +141,28 @@ def explanation(counts: AttendanceCounts, threshold: Threshold = Threshold.TWO_T
     return reason("denominator_explained", RULE, exclusions=counts.exclusions(), **params)
 
 
+BALLOTS_RULE = "HD06 5.1; QĐ294 9.3.2"
+
+
 def ballots_problem(*, yes: int, no: int, abstain: int, present: int) -> Reason | None:
     """More ballots (or raised cards) than official members present cannot be (HD06 5.1)."""
     cast = yes + no + abstain
     if cast > present:
-        return reason("ballots_exceed_present", "HD06 5.1; QĐ294 9.3.2", total=cast, present=present)
+        return reason("ballots_exceed_present", BALLOTS_RULE, total=cast, present=present)
     return None
+
+
+def ballot_count_problem(*, yes: int, no: int, abstain: int, present: int) -> Reason | None:
+    """A vote entered at a meeting whose attendance is known accounts for every official member
+    present: for, against, or not voting (HD06 5.1: the whole result is reported). More ballots
+    than members present cannot be (ballots_problem); fewer is a miscount, which would otherwise be
+    stored as a failed vote that counts towards the three of QĐ294 4.2.3. A member present who did
+    not vote, or left before the vote, is entered under "not voting" (docs/decisions.md, "A vote
+    accounts for every member present").
+
+    Only when the vote is entered: a vote already recorded and recounted after its meeting's
+    attendance is corrected keeps its counts unless they became impossible (ballots_problem)."""
+    cast = yes + no + abstain
+    if cast < present:
+        return reason("ballots_short_of_present", BALLOTS_RULE, total=cast, present=present, missing=present - cast)
+    return ballots_problem(yes=yes, no=no, abstain=abstain, present=present)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from admission import schedule
 from admission.domain import stages
-from admission.domain.attendance import ballots_problem
+from admission.domain.attendance import ballot_count_problem
 from admission.domain.deadlines import probation_end
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -522,7 +522,7 @@ def candidate_vote(
     candidate is escalated to the superior committee (S-Y, QĐ294 4.2.3).
     A branch vote held at a recorded `meeting` takes summoned and excluded from its attendance
     (meetings.meeting_vote_counts; typed counts only for a meeting without one) and may not have
-    more ballots than members present.
+    ballots other than one per member present (for, against or not voting).
     Side effects: one durable transaction; the Vote row; on success the stage transition.
     """
     now = now or timezone.now()
@@ -568,9 +568,9 @@ def candidate_vote(
     invalid = [r for r in outcome.reasons if r.code != "vote_threshold_not_reached"]
     problems.extend(invalid)
     if counts.present is not None and (
-        too_many := ballots_problem(yes=yes, no=no, abstain=abstain, present=counts.present)
+        miscount := ballot_count_problem(yes=yes, no=no, abstain=abstain, present=counts.present)
     ):
-        problems.append(too_many)
+        problems.append(miscount)
     if problems:
         raise StepRefused(tuple(problems))
     with transaction.atomic(durable=True):

@@ -214,7 +214,10 @@ def test_the_branch_vote_form_takes_the_counts_from_the_chosen_meeting(alice, tr
         follow=True,
     )  # fmt: skip
 
-    assert "05/08/2025 · 12 đảng viên chính thức, trừ 1 chuyển sinh hoạt tạm thời, còn 11; cần ≥ 8 tán thành" in form
+    assert (
+        "05/08/2025 · có mặt 11 · 12 đảng viên chính thức, trừ 1 chuyển sinh hoạt tạm thời, còn 11; cần ≥ 8 tán thành"
+        in form
+    )
     assert reverse("meeting_create", args=[tree.branch_a.pk]) in form
     vote = Vote.objects.get()
     assert (vote.summoned, vote.excluded, vote.denominator, vote.meeting) == (12, 1, 11, meeting)
@@ -239,6 +242,33 @@ def test_the_vote_form_refuses_more_ballots_than_members_present(alice, tree, me
     assert response.status_code == 200
     assert "Tổng số phiếu 8 lớn hơn số đảng viên chính thức có mặt 5" in _html(response)
     assert not Vote.objects.exists()
+
+
+def test_the_vote_form_refuses_a_count_that_leaves_members_present_out(alice, tree, members) -> None:  # type: ignore[no-untyped-def]
+    """5 for and 1 against of 11 present was stored as a failed vote, which counts towards the three
+    of QĐ294 4.2.3: a miscount is refused with what to do, and what was typed stays in the form."""
+    candidate = walk_to(
+        services.candidate_create(
+            acting_user=alice, person=PersonFactory(organisation=tree.branch_a, full_name="Hoàng Văn Ứng Viên"),
+            now=at(START),
+        ),
+        "S8", user=alice, introducers=members[:2], start=START,
+    )  # fmt: skip
+    meeting = _meeting(alice, tree, members, m0="absent")  # 11 of 12 present
+
+    response = _client(alice).post(
+        reverse("candidate_step", args=[candidate.pk, "branch_vote"]),
+        {"meeting": str(meeting.pk), "form": "secret", "yes": "5", "no": "1", "abstain": "0"},
+    )
+
+    page = _html(response)
+    assert response.status_code == 200
+    assert "Tổng số phiếu 6 ít hơn số đảng viên chính thức có mặt 11" in page
+    assert "5 người có mặt mà không bỏ phiếu thì ghi vào «Không biểu quyết»" in page
+    assert 'name="yes" value="5"' in page
+    assert not Vote.objects.exists()
+    candidate.refresh_from_db()
+    assert candidate.failed_votes == 0
 
 
 @pytest.mark.parametrize("persona", ["bob", "oscar"])

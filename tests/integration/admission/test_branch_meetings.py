@@ -148,13 +148,14 @@ def test_a_branch_vote_at_a_meeting_takes_summoned_and_excluded_from_its_attenda
     [
         ({"summoned": 9, "excluded": 0}, "meeting_counts_differ"),
         ({}, "ballots_exceed_present"),  # 10 present, 11 ballots
+        ({"no": 0}, "ballots_short_of_present"),  # 10 present, 9 ballots: a typo, not a failed vote
     ],
 )
 def test_it_refuses_counts_the_attendance_contradicts(alice, tree, members, s8, counts, code) -> None:  # type: ignore[no-untyped-def]
     meeting = _meeting(alice, tree, members, m0="absent", m1="absent")
 
     with pytest.raises(services.StepRefused) as refused:
-        _vote(alice, s8, meeting, yes=9, no=2, **counts)
+        _vote(alice, s8, meeting, **{"yes": 9, "no": 2, **counts})
 
     assert code in _codes(refused)
     assert not Vote.objects.exists()

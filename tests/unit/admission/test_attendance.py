@@ -5,6 +5,7 @@ import pytest
 from admission.domain.attendance import (
     Attendance,
     AttendanceCounts,
+    ballot_count_problem,
     ballots_problem,
     count_attendance,
     explanation,
@@ -92,3 +93,30 @@ def test_it_refuses_more_ballots_than_members_present() -> None:
     problem = ballots_problem(yes=5, no=1, abstain=0, present=5)
     assert problem is not None
     assert format_reason(problem) == "Tổng số phiếu 6 lớn hơn số đảng viên chính thức có mặt 5"
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "abstain", "present", "code"),
+    [
+        (8, 2, 1, 11, None),  # everyone present accounted for
+        (5, 1, 0, 11, "ballots_short_of_present"),  # 5 present missing: a typo, not a failed vote
+        (10, 0, 0, 11, "ballots_short_of_present"),
+        (0, 0, 11, 11, None),  # nobody voted: all under "not voting"
+        (9, 2, 1, 11, "ballots_exceed_present"),
+    ],
+)
+def test_a_vote_entered_at_a_meeting_accounts_for_every_member_present(yes, no, abstain, present, code) -> None:  # type: ignore[no-untyped-def]
+    problem = ballot_count_problem(yes=yes, no=no, abstain=abstain, present=present)
+    assert (problem.code if problem else None) == code
+
+
+def test_the_short_count_says_where_the_missing_members_go() -> None:
+    problem = ballot_count_problem(yes=5, no=1, abstain=0, present=11)
+    assert problem is not None
+    assert format_reason(problem) == (
+        "Tổng số phiếu 6 ít hơn số đảng viên chính thức có mặt 11: "
+        "5 người có mặt mà không bỏ phiếu thì ghi vào «Không biểu quyết»"
+    )
+    assert format_reason(problem, "en") == (
+        '6 votes cast is fewer than the 11 official members present: enter the 5 present who did not vote under "Not voting"'
+    )

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from admission.domain.attendance import AttendanceCounts, ballots_problem, explanation, quorum_warnings
+from admission.domain.attendance import (
+    AttendanceCounts,
+    ballot_count_problem,
+    ballots_problem,
+    explanation,
+    quorum_warnings,
+)
 from admission.domain.calendar import WorkingCalendar
 from admission.domain.eligibility import (
     BranchConsiderationFacts,
@@ -264,6 +270,7 @@ def _produced() -> list[Reason]:
     produced.append(explanation(AttendanceCounts(summoned=12, present=9, temporary_transfer=1, excused=2)))
     produced.append(explanation(AttendanceCounts(summoned=12, present=9)))
     produced.append(ballots_problem(yes=5, no=1, abstain=0, present=5))  # type: ignore[arg-type]
+    produced.append(ballot_count_problem(yes=5, no=1, abstain=0, present=11))  # type: ignore[arg-type]
     produced.extend(
         [
             reason("meeting_other_branch", "QĐ294 9.3.2", day=date(2026, 3, 5), branch="Chi bộ A"),
