@@ -28,6 +28,9 @@ from admission.workflow import Step
 from members.forms import DateInput, PersonForm
 from members.models import PartyMember, User
 
+# The longest note a step or a vote keeps (a line of the candidate's timeline, not the minutes).
+NOTE_MAX_LENGTH = 2000
+
 
 def _helper(label: Any = None) -> FormHelper:
     helper = FormHelper()
@@ -57,8 +60,12 @@ class StepForm(forms.Form):
         self.fields["basis"] = forms.CharField(
             label=_("Căn cứ (số nghị quyết, quyết định)"), required=False, max_length=200
         )
+        # Bounded like the other free texts: a note is a line of the timeline, not the minutes.
         self.fields["note"] = forms.CharField(
-            label=_("Lý do / ghi chú"), required=step.needs_note, widget=forms.Textarea(attrs={"rows": 2})
+            label=_("Lý do / ghi chú"),
+            required=step.needs_note,
+            max_length=NOTE_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 2}),
         )
         self.helper = _helper(step.label)
 
@@ -136,7 +143,9 @@ class VoteRecordForm(forms.Form):
     yes = forms.IntegerField(label=_("Tán thành"), min_value=0, max_value=999)
     no = forms.IntegerField(label=_("Không tán thành"), min_value=0, max_value=999)
     abstain = forms.IntegerField(label=_("Không biểu quyết"), min_value=0, max_value=999, initial=0)
-    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, step: Step, meetings: list[tuple[Any, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser
@@ -169,6 +170,16 @@ BIRTH_DATE_MIN = date(1900, 1, 1)
 BIRTH_DATE_MAX = date(2100, 12, 31)
 
 
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9][0-9 .\-]*")
+
+
+def phone_number_ok(phone: str) -> bool:
+    """A phone number as people write it: 8 to 15 digits (a mobile 0912 345 678, a landline with its
+    area code, +84 …), separated by spaces, dots or hyphens, an optional + in front."""
+    digits = sum(ch.isdigit() for ch in phone)
+    return bool(_PHONE_CHARACTERS.fullmatch(phone.strip())) and 8 <= digits <= 15
+
+
 class Person(models.Model):
     """Anyone the tracker knows: outstanding non-members, candidates, members.
 
@@ -262,7 +273,7 @@ class Person(models.Model):
                 _("Họ và tên chứa ký tự ẩn hoặc ký tự đổi chiều văn bản (%(codes)s); hãy gõ lại tên.")
                 % {"codes": ", ".join(dict.fromkeys(names.invisible_characters(self.full_name)))}
             )
-        elif len(self.full_name.split(" ")) < 2:
+        elif self.full_name and len(self.full_name.split(" ")) < 2:  # empty: the field's own "required"
             errors.setdefault("full_name", []).append(_("Họ và tên phải có ít nhất họ và tên (hai từ)."))
         elif self._name_too_long():
             errors.setdefault("full_name", []).append(
@@ -274,6 +285,12 @@ class Person(models.Model):
         elif self.date_of_birth and not BIRTH_DATE_MIN <= self.date_of_birth <= BIRTH_DATE_MAX:
             # The same bounds as the API's dates (admission.api.serializers MIN_DAY, MAX_DAY).
             errors.setdefault("date_of_birth", []).append(_("Ngày sinh phải trong khoảng năm 1900 đến năm 2100."))
+        if self.phone and not phone_number_ok(self.phone):
+            errors.setdefault("phone", []).append(
+                _(
+                    "Số điện thoại gồm 8 đến 15 chữ số, có thể có dấu cách, dấu chấm, gạch ngang và dấu + ở đầu; ví dụ 0912 345 678."
+                )
+            )
         if self.cccd:
             self.cccd = "".join(self.cccd.split())
             for code in cccd.cccd_errors(self.cccd, gender=self.gender or None, date_of_birth=self.date_of_birth):

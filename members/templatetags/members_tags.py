@@ -13,9 +13,10 @@ def history_type(value: str) -> str:
 
 
 @register.filter
-def user_label(user: object) -> str:
-    """A user's full name, else their login, else "—" (deleted users leave None behind)."""
+def user_label(user: object, nobody: str = "—") -> str:
+    """A user's full name, else their login; `nobody` for None (a deleted user, or the system for
+    an act no user recorded: `|user_label:_("hệ thống")`)."""
     if user is None:
-        return "—"
+        return str(nobody)
     full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return full_name or getattr(user, "username", "") or "—"

@@ -166,3 +166,25 @@ def test_an_outsider_cannot_create_a_candidate_in_another_branch(tree, bob) -> N
 
     assert response.status_code in (403, 404)
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "expected", "not_expected"),
+    [
+        # An empty name: the field's own message only, not also "two words" of the model's check.
+        ({"full_name": ""}, "full_name", "Trường này là bắt buộc.", "hai từ"),
+        # A name far too long has many words: only the length message.
+        ({"full_name": "Nguyễn Văn " * 300}, "full_name", "tối đa 120 kí tự", "hai từ"),
+        ({"phone": "abc"}, "phone", "Số điện thoại gồm 8 đến 15 chữ số", None),
+        ({"phone": "0912"}, "phone", "Số điện thoại gồm 8 đến 15 chữ số", None),
+    ],
+)
+def test_each_wrong_field_gets_one_message_that_fits_it(tree, alice, extra, field, expected, not_expected) -> None:  # type: ignore[no-untyped-def]
+    response = _client(alice).post(reverse("candidate_create", args=[tree.branch_a.pk]), _new(**extra))
+
+    errors = response.context["new_form"].errors[field]
+    assert response.status_code == 200
+    assert len(errors) == 1, errors
+    assert expected in errors[0]
+    assert not_expected is None or not_expected not in errors[0]
+    assert not Candidate.objects.exists()
