@@ -133,11 +133,14 @@ def check_order(earlier_label: str, earlier: date, later_label: str, later: date
     )
 
 
-def check_certificate(issue_date: date | None, meeting_date: date, rules: RuleSet) -> CheckResult:
-    """T1: the certificate is valid on the meeting day iff meeting <= issue + 60 months (HD06 5.4b)."""
+def check_certificate(
+    issue_date: date | None, meeting_date: date, rules: RuleSet, *, day_label: str = "branch_meeting"
+) -> CheckResult:
+    """T1: the certificate is valid on the meeting day iff meeting <= issue + 60 months (HD06 5.4b).
+    `day_label` names `meeting_date` in a message (DATE_LABELS) when it is another act's day."""
     if issue_date is None:
         return CheckResult.from_reasons((reason("certificate_missing", "HD06 3.1"),))
-    order = check_order("certificate_issue", issue_date, "branch_meeting", meeting_date, rule="HD06 5.4b")
+    order = check_order("certificate_issue", issue_date, day_label, meeting_date, rule="HD06 5.4b")
     if not order:
         return order
     valid_until = add_months(issue_date, rules.cert_validity_months)

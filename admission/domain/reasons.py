@@ -612,6 +612,7 @@ DATE_LABELS: dict[str, tuple[str, str]] = {
     "certificate_issue": ("ngày cấp giấy chứng nhận", "the certificate issue date"),
     "dossier_start": ("ngày bắt đầu lập hồ sơ", "the dossier start date"),
     "branch_meeting": ("ngày chi bộ xét kết nạp", "the branch meeting"),
+    "dossier_permit": ("ngày được phép lập hồ sơ", "the date the dossier was permitted"),
     "decision_received": ("ngày chi bộ nhận quyết định", "the date the branch received the decision"),
     "ceremony": ("ngày lễ kết nạp", "the ceremony"),
     "stage_entered": ("ngày bắt đầu bước hiện tại", "the start of the current step"),

@@ -176,8 +176,10 @@ StepCheck = Callable[[Candidate, dt.date, StepInput, dict[str, Any]], list[Reaso
 def _check_permit_dossier(
     candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]
 ) -> list[Reason]:
+    if on < candidate.stage_entered_on:
+        return []  # before the certificate's own step: date_problems says so, once
     rules = rulebook_for(candidate.organisation).for_date(on)
-    return list(check_certificate(candidate.certificate_issue_date, on, rules).reasons)
+    return list(check_certificate(candidate.certificate_issue_date, on, rules, day_label="dossier_permit").reasons)
 
 
 def _check_introduction(candidate: Candidate, on: dt.date, entered: StepInput, fields: dict[str, Any]) -> list[Reason]:

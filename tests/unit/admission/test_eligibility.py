@@ -140,6 +140,18 @@ def test_it_checks_the_certificate_on_the_meeting_day(issue: date | None, codes:
         assert result.reasons[0].rule == "HD06 5.4b"
 
 
+def test_a_certificate_checked_on_another_act_names_that_act_s_day() -> None:
+    at_meeting = check_certificate(date(2026, 3, 11), MEETING, QD294)
+    at_permit = check_certificate(date(2026, 3, 11), MEETING, QD294, day_label="dossier_permit")
+
+    assert format_reason(at_meeting.reasons[0]) == (
+        "Thứ tự ngày sai: ngày chi bộ xét kết nạp (10/03/2026) trước ngày cấp giấy chứng nhận (11/03/2026)"
+    )
+    assert format_reason(at_permit.reasons[0]) == (
+        "Thứ tự ngày sai: ngày được phép lập hồ sơ (10/03/2026) trước ngày cấp giấy chứng nhận (11/03/2026)"
+    )
+
+
 @pytest.mark.parametrize(
     ("start", "meeting", "codes"),
     [
