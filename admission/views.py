@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,17 @@ from admission.domain.votes import Threshold
 from admission.filters import ReviewQueueFilter
 from admission.models import AttendanceStatus, Candidate, DocumentType
 from admission.rulebook import calendar_for
-from admission.workflow import NEXT_STEP, RETURN_TARGET, STEP_BY_KEY, Body, Step, VoteBy, steps_for
+from admission.workflow import (
+    BODY_LABELS,
+    NEXT_STEP,
+    RETURN_TARGET,
+    STEP_BY_KEY,
+    TURN,
+    Body,
+    Step,
+    VoteBy,
+    steps_for,
+)
 from members.auth import client_ip
 from members.http import AuthenticatedRequest
 from members.models import AuditLog, Person, User
@@ -265,7 +275,7 @@ def board_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for column in selectors.branch_board(user=request.user, organisation=organisation, today=today)
         for card in column.cards
     ]
-    selected = {int(v) for v in request.GET.getlist("c") if v.isdigit()}
+    selected = _chosen_ids(request)
     sympathisers = request.GET.get("list") == "sympathisers"
     if selected:
         cards = [card for card in cards if card.candidate.pk in selected]
@@ -524,7 +534,10 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
     form: Any
     if step.kind == "vote":
         meetings = _vote_meetings(request, candidate) if step.vote == VoteBy.BRANCH else None
-        form = forms.VoteRecordForm(request.POST or None, step=step, meetings=meetings)
+        # `?meeting=`: the meeting page's link to a vote held at it chooses that meeting.
+        wanted = request.GET.get("meeting", "")
+        initial = {"meeting": int(wanted)} if any(str(m.pk) == wanted for m, _label in meetings or []) else {}
+        form = forms.VoteRecordForm(request.POST or None, step=step, meetings=meetings, initial=initial)
     else:
         form = forms.StepForm(request.POST or None, step=step)
     intro = ""
@@ -535,10 +548,16 @@ def candidate_step(request: AuthenticatedRequest, pk: int, step_key: str) -> Htt
             lambda: _record_step(request, candidate, step, form.cleaned_data), _form_errors(form, candidate)
         )
         if ok:
-            # Committee staff came from the dossier review page and go back to it.
-            return redirect(
-                "dossier_review" if request.GET.get("next") == "review" else "candidate_detail", pk=candidate.pk
-            )
+            # Committee staff came from the dossier review page and go back to it; a secretary who
+            # came from a meeting's page (`next`, a page of this site) goes back to that meeting.
+            next_url = request.GET.get("next", "")
+            if next_url == "review":
+                return redirect("dossier_review", pk=candidate.pk)
+            if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}
+            ):
+                return redirect(next_url)
+            return redirect("candidate_detail", pk=candidate.pk)
     links = _open_verification_links(candidate) if step.key == "verification" else []
     if step.kind == "vote" and step.vote == VoteBy.BRANCH and scope_for(request.user).can_edit(candidate.organisation):
         next_url = reverse("candidate_step", args=[candidate.pk, step.key])
@@ -881,8 +900,11 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     listed = [c for c in open_candidates if c.stage in {Stage.S1, Stage.S2}]
     day = _roster_day(request)
     roster = list(branch_official_members(user=request.user, organisation=organisation, on=day))
-    # Chosen on the board (`?c=`, a bulk action): those outstanding are ticked to be listed.
-    chosen = {int(v) for v in request.GET.getlist("c") if v.isdigit()}
+    # Chosen on the board (`?c=`, a bulk action): those outstanding are ticked to be listed; every
+    # other one is named with where their act is recorded. Only this branch's open candidates in the
+    # user's scope count (`open_candidates`): any other id is dropped without a word.
+    chosen = _chosen_ids(request)
+    agenda = _agenda_notes([c for c in open_candidates if c.pk in chosen])
     initial: dict[str, Any] = {"held_on": day, **{f"add_{c.pk}": True for c in outstanding if c.pk in chosen}}
     form = forms.MeetingForm(
         request.POST or None, outstanding=outstanding, listed=listed, roster=roster, initial=initial
@@ -910,7 +932,10 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             next_url = request.GET.get("next", "")
             if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return redirect(next_url)
-            return redirect("branch_meeting", pk=meeting.pk)
+            votes = [note.pk for note in agenda if note.kind == "vote"]
+            # The meeting page then links each vote still to record, with this meeting chosen.
+            query = f"?{urlencode([('c', pk) for pk in votes])}" if votes else ""
+            return redirect(reverse("branch_meeting", args=[meeting.pk]) + query)
     return render(
         request,
         "admission/meeting_form.html",
@@ -920,8 +945,59 @@ def meeting_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "organisation": organisation,
             "roster_day": day,
             "roster": roster,
+            "agenda": agenda,
+            "chosen": sorted(chosen),
+            # The board's button was pressed (`agenda=1`) or ids came, but nobody here was chosen.
+            "nobody_chosen": not agenda and ("agenda" in request.GET or bool(request.GET.getlist("c"))),
         },
     )
+
+
+def _chosen_ids(request: AuthenticatedRequest) -> set[int]:
+    """The candidate ids a board's bulk form sent (`?c=`); anything not a plain short number is dropped."""
+    return {int(v) for v in request.GET.getlist("c") if v.isascii() and v.isdigit() and len(v) <= 9}
+
+
+@dataclass(frozen=True)
+class AgendaNote:
+    """A person chosen on the board for the meeting, and where the branch's act about them is written.
+
+    kind: "add" (outstanding: ticked for the sympathiser list on the form), "review" (on the list:
+    kept or removed on the form), "vote" (the branch's vote is due: recorded on the person's vote page
+    with the meeting chosen), "step" (the branch's next step, on its own page), "committee" (a
+    committee's turn: nothing for the branch to record)."""
+
+    pk: int
+    kind: Literal["add", "review", "vote", "step", "committee"]
+    name: str
+    stage: str
+    url: str = ""
+    label: str = ""  # the linked step's name, or the body whose turn it is
+
+
+def _agenda_notes(candidates: list[Candidate]) -> list[AgendaNote]:
+    lang = _lang()
+    notes = []
+    for c in candidates:
+        stage = c.stage_enum
+        step = STEP_BY_KEY.get(NEXT_STEP.get(stage, ""))
+        body = TURN.get(stage)
+        kind: Literal["add", "review", "vote", "step", "committee"]
+        url, label = "", ""
+        if stage == Stage.S0:
+            kind = "add"
+        elif stage in {Stage.S1, Stage.S2}:
+            kind = "review"
+        elif step is None or body != Body.BRANCH:
+            kind, url = "committee", reverse("candidate_detail", args=[c.pk])
+            label = str(BODY_LABELS[body]) if body is not None else ""
+        else:
+            kind = "vote" if step.kind == "vote" and step.vote == VoteBy.BRANCH else "step"
+            url, label = reverse("candidate_step", args=[c.pk, step.key]), str(step.label)
+        info = STAGE_INFO[stage]
+        stage_name = info.label_en if lang == "en" else info.label_vi
+        notes.append(AgendaNote(c.pk, kind, c.person.full_name, stage_name, url, label))
+    return notes
 
 
 def _quorum_messages(request: AuthenticatedRequest, meeting: Any) -> None:
@@ -1022,8 +1098,31 @@ def branch_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         explanation=_counts_text(counts),
         warnings=reason_messages(quorum_warnings(counts)),
         corrections=[(c, _correction_lines(c)) for c in context["corrections"]],
+        votes_to_record=_votes_to_record(request, meeting, {v.candidate_id for v in context["votes"]}),
     )
     return render(request, "admission/branch_meeting.html", context)
+
+
+def _votes_to_record(request: AuthenticatedRequest, meeting: Any, voted: set[int]) -> list[AgendaNote]:
+    """The people chosen on the board for this meeting (`?c=`, kept by the new-meeting form) whose
+    branch vote is still due and not yet recorded at it, each linked to their vote page with this
+    meeting chosen and a way back here. Ids outside the user's scope or of another branch are
+    dropped without a word (the scoped selector); one query, only when ids came."""
+    chosen = _chosen_ids(request) - voted
+    if not chosen or not scope_for(request.user).can_edit(meeting.organisation):
+        return []
+    candidates = (
+        selectors.candidate_list(user=request.user, organisation=meeting.organisation)
+        .filter(pk__in=chosen)
+        .order_by("person__sort_key", "pk")
+    )
+    back = f"{reverse('branch_meeting', args=[meeting.pk])}?{urlencode([('c', pk) for pk in sorted(chosen)])}"
+    query = urlencode({"meeting": meeting.pk, "next": back})
+    return [
+        AgendaNote(pk=n.pk, kind=n.kind, name=n.name, stage=n.stage, url=f"{n.url}?{query}", label=n.label)
+        for n in _agenda_notes(list(candidates))
+        if n.kind == "vote"
+    ]
 
 
 @login_required
