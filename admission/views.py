@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
 
 from admission import forms, reminders, selectors, services
@@ -1258,8 +1258,10 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Đã cập nhật liên kết lịch."))
             return redirect("preferences")
         if form.is_valid():
-            form.save()
-            messages.success(request, _("Đã lưu."))
+            account = form.save()
+            # In the language just chosen: the next page is shown in it (UserLanguageMiddleware).
+            with override(account.preferred_language or "vi"):
+                messages.success(request, _("Đã lưu."))
             return redirect("preferences")
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[token])) if token else ""
     return render(request, "admission/preferences.html", {"form": form, "feed_url": feed_url})
