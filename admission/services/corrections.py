@@ -30,6 +30,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from admission.domain import stages
+from admission.domain.checklist import ItemState, state_before_tick
 from admission.domain.deadlines import probation_end
 from admission.domain.reasons import Reason, reason
 from admission.domain.stages import Stage
@@ -39,6 +40,7 @@ from admission.models import (
     Candidate,
     Correction,
     CorrectionKind,
+    DossierItem,
     ListDecision,
     MeetingCorrection,
     Mentorship,
@@ -374,6 +376,15 @@ def step_undo(
     The transition row goes (a full copy stays in the Correction), so every reading of the history
     (deadlines, statistics, documents) sees the step as never taken; the vote it rested on is
     withdrawn with it; mentorships the step ended are open again.
+
+    The dossier items the step ticked automatically (workflow.TICKED_BY_DATE, services.checklist_tick)
+    are taken back with it (docs/decisions.md "Undo takes back the dossier ticks of the step"): an item
+    still held with the date the step wrote (or a correction of it) and ticked by the step goes back
+    to its state before the tick (domain.checklist.state_before_tick): returned again if it had been
+    returned, held with the former date when the field gets one back, else as it was before, or gone
+    when the tick made it (its history keeps it). An item a user entered, returned or ticked again by
+    another source since stays as it is. Each change is a history row with the acting user and the
+    reason.
     """
     now = now or timezone.now()
     candidate = Candidate.objects.select_related("organisation").get(pk=candidate.pk)
@@ -416,6 +427,7 @@ def _undo(
     Mentorship.objects.filter(candidate=candidate, ended_on=transition.on_date, ended_by_transfer__isnull=True).update(
         ended_on=None
     )
+    _untick(candidate, transition, user, why)
     original = _snapshot(transition)
     correction = _record(
         candidate, user, CorrectionKind.UNDO, why, now, step_key=transition.step_key, original=original
@@ -433,6 +445,45 @@ def _undo(
         )
         vote.delete()
     return correction
+
+
+def _untick(candidate: Candidate, transition: StageTransition, user: User | None, why: str) -> None:
+    """The dossier items the undone step ticked back to their state before its tick (step_undo)."""
+    key = transition.step_key
+    for name, (before_json, after_json) in sorted(transition.fields.items()):
+        codes = [code for code, source in TICKED_BY_DATE.get(name, ()) if source == key]
+        after = _from_json(name, after_json) if codes else None
+        if after is None:
+            continue
+        before = _from_json(name, before_json)
+        held = DossierItem.objects.select_for_update().filter(
+            candidate=candidate, doc_type__in=codes, status=DossierItem.Status.RECEIVED, ticked_by=key, issued_on=after
+        )
+        for item in held.order_by("doc_type"):
+            # Newest first in the order the rows were written (a clock moved back cannot reorder them).
+            rows = item.history.order_by("-history_id")  # type: ignore[attr-defined]
+            history = (
+                ItemState(
+                    status=row.status,
+                    issued_on=row.issued_on,
+                    ticked_by=row.ticked_by,
+                    note=row.note,
+                    deleted=row.history_type == "-",
+                )
+                for row in rows
+            )
+            state = state_before_tick(history, source=key, before=before)
+            item._history_user = user  # type: ignore[attr-defined]  # simple-history's who and why
+            item._change_reason = why[:100]  # type: ignore[attr-defined]
+            if state is None:
+                item.delete()
+                continue
+            restored = (state.status, state.issued_on, state.ticked_by, state.note)
+            if (item.status, item.issued_on, item.ticked_by, item.note) == restored:
+                continue  # the step wrote the date the field held already
+            item.status, item.issued_on, item.ticked_by, item.note = restored
+            item.updated_by = user
+            item.save()
 
 
 # --- Votes and helpers -----------------------------------------------------------------------------

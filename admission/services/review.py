@@ -45,7 +45,7 @@ def dossier_return(
     2. One durable transaction: the backward transition (S8A/S9/S10 -> S8, S16 -> S15, CAS),
        whose note lists the documents, so the branch's notification names them; the
        DossierReturn and ReturnedDocument rows; each named document the dossier holds is
-       marked "returned" with the committee's reason.
+       marked "returned" with the committee's reason, a history row of the item each.
     Side effects: notifications to the branch's secretaries and the mentors (transition_notify).
     """
     now = now or timezone.now()
@@ -93,6 +93,13 @@ def dossier_return(
             DossierItem.objects.filter(candidate=candidate, doc_type=code).update(
                 status=DossierItem.Status.RETURNED, note=text.strip()[:255], updated_by=acting_user, updated_at=now
             )
+        # The UPDATE bypasses save(): each returned item's history row (who, the committee's reason)
+        # here, so that its history shows the return (an undone step gives it back: step_undo).
+        marked = list(DossierItem.objects.filter(candidate=candidate, doc_type__in=list(documents)))
+        for item in marked:
+            item._change_reason = item.note[:100]  # type: ignore[attr-defined]  # simple-history's reason
+        if marked:
+            DossierItem.history.bulk_history_create(marked, update=True, default_user=acting_user)  # type: ignore[attr-defined]
     return returned
 
 
