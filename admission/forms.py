@@ -731,15 +731,22 @@ class DossierReturnForm(forms.Form):
     def __init__(self, *args: Any, document_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document_codes = document_codes
+        names = dict(DocumentType.choices)
         for code in document_codes:
+            # The table shows the document's name in its row; a screen reader hears it with each box.
+            document = f"{code} {names.get(code, '')}".strip()
+            tick_label = _("Trả lại %(document)s") % {"document": document}
+            reason_label = _("Lý do trả lại %(document)s") % {"document": document}
             self.fields[f"return_{code}"] = forms.BooleanField(
-                required=False, label=code, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+                required=False,
+                label=tick_label,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input", "aria-label": tick_label}),
             )
             self.fields[f"reason_{code}"] = forms.CharField(
                 required=False,
                 max_length=255,
-                label=code,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": code}),
+                label=reason_label,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": reason_label}),
             )
 
     def rows(self) -> list[tuple[str, Any, Any]]:

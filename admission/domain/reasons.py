@@ -343,7 +343,7 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Tổng số phiếu {total} ít hơn số đảng viên chính thức có mặt {present}: "
         "{missing} người có mặt mà không bỏ phiếu thì ghi vào «Không biểu quyết»",
         "{total} votes cast is fewer than the {present} official members present: "
-        "enter the {missing} present who did not vote under \"Not voting\"",
+        'enter the {missing} present who did not vote under "Not voting"',
     ),
     "meeting_other_branch": (
         "Cuộc họp ngày {day} không phải của chi bộ {branch}",

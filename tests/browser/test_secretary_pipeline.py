@@ -107,7 +107,7 @@ def test_it_follows_a_person_and_records_the_first_steps(page: Page, alice, tree
     page.locator("main .breadcrumb").get_by_role("link", name=tree.branch_a.name).click()
     expect(page.locator("#stage-S2")).to_contain_text(PERSON)
     _shot(page, "07-board")
-    page.get_by_role("link", name="Họp chi bộ hằng tháng").click()
+    page.get_by_role("link", name="Ghi cuộc họp chi bộ", exact=True).click()
     expect(page).to_have_url(f"/admission/branches/{tree.branch_a.pk}/meetings/new/")
     expect(page.locator("h1")).to_have_text("Họp chi bộ: điểm danh, biên bản, xét danh sách cảm tình Đảng")
     expect(page.locator(f"#id_remove_{candidate.pk}")).to_be_visible()  # listed (S2): may be removed

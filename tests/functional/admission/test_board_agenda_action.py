@@ -121,7 +121,7 @@ def test_a_ticked_person_with_another_next_step_is_sent_to_that_step(tree, alice
 
 def test_nothing_ticked_opens_the_form_with_a_hint_to_tick_people_first(tree, alice, people) -> None:  # type: ignore[no-untyped-def]
     html = _form(alice, tree, agenda="1")
-    plain = _form(alice, tree)  # the board's "Họp chi bộ hằng tháng" link: no hint
+    plain = _form(alice, tree)  # the board's "Ghi cuộc họp chi bộ" link: no hint
 
     assert 'id="agenda-nobody"' in html
     assert "Chưa chọn ai trên bảng theo dõi" in html
