@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from admission import forms, services
-from admission.models import Candidate, ListDecision, Mentorship, StageTransition, Vote
+from admission.models import Candidate, ListDecision, Mentorship, StageTransition, TrialTask, Vote
 from admission.templatetags.admission_tags import stage_label
 from admission.views import _editable_candidate, _form_errors, _run_service
 from admission.workflow import STEP_BY_KEY
@@ -177,6 +177,25 @@ def mentorship_withdraw(request: AuthenticatedRequest, pk: int, mentorship_pk: i
             action=lambda why: services.mentorship_withdraw(
                 acting_user=request.user, mentorship=mentorship, reason_text=why
             ),
+        ),
+    )
+
+
+@login_required
+def task_withdraw(request: AuthenticatedRequest, pk: int, task_pk: int) -> HttpResponse:
+    """A trial task given by mistake taken back, with a reason (the original stays in the history)."""
+    candidate = _editable_candidate(request, pk)
+    task = get_object_or_404(TrialTask, pk=task_pk, candidate=candidate)
+    intro = _("%(task)s – hạn %(due)s.") % {"task": task.description, "due": task.due_on.strftime("%d/%m/%Y")}
+    return _take_back(
+        request,
+        candidate,
+        TakeBack(
+            title=_("Rút lại nhiệm vụ đã giao"),
+            submit=_("Rút lại nhiệm vụ"),
+            intro=intro,
+            done=_("Đã rút lại nhiệm vụ."),
+            action=lambda why: services.task_withdraw(acting_user=request.user, task=task, reason_text=why),
         ),
     )
 

@@ -323,6 +323,7 @@ class CorrectionKind(models.TextChoices):
     UNDO = "undo", _("Hủy bước vừa ghi")
     VOTE_WITHDRAWN = "vote_withdrawn", _("Rút lại kết quả biểu quyết")
     MENTOR_WITHDRAWN = "mentor_withdrawn", _("Rút lại phân công giúp đỡ")
+    TASK_WITHDRAWN = "task_withdrawn", _("Rút lại nhiệm vụ đã giao")
 
 
 class Correction(models.Model):

@@ -65,6 +65,7 @@ urlpatterns = [
     ),
     path("candidates/<int:pk>/tasks/new/", views.task_add, name="task_add"),
     path("candidates/<int:pk>/tasks/<int:task_pk>/result/", views.task_result, name="task_result"),
+    path("candidates/<int:pk>/tasks/<int:task_pk>/withdraw/", correction_views.task_withdraw, name="task_withdraw"),
     path("candidates/<int:pk>/flags/", views.candidate_flags, name="candidate_flags"),
     path("candidates/<int:pk>/review/", views.dossier_review, name="dossier_review"),
     path("candidates/<int:pk>/resubmit/", views.dossier_resubmit, name="dossier_resubmit"),

@@ -339,6 +339,10 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Tổng số phiếu {total} lớn hơn số đảng viên chính thức có mặt {present}",
         "{total} votes cast is more than the {present} official members present",
     ),
+    "task_due_before_candidacy": (
+        "Hạn {due_on} trước ngày bắt đầu theo dõi quần chúng ({began}): kiểm tra lại năm của hạn",
+        "The due date {due_on} is before the candidacy began ({began}): check the year",
+    ),
     "ballots_short_of_present": (
         "Tổng số phiếu {total} ít hơn số đảng viên chính thức có mặt {present}: "
         "{missing} người có mặt mà không bỏ phiếu thì ghi vào «Không biểu quyết»",

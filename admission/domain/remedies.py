@@ -118,6 +118,7 @@ REMEDIES: dict[str, Remedy] = {
     "denominator_explained_plain": Remedy("info"),
     "ballots_exceed_present": _input(),
     "ballots_short_of_present": _input(),
+    "task_due_before_candidacy": _input(),
     "meeting_other_branch": _input(),
     "meeting_not_branch_vote": _input(),
     "meeting_date_mismatch": _input(),

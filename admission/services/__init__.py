@@ -52,6 +52,7 @@ from admission.services.corrections import (
     mentorship_withdraw,
     step_correct,
     step_undo,
+    task_withdraw,
     undo_refusal,
     vote_withdraw,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "mentorship_withdraw",
     "step_correct",
     "step_undo",
+    "task_withdraw",
     "undo_refusal",
     "vote_withdraw",
     "consent_record",

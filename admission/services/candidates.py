@@ -197,7 +197,15 @@ def introducer_facts(candidate: Candidate, mode: IntroductionMode) -> tuple[Ment
 
 
 def task_assign(*, acting_user: User | None, candidate: Candidate, description: str, due_on: dt.date) -> TrialTask:
+    """Give a trial task (HD38 I.1.1b). A due date before the candidacy began (its first recorded
+    day, or the day it was entered) is a typing mistake, refused; a task given by mistake is taken
+    back with services.task_withdraw."""
     require_edit(acting_user, candidate)
+    began = min(
+        [candidate.created_at.date(), *candidate.transitions.order_by("on_date").values_list("on_date", flat=True)[:1]]
+    )
+    if due_on < began:
+        raise StepRefused((reason("task_due_before_candidacy", "HD38 I.1.1b", due_on=due_on, began=began),))
     with transaction.atomic(durable=True):
         return TrialTask.objects.create(candidate=candidate, description=description, due_on=due_on)
 

@@ -45,6 +45,7 @@ from admission.models import (
     MeetingCorrection,
     Mentorship,
     StageTransition,
+    TrialTask,
     Vote,
 )
 from admission.rulebook import rulebook_for
@@ -572,6 +573,22 @@ def mentorship_withdraw(
         )
         mentorship._change_reason = why[:100]  # type: ignore[attr-defined]  # simple-history's reason
         mentorship.delete()
+    return correction
+
+
+def task_withdraw(
+    *, acting_user: User | None, task: TrialTask, reason_text: str, now: dt.datetime | None = None
+) -> Correction:
+    """Take back a trial task given by mistake (wrong person, wrong text or due date): the task goes,
+    a full copy stays in the Correction with who, when and why; give it again if it was meant.
+    Recorded by the branch, as the task was (services.task_assign)."""
+    now = now or timezone.now()
+    candidate = Candidate.objects.select_related("organisation").get(pk=task.candidate_id)
+    require_edit(acting_user, candidate)
+    why = _require_reason(reason_text)
+    with transaction.atomic(durable=True):
+        correction = _record(candidate, acting_user, CorrectionKind.TASK_WITHDRAWN, why, now, original=_snapshot(task))
+        task.delete()
     return correction
 
 

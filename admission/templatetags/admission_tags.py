@@ -111,6 +111,7 @@ def voting_body(value: str) -> str:
     return str(VOTING_BODY_NAMES.get(value, value))
 
 
+@register.filter(name="stored_value")
 def _field_value(value: object) -> str:
     """A stored correction value as shown: ISO dates as dd/mm/yyyy, empty as a dash."""
     if value in (None, ""):

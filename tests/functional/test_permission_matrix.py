@@ -250,7 +250,7 @@ _targets(
     "candidate_step api_candidate-step",
     lambda s: (s.candidate, {"pk": s.candidate.pk, "step_key": "grassroots_vote"}),
 )
-_targets("task_result", lambda s: (s.candidate, {"pk": s.candidate.pk, "task_pk": s.task.pk}))
+_targets("task_result task_withdraw", lambda s: (s.candidate, {"pk": s.candidate.pk, "task_pk": s.task.pk}))
 _targets(
     "person_detail person_edit person_reveal api_person-detail", lambda s: (s.candidate, {"pk": s.candidate.person_id})
 )

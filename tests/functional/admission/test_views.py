@@ -219,6 +219,7 @@ COVERED_ELSEWHERE = {
     "step_undo": "test_correction_views.py",
     "vote_withdraw": "test_correction_views.py",
     "mentorship_withdraw": "test_correction_views.py",
+    "task_withdraw": "test_task_views.py",
     "list_decision_withdraw": "test_correction_views.py",
     "mentor_comment": "test_mentor_views.py",
     "mentee_workspace": "test_mentor_views.py",

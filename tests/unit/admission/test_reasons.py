@@ -271,6 +271,7 @@ def _produced() -> list[Reason]:
     produced.append(explanation(AttendanceCounts(summoned=12, present=9)))
     produced.append(ballots_problem(yes=5, no=1, abstain=0, present=5))  # type: ignore[arg-type]
     produced.append(ballot_count_problem(yes=5, no=1, abstain=0, present=11))  # type: ignore[arg-type]
+    produced.append(reason("task_due_before_candidacy", "HD38 I.1.1b", due_on=date(2001, 1, 1), began=date(2026, 3, 1)))
     produced.extend(
         [
             reason("meeting_other_branch", "QĐ294 9.3.2", day=date(2026, 3, 5), branch="Chi bộ A"),
