@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.domain.stages import STAGE_INFO, Stage
 from members.names import search_key
+from members.selectors import name_matches
 
 QUEUE_STAGES = [Stage.S8A, Stage.S9, Stage.S10, Stage.S16, Stage.SY, Stage.SZ]
 
@@ -48,7 +49,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         key = search_key(value)
-        return queryset.filter(Q(person__search_key__contains=key) | Q(organisation__name__icontains=value.strip()))
+        return queryset.filter(name_matches(key, "person__") | Q(organisation__name__icontains=value.strip()))
 
     def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value:

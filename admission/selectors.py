@@ -57,7 +57,14 @@ from admission.workflow import NEXT_STEP, STEP_BY_KEY, Step
 from members import names
 from members.authority import NoDecidingBody
 from members.models import MemberStatus, Organisation, PartyMember, Person, User
-from members.selectors import member_list, organisation_authority, organisation_list, person_duplicates, scope_for
+from members.selectors import (
+    member_list,
+    name_matches,
+    organisation_authority,
+    organisation_list,
+    person_duplicates,
+    scope_for,
+)
 
 # The generated documents listed on a candidate's page (admission/_generated_documents.html).
 RECENT_GENERATED_DOCUMENTS = 20
@@ -314,7 +321,7 @@ def branch_board(*, user: User, organisation: Organisation, today: dt.date, sear
     open_candidates = candidate_list(user=user, organisation=organisation).select_related(None)
     key = names.search_key(search)
     if key:
-        open_candidates = open_candidates.filter(person__search_key__contains=key)
+        open_candidates = open_candidates.filter(name_matches(key, "person__"))
     rows = list(
         open_candidates.order_by("person__sort_key", "pk").values_list("person__full_name", *BOARD_CANDIDATE_FIELDS)
     )

@@ -319,12 +319,20 @@ def scope_statistics(*, user: User) -> dict[str, int]:
 # --- People and members -----------------------------------------------------------
 
 
+def name_matches(key: str, prefix: str = "") -> Q:
+    """People whose name has words starting with `key` (a names.search_key: no accents, lower case),
+    in order: `nguyen van duc`, `van duc` and `duc` find `Nguyễn Văn Đức`; `yen` finds `Hoàng Thị Yến`
+    but not every `Nguyễn` (a match inside a word is noise when two in five people are Nguyễn).
+    Both forms are served by the trigram index on search_key (members 0008)."""
+    return Q(**{f"{prefix}search_key__startswith": key}) | Q(**{f"{prefix}search_key__contains": f" {key}"})
+
+
 def _search(qs: QuerySet[Any], search: str, prefix: str = "") -> QuerySet[Any]:
-    """Diacritic- and case-insensitive: `nguyen van duc` finds `Nguyễn Văn Đức`."""
+    """Diacritic- and case-insensitive, by the start of words (name_matches)."""
     key = names.search_key(search)
     if not key:
         return qs
-    return qs.filter(**{f"{prefix}search_key__contains": key})
+    return qs.filter(name_matches(key, prefix))
 
 
 def person_list(*, user: User, search: str = "", organisation: Organisation | None = None) -> QuerySet[Person]:
@@ -436,5 +444,5 @@ def audit_log_list(
         qs = qs.filter(at__date__lte=until)
     if search.strip():
         key = names.search_key(search)
-        qs = qs.filter(Q(person__search_key__contains=key) | Q(user__username__icontains=search.strip()))
+        qs = qs.filter(name_matches(key, "person__") | Q(user__username__icontains=search.strip()))
     return qs.order_by("-at", "-pk")

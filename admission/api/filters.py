@@ -25,6 +25,7 @@ from admission.domain.stages import Stage
 from admission.models import CLOSED_STAGES, Candidate, Notification
 from members.models import MemberStatus, Organisation, OrganisationKind, PartyMember, Person
 from members.names import search_key
+from members.selectors import name_matches
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -98,7 +99,7 @@ def _subtree(queryset: QuerySet[Any], organisation_id: int, prefix: str) -> Quer
 def _search_by_name(queryset: QuerySet[Any], value: str, prefix: str) -> QuerySet[Any]:
     """Accent- and case-insensitive: `nguyen van duc` finds `Nguyễn Văn Đức` (members.names)."""
     key = search_key(value)
-    return queryset.filter(**{f"{prefix}search_key__contains": key}) if key else queryset
+    return queryset.filter(name_matches(key, prefix)) if key else queryset
 
 
 class StrictFilterSet(django_filters.FilterSet):

@@ -206,3 +206,46 @@ def test_the_name_search_is_served_by_the_trigram_index(eve, people) -> None:
     assert "person_search_key_trgm" in plan, plan
     assert [p.full_name for p in queryset] == ["Lê Văn Ở Thôn"]
     assert [p.full_name for p in selectors.person_list(user=_fresh(eve), search="van o thon")] == ["Lê Văn Ở Thôn"]
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("nguyen van duc", {"Nguyễn Văn Đức"}),
+        ("NGUYỄN văn", {"Nguyễn Văn Đức"}),  # words in order
+        ("nguyen", {"Nguyễn Văn Đức", "Nguyễn Thị Yến Nhi"}),
+        ("van duc", {"Nguyễn Văn Đức"}),  # from any word on
+        ("duc", {"Nguyễn Văn Đức"}),
+        ("yen", {"Hoàng Thị Yến", "Nguyễn Thị Yến Nhi"}),  # not every Nguyễn
+        ("uyen", set()),  # inside a word: no
+        ("guyen", set()),
+        ("thi yen", {"Hoàng Thị Yến", "Nguyễn Thị Yến Nhi"}),
+    ],
+)
+def test_the_name_search_matches_the_start_of_words(eve, tree, search, found) -> None:  # type: ignore[no-untyped-def]
+    from members.models import Person
+
+    for name in ("Nguyễn Văn Đức", "Hoàng Thị Yến", "Nguyễn Thị Yến Nhi"):
+        MemberFactory(person__organisation=tree.branch_a, person__full_name=name)
+
+    names = {p.full_name for p in selectors._search(Person.objects.all(), search)}
+    listed = {p.full_name for p in selectors.person_list(user=_fresh(eve), search=search)}
+
+    assert names == found
+    assert listed == found
+
+
+def test_the_word_start_search_is_served_by_the_trigram_index(people) -> None:
+    """Both forms (`LIKE 'key%'` and `LIKE '% key%'`) are read through the pg_trgm index."""
+    from django.db import connection
+
+    from members.models import Person
+
+    queryset = selectors._search(Person.objects.all(), "o thon")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "person_search_key_trgm" in plan, plan
+    assert [p.full_name for p in queryset] == ["Lê Văn Ở Thôn"]
