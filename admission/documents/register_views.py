@@ -160,10 +160,13 @@ def document_issue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         (label, docregister.document_issuer(candidate=candidate, kind=value)) for value, label in REGISTERED_KINDS
     ]
     scope = scope_for(request.user)
+    issuers_shown = [(label, issuer, issuer is not None and scope.can_edit(issuer)) for label, issuer in issuers]
     context = {
         "candidate": candidate,
         "form": form,
-        "issuers": [(label, issuer, issuer is not None and scope.can_edit(issuer)) for label, issuer in issuers],
+        "issuers": issuers_shown,
+        # A reader (an auditor, a committee above or beside) sees the register, not a form it cannot use.
+        "can_issue": any(may_issue for _label, _issuer, may_issue in issuers_shown),
         "issued": IssuedDocument.objects.filter(candidate=candidate).select_related("issuer").order_by("-created_at"),
     }
     return render(request, "admission/document_issue.html", context)

@@ -177,3 +177,16 @@ def test_it_generates_an_entrys_file_again_but_not_for_a_cancelled_one(tree, can
     refused = client.post(reverse("issued_generate", args=[entry.pk]), {"format": "docx"})
     assert refused.status_code == 302
     assert GeneratedDocument.objects.count() == 1
+
+
+def test_a_reader_sees_the_issuers_and_the_register_but_no_form_it_cannot_use(candidate, alice, eve) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("document_issue", args=[candidate.pk])
+
+    secretary = _client(alice).get(url).content.decode()
+    auditor = _client(eve).get(url).content.decode()
+    refused = _issue_post(_client(eve), candidate)
+
+    assert 'name="signer_name"' in secretary and 'id="issue-read-only"' not in secretary
+    assert 'name="signer_name"' not in auditor and 'id="issue-read-only"' in auditor
+    assert 'id="issuers"' in auditor
+    assert refused.status_code == 403
