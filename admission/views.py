@@ -1459,11 +1459,15 @@ def committee_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if not can_act:
             raise PermissionDenied
         if form.is_valid():
-            changed = services.agenda_outcomes_record(
-                acting_user=request.user, meeting=meeting, outcomes=form.outcomes()
+            ok, changed = _run_service(
+                lambda: services.agenda_outcomes_record(
+                    acting_user=request.user, meeting=meeting, outcomes=form.outcomes()
+                ),
+                _form_errors(form),
             )
-            messages.success(request, _("Đã lưu kết quả xét (%(n)s hồ sơ thay đổi).") % {"n": changed})
-            return redirect("committee_meeting", pk=meeting.pk)
+            if ok:
+                messages.success(request, _("Đã lưu kết quả xét (%(n)s hồ sơ thay đổi).") % {"n": changed})
+                return redirect("committee_meeting", pk=meeting.pk)
     return render(
         request,
         "admission/committee_meeting.html",

@@ -436,6 +436,14 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Bước này do chi bộ {branch} ghi nhận; cấp ủy cấp trên không ghi thay chi bộ",
         "This step is for the branch {branch} to record; the committees above it do not record it for the branch",
     ),
+    "meeting_before_dossier": (
+        "Ngày họp {day} trước ngày hồ sơ của {name} đến cấp ủy ({arrived}): kiểm tra lại ngày họp",
+        "The meeting date {day} is before {name}'s dossier reached the committee ({arrived}): check the date",
+    ),
+    "meeting_not_held_yet": (
+        "Cuộc họp ngày {day} chưa diễn ra: chỉ ghi kết quả xét sau khi họp",
+        "The meeting of {day} has not been held yet: record its outcomes after it",
+    ),
     "level_not_due": (
         "Hồ sơ đang ở {committee}: chỉ cán bộ của cấp ủy này được ghi nhận bước này",
         "The dossier is with {committee}: only that committee's staff may record this step",

@@ -174,6 +174,22 @@ def committee_meeting_create(
     foreign = [c for c in candidates if (due := due_committee(c)) is None or due.id != committee.pk]
     if foreign:
         raise StepRefused(tuple(reason("level_not_due", "QĐ294 4.3", committee=c.person.full_name) for c in foreign))
+    # A committee considers a dossier after it reached it: a meeting dated before is a typing mistake
+    # (01/01/1990), and the documents of the meeting take its date.
+    early = [c for c in candidates if c.stage_entered_on and held_on < c.stage_entered_on]
+    if early:
+        raise StepRefused(
+            tuple(
+                reason(
+                    "meeting_before_dossier",
+                    "QĐ294 4.3",
+                    name=c.person.full_name,
+                    day=held_on,
+                    arrived=c.stage_entered_on,
+                )
+                for c in early
+            )
+        )
     with transaction.atomic(durable=True):
         meeting = CommitteeMeeting.objects.create(
             committee=committee, held_on=held_on, title=title.strip(), created_by=acting_user
@@ -201,6 +217,12 @@ def agenda_outcomes_record(
     if acting_user is not None and not scope_for(acting_user).acts_for_committee(meeting.committee_id):
         raise PermissionDenied
     valid = set(AgendaItem.Outcome.values)
+    decided = [
+        pk for pk, (outcome, _note) in outcomes.items() if outcome in valid and outcome != AgendaItem.Outcome.PENDING
+    ]
+    if decided and meeting.held_on > timezone.localdate(now):
+        # What a meeting decided is known once it has been held (a step's date is never in the future).
+        raise StepRefused((reason("meeting_not_held_yet", "QĐ294 4.3", day=meeting.held_on),))
     changed = 0
     with transaction.atomic(durable=True):
         for item in AgendaItem.objects.select_for_update().filter(meeting=meeting, pk__in=list(outcomes)):

@@ -194,7 +194,12 @@ def test_it_lists_creates_prints_and_records_a_meeting(tree, carol, s9) -> None:
     assert NAME in agenda
     assert "data-print" in agenda
 
-    saved = client.post(created["Location"], {f"outcome_{item.pk}": "approved", f"note_{item.pk}": "7/9 tán thành"})
+    outcome = {f"outcome_{item.pk}": "approved", f"note_{item.pk}": "7/9 tán thành"}
+    early = client.post(created["Location"], outcome)  # today is 22/08: the meeting has not been held
+    CommitteeMeeting.objects.filter(pk=meeting.pk).update(held_on=dt.date(2025, 8, 22))  # held today
+    saved = client.post(created["Location"], outcome)
+    assert early.status_code == 200
+    assert "Cuộc họp ngày 28/08/2025 chưa diễn ra: chỉ ghi kết quả xét sau khi họp" in early.content.decode()
     assert saved.status_code == 302
     item.refresh_from_db()
     assert (item.outcome, item.note) == ("approved", "7/9 tán thành")

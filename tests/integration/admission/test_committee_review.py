@@ -15,7 +15,15 @@ from django.core.exceptions import PermissionDenied
 from admission import selectors, services
 from admission.devdata.demo import at, walk_to
 from admission.domain.stages import IllegalTransition
-from admission.models import AgendaItem, Candidate, DossierItem, DossierReturn, Notification, StageTransition
+from admission.models import (
+    AgendaItem,
+    Candidate,
+    CommitteeMeeting,
+    DossierItem,
+    DossierReturn,
+    Notification,
+    StageTransition,
+)
 from members.models import Role
 from members.services import role_assign
 from tests.factories import MemberFactory, PersonFactory, UserFactory
@@ -325,3 +333,44 @@ def test_it_derives_the_level_that_is_due_from_the_tree(tree, branch, stage, com
         _grassroots_vote(staff, candidate, dt.date(2025, 8, 20))
         candidate.refresh_from_db()
         assert (candidate.stage, candidate.decision_date) == ("S11", dt.date(2025, 8, 20))
+
+
+def test_a_meeting_dated_before_a_dossier_reached_the_committee_is_refused(tree, alice, carol, introducers) -> None:  # type: ignore[no-untyped-def]
+    due = _at_stage(tree, alice, introducers, "S9", name="Đinh Văn Chín")
+    arrived = due.stage_entered_on
+
+    with pytest.raises(services.StepRefused) as refused:
+        services.committee_meeting_create(
+            acting_user=carol, committee=tree.committee, held_on=dt.date(1990, 1, 1), title="", candidates=[due]
+        )
+    on_arrival = services.committee_meeting_create(
+        acting_user=carol, committee=tree.committee, held_on=arrived, title="", candidates=[due]
+    )
+
+    assert _codes(refused) == ["meeting_before_dossier"]
+    assert refused.value.reasons[0].params["arrived"] == arrived
+    assert CommitteeMeeting.objects.get() == on_arrival
+
+
+def test_outcomes_are_recorded_once_the_meeting_is_held(tree, alice, carol, introducers) -> None:  # type: ignore[no-untyped-def]
+    due = _at_stage(tree, alice, introducers, "S9", name="Đinh Văn Chín")
+    meeting = services.committee_meeting_create(
+        acting_user=carol, committee=tree.committee, held_on=dt.date(2025, 8, 28), title="", candidates=[due]
+    )
+    item = AgendaItem.objects.get(meeting=meeting)
+
+    with pytest.raises(services.StepRefused) as refused:
+        services.agenda_outcomes_record(
+            acting_user=carol, meeting=meeting, outcomes={item.pk: ("approved", "")}, now=at(dt.date(2025, 8, 27))
+        )
+    noted = services.agenda_outcomes_record(
+        acting_user=carol, meeting=meeting, outcomes={item.pk: ("pending", "Chờ ý kiến")}, now=at(dt.date(2025, 8, 27))
+    )
+    held = services.agenda_outcomes_record(
+        acting_user=carol, meeting=meeting, outcomes={item.pk: ("approved", "7/9")}, now=at(dt.date(2025, 8, 28))
+    )
+
+    assert _codes(refused) == ["meeting_not_held_yet"]
+    assert (noted, held) == (1, 1)
+    item.refresh_from_db()
+    assert item.outcome == "approved"

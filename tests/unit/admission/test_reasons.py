@@ -271,6 +271,10 @@ def _produced() -> list[Reason]:
     produced.append(explanation(AttendanceCounts(summoned=12, present=9)))
     produced.append(ballots_problem(yes=5, no=1, abstain=0, present=5))  # type: ignore[arg-type]
     produced.append(ballot_count_problem(yes=5, no=1, abstain=0, present=11))  # type: ignore[arg-type]
+    produced.append(
+        reason("meeting_before_dossier", "QĐ294 4.3", name="Lê Văn A", day=date(1990, 1, 1), arrived=date(2026, 3, 1))
+    )
+    produced.append(reason("meeting_not_held_yet", "QĐ294 4.3", day=date(2026, 12, 20)))
     produced.append(reason("task_due_before_candidacy", "HD38 I.1.1b", due_on=date(2001, 1, 1), began=date(2026, 3, 1)))
     produced.extend(
         [
