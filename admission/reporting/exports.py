@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from admission.domain import statistics as stats
@@ -267,7 +268,8 @@ def plan_sheet(table: Mapping[str, Any], year: int) -> Sheet:
 
 def people_sheet(people: PeopleList) -> Sheet:
     """The people behind a figure: one row each, with the figure's date when it has one."""
-    headers = [_("STT"), _("Họ và tên"), _("Ngày sinh"), _("Giới tính"), _("Dân tộc"), _("Chi bộ")]
+    branch = capfirst(_("chi bộ chuyển đến")) if people.transfers else _("Chi bộ")
+    headers = [_("STT"), _("Họ và tên"), _("Ngày sinh"), _("Giới tính"), _("Dân tộc"), branch]
     date_label = DATE_LABELS.get(people.date_field or "")
     if date_label:
         headers.append(str(date_label))
@@ -276,13 +278,20 @@ def people_sheet(people: PeopleList) -> Sheet:
     rows: list[list[Any]] = []
     for number, row in enumerate(people.rows.iterator(chunk_size=2000), start=1):
         person = row.person
-        values: list[Any] = [
+        if people.transfers and not row.readable:
+            # Moved where the user cannot read them: the name, the destination and the day only.
+            values: list[Any] = [number, person.full_name, None, None, None, row.destination_name]
+            if date_label:
+                values.append(row.figure_date)
+            rows.append([*values, None])
+            continue
+        values = [
             number,
             person.full_name,
             person.date_of_birth,
             str(genders.get(person.gender, person.gender)),
             person.ethnicity,
-            row.organisation.name,
+            row.destination_name if people.transfers else row.organisation.name,
         ]
         if date_label:
             values.append(row.figure_date)

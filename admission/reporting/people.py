@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from admission.domain import statistics as stats
@@ -27,7 +27,7 @@ from admission.reporting.query import AdmittedBy, StatisticsQuery
 from admission.reporting.statistics import _recognised_q, _with_recognised_on, member_on_q
 from admission.reporting.subtree import Subtree, _subtree_q
 from members.models import Organisation, PartyMember, User
-from members.selectors import scope_for
+from members.selectors import Scope, scope_for
 
 # --- The people behind a figure ------------------------------------------------------------
 
@@ -51,6 +51,10 @@ class PeopleList:
     rows: QuerySet[Any]
     is_members: bool
     date_field: str | None  # the date shown next to each name (annotated as figure_date)
+    # Transfers in / out: each row also has `destination_name` (the branch the transfer went to)
+    # and `readable` (the user may read the candidate where they are now; otherwise only the
+    # name, the transfer's day and its destination are shown: `_transfer_people`).
+    transfers: bool = False
 
 
 def _child_filter(subtree: Subtree, key: str, prefix: str = "organisation__") -> Q | None:
@@ -155,7 +159,7 @@ def _candidate_people(
         cases = _deadline_cases(subtree, query, today, kind)
         candidates = candidates.filter(pk__in=[pk for found, _n, pks in cases if found == outcome for pk in pks])
         date_field = kind.done
-    elif figure in OUTCOME_FIGURES:
+    elif figure in OUTCOME_FIGURES:  # rejected, annulled, withdrawn (transfers: `_transfer_people`)
         if key:
             raise Http404
         events = outcome_events(subtree.root, query, figure)
@@ -176,25 +180,59 @@ def _candidate_people(
     return PeopleList(rows.order_by("person__sort_key", "pk"), False, date_field)
 
 
+def _transfer_people(scope: Scope, root: Organisation, query: StatisticsQuery, figure: str, key: str) -> PeopleList:
+    """Those transferred into / out of the subtree in the period: the candidates of the transfers
+    the figure counts (``outcome_events``, the rule of the count), wherever they are now.
+
+    The user reads the root, so they could read each of these people while they belonged to it
+    (before a transfer out, after a transfer in): the name, the day of the (last) transfer and its
+    destination are shown to them. Whether they may read the candidate where they are now is
+    `readable`: the rest of the row and the link to the candidate's page only then
+    (docs/decisions.md, "Transfers out: the figure and its people").
+    """
+    if key:
+        raise Http404
+    events = outcome_events(root, query, figure)
+    last = events.filter(candidate_id=OuterRef("pk")).order_by("-on_date", "-recorded_at", "-pk")
+    readable: Any = Value(True, output_field=BooleanField())
+    if not scope.everything:
+        readable = Case(
+            When(scope.organisation_q("organisation__"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    rows = (
+        Candidate.objects.filter(pk__in=events.values("candidate_id"))
+        .select_related("person", "organisation")
+        .annotate(
+            figure_date=Subquery(last.values("on_date")[:1]),
+            destination_name=Subquery(last.values("to_organisation__name")[:1]),
+            readable=readable,
+        )
+    )
+    return PeopleList(rows.order_by("person__sort_key", "pk"), False, OUTCOME_DATES[figure], transfers=True)
+
+
 def statistics_people(
     *, user: User, organisation: Organisation, query: StatisticsQuery, figure: str, key: str, today: dt.date
 ) -> PeopleList:
     """The people behind `figure` (and `key`: a breakdown value, a child, a stage ...), scoped.
 
     Rows come from the member register or the candidacies through the user's scope, then the
-    figure's own filter; ordered by the Vietnamese sort key of the name. Unknown figures or keys
-    are a 404 (they come from the query string).
+    figure's own filter; transfers in / out from the transfer rows the figure counts, wherever the
+    person is now (`_transfer_people`). Ordered by the Vietnamese sort key of the name. Unknown
+    figures or keys are a 404 (they come from the query string).
     """
     scope = scope_for(user)
     if not scope.can_read(organisation):
         raise Http404
+    if figure in TRANSFER_FIGURES:  # by the transfers' records: those who left are elsewhere now
+        return _transfer_people(scope, organisation, query, figure, key)
     subtree = Subtree.load(organisation)
     if figure in MEMBER_FIGURES:
         members = PartyMember.objects.filter(scope.organisation_q("organisation__"), _subtree_q(organisation))
         return _member_people(subtree, members, query, figure, key)
     if figure in CANDIDATE_FIGURES:
-        candidates = Candidate.objects.filter(scope.organisation_q("organisation__"))
-        if figure not in TRANSFER_FIGURES:  # those transferred out are elsewhere now
-            candidates = candidates.filter(_subtree_q(organisation))
+        candidates = Candidate.objects.filter(scope.organisation_q("organisation__"), _subtree_q(organisation))
         return _candidate_people(subtree, candidates, query, figure, key, today)
     raise Http404

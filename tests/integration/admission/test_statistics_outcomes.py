@@ -121,15 +121,17 @@ def test_the_outcomes_are_dated_by_the_event_and_outside_the_period_they_do_not_
     assert figures["outcomes"] == dict.fromkeys(FIGURES, 0)
 
 
-def test_a_transfer_out_is_listed_only_where_the_user_may_still_read_the_person(tree, alice, history) -> None:  # type: ignore[no-untyped-def]
-    """The count belongs to the subtree; the names go through the user's scope (access follows the move)."""
+def test_a_transfer_out_is_named_where_the_person_was_but_read_only_where_they_are(tree, alice, history) -> None:  # type: ignore[no-untyped-def]
+    """The count and the names belong to the subtree; the rest of the row follows the move
+    (docs/decisions.md, "Transfers out: the figure and its people")."""
     query = StatisticsQuery.for_year(2025)
     figures = st.statistics_figures(user=alice, organisation=tree.branch_a, query=query, today=D(2026, 1, 15))
     assert figures["outcomes"]["transfers_out"] == 2
     people = statistics_people(
         user=alice, organisation=tree.branch_a, query=query, figure="transfers_out", key="", today=D(2026, 1, 15)
     )
-    assert not people.rows.exists()
+    assert sorted(row.person.full_name for row in people.rows) == sorted([history["to_b"], history["to_village"]])
+    assert not any(row.readable for row in people.rows)
 
 
 def test_an_outcome_has_no_sub_keys(tree, eve, history) -> None:  # type: ignore[no-untyped-def]
