@@ -224,6 +224,32 @@ def test_committee_staff_set_the_plans_of_their_branches_and_the_body_above_thei
     assert "12" in page
 
 
+def test_an_error_in_a_column_hidden_on_small_screens_is_told_beside_the_name(data, gina) -> None:  # type: ignore[no-untyped-def]
+    """A note over 200 characters was refused with no message (only `admit` showed its errors, and the
+    note's column is hidden below large screens): the row's name cell now says what is wrong."""
+    url = reverse("plan_list", args=[data.committee.pk]) + "?year=2027"
+    form = {
+        "year": "2027",
+        "plan-TOTAL_FORMS": "1",
+        "plan-INITIAL_FORMS": "1",
+        "plan-MIN_NUM_FORMS": "0",
+        "plan-MAX_NUM_FORMS": "1000",
+        "plan-0-organisation": str(data.branch_a.pk),
+        "plan-0-admit": "7",
+        "plan-0-awareness_class": "3",
+        "plan-0-new_member_class": "",
+        "plan-0-note": "x" * 300,
+    }
+
+    response = _client(gina).post(url, form)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="text-danger small plan-field-error"' in page
+    assert "tối đa 200 kí tự" in page
+    assert not AnnualPlan.objects.filter(year=2027).exists()
+
+
 def test_the_page_shows_the_figures_with_the_decimal_comma_and_links_to_the_people(data, carol) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(TODAY, tick=False):
         page = _client(carol).get(reverse("statistics_organisation", args=[data.committee.pk]), PERIOD).content.decode()
