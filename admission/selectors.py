@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from admission import bundle, rulebook, schedule
@@ -915,6 +916,11 @@ RECOGNITION_REVIEW_DOCUMENTS = ("R1", "R2", "R3", "R4", "R5", "R6", "R7")
 # the resolution itself (HD38 II.1.1a-b); the recognition dossier likewise (HD06 4.2-4.5).
 ADMISSION_SENT_UP = (*DOCUMENTS_BEFORE_BRANCH_VOTE, "A7")
 RECOGNITION_SENT_UP = ("R1", "R2", "R3", "R4", "R5")
+# Past the sub-committee (S9) and the grassroots committee (S10), their appraisal and resolution
+# are part of the dossier too (HD38 II.1.1b(2)-(3)); the steps that record them tick them
+# (workflow.DOCUMENT_DATE), so only a dossier that skipped the record (an import, a hand edit)
+# lacks them. A tree without such a body has no such document (`not_applicable`).
+PASSED_LEVELS_ADD: dict[Stage, tuple[str, ...]] = {Stage.S9: ("A8",), Stage.S10: ("A8", "A9")}
 
 
 # Resolutions and decisions the app itself records (with their votes): held once their date is.
@@ -976,6 +982,8 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
     required = set(RECOGNITION_SENT_UP if recognition else ADMISSION_SENT_UP)
     if not recognition and candidate.introduction_mode not in ("", "TWO_MEMBERS"):
         required.add("A5")
+    if not recognition:  # what the levels already passed added to the dossier, where the tree has them
+        required |= set(PASSED_LEVELS_ADD.get(candidate.stage_enum, ())) - not_applicable
     documents: list[ReviewDocument] = []
     for code in codes:
         item = items.get(code)
@@ -993,6 +1001,8 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         flags.extend(check_dossier_age(candidate.dossier_start_date, considered_on, rules).reasons)
         if not rows["mentorships"]:  # the helper introduces by default (rules §3 S5)
             flags.append(reason("introducer_missing", "QĐ294 3.1-3.2"))
+    if candidate.next_due_on is not None and candidate.next_due_on < today:
+        flags.append(_overdue(candidate, calendar, rulebook_, today))
     return {
         "documents": documents,
         "flags": flags,
@@ -1005,6 +1015,31 @@ def dossier_review(*, candidate: Candidate, today: dt.date) -> dict[str, Any]:
         "generated_documents": rows["generated"],
         "calendar": calendar,
     }
+
+
+def _overdue(candidate: Candidate, calendar: WorkingCalendar, rulebook_: RuleBook, today: dt.date) -> Reason:
+    """The step in progress is past `next_due_on` (the page's header says by how many working days):
+    named and with its rule point when the legal date is still computed from the candidate's dates."""
+    due = candidate.next_due_on
+    assert due is not None  # noqa: S101 - the caller checked
+    names = date_rules.stage_deadline_names(candidate.stage_enum)
+    dates = date_rules.candidate_dates(candidate, calendar=calendar, rulebook=rulebook_, only=names)
+    found = [
+        (name, value) for name in sorted(names) if (value := getattr(dates, name)) is not None and value.day == due
+    ]
+    label = date_rules.LEGAL_DATE_NAMES[found[0][0]] if found else Candidate._meta.get_field("next_due_on").verbose_name
+    with translation.override("vi"):
+        label_vi = capfirst(str(label))
+    with translation.override("en"):
+        label_en = capfirst(str(label))
+    return reason(
+        "deadline_overdue",
+        found[0][1].rule.point if found else "",
+        deadline_vi=label_vi,
+        deadline_en=label_en,
+        due_on=due,
+        days=abs(calendar.working_days_between(today, due)),
+    )
 
 
 def committee_meeting_list(*, user: User, committee: Organisation) -> QuerySet[Any]:

@@ -607,6 +607,11 @@ REASON_CODES: dict[str, tuple[str, str]] = {
         "Chỉ tiêu của {organisation} do cấp ủy cấp trên giao; chỉ tiêu của tỉnh do quản trị hệ thống nhập",
         "The plan of {organisation} is set by the committee above it; the province's by an administrator",
     ),
+    # The review page's automatic check: the step in progress is past its legal deadline.
+    "deadline_overdue": (
+        "{deadline_vi}: ngày {due_on}, đã quá {days} ngày làm việc",
+        "{deadline_en}: {due_on}, overdue by {days} working days",
+    ),
 }
 
 

@@ -291,6 +291,16 @@ def _produced() -> list[Reason]:
     )
     produced.extend(removal_chain_missing([], grassroots_resolves=False))
     produced.extend(removal_chain_missing([ChainVote("branch", True)], grassroots_resolves=True))
+    produced.append(
+        reason(
+            "deadline_overdue",
+            "QĐ294 4.3.1",
+            deadline_vi="Hạn ra quyết định kết nạp",
+            deadline_en="Admission decision deadline",
+            due_on=date(2026, 11, 11),
+            days=17,
+        )
+    )
     return produced
 
 
