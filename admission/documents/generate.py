@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from admission.documents.context import IssueFacts, document_context
@@ -95,8 +95,24 @@ def ascii_fold(value: str) -> str:
 
 
 def download_name(*, full_name: str, kind: str, fmt: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", ascii_fold(full_name)).strip("-") or "ho-so"
-    return f"{stem}_{kind}.{fmt}"
+    """`Nguyen-Van-Duc_Quyet-dinh-ket-nap-dang-vien.docx`: the person, then what the document is
+    (`kind`: a GeneratedKind value, named by its Vietnamese label; any other text as it is)."""
+    stem = _file_words(full_name) or "ho-so"
+    return f"{stem}_{kind_file_label(kind)}.{fmt}"
+
+
+def kind_file_label(kind: str) -> str:
+    """A document kind as a file name's words, from its Vietnamese label whatever the user's language
+    (the document itself is Vietnamese): `admission_decision` -> `Quyet-dinh-ket-nap-dang-vien`."""
+    if kind not in GeneratedKind.values:
+        return kind
+    with translation.override("vi"):
+        label = str(GeneratedKind(kind).label)
+    return _file_words(label)[:60].strip("-")
+
+
+def _file_words(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_fold(text)).strip("-")
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

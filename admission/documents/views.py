@@ -287,7 +287,7 @@ def document_template_default(request: AuthenticatedRequest, pk: int, kind: str)
     if kind not in GeneratedKind.values:
         raise Http404
     response = HttpResponse(docdefaults.default_template_bytes(kind), content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{kind}_mac-dinh.docx"'
+    response["Content-Disposition"] = f'attachment; filename="{docgen.kind_file_label(kind)}_mac-dinh.docx"'
     return response
 
 

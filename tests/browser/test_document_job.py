@@ -82,7 +82,7 @@ def test_a_decision_is_numbered_at_once_and_its_pdf_follows_off_the_request(
 
     with page.expect_download() as download:
         page.locator("#job-download").click()
-    assert download.value.suggested_filename == "Phan-Van-Tep_admission_decision.pdf"
+    assert download.value.suggested_filename == "Phan-Van-Tep_Quyet-dinh-ket-nap-dang-vien.pdf"
     text = subprocess.run(["pdftotext", str(download.value.path()), "-"], capture_output=True, check=True).stdout
     assert "Số 1-QĐ/ĐU" in text.decode() and "Trần Văn Ký" in text.decode()
     assert list(IssuedDocument.objects.values_list("symbol", flat=True)) == ["1-QĐ/ĐU"]

@@ -77,7 +77,10 @@ def test_it_generates_a_docx_and_redirects_to_its_audited_download(candidate, al
     assert response["Location"] == reverse("generated_download", args=[document.pk])
     download = client.get(response["Location"])
     assert download.status_code == 200
-    assert download["Content-Disposition"] == 'attachment; filename="Nguyen-Van-Duc_branch_resolution.docx"'
+    assert (
+        download["Content-Disposition"]
+        == 'attachment; filename="Nguyen-Van-Duc_Nghi-quyet-chi-bo-de-nghi-ket-nap.docx"'
+    )
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     text = "\n".join(p.text for p in Document(io.BytesIO(_body(download))).paragraphs)
     assert NAME in text
@@ -101,7 +104,7 @@ def test_a_pdf_is_queued_off_the_request_and_its_page_gives_the_file(candidate, 
     job.refresh_from_db()
     assert job.document is not None
     download = client.get(reverse("generated_download", args=[job.document.pk]))
-    assert download["Content-Disposition"] == 'attachment; filename="Nguyen-Van-Duc_admission_decision.pdf"'
+    assert download["Content-Disposition"] == 'attachment; filename="Nguyen-Van-Duc_Quyet-dinh-ket-nap-dang-vien.pdf"'
     assert download["Content-Type"] == "application/pdf"
     assert _body(download).startswith(b"%PDF")
 
@@ -247,7 +250,7 @@ def test_staff_download_the_built_in_default_to_start_from(tree, carol) -> None:
     client = _client(carol)
     response = client.get(reverse("document_template_default", args=[tree.committee.pk, "admission_decision"]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="admission_decision_mac-dinh.docx"'
+    assert response["Content-Disposition"] == 'attachment; filename="Quyet-dinh-ket-nap-dang-vien_mac-dinh.docx"'
     document = Document(io.BytesIO(response.content))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert any("ĐẢNG CỘNG SẢN VIỆT NAM" in cell for cell in cells)
