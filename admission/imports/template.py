@@ -55,11 +55,20 @@ def import_template_build(*, organisation: Organisation, branch_codes: Sequence[
         "bool": [YES, NO],
         "branch": [code for code, _name in branch_codes],
     }
+    # The lists' headers are read by people (the sheet is visible): Vietnamese, not the keys.
+    headers = {
+        "gender": "Giới tính",
+        "education_level": "Trình độ học vấn",
+        "kind": "Loại",
+        "stage": "Bước",
+        "bool": "Có/Không",
+        "branch": "Mã chi bộ",
+    }
     ranges: dict[str, str] = {}
     bold = Font(bold=True)
     for index, (key, items) in enumerate(catalogue.items(), start=1):
         letter = get_column_letter(index)
-        lists.cell(row=1, column=index, value=key).font = bold
+        lists.cell(row=1, column=index, value=headers[key]).font = bold
         for row, item in enumerate(items, start=2):
             sheet_write(lists, row=row, column=index, value=item)
         lists.column_dimensions[letter].width = 40 if key in {"stage", "education_level"} else 14

@@ -197,6 +197,9 @@ def test_the_template_opens_in_openpyxl_with_its_headers(tree: Tree, alice: User
     book = load_workbook(io.BytesIO(response.content))
     assert [c.value for c in book[columns.DATA_SHEET][1]] == [c.header for c in columns.COLUMNS]
     assert "Mã chi bộ" in [c.value for c in book[columns.DATA_SHEET][1]]
+    assert [c.value for c in book[columns.LISTS_SHEET][1]][:6] == [
+        "Giới tính", "Trình độ học vấn", "Loại", "Bước", "Có/Không", "Mã chi bộ",
+    ]  # fmt: skip
     branches = [c.value for c in book[columns.LISTS_SHEET]["F"]][1:]
     assert [code for code in branches if code] == ["A"]  # the branches alice may import into
 
