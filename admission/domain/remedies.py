@@ -141,6 +141,8 @@ REMEDIES: dict[str, Remedy] = {
     "mentor_comment_kind": _input(),
     "branch_turn": Remedy("other_body", "branch"),
     "level_not_due": Remedy("other_body", "committee"),
+    # A warning on the review page (the header already shows the deadline): nothing to fix in a form.
+    "deadline_overdue": Remedy("info"),
     "meeting_before_dossier": _input(),
     "meeting_not_held_yet": _input(),
     "step_not_in_tree": Remedy("other_body", ""),
