@@ -6,7 +6,7 @@ import contextlib
 import copy
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from django.conf import settings
@@ -35,6 +35,7 @@ from admission.domain.votes import Threshold
 from admission.filters import ReviewQueueFilter
 from admission.models import AttendanceStatus, Candidate, DocumentType
 from admission.rulebook import calendar_for
+from admission.templatetags.admission_tags import stage_label
 from admission.workflow import (
     BODY_LABELS,
     NEXT_STEP,
@@ -976,7 +977,6 @@ class AgendaNote:
 
 
 def _agenda_notes(candidates: list[Candidate]) -> list[AgendaNote]:
-    lang = _lang()
     notes = []
     for c in candidates:
         stage = c.stage_enum
@@ -994,9 +994,7 @@ def _agenda_notes(candidates: list[Candidate]) -> list[AgendaNote]:
         else:
             kind = "vote" if step.kind == "vote" and step.vote == VoteBy.BRANCH else "step"
             url, label = reverse("candidate_step", args=[c.pk, step.key]), str(step.label)
-        info = STAGE_INFO[stage]
-        stage_name = info.label_en if lang == "en" else info.label_vi
-        notes.append(AgendaNote(c.pk, kind, c.person.full_name, stage_name, url, label))
+        notes.append(AgendaNote(c.pk, kind, c.person.full_name, stage_label(c.stage), url, label))
     return notes
 
 
@@ -1118,11 +1116,7 @@ def _votes_to_record(request: AuthenticatedRequest, meeting: Any, voted: set[int
     )
     back = f"{reverse('branch_meeting', args=[meeting.pk])}?{urlencode([('c', pk) for pk in sorted(chosen)])}"
     query = urlencode({"meeting": meeting.pk, "next": back})
-    return [
-        AgendaNote(pk=n.pk, kind=n.kind, name=n.name, stage=n.stage, url=f"{n.url}?{query}", label=n.label)
-        for n in _agenda_notes(list(candidates))
-        if n.kind == "vote"
-    ]
+    return [replace(n, url=f"{n.url}?{query}") for n in _agenda_notes(list(candidates)) if n.kind == "vote"]
 
 
 @login_required

@@ -217,9 +217,7 @@ def agenda_outcomes_record(
     if acting_user is not None and not scope_for(acting_user).acts_for_committee(meeting.committee_id):
         raise PermissionDenied
     valid = set(AgendaItem.Outcome.values)
-    decided = [
-        pk for pk, (outcome, _note) in outcomes.items() if outcome in valid and outcome != AgendaItem.Outcome.PENDING
-    ]
+    decided = any(outcome in valid and outcome != AgendaItem.Outcome.PENDING for outcome, _note in outcomes.values())
     if decided and meeting.held_on > timezone.localdate(now):
         # What a meeting decided is known once it has been held (a step's date is never in the future).
         raise StepRefused((reason("meeting_not_held_yet", "QĐ294 4.3", day=meeting.held_on),))
